@@ -1,0 +1,35 @@
+package dev.microshop.common;
+
+import dev.microshop.common.cluster.ClusterConfig;
+import io.vertx.core.VertxBuilder;
+import io.vertx.core.VertxOptions;
+import io.vertx.launcher.application.VertxApplication;
+import io.vertx.launcher.application.VertxApplicationHooks;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+
+/**
+ * The main class of every fat jar: Vert.x's {@link VertxApplication} (options {@code -cluster},
+ * {@code -conf}, {@code -instances}; the verticle from the {@code Main-Verticle} manifest entry),
+ * with Prometheus metrics on and, when clustered, Hazelcast configured by {@link ClusterConfig}.
+ */
+public final class Launcher extends VertxApplication implements VertxApplicationHooks {
+
+  // VertxApplication finds Main-Verticle in the manifest whose Main-Class is this class
+  private Launcher(String[] args) {
+    super(args, null, true, true);
+  }
+
+  public static void main(String[] args) {
+    new Launcher(args).launch();
+  }
+
+  @Override
+  public VertxBuilder createVertxBuilder(VertxOptions options) {
+    MicroshopVertx.configure(options);
+    return io.vertx.core.Vertx.builder()
+        .with(options)
+        .withMetrics(new MicrometerMetricsFactory())
+        .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())));
+  }
+}

@@ -1,0 +1,72 @@
+package dev.microshop.common.db;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A service's database: started or reached, its own role and database ensured (embedded), its
+ * migrations from {@code classpath:db/migration/<service>} applied, then a pool for that role.
+ */
+public final class Database {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+  private Database() {
+  }
+
+  /** Opens the database of {@code service}: ready for queries when the future completes. */
+  public static Future<Pool> open(Vertx vertx, String service, DbConfig config) {
+    return vertx.executeBlocking(() -> prepare(service, config), false)
+        .map(options -> PgBuilder.pool()
+            .with(new PoolOptions().setMaxSize(config.poolSize()).setName(service + "-pool").setShared(false))
+            .connectingTo(options)
+            .using(vertx)
+            .build());
+  }
+
+  /** Blocking: server, role, database and migrations; returns how the pool connects. */
+  static PgConnectOptions prepare(String service, DbConfig config) {
+    String host;
+    int port;
+    String password;
+    if (config.embedded()) {
+      EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort());
+      password = server.ensureServiceDatabase(config.database(), config.user());
+      host = "localhost";
+      port = server.port();
+    } else {
+      host = config.host();
+      port = config.port();
+      password = config.password();
+    }
+    migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database(), config.user(), password);
+    return new PgConnectOptions()
+        .setHost(host)
+        .setPort(port)
+        .setDatabase(config.database())
+        .setUser(config.user())
+        .setPassword(password)
+        .setCachePreparedStatements(true)
+        .setReconnectAttempts(2)
+        .setReconnectInterval(500);
+  }
+
+  private static void migrate(String service, String url, String user, String password) {
+    MigrateResult result = Flyway.configure(Database.class.getClassLoader())
+        .dataSource(url, user, password)
+        .locations("classpath:db/migration/" + service)
+        .connectRetries(5)
+        .load()
+        .migrate();
+    LOG.info("{}: schema at version {} ({} migration(s) applied now)", service,
+        result.targetSchemaVersion == null ? "unchanged" : result.targetSchemaVersion, result.migrationsExecuted);
+  }
+}

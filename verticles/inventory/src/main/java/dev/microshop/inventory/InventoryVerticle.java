@@ -1,0 +1,63 @@
+package dev.microshop.inventory;
+
+import dev.microshop.common.failure.Replies;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.inventory.api.AddProduct;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.Product;
+import dev.microshop.inventory.api.Restock;
+import dev.microshop.inventory.db.ProductRepository;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+/** The catalog and its stock: queries for everyone, admin commands to add and restock products. */
+public class InventoryVerticle extends ServiceVerticle {
+
+  private final ProductRepository products = new ProductRepository();
+  private int maxPageSize;
+
+  @Override
+  protected String service() {
+    return InventoryAddresses.SERVICE;
+  }
+
+  @Override
+  protected Future<?> startService() {
+    maxPageSize = conf.getJsonObject("catalog", new JsonObject()).getInteger("max-page-size", 200);
+    EventBus bus = vertx.eventBus();
+    return Future.all(
+        bus.<JsonObject>consumer(InventoryAddresses.LIST_PRODUCTS, Replies.handler(this::list)).completion(),
+        bus.<JsonObject>consumer(InventoryAddresses.GET_PRODUCT, Replies.handler(this::get)).completion(),
+        bus.<JsonObject>consumer(InventoryAddresses.ADD_PRODUCT, Replies.handler(this::add)).completion(),
+        bus.<JsonObject>consumer(InventoryAddresses.RESTOCK, Replies.handler(this::restock)).completion());
+  }
+
+  private Future<JsonObject> list(JsonObject body) {
+    Input in = Input.of(body).only("q", "limit", "offset");
+    String q = in.optionalString("q", 100);
+    int limit = in.integer("limit", 1, maxPageSize, maxPageSize);
+    int offset = in.integer("offset", 0, Integer.MAX_VALUE, 0);
+    return products.list(pool, q == null || q.isEmpty() ? null : q, limit, offset)
+        .map(list -> new JsonObject().put("products", new JsonArray(list.stream().map(Product::toJson).toList())));
+  }
+
+  private Future<JsonObject> get(JsonObject body) {
+    String sku = Input.of(body).only("sku").matching("sku", Product.SKU, "3 to 32 upper-case letters, digits or dashes");
+    return products.get(pool, sku)
+        .map(p -> p.orElseThrow(() -> ServiceException.notFound("no product " + sku)).toJson());
+  }
+
+  private Future<JsonObject> add(JsonObject body) {
+    AddProduct command = AddProduct.fromJson(body);
+    return products.insert(pool, command).map(Product::toJson);
+  }
+
+  private Future<JsonObject> restock(JsonObject body) {
+    Restock command = Restock.fromJson(body);
+    return pool.withTransaction(tx -> products.restock(tx, command));
+  }
+}

@@ -1,0 +1,92 @@
+package dev.microshop.inventory.db;
+
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.inventory.api.AddProduct;
+import dev.microshop.inventory.api.Product;
+import dev.microshop.inventory.api.Restock;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.StreamSupport;
+
+/** Products and their stock. Every method takes the client to run on (the pool or a transaction). */
+public final class ProductRepository {
+
+  private static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM product"
+      + " WHERE $1::text IS NULL OR strpos(lower(name), lower($1)) > 0 OR strpos(lower(sku), lower($1)) > 0"
+      + " ORDER BY sku LIMIT $2 OFFSET $3";
+  private static final String GET = "SELECT " + COLUMNS + " FROM product WHERE sku = $1";
+  private static final String INSERT = "INSERT INTO product (sku, name, description, price_cents, on_hand)"
+      + " VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS;
+  private static final String CLAIM_RESTOCK = "INSERT INTO restock_request (request_id, sku, quantity)"
+      + " VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
+  private static final String ADD_STOCK = "UPDATE product SET on_hand = on_hand + $2 WHERE sku = $1 RETURNING on_hand";
+  private static final String RECORD_RESTOCK = "UPDATE restock_request SET on_hand_after = $2 WHERE request_id = $1";
+  private static final String GET_RESTOCK = "SELECT sku, quantity, on_hand_after FROM restock_request WHERE request_id = $1";
+
+  public Future<List<Product>> list(SqlClient client, String query, int limit, int offset) {
+    return client.preparedQuery(LIST).execute(Tuple.of(query, limit, offset))
+        .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(ProductRepository::product).toList());
+  }
+
+  public Future<Optional<Product>> get(SqlClient client, String sku) {
+    return client.preparedQuery(GET).execute(Tuple.of(sku))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(product(rows.iterator().next())));
+  }
+
+  public Future<Product> insert(SqlClient client, AddProduct p) {
+    return client.preparedQuery(INSERT)
+        .execute(Tuple.of(p.sku(), p.name(), p.description(), p.priceCents(), p.stock()))
+        .map(rows -> product(rows.iterator().next()))
+        .recover(t -> Future.failedFuture(isUniqueViolation(t)
+            ? ServiceException.conflict("product " + p.sku() + " already exists") : t));
+  }
+
+  /**
+   * Applies a restock once per request id (run it in a transaction). Concurrent duplicates
+   * queue on the request id's unique index; the later ones find the first one's outcome.
+   */
+  public Future<JsonObject> restock(SqlClient tx, Restock r) {
+    return tx.preparedQuery(CLAIM_RESTOCK).execute(Tuple.of(r.requestId(), r.sku(), r.quantity()))
+        .compose(claimed -> claimed.size() == 1 ? applyRestock(tx, r) : previousRestock(tx, r));
+  }
+
+  private Future<JsonObject> applyRestock(SqlClient tx, Restock r) {
+    return tx.preparedQuery(ADD_STOCK).execute(Tuple.of(r.sku(), r.quantity()))
+        .compose(rows -> {
+          if (rows.size() == 0) {
+            return Future.failedFuture(ServiceException.notFound("no product " + r.sku()));
+          }
+          int onHand = rows.iterator().next().getInteger(0);
+          return tx.preparedQuery(RECORD_RESTOCK).execute(Tuple.of(r.requestId(), onHand))
+              .map(v -> Restock.outcome(r.requestId(), r.sku(), r.quantity(), onHand));
+        });
+  }
+
+  private Future<JsonObject> previousRestock(SqlClient tx, Restock r) {
+    return tx.preparedQuery(GET_RESTOCK).execute(Tuple.of(r.requestId())).compose(rows -> {
+      Row first = rows.iterator().next();
+      if (!first.getString("sku").equals(r.sku()) || first.getInteger("quantity") != r.quantity()) {
+        return Future.failedFuture(ServiceException.conflict(
+            "request id " + r.requestId() + " was already used for another restock"));
+      }
+      return Future.succeededFuture(
+          Restock.outcome(r.requestId(), r.sku(), r.quantity(), first.getInteger("on_hand_after")));
+    });
+  }
+
+  private static boolean isUniqueViolation(Throwable t) {
+    return t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
+  }
+
+  static Product product(Row row) {
+    return new Product(row.getString("sku"), row.getString("name"), row.getString("description"),
+        row.getLong("price_cents"), row.getInteger("on_hand"), row.getInteger("reserved"));
+  }
+}

@@ -1,0 +1,68 @@
+package dev.microshop.web;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code GET /api/products} and {@code GET /api/products/{sku}}: the public catalog. */
+final class CatalogRoutes {
+
+  /** What a shopper sees of a product: no stock internals beyond what is available. */
+  private static final String[] PUBLIC_FIELDS = {"sku", "name", "description", "price", "priceCents", "currency", "available"};
+
+  private final ServiceClient inventory;
+
+  CatalogRoutes(ServiceClient inventory) {
+    this.inventory = inventory;
+  }
+
+  void mount(Router router) {
+    router.get("/api/products").handler(this::list);
+    router.get("/api/products/:sku").handler(this::get);
+  }
+
+  private void list(RoutingContext ctx) {
+    JsonObject query = new JsonObject();
+    String q = ctx.request().getParam("q");
+    if (q != null) {
+      query.put("q", q);
+    }
+    putInt(query, ctx, "limit");
+    putInt(query, ctx, "offset");
+    inventory.request(InventoryAddresses.LIST_PRODUCTS, query)
+        .map(reply -> new JsonObject().put("products", new JsonArray(reply.getJsonArray("products").stream()
+            .map(p -> publicView((JsonObject) p)).toList())))
+        .onSuccess(body -> Http.json(ctx, 200, body))
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    inventory.request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", ctx.pathParam("sku")))
+        .onSuccess(p -> Http.json(ctx, 200, publicView(p)))
+        .onFailure(ctx::fail);
+  }
+
+  private static void putInt(JsonObject query, RoutingContext ctx, String name) {
+    String v = ctx.request().getParam(name);
+    if (v == null) {
+      return;
+    }
+    try {
+      query.put(name, Integer.parseInt(v));
+    } catch (NumberFormatException e) {
+      throw ServiceException.badRequest(name + " must be a whole number");
+    }
+  }
+
+  static JsonObject publicView(JsonObject product) {
+    JsonObject view = new JsonObject();
+    for (String f : PUBLIC_FIELDS) {
+      view.put(f, product.getValue(f));
+    }
+    return view;
+  }
+}

@@ -1,0 +1,92 @@
+package dev.microshop.web;
+
+import dev.microshop.common.config.ConfigLoader;
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.FileSystemAccess;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** The HTTP edge: the JSON API, health and metrics, and the store front from {@code webroot/}. */
+public class WebVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
+  public static final String SERVICE = "web";
+
+  private ServiceRegistry registry;
+  private HttpServer server;
+
+  @Override
+  public Future<?> start() {
+    registry = new ServiceRegistry(vertx);
+    return ConfigLoader.load(vertx, SERVICE, config()).compose(this::start);
+  }
+
+  private Future<?> start(JsonObject conf) {
+    WebConfig c = WebConfig.from(conf);
+    ServiceClient inventory = new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, c.requestTimeoutMs());
+    OpsRoutes ops = new OpsRoutes(vertx, c.services());
+
+    Router router = Router.router(vertx);
+    router.route("/api/*").handler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
+    new CatalogRoutes(inventory).mount(router);
+    ops.mount(router);
+    router.route("/api/*").handler(ApiErrors::notFound);
+    router.route("/api/*").failureHandler(ApiErrors::handle);
+    router.route("/health").failureHandler(ApiErrors::handle);
+    router.route("/*").handler(staticFiles(c.webroot()));
+
+    server = vertx.createHttpServer();
+    return Future.join(ops.ready(), registry.follow())
+        .compose(v -> server.requestHandler(router).listen(c.port(), c.host()))
+        .compose(s -> registry.publishHttpEndpoint(SERVICE, c.host(), s.actualPort()))
+        .onSuccess(r -> LOG.info("store front at http://localhost:{}/", server.actualPort()));
+  }
+
+  private static StaticHandler staticFiles(String webroot) {
+    // a directory on disk when there is one, else the copy inside the jar
+    return Path.of(webroot).isAbsolute()
+        ? StaticHandler.create(FileSystemAccess.ROOT, webroot)
+        : StaticHandler.create(webroot);
+  }
+
+  /** The port the server listens on (useful when configured with 0). */
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return registry.unpublishAll().eventually(() -> {
+      registry.close();
+      return Future.succeededFuture();
+    });
+  }
+
+  record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
+                   List<String> services) {
+    static WebConfig from(JsonObject conf) {
+      JsonObject http = conf.getJsonObject("http", new JsonObject());
+      JsonArray services = conf.getJsonArray("services", new JsonArray().add(InventoryAddresses.SERVICE));
+      return new WebConfig(
+          http.getString("host", "0.0.0.0"),
+          http.getInteger("port", 8080),
+          http.getString("webroot", "webroot"),
+          conf.getLong("request-timeout-ms", 3000L),
+          http.getInteger("body-limit-bytes", 65_536),
+          services.stream().map(String::valueOf).toList());
+    }
+  }
+}
