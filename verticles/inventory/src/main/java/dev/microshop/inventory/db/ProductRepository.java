@@ -44,7 +44,7 @@ public final class ProductRepository {
     return client.preparedQuery(INSERT)
         .execute(Tuple.of(p.sku(), p.name(), p.description(), p.priceCents(), p.stock()))
         .map(rows -> product(rows.iterator().next()))
-        .recover(t -> Future.failedFuture(isUniqueViolation(t)
+        .recover(t -> Future.failedFuture(hasState(t, "23505")
             ? ServiceException.conflict("product " + p.sku() + " already exists") : t));
   }
 
@@ -54,6 +54,7 @@ public final class ProductRepository {
    */
   public Future<JsonObject> restock(SqlClient tx, Restock r) {
     return tx.preparedQuery(CLAIM_RESTOCK).execute(Tuple.of(r.requestId(), r.sku(), r.quantity()))
+        .recover(t -> Future.failedFuture(hasState(t, "23503") ? ServiceException.notFound("no product " + r.sku()) : t))
         .compose(claimed -> claimed.size() == 1 ? applyRestock(tx, r) : previousRestock(tx, r));
   }
 
@@ -81,8 +82,8 @@ public final class ProductRepository {
     });
   }
 
-  private static boolean isUniqueViolation(Throwable t) {
-    return t instanceof io.vertx.pgclient.PgException pg && "23505".equals(pg.getSqlState());
+  private static boolean hasState(Throwable t, String sqlState) {
+    return t instanceof io.vertx.pgclient.PgException pg && sqlState.equals(pg.getSqlState());
   }
 
   static Product product(Row row) {

@@ -1,0 +1,107 @@
+package dev.microshop.common.db;
+
+import dev.microshop.common.testing.TestData;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.pgclient.PgException;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.Tuple;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@ExtendWith(VertxExtension.class)
+class DatabaseTest {
+
+  private static final Path DATA = TestData.freshDataDir("database");
+
+  private static DbConfig config(String service) {
+    return DbConfig.from(service, TestData.serviceConfig(DATA));
+  }
+
+  @AfterAll
+  static void stop() {
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("migrations run on a fresh database, then find it migrated on every later start, data kept across a server restart")
+  void migrations(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    DbConfig fresh = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("migrations")));
+    Pool first = await(Database.open(vertx, "alpha", fresh));
+    assertThat(versions(first)).containsExactly("1", "2");
+    await(first.preparedQuery("INSERT INTO thing (name, note) VALUES ($1, $2)").execute(Tuple.of("kept", "across restarts")));
+    await(first.close());
+
+    Pool again = await(Database.open(vertx, "alpha", fresh));   // already migrated: nothing to do
+    assertThat(versions(again)).containsExactly("1", "2");
+    await(again.close());
+
+    EmbeddedPostgresServer.stopAll();                                       // the server stops, the data stays
+    Pool restarted = await(Database.open(vertx, "alpha", fresh));
+    assertThat(versions(restarted)).containsExactly("1", "2");
+    Row row = await(restarted.query("SELECT name, note FROM thing").execute()).iterator().next();
+    assertThat(row.getString("name")).isEqualTo("kept");
+    await(restarted.close());
+    ctx.completeNow();
+  }
+
+  @Test
+  @DisplayName("the embedded server is durable: fsync, synchronous_commit and full_page_writes are on")
+  void durable(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
+    Row row = await(pool.query("SELECT current_setting('fsync'), current_setting('synchronous_commit'),"
+        + " current_setting('full_page_writes')").execute()).iterator().next();
+    assertThat(row.getString(0)).isEqualTo("on");
+    assertThat(row.getString(1)).isEqualTo("on");
+    assertThat(row.getString(2)).isEqualTo("on");
+    await(pool.close());
+    ctx.completeNow();
+  }
+
+  @Test
+  @DisplayName("a service's role reaches its own database and no other")
+  void isolation(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    await(Database.open(vertx, "beta", config("beta")).compose(Pool::close));
+    PgConnectOptions alpha = await(vertx.executeBlocking(() -> Database.prepare("alpha", config("alpha"))));
+
+    Pool own = PgBuilder.pool().connectingTo(alpha).using(vertx).build();
+    assertThat(await(own.query("SELECT count(*) FROM thing").execute()).iterator().next().getLong(0)).isNotNull();
+    await(own.close());
+
+    Pool foreign = PgBuilder.pool().connectingTo(new PgConnectOptions(alpha).setDatabase("beta")
+        .setReconnectAttempts(0)).using(vertx).build();
+    Throwable refused = await(foreign.query("SELECT * FROM secret").execute().map(r -> (Throwable) null)
+        .recover(Future::succeededFuture));
+    assertThat(refused).isInstanceOf(PgException.class);
+    assertThat(((PgException) refused).getSqlState()).isEqualTo("28000"); // no pg_hba.conf entry
+    await(foreign.close());
+    ctx.completeNow();
+  }
+
+  private static java.util.List<String> versions(Pool pool) throws Throwable {
+    var rows = await(pool.query("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank").execute());
+    java.util.List<String> out = new java.util.ArrayList<>();
+    rows.forEach(r -> out.add(r.getString(0)));
+    return out;
+  }
+
+  static <T> T await(Future<T> f) throws Throwable {
+    try {
+      return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause();
+    }
+  }
+}

@@ -1,0 +1,1 @@
+CREATE TABLE thing (id bigserial PRIMARY KEY, name text NOT NULL);

@@ -1,0 +1,2 @@
+CREATE TABLE secret (id int PRIMARY KEY);
+INSERT INTO secret VALUES (1);

@@ -1,0 +1,197 @@
+package dev.microshop.inventory;
+
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The inventory over the event bus, on a real embedded PostgreSQL. */
+@ExtendWith(VertxExtension.class)
+class InventoryVerticleTest {
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = Vertx.vertx();
+    await(vertx.deployVerticle(InventoryVerticle::new,
+        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("inventory")))));
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("the demo catalog is seeded: about 20 products, sorted by sku, with exact prices and stock")
+  void seeded() throws Exception {
+    JsonArray products = request(InventoryAddresses.LIST_PRODUCTS, new JsonObject().put("q", "")).getJsonArray("products");
+    List<String> skus = products.stream().map(p -> ((JsonObject) p).getString("sku")).toList();
+    assertThat(skus).contains("MUG-CLASSIC", "BOOK-VERTX").isSorted();
+    JsonObject mug = products.stream().map(JsonObject.class::cast)
+        .filter(p -> p.getString("sku").equals("MUG-CLASSIC")).findFirst().orElseThrow();
+    assertThat(mug.getString("price")).isEqualTo("12.90");
+    assertThat(mug.getLong("priceCents")).isEqualTo(1290);
+    assertThat(mug.getInteger("available")).isEqualTo(mug.getInteger("onHand") - mug.getInteger("reserved"));
+  }
+
+  @Test
+  @DisplayName("list searches by name or sku, case-insensitively, and pages; % and _ are no wildcards")
+  void search() throws Exception {
+    assertThat(skus(new JsonObject().put("q", "mug"))).containsExactly("MUG-CLASSIC", "MUG-TRAVEL");
+    assertThat(skus(new JsonObject().put("q", "%"))).isEmpty();
+    assertThat(skus(new JsonObject().put("limit", 2).put("offset", 1))).hasSize(2);
+    assertThat(failure(InventoryAddresses.LIST_PRODUCTS, new JsonObject().put("limit", 0))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.LIST_PRODUCTS, new JsonObject().put("limit", "ten"))).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("get answers a product, 404 for an unknown sku and 400 for a malformed one")
+  void get() throws Exception {
+    assertThat(request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", "TOTE-CANVAS")).getString("name"))
+        .isEqualTo("Canvas tote bag");
+    assertThat(failure(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", "NO-SUCH-SKU"))).isEqualTo(404);
+    assertThat(failure(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", "bad sku"))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.GET_PRODUCT, new JsonObject())).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", 42))).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("add stores a product with its exact price; a duplicate sku is a 409")
+  void add() throws Exception {
+    String sku = sku();
+    JsonObject added = request(InventoryAddresses.ADD_PRODUCT, new JsonObject()
+        .put("sku", sku).put("name", "Exact").put("price", "1234.56").put("stock", 3));
+    assertThat(added.getString("price")).isEqualTo("1234.56");
+    assertThat(added.getInteger("onHand")).isEqualTo(3);
+    assertThat(request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku)).getLong("priceCents"))
+        .isEqualTo(123456);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, new JsonObject()
+        .put("sku", sku).put("name", "Again").put("price", "1.00"))).isEqualTo(409);
+  }
+
+  @Test
+  @DisplayName("prices survive exactly: what goes in as a decimal comes out unchanged, JSON numbers included")
+  void pricesExact() throws Exception {
+    for (Object price : new Object[] {"0.01", "0.10", "0.29", 19.99, 0.3, "999999.99", 5}) {
+      String sku = sku();
+      request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "P").put("price", price));
+      String expected = new java.math.BigDecimal(price.toString()).setScale(2).toPlainString();
+      assertThat(request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku)).getString("price"))
+          .as("price %s", price).isEqualTo(expected);
+    }
+  }
+
+  @Test
+  @DisplayName("bad admin input is a 400 and stores nothing: unknown fields, sub-cent prices, negative stock")
+  void badAdd() throws Exception {
+    String sku = sku();
+    JsonObject base = new JsonObject().put("sku", sku).put("name", "Bad").put("price", "1.00");
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("reserved", 5))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("price", "0.105"))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("price", "-1"))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("stock", -1))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("name", ""))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.ADD_PRODUCT, base.copy().put("sku", "lower"))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku))).isEqualTo(404);
+  }
+
+  @Test
+  @DisplayName("restock is idempotent by request id, also when the duplicates race; a reused id with other terms is a 409")
+  void restockIdempotent() throws Exception {
+    String sku = sku();
+    request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "R").put("price", "2.00").put("stock", 5));
+    JsonObject restock = new JsonObject().put("requestId", "req-" + sku).put("sku", sku).put("quantity", 7);
+
+    JsonObject first = request(InventoryAddresses.RESTOCK, restock);
+    assertThat(first.getInteger("onHand")).isEqualTo(12);
+    assertThat(request(InventoryAddresses.RESTOCK, restock)).isEqualTo(first); // the first outcome again
+
+    // twenty copies of another request, all at once: applied exactly once
+    JsonObject racing = restock.copy().put("requestId", "race-" + sku).put("quantity", 3);
+    List<Future<JsonObject>> copies = new ArrayList<>();
+    for (int i = 0; i < 20; i++) {
+      copies.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESTOCK, racing).map(m -> m.body()));
+    }
+    await(Future.all(copies));
+    assertThat(copies).allSatisfy(f -> assertThat(f.result().getInteger("onHand")).isEqualTo(15));
+    assertThat(onHand(sku)).isEqualTo(15);
+
+    assertThat(failure(InventoryAddresses.RESTOCK, restock.copy().put("quantity", 8))).isEqualTo(409);
+    assertThat(onHand(sku)).isEqualTo(15);
+  }
+
+  @Test
+  @DisplayName("a restock of an unknown product is a 404 that leaves its request id unused")
+  void restockUnknown() throws Exception {
+    String sku = sku();
+    JsonObject restock = new JsonObject().put("requestId", "early-" + sku).put("sku", sku).put("quantity", 4);
+    assertThat(failure(InventoryAddresses.RESTOCK, restock)).isEqualTo(404);
+    request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "Late").put("price", "1.00"));
+    assertThat(request(InventoryAddresses.RESTOCK, restock).getInteger("onHand")).isEqualTo(4);
+    assertThat(failure(InventoryAddresses.RESTOCK, restock.copy().put("quantity", 0))).isEqualTo(400);
+    assertThat(failure(InventoryAddresses.RESTOCK, restock.copy().put("quantity", 100_001))).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("the service answers its health on inventory.health, with its database")
+  void health() throws Exception {
+    JsonObject health = request(InventoryAddresses.HEALTH, new JsonObject());
+    assertThat(health.getString("outcome")).isEqualTo("UP");
+    assertThat(health.getJsonArray("checks").getJsonObject(0).getString("id")).isEqualTo("database");
+  }
+
+  private static String sku() {
+    return "T-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+  }
+
+  private static int onHand(String sku) throws Exception {
+    return request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku)).getInteger("onHand");
+  }
+
+  private static List<String> skus(JsonObject query) throws Exception {
+    return request(InventoryAddresses.LIST_PRODUCTS, query).getJsonArray("products").stream()
+        .map(p -> ((JsonObject) p).getString("sku")).toList();
+  }
+
+  private static JsonObject request(String address, JsonObject body) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(address, body)).body();
+  }
+
+  /** The failure code of a request that must fail. */
+  private static int failure(String address, JsonObject body) throws Exception {
+    try {
+      await(vertx.eventBus().request(address, body));
+    } catch (ExecutionException e) {
+      assertThat(e.getCause()).isInstanceOf(ReplyException.class);
+      return ((ReplyException) e.getCause()).failureCode();
+    }
+    throw new AssertionError("expected " + address + " to fail for " + body);
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+}
