@@ -16,7 +16,8 @@ import java.util.Map;
  * <ul>
  *   <li>{@code MICROSHOP_CLUSTER_NAME}: the cluster name (nodes of another name never join);</li>
  *   <li>{@code MICROSHOP_CLUSTER_MEMBERS}: comma-separated member addresses for the TCP/IP join
- *       ({@code host} or {@code host:port} or {@code host:port-port});</li>
+ *       ({@code host} or {@code host:port}; a host without a port is probed from
+ *       the first port on, 20 ports up);</li>
  *   <li>{@code MICROSHOP_CLUSTER_INTERFACE}: the interface to bind and advertise, e.g.
  *       {@code 10.0.0.*}; the event bus binds there too;</li>
  *   <li>{@code MICROSHOP_CLUSTER_PORT}: the first Hazelcast port tried (auto-incremented).</li>

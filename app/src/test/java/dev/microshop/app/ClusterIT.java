@@ -1,0 +1,68 @@
+package dev.microshop.app;
+
+import dev.microshop.common.testing.TestData;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Two JVMs from the service fat jars, clustered over Hazelcast on loopback: the web in one, the
+ * inventory in the other.
+ */
+class ClusterIT {
+
+  @Test
+  @DisplayName("the catalog is answered across the cluster; killing the inventory JVM gives a JSON 503/504 within seconds, never a hang")
+  void catalogAcrossTheCluster() throws Exception {
+    int hzPort = ThreadLocalRandom.current().nextInt(20_000, 40_000);
+    int webPort = ShopProcess.freePort();
+    Map<String, String> cluster = Map.of(
+        "MICROSHOP_CLUSTER_NAME", "it-" + UUID.randomUUID(),
+        "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
+        "MICROSHOP_CLUSTER_MEMBERS", "127.0.0.1");
+    Map<String, String> inventoryEnv = new java.util.HashMap<>(cluster);
+    inventoryEnv.put("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", TestData.freshDataDir("cluster").toString());
+    Map<String, String> webEnv = new java.util.HashMap<>(cluster);
+    webEnv.put("MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort));
+    String base = "http://127.0.0.1:" + webPort;
+
+    long t0 = System.nanoTime();
+    try (ShopProcess inventory = ShopProcess.start("inventory", "verticles/inventory/target/inventory-fat.jar", inventoryEnv, "-cluster");
+         ShopProcess web = ShopProcess.start("web", "verticles/web/target/web-fat.jar", webEnv, "-cluster")) {
+      web.awaitOk(base + "/health", Duration.ofSeconds(120));
+      System.out.printf("cluster: two JVMs started to healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+      HttpResponse<String> list = ShopProcess.get(base + "/api/products");
+      assertThat(list.statusCode()).isEqualTo(200);
+      assertThat(new JsonObject(list.body()).getJsonArray("products").size()).isGreaterThanOrEqualTo(18);
+      assertThat(new JsonObject(ShopProcess.get(base + "/api/products/MUG-CLASSIC").body()).getString("price"))
+          .isEqualTo("12.90");
+      assertThat(web.pid()).isNotEqualTo(inventory.pid());
+
+      inventory.kill();
+      long killed = System.nanoTime();
+      HttpResponse<String> answer;
+      do {
+        long sent = System.nanoTime();
+        answer = ShopProcess.get(base + "/api/products");
+        long tookMs = (System.nanoTime() - sent) / 1_000_000;
+        assertThat(tookMs).as("one request after the kill").isLessThan(6_000);
+      } while (answer.statusCode() == 200 && (System.nanoTime() - killed) < 15_000_000_000L);
+      long sinceKillMs = (System.nanoTime() - killed) / 1_000_000;
+      System.out.printf("cluster: inventory killed -9, web answered %d after %d ms: %s%n",
+          answer.statusCode(), sinceKillMs, answer.body());
+      assertThat(answer.statusCode()).isIn(503, 504);
+      assertThat(new JsonObject(answer.body()).getString("error")).isIn("unavailable", "timeout");
+      assertThat(sinceKillMs).isLessThan(10_000);
+      assertThat(web.alive()).isTrue();
+    }
+  }
+}

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Builds what is missing and starts the all-in-one shop in the foreground (Ctrl-C stops it).
+# Every service runs in this one JVM on a local event bus; PostgreSQL is embedded, its data
+# kept under data/. The store front's URL is printed once the shop is ready.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+JAR=app/target/microshop-fat.jar
+newest_source=$(find pom.xml cluster.xml conf webroot app/pom.xml app/src verticles -newer "$JAR" -type f \
+  -not -path '*/target/*' -print -quit 2>/dev/null || true)
+if [[ ! -f "$JAR" || -n "$newest_source" ]]; then
+  echo "building Microshop (mvn package, tests skipped)..."
+  mvn -B -q -DskipTests package
+fi
+
+PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
+URL="http://localhost:${PORT}/"
+
+java ${JAVA_OPTS:-} -jar "$JAR" "$@" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+
+# wait on the health check, not on a fixed sleep
+for _ in $(seq 1 600); do
+  if ! kill -0 "$pid" 2>/dev/null; then
+    echo "Microshop failed to start" >&2
+    wait "$pid"
+    exit 1
+  fi
+  if curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health" 2>/dev/null; then
+    echo
+    echo "Microshop is ready: ${URL}"
+    echo
+    break
+  fi
+  sleep 0.2
+done
+wait "$pid"
