@@ -1,6 +1,5 @@
 package dev.microshop.inventory;
 
-import dev.microshop.common.failure.Replies;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
@@ -8,9 +7,11 @@ import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
+import dev.microshop.inventory.api.ReserveStock;
+import dev.microshop.inventory.api.StockReservation;
 import dev.microshop.inventory.db.ProductRepository;
+import dev.microshop.inventory.db.ReservationRepository;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -18,6 +19,7 @@ import io.vertx.core.json.JsonObject;
 public class InventoryVerticle extends ServiceVerticle {
 
   private final ProductRepository products = new ProductRepository();
+  private final ReservationRepository reservations = new ReservationRepository();
   private int maxPageSize;
 
   @Override
@@ -28,12 +30,16 @@ public class InventoryVerticle extends ServiceVerticle {
   @Override
   protected Future<?> startService() {
     maxPageSize = conf.getJsonObject("catalog", new JsonObject()).getInteger("max-page-size", 200);
-    EventBus bus = vertx.eventBus();
-    return Future.all(
-        bus.<JsonObject>consumer(InventoryAddresses.LIST_PRODUCTS, Replies.handler(this::list)).completion(),
-        bus.<JsonObject>consumer(InventoryAddresses.GET_PRODUCT, Replies.handler(this::get)).completion(),
-        bus.<JsonObject>consumer(InventoryAddresses.ADD_PRODUCT, Replies.handler(this::add)).completion(),
-        bus.<JsonObject>consumer(InventoryAddresses.RESTOCK, Replies.handler(this::restock)).completion());
+    return all(
+        serve(InventoryAddresses.LIST_PRODUCTS, this::list),
+        serve(InventoryAddresses.GET_PRODUCT, this::get),
+        serve(InventoryAddresses.ADD_PRODUCT, this::add),
+        serve(InventoryAddresses.RESTOCK, this::restock),
+        serve(InventoryAddresses.RESERVE, this::reserve),
+        serve(InventoryAddresses.RELEASE, this::release),
+        serve(InventoryAddresses.SHIP, this::ship),
+        serve(InventoryAddresses.GET_RESERVATION, this::getReservation),
+        serve(InventoryAddresses.STOCK_REPORT, this::stockReport));
   }
 
   private Future<JsonObject> list(JsonObject body) {
@@ -59,5 +65,30 @@ public class InventoryVerticle extends ServiceVerticle {
   private Future<JsonObject> restock(JsonObject body) {
     Restock command = Restock.fromJson(body);
     return pool.withTransaction(tx -> products.restock(tx, command));
+  }
+
+  private Future<JsonObject> reserve(JsonObject body) {
+    ReserveStock command = ReserveStock.fromJson(body);
+    return pool.withTransaction(tx -> reservations.reserve(tx, command)).map(StockReservation::toJson);
+  }
+
+  private Future<JsonObject> release(JsonObject body) {
+    String orderId = StockReservation.orderIdOf(body);
+    return pool.withTransaction(tx -> reservations.release(tx, orderId)).map(StockReservation::toJson);
+  }
+
+  private Future<JsonObject> ship(JsonObject body) {
+    String orderId = StockReservation.orderIdOf(body);
+    return pool.withTransaction(tx -> reservations.ship(tx, orderId)).map(StockReservation::toJson);
+  }
+
+  private Future<JsonObject> getReservation(JsonObject body) {
+    String orderId = StockReservation.orderIdOf(body);
+    return reservations.get(pool, orderId).map(r -> r
+        .orElseThrow(() -> ServiceException.notFound("no stock reservation for order " + orderId)).toJson());
+  }
+
+  private Future<JsonObject> stockReport(JsonObject body) {
+    return reservations.stockReport(pool).map(products -> new JsonObject().put("products", products));
   }
 }

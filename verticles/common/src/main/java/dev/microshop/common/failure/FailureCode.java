@@ -12,12 +12,20 @@ import io.vertx.core.eventbus.ReplyFailure;
 public enum FailureCode {
   /** The request is malformed or breaks a validation rule. */
   BAD_REQUEST(400, "bad_request"),
+  /** No valid credentials (a missing, expired or forged token; a wrong password). */
+  UNAUTHORIZED(401, "unauthorized"),
+  /** Authenticated, but not allowed (a customer on an admin route). */
+  FORBIDDEN(403, "forbidden"),
   /** The thing asked for does not exist (or is not the caller's to see). */
   NOT_FOUND(404, "not_found"),
   /** The request clashes with the current state (duplicate key, reused request id). */
   CONFLICT(409, "conflict"),
+  /** The body is larger than the limit. */
+  TOO_LARGE(413, "too_large"),
   /** A business rule refuses the request (insufficient stock or credit, too late to cancel). */
   REJECTED(422, "rejected"),
+  /** Too many requests in a short time (login throttling). */
+  TOO_MANY_REQUESTS(429, "too_many_requests"),
   /** Anything unexpected on the service's side; the details are logged there, never sent. */
   INTERNAL(500, "internal"),
   /** A dependency (database, another service) cannot be reached right now. */

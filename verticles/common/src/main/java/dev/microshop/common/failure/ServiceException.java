@@ -26,6 +26,14 @@ public class ServiceException extends RuntimeException {
     return new ServiceException(FailureCode.CONFLICT, message);
   }
 
+  public static ServiceException unauthorized(String message) {
+    return new ServiceException(FailureCode.UNAUTHORIZED, message);
+  }
+
+  public static ServiceException forbidden(String message) {
+    return new ServiceException(FailureCode.FORBIDDEN, message);
+  }
+
   public static ServiceException rejected(String message) {
     return new ServiceException(FailureCode.REJECTED, message);
   }

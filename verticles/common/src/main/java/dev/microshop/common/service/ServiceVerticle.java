@@ -4,6 +4,7 @@ import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DbConfig;
 import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.common.failure.Replies;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -13,6 +14,9 @@ import io.vertx.ext.healthchecks.Status;
 import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.function.Function;
 
 /**
  * The start and stop of a service that owns a database: configuration, database (with its
@@ -57,6 +61,17 @@ public abstract class ServiceVerticle extends VerticleBase {
           registry.close();
           return pool == null ? Future.succeededFuture() : pool.close();
         });
+  }
+
+  /** Registers {@code action} on {@code address}: it replies or fails on every path (see {@link Replies}). */
+  protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
+    return vertx.eventBus().<JsonObject>consumer(address, Replies.handler(action)).completion();
+  }
+
+  /** Completes when every registration has. */
+  @SafeVarargs
+  protected static Future<?> all(Future<Void>... registrations) {
+    return Future.all(List.of(registrations));
   }
 
   private MessageConsumer<JsonObject> healthConsumer() {

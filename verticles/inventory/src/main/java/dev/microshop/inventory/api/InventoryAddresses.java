@@ -14,6 +14,19 @@ public final class InventoryAddresses {
   public static final String ADD_PRODUCT = "inventory.add-product";
   /** Admin command {@link Restock} → {@link Restock#outcome}; idempotent by its request id. */
   public static final String RESTOCK = "inventory.restock";
+  /** Saga command {@link ReserveStock} → {@link StockReservation}; idempotent by order id. */
+  public static final String RESERVE = "inventory.reserve";
+  /** Saga command {@code {orderId}} → {@link StockReservation}: gives reserved stock back; a release
+   *  before any reserve leaves a tombstone that blocks a late reserve. 409 when already shipped. */
+  public static final String RELEASE = "inventory.release";
+  /** Command {@code {orderId}} → {@link StockReservation}: reserved stock leaves the warehouse
+   *  (on hand and reserved both go down). 409 unless reserved or already shipped. */
+  public static final String SHIP = "inventory.ship";
+  /** Query {@code {orderId}} → {@link StockReservation}; 404 when the order is unknown here. */
+  public static final String GET_RESERVATION = "inventory.get-reservation";
+  /** Query {@code {}} → {@code {products: [{sku, onHand, reserved, reservedByOrders}]}}: the stock
+   *  beside the quantities of the RESERVED reservations, for invariant checks. */
+  public static final String STOCK_REPORT = "inventory.stock-report";
   /** Health of the service and its database → vertx-health-check's JSON. */
   public static final String HEALTH = "inventory.health";
 

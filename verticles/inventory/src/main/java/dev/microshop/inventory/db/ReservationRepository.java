@@ -1,0 +1,176 @@
+package dev.microshop.inventory.db;
+
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.inventory.api.ReserveStock;
+import dev.microshop.inventory.api.StockReservation;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Stock reservations per order. Each method runs inside one transaction ({@code tx}); the first
+ * statement claims the order id (an INSERT that concurrent duplicates queue behind), so every
+ * command takes effect at most once and a repeat finds the first outcome.
+ */
+public final class ReservationRepository {
+
+  private static final String CLAIM = "INSERT INTO stock_reservation (order_id, status, lines) VALUES ($1, $2, $3)"
+      + " ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
+  private static final String GET = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation"
+      + " WHERE order_id = $1";
+  private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
+  private static final String LOCK_PRODUCTS = "SELECT sku, price_cents, on_hand, reserved FROM product"
+      + " WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE";
+  private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty"
+      + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
+  private static final String SHIP_STOCK = "UPDATE product p SET reserved = p.reserved - l.qty, on_hand = p.on_hand - l.qty"
+      + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
+  private static final String DECIDE = "UPDATE stock_reservation SET status = $2, lines = $3, total_cents = $4,"
+      + " reason = $5, updated_at = now() WHERE order_id = $1";
+  private static final String SET_STATUS = "UPDATE stock_reservation SET status = $2, updated_at = now() WHERE order_id = $1";
+  private static final String REPORT = "SELECT p.sku, p.on_hand, p.reserved, COALESCE(r.qty, 0) AS reserved_by_orders"
+      + " FROM product p LEFT JOIN ("
+      + "   SELECT l->>'sku' AS sku, sum((l->>'quantity')::int) AS qty"
+      + "   FROM stock_reservation s, jsonb_array_elements(s.lines) l WHERE s.status = 'RESERVED' GROUP BY 1"
+      + " ) r ON r.sku = p.sku ORDER BY p.sku";
+
+  public Future<StockReservation> reserve(SqlClient tx, ReserveStock cmd) {
+    JsonArray requested = new JsonArray(cmd.lines().stream().map(ReserveStock.Line::toJson).toList());
+    return tx.preparedQuery(CLAIM).execute(Tuple.of(cmd.orderId(), "PENDING", requested))
+        .compose(claimed -> claimed.size() == 1 ? decide(tx, cmd) : existing(tx, cmd.orderId()));
+  }
+
+  private Future<StockReservation> decide(SqlClient tx, ReserveStock cmd) {
+    String[] skus = cmd.lines().stream().map(ReserveStock.Line::sku).toArray(String[]::new);
+    return tx.preparedQuery(LOCK_PRODUCTS).execute(Tuple.tuple().addArrayOfString(skus)).compose(rows -> {
+      Map<String, Row> products = new HashMap<>();
+      rows.forEach(r -> products.put(r.getString("sku"), r));
+      String reason = null;
+      JsonArray priced = new JsonArray();
+      long total = 0;
+      for (ReserveStock.Line line : cmd.lines()) {
+        Row p = products.get(line.sku());
+        if (p == null) {
+          reason = "unknown product " + line.sku();
+          break;
+        }
+        int available = p.getInteger("on_hand") - p.getInteger("reserved");
+        if (available < line.quantity()) {
+          reason = "not enough stock of " + line.sku() + " (" + Math.max(available, 0) + " available)";
+          break;
+        }
+        long price = p.getLong("price_cents");
+        priced.add(line.toJson().put("priceCents", price));
+        total += price * line.quantity();
+      }
+      if (reason != null) {
+        JsonArray requested = new JsonArray(cmd.lines().stream().map(ReserveStock.Line::toJson).toList());
+        StockReservation rejected = new StockReservation(cmd.orderId(), StockReservation.REJECTED, requested, null, reason);
+        return store(tx, rejected);
+      }
+      StockReservation reserved = new StockReservation(cmd.orderId(), StockReservation.RESERVED, priced, total, null);
+      return tx.preparedQuery(ADD_RESERVED).execute(quantities(cmd.lines()))
+          .compose(v -> store(tx, reserved));
+    });
+  }
+
+  private Future<StockReservation> store(SqlClient tx, StockReservation r) {
+    return tx.preparedQuery(DECIDE).execute(Tuple.of(r.orderId(), r.status(), r.lines(), r.totalCents(), r.reason()))
+        .map(v -> r);
+  }
+
+  private Future<StockReservation> existing(SqlClient tx, String orderId) {
+    return get(tx, orderId).map(Optional::orElseThrow);
+  }
+
+  /** Gives the stock of a reserved order back; first of all for this order: a tombstone. */
+  public Future<StockReservation> release(SqlClient tx, String orderId) {
+    return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, StockReservation.RELEASED, new JsonArray()))
+        .compose(tombstone -> tombstone.size() == 1
+            ? Future.succeededFuture(new StockReservation(orderId, StockReservation.RELEASED, new JsonArray(), null, null))
+            : lockedGet(tx, orderId).compose(r -> switch (r.status()) {
+                case StockReservation.RESERVED -> tx.preparedQuery(ADD_RESERVED).execute(negated(r.lines()))
+                    .compose(v -> setStatus(tx, r, StockReservation.RELEASED));
+                case StockReservation.SHIPPED -> Future.failedFuture(
+                    ServiceException.conflict("order " + orderId + " has shipped; its stock cannot be released"));
+                default -> Future.succeededFuture(r); // REJECTED or RELEASED already: nothing held
+              }));
+  }
+
+  /** Reserved stock leaves the warehouse. */
+  public Future<StockReservation> ship(SqlClient tx, String orderId) {
+    return lockedGet(tx, orderId).compose(r -> switch (r.status()) {
+      case StockReservation.RESERVED -> tx.preparedQuery(SHIP_STOCK).execute(arrays(skus(r.lines()), quantitiesOf(r.lines(), 1)))
+          .compose(v -> setStatus(tx, r, StockReservation.SHIPPED));
+      case StockReservation.SHIPPED -> Future.succeededFuture(r);
+      default -> Future.failedFuture(ServiceException.conflict("order " + orderId + " holds no stock to ship ("
+          + r.status().toLowerCase() + ")"));
+    });
+  }
+
+  public Future<Optional<StockReservation>> get(SqlClient client, String orderId) {
+    return client.preparedQuery(GET).execute(Tuple.of(orderId)).map(ReservationRepository::first);
+  }
+
+  public Future<JsonArray> stockReport(SqlClient client) {
+    return client.query(REPORT).execute().map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(r -> out.add(new JsonObject().put("sku", r.getString("sku")).put("onHand", r.getInteger("on_hand"))
+          .put("reserved", r.getInteger("reserved")).put("reservedByOrders", r.getLong("reserved_by_orders"))));
+      return out;
+    });
+  }
+
+  private Future<StockReservation> lockedGet(SqlClient tx, String orderId) {
+    return tx.preparedQuery(GET_FOR_UPDATE).execute(Tuple.of(orderId)).compose(rows -> first(rows)
+        .map(Future::succeededFuture)
+        .orElseGet(() -> Future.failedFuture(ServiceException.conflict("order " + orderId + " holds no stock"))));
+  }
+
+  private Future<StockReservation> setStatus(SqlClient tx, StockReservation r, String status) {
+    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(r.orderId(), status))
+        .map(v -> new StockReservation(r.orderId(), status, r.lines(), r.totalCents(), r.reason()));
+  }
+
+  private static Optional<StockReservation> first(RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return Optional.empty();
+    }
+    Row r = rows.iterator().next();
+    Object lines = r.getValue("lines");
+    return Optional.of(new StockReservation(r.getString("order_id"), r.getString("status"),
+        lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
+        r.getString("reason")));
+  }
+
+  private static Tuple quantities(List<ReserveStock.Line> lines) {
+    return arrays(lines.stream().map(ReserveStock.Line::sku).toArray(String[]::new),
+        lines.stream().map(ReserveStock.Line::quantity).toArray(Integer[]::new));
+  }
+
+  private static Tuple negated(JsonArray lines) {
+    return arrays(skus(lines), quantitiesOf(lines, -1));
+  }
+
+  /** Two array parameters ($1 text[], $2 int[]): not Tuple.of, whose varargs would spread the second. */
+  private static Tuple arrays(String[] skus, Integer[] quantities) {
+    return Tuple.tuple().addArrayOfString(skus).addArrayOfInteger(quantities);
+  }
+
+  private static String[] skus(JsonArray lines) {
+    return lines.stream().map(l -> ((JsonObject) l).getString("sku")).toArray(String[]::new);
+  }
+
+  private static Integer[] quantitiesOf(JsonArray lines, int sign) {
+    return lines.stream().map(l -> sign * ((JsonObject) l).getInteger("quantity")).toArray(Integer[]::new);
+  }
+}

@@ -1,0 +1,207 @@
+package dev.microshop.inventory;
+
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.microshop.common.testing.Await.await;
+import static dev.microshop.common.testing.Await.failureCode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Reserve, release and ship: all or nothing, idempotent by order id, in any order of arrival. */
+class StockReservationTest {
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = Vertx.vertx();
+    await(vertx.deployVerticle(InventoryVerticle::new,
+        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("reservations")))));
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("reserve holds the stock of every line and replies the catalog's prices and the total")
+  void reserve() throws Exception {
+    String a = product("3.10", 10);
+    String b = product("0.45", 5);
+    JsonObject r = reserve(order(), line(a, 2), line(b, 3));
+    assertThat(r.getString("status")).isEqualTo("RESERVED");
+    assertThat(r.getLong("totalCents")).isEqualTo(2 * 310 + 3 * 45);
+    assertThat(r.getJsonArray("lines").getJsonObject(0).getLong("priceCents")).isEqualTo(310);
+    assertStock(a, 10, 2);
+    assertStock(b, 5, 3);
+  }
+
+  @Test
+  @DisplayName("all or nothing: one short line rejects the order and reserves nothing; an unknown sku too")
+  void allOrNothing() throws Exception {
+    String a = product("1.00", 10);
+    String b = product("1.00", 1);
+    JsonObject r = reserve(order(), line(a, 5), line(b, 2));
+    assertThat(r.getString("status")).isEqualTo("REJECTED");
+    assertThat(r.getString("reason")).contains("not enough stock of " + b);
+    assertStock(a, 10, 0);
+    assertStock(b, 1, 0);
+    assertThat(reserve(order(), line(a, 1), line("NO-SUCH-SKU", 1)).getString("reason")).contains("unknown product");
+    assertStock(a, 10, 0);
+  }
+
+  @Test
+  @DisplayName("a repeated reserve returns the first outcome and reserves once, also when the copies race")
+  void duplicateReserve() throws Exception {
+    String a = product("2.00", 10);
+    String order = order();
+    JsonObject first = reserve(order, line(a, 4));
+    assertThat(reserve(order, line(a, 4))).isEqualTo(first);
+    assertStock(a, 10, 4);
+
+    String racing = order();
+    List<Future<JsonObject>> copies = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      copies.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESERVE, reserveBody(racing, line(a, 3))).map(m -> m.body()));
+    }
+    await(Future.all(copies));
+    assertThat(copies).allSatisfy(f -> assertThat(f.result().getString("status")).isEqualTo("RESERVED"));
+    assertStock(a, 10, 7);
+
+    // a rejection is an outcome too: repeated, it stays rejected even when stock came back
+    String rejected = order();
+    assertThat(reserve(rejected, line(a, 9)).getString("status")).isEqualTo("REJECTED");
+    release(racing);
+    assertThat(reserve(rejected, line(a, 9)).getString("status")).isEqualTo("REJECTED");
+    assertStock(a, 10, 4);
+  }
+
+  @Test
+  @DisplayName("release gives the stock back once; a release before the reserve blocks the late reserve")
+  void releaseAndTombstone() throws Exception {
+    String a = product("2.00", 10);
+    String order = order();
+    reserve(order, line(a, 6));
+    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
+    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
+    assertStock(a, 10, 0);
+    assertThat(reserve(order, line(a, 6)).getString("status")).isEqualTo("RELEASED"); // not resurrected
+    assertStock(a, 10, 0);
+
+    String early = order();
+    assertThat(release(early).getString("status")).isEqualTo("RELEASED");
+    assertThat(reserve(early, line(a, 2)).getString("status")).isEqualTo("RELEASED");
+    assertStock(a, 10, 0);
+  }
+
+  @Test
+  @DisplayName("ship takes reserved stock out of the warehouse once; released or unknown orders can't ship, shipped can't release")
+  void ship() throws Exception {
+    String a = product("2.00", 10);
+    String order = order();
+    reserve(order, line(a, 3));
+    assertThat(ship(order).getString("status")).isEqualTo("SHIPPED");
+    assertThat(ship(order).getString("status")).isEqualTo("SHIPPED");
+    assertStock(a, 7, 0);
+    assertThat(failureCode(vertx, InventoryAddresses.RELEASE, new JsonObject().put("orderId", order))).isEqualTo(409);
+    assertStock(a, 7, 0);
+
+    String released = order();
+    reserve(released, line(a, 1));
+    release(released);
+    assertThat(failureCode(vertx, InventoryAddresses.SHIP, new JsonObject().put("orderId", released))).isEqualTo(409);
+    assertThat(failureCode(vertx, InventoryAddresses.SHIP, new JsonObject().put("orderId", order()))).isEqualTo(409);
+    assertStock(a, 7, 0);
+  }
+
+  @Test
+  @DisplayName("concurrent orders never drive available stock below zero")
+  void scarceStock() throws Exception {
+    String a = product("1.00", 10);
+    List<Future<JsonObject>> all = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      all.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESERVE, reserveBody(order(), line(a, 1 + i % 3))).map(m -> m.body()));
+    }
+    await(Future.join(all));
+    int reserved = all.stream().map(Future::result).filter(r -> r.getString("status").equals("RESERVED"))
+        .mapToInt(r -> r.getJsonArray("lines").getJsonObject(0).getInteger("quantity")).sum();
+    assertThat(reserved).isBetween(8, 10); // at most 10; the last ones are refused only when nothing fits
+    assertStock(a, 10, reserved);
+    JsonObject report = await(vertx.eventBus().<JsonObject>request(InventoryAddresses.STOCK_REPORT, new JsonObject())).body();
+    JsonObject row = report.getJsonArray("products").stream().map(JsonObject.class::cast)
+        .filter(p -> p.getString("sku").equals(a)).findFirst().orElseThrow();
+    assertThat(row.getLong("reservedByOrders")).isEqualTo(reserved);
+  }
+
+  @Test
+  @DisplayName("malformed saga commands are a 400 and reserve nothing")
+  void badCommands() throws Exception {
+    String a = product("1.00", 10);
+    String order = order();
+    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 0)))).isEqualTo(400);
+    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 101)))).isEqualTo(400);
+    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 1), line(a, 2)))).isEqualTo(400);
+    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 1).put("priceCents", 1)))).isEqualTo(400);
+    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, new JsonObject().put("orderId", order).put("lines", new JsonArray()))).isEqualTo(400);
+    assertThat(failureCode(vertx, InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", order))).isEqualTo(404);
+    assertStock(a, 10, 0);
+  }
+
+  private static String product(String price, int stock) throws Exception {
+    String sku = "R-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "P").put("price", price).put("stock", stock));
+    return sku;
+  }
+
+  private static String order() {
+    return UUID.randomUUID().toString();
+  }
+
+  private static JsonObject line(String sku, int quantity) {
+    return new JsonObject().put("sku", sku).put("quantity", quantity);
+  }
+
+  private static JsonObject reserveBody(String orderId, JsonObject... lines) {
+    return new JsonObject().put("orderId", orderId).put("lines", new JsonArray(List.of((Object[]) lines)));
+  }
+
+  private static JsonObject reserve(String orderId, JsonObject... lines) throws Exception {
+    return request(InventoryAddresses.RESERVE, reserveBody(orderId, lines));
+  }
+
+  private static JsonObject release(String orderId) throws Exception {
+    return request(InventoryAddresses.RELEASE, new JsonObject().put("orderId", orderId));
+  }
+
+  private static JsonObject ship(String orderId) throws Exception {
+    return request(InventoryAddresses.SHIP, new JsonObject().put("orderId", orderId));
+  }
+
+  private static void assertStock(String sku, int onHand, int reserved) throws Exception {
+    JsonObject p = request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku));
+    assertThat(p.getInteger("onHand")).as("on hand of %s", sku).isEqualTo(onHand);
+    assertThat(p.getInteger("reserved")).as("reserved of %s", sku).isEqualTo(reserved);
+  }
+
+  private static JsonObject request(String address, JsonObject body) throws Exception {
+    return dev.microshop.common.testing.Await.request(vertx, address, body);
+  }
+}
