@@ -1,0 +1,188 @@
+package dev.microshop.customer;
+
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.customer.api.CustomerAddresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static dev.microshop.common.testing.Await.await;
+import static dev.microshop.common.testing.Await.failureCode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Registration, log-in checks and credit reservations, on a real embedded PostgreSQL. */
+class CustomerVerticleTest {
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+  private static Vertx vertx;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = Vertx.vertx();
+    JsonObject config = TestData.serviceConfig(TestData.freshDataDir("customer")).put("default-credit-limit", "100.00");
+    await(vertx.deployVerticle(CustomerVerticle::new, new DeploymentOptions().setConfig(config)));
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("register gives the default credit limit and never shows the password; emails are unique whatever their case")
+  void register() throws Exception {
+    String email = email();
+    JsonObject c = register("Ada", email);
+    assertThat(c.getString("creditLimit")).isEqualTo("100.00");
+    assertThat(c.getString("availableCredit")).isEqualTo("100.00");
+    assertThat(c.getString("role")).isEqualTo("customer");
+    assertThat(c.encode()).doesNotContain("password").doesNotContain("pbkdf2");
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("Ada", email.toUpperCase()))).isEqualTo(409);
+  }
+
+  @Test
+  @DisplayName("bad registrations are a 400 and store nothing: a credit limit or role in the body, a short password, a bad email")
+  void badRegister() throws Exception {
+    String email = email();
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("Eve", email).put("creditLimit", "99999"))).isEqualTo(400);
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("Eve", email).put("role", "admin"))).isEqualTo(400);
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("Eve", email).put("password", "short"))).isEqualTo(400);
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("Eve", "not-an-email"))).isEqualTo(400);
+    assertThat(failureCode(vertx, CustomerAddresses.REGISTER, body("", email))).isEqualTo(400);
+    assertThat(register("Eve", email).getString("email")).isEqualTo(email); // nothing was stored before
+  }
+
+  @Test
+  @DisplayName("authenticate: right password → the customer; wrong password or unknown email → the same 401, both after a full hash")
+  void authenticate() throws Exception {
+    String email = email();
+    String id = register("Bob", email).getString("id");
+    JsonObject ok = request(CustomerAddresses.AUTHENTICATE, new JsonObject().put("email", email.toUpperCase()).put("password", "correct horse"));
+    assertThat(ok.getString("customerId")).isEqualTo(id);
+    assertThat(ok.getString("role")).isEqualTo("customer");
+
+    ReplyException wrong = authFailure(email, "wrong password");
+    long start = System.nanoTime();
+    ReplyException unknown = authFailure("nobody-" + UUID.randomUUID() + "@example.com", "correct horse");
+    long unknownMs = (System.nanoTime() - start) / 1_000_000;
+    assertThat(wrong.failureCode()).isEqualTo(401);
+    assertThat(unknown.failureCode()).isEqualTo(401);
+    assertThat(unknown.getMessage()).isEqualTo(wrong.getMessage());
+    assertThat(unknownMs).as("an unknown email still costs a PBKDF2 hash").isGreaterThanOrEqualTo(50);
+  }
+
+  @Test
+  @DisplayName("the administrator exists from the start with the development credentials")
+  void admin() throws Exception {
+    JsonObject admin = request(CustomerAddresses.AUTHENTICATE,
+        new JsonObject().put("email", "admin@microshop.local").put("password", "microshop-admin-dev"));
+    assertThat(admin.getString("role")).isEqualTo("admin");
+  }
+
+  @Test
+  @DisplayName("reserve credit within the limit, reject beyond it or for an unknown customer; a repeat returns the first outcome")
+  void reserveCredit() throws Exception {
+    String id = register("Cy", email()).getString("id");
+    String o1 = UUID.randomUUID().toString();
+    JsonObject first = reserve(o1, id, 6000);
+    assertThat(first.getString("status")).isEqualTo("RESERVED");
+    assertThat(reserve(o1, id, 6000)).isEqualTo(first);
+    JsonObject tooMuch = reserve(UUID.randomUUID().toString(), id, 4001);
+    assertThat(tooMuch.getString("status")).isEqualTo("REJECTED");
+    assertThat(tooMuch.getString("reason")).contains("insufficient credit").contains("40.00 available");
+    assertThat(reserve(UUID.randomUUID().toString(), UUID.randomUUID().toString(), 1).getString("reason")).isEqualTo("unknown customer");
+    assertThat(customer(id).getLong("availableCreditCents")).isEqualTo(4000);
+    assertThat(failureCode(vertx, CustomerAddresses.RESERVE_CREDIT, new JsonObject()
+        .put("orderId", "x").put("customerId", id).put("amountCents", -5))).isEqualTo(400);
+  }
+
+  @Test
+  @DisplayName("release gives credit back once; a release before the reserve blocks the late reserve")
+  void release() throws Exception {
+    String id = register("Di", email()).getString("id");
+    String order = UUID.randomUUID().toString();
+    reserve(order, id, 7000);
+    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
+    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
+    assertThat(customer(id).getLong("availableCreditCents")).isEqualTo(10000);
+    assertThat(reserve(order, id, 7000).getString("status")).isEqualTo("RELEASED");
+
+    String early = UUID.randomUUID().toString();
+    release(early);
+    assertThat(reserve(early, id, 100).getString("status")).isEqualTo("RELEASED");
+    assertThat(customer(id).getLong("availableCreditCents")).isEqualTo(10000);
+  }
+
+  @Test
+  @DisplayName("concurrent reservations never exceed the credit limit")
+  void concurrentCredit() throws Exception {
+    String id = register("Ed", email()).getString("id");
+    List<Future<JsonObject>> all = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      all.add(vertx.eventBus().<JsonObject>request(CustomerAddresses.RESERVE_CREDIT, new JsonObject()
+          .put("orderId", UUID.randomUUID().toString()).put("customerId", id).put("amountCents", 1000)).map(m -> m.body()));
+    }
+    await(Future.join(all));
+    assertThat(all.stream().filter(f -> f.result().getString("status").equals("RESERVED"))).hasSize(10);
+    assertThat(customer(id).getLong("reservedCreditCents")).isEqualTo(10000);
+  }
+
+  @Test
+  @DisplayName("an admin sets a credit limit, never below the reserved credit")
+  void creditLimit() throws Exception {
+    String id = register("Fay", email()).getString("id");
+    reserve(UUID.randomUUID().toString(), id, 3000);
+    assertThat(failureCode(vertx, CustomerAddresses.SET_CREDIT_LIMIT,
+        new JsonObject().put("customerId", id).put("creditLimit", "29.99"))).isEqualTo(409);
+    JsonObject c = request(CustomerAddresses.SET_CREDIT_LIMIT, new JsonObject().put("customerId", id).put("creditLimit", "250.50"));
+    assertThat(c.getString("creditLimit")).isEqualTo("250.50");
+    assertThat(c.getString("availableCredit")).isEqualTo("220.50");
+  }
+
+  private static ReplyException authFailure(String email, String password) {
+    return (ReplyException) org.assertj.core.api.Assertions.catchThrowable(() -> request(CustomerAddresses.AUTHENTICATE,
+        new JsonObject().put("email", email).put("password", password)));
+  }
+
+  private static String email() {
+    return "user" + SEQ.incrementAndGet() + "-" + UUID.randomUUID().toString().substring(0, 8) + "@example.com";
+  }
+
+  private static JsonObject body(String name, String email) {
+    return new JsonObject().put("name", name).put("email", email).put("password", "correct horse");
+  }
+
+  private static JsonObject register(String name, String email) throws Exception {
+    return request(CustomerAddresses.REGISTER, body(name, email));
+  }
+
+  private static JsonObject customer(String id) throws Exception {
+    return request(CustomerAddresses.GET, new JsonObject().put("customerId", id));
+  }
+
+  private static JsonObject reserve(String order, String customer, long cents) throws Exception {
+    return request(CustomerAddresses.RESERVE_CREDIT,
+        new JsonObject().put("orderId", order).put("customerId", customer).put("amountCents", cents));
+  }
+
+  private static JsonObject release(String order) throws Exception {
+    return request(CustomerAddresses.RELEASE_CREDIT, new JsonObject().put("orderId", order));
+  }
+
+  private static JsonObject request(String address, JsonObject body) throws Exception {
+    return dev.microshop.common.testing.Await.request(vertx, address, body);
+  }
+}
