@@ -222,25 +222,30 @@ public final class EmbeddedPostgresServer {
     String url = "jdbc:postgresql://localhost:" + port + "/postgres";
     try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
       if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
-        executeIgnoring(c, "CREATE ROLE " + role + " LOGIN", "42710");
+        executeIgnoring(c, "CREATE ROLE " + quote(role) + " LOGIN", "42710");
       }
       try (PreparedStatement ps = c.prepareStatement("SELECT set_config('password_encryption', 'scram-sha-256', false)")) {
         ps.execute();
       }
       try (Statement s = c.createStatement()) {
-        s.execute("ALTER ROLE " + role + " LOGIN PASSWORD '" + password + "'");
+        s.execute("ALTER ROLE " + quote(role) + " LOGIN PASSWORD '" + password + "'");
       }
       if (!exists(c, "SELECT 1 FROM pg_database WHERE datname = ?", database)) {
-        executeIgnoring(c, "CREATE DATABASE " + database + " OWNER " + role, "42P04");
+        executeIgnoring(c, "CREATE DATABASE " + quote(database) + " OWNER " + quote(role), "42P04");
       }
       try (Statement s = c.createStatement()) {
-        s.execute("REVOKE ALL ON DATABASE " + database + " FROM PUBLIC");
-        s.execute("GRANT ALL ON DATABASE " + database + " TO " + role);
+        s.execute("REVOKE ALL ON DATABASE " + quote(database) + " FROM PUBLIC");
+        s.execute("GRANT ALL ON DATABASE " + quote(database) + " TO " + quote(role));
       }
       return password;
     } catch (SQLException e) {
       throw new IllegalStateException("cannot prepare database " + database + ": " + e.getMessage(), e);
     }
+  }
+
+  /** A quoted identifier ("order" is a keyword); names are checked as [a-z][a-z0-9_]* by DbConfig. */
+  private static String quote(String identifier) {
+    return '"' + identifier.replace("\"", "") + '"';
   }
 
   private static boolean exists(Connection c, String sql, String name) throws SQLException {

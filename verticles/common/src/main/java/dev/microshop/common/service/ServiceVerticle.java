@@ -63,6 +63,11 @@ public abstract class ServiceVerticle extends VerticleBase {
         });
   }
 
+  /** Service discovery: where this service publishes itself and finds the others. */
+  protected ServiceRegistry registry() {
+    return registry;
+  }
+
   /** Registers {@code action} on {@code address}: it replies or fails on every path (see {@link Replies}). */
   protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
     return vertx.eventBus().<JsonObject>consumer(address, Replies.handler(action)).completion();

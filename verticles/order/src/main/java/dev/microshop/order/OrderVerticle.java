@@ -1,0 +1,171 @@
+package dev.microshop.order;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.OrderStatus;
+import dev.microshop.order.api.PlaceOrder;
+import dev.microshop.order.db.Order;
+import dev.microshop.order.db.OrderRepository;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Orders: placement (idempotent per customer and key), reads, cancellation, and the saga that
+ * takes each order through stock and credit. Unfinished sagas resume at start and on a timer.
+ */
+public class OrderVerticle extends ServiceVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(OrderVerticle.class);
+  private static final int RESUME_BATCH = 200;
+
+  private final OrderRepository orders = new OrderRepository();
+  private OrderSaga saga;
+  private OrderSaga.Settings settings;
+  private long timer = -1;
+
+  @Override
+  protected String service() {
+    return OrderAddresses.SERVICE;
+  }
+
+  @Override
+  protected Future<?> startService() {
+    JsonObject s = conf.getJsonObject("saga", new JsonObject());
+    settings = new OrderSaga.Settings(s.getLong("step-timeout-ms", 3000L), s.getLong("lease-ms", 10_000L),
+        s.getLong("min-backoff-ms", 250L), s.getLong("max-backoff-ms", 30_000L));
+    saga = new OrderSaga(pool, orders,
+        new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()),
+        new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()),
+        settings);
+    long resumeEvery = s.getLong("resume-interval-ms", 1000L);
+    return all(
+        serve(OrderAddresses.PLACE, this::place),
+        serve(OrderAddresses.GET, this::get),
+        serve(OrderAddresses.CANCEL, this::cancel),
+        serve(OrderAddresses.LIST, this::list))
+        .compose(v -> registry().follow())
+        .onSuccess(v -> {
+          resumeAll();
+          timer = vertx.setPeriodic(resumeEvery, id -> resumeDue());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    vertx.cancelTimer(timer);
+    return super.stop();
+  }
+
+  private Future<JsonObject> place(JsonObject body) {
+    PlaceOrder cmd = PlaceOrder.fromJson(body);
+    UUID id = UUID.randomUUID();
+    return pool.withTransaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs()))
+        .compose(inserted -> {
+          if (inserted.isPresent()) {
+            LOG.info("order {}: placed by customer {} ({} lines)", id, cmd.customerId(), cmd.lines().size());
+            saga.drive(id);
+            return Future.succeededFuture(accepted(id.toString()));
+          }
+          return orders.byKey(pool, cmd.customerId(), cmd.idempotencyKey()).map(first -> {
+            JsonObject previous = first.orElseThrow(() -> new IllegalStateException("idempotency key vanished"));
+            if (!previous.getString("requestHash").equals(cmd.requestHash())) {
+              throw ServiceException.rejected("this Idempotency-Key was already used for another order");
+            }
+            return accepted(previous.getString("orderId"));
+          });
+        });
+  }
+
+  /** The answer to a placement, the same for its repeats. */
+  private static JsonObject accepted(String orderId) {
+    return new JsonObject().put("orderId", orderId).put("status", OrderStatus.PENDING);
+  }
+
+  private Future<JsonObject> get(JsonObject body) {
+    Input in = Input.of(body).only("orderId", "customerId");
+    UUID id = uuidOrNotFound(in.string("orderId", 1, 64));
+    Optional<UUID> owner = Optional.ofNullable(in.optionalString("customerId", 64)).map(OrderVerticle::uuidOrNotFound);
+    return view(id, owner);
+  }
+
+  private Future<JsonObject> view(UUID id, Optional<UUID> owner) {
+    return orders.get(pool, id)
+        .map(found -> found.filter(o -> owner.isEmpty() || o.customerId().equals(owner.get()))
+            .orElseThrow(() -> ServiceException.notFound("no order " + id)))
+        .compose(o -> orders.timeline(pool, id).map(timeline -> o.toJson().put("timeline", timeline)));
+  }
+
+  private Future<JsonObject> cancel(JsonObject body) {
+    Input in = Input.of(body).only("orderId", "customerId");
+    UUID id = uuidOrNotFound(in.string("orderId", 1, 64));
+    UUID owner = uuidOrNotFound(in.string("customerId", 1, 64));
+    return pool.withTransaction(tx -> orders.lock(tx, id).compose(found -> {
+          Order o = found.filter(x -> x.customerId().equals(owner))
+              .orElseThrow(() -> ServiceException.notFound("no order " + id));
+          if (o.status().equals(OrderStatus.CANCELLED) || (o.status().equals(OrderStatus.APPROVED) && !o.finished())) {
+            return Future.succeededFuture(); // cancelled, or being cancelled: nothing more to do
+          }
+          if (o.status().equals(OrderStatus.PENDING)) {
+            throw ServiceException.conflict("the order is still being processed; try again in a moment");
+          }
+          if (!o.status().equals(OrderStatus.APPROVED)) {
+            throw ServiceException.conflict("a " + o.status().toLowerCase() + " order cannot be cancelled");
+          }
+          LOG.info("order {}: cancel requested", id);
+          return orders.transition(tx, o, o.to(OrderStatus.APPROVED, "CANCEL_STOCK", null, OrderStatus.CANCEL_REQUESTED),
+              settings.leaseMs()).mapEmpty();
+        }))
+        .compose(v -> saga.drive(id))
+        .compose(v -> view(id, Optional.of(owner)));
+  }
+
+  private Future<JsonObject> list(JsonObject body) {
+    Input in = Input.of(body).only("status", "customerId", "limit", "offset");
+    String status = in.optionalString("status", 20);
+    String customer = in.optionalString("customerId", 64);
+    int limit = in.integer("limit", 1, 1000, 100);
+    int offset = in.integer("offset", 0, Integer.MAX_VALUE, 0);
+    return orders.list(pool, status, customer == null ? null : uuidOrNotFound(customer), limit, offset)
+        .map(list -> new JsonObject().put("orders", new JsonArray(list.stream().map(Order::toJson).toList())));
+  }
+
+  /** At start: every unfinished saga, whoever was driving it when its JVM stopped. */
+  private void resumeAll() {
+    orders.unfinished(pool)
+        .onSuccess(ids -> {
+          if (!ids.isEmpty()) {
+            LOG.info("resuming {} unfinished order saga(s)", ids.size());
+          }
+          ids.forEach(saga::drive);
+        })
+        .onFailure(t -> LOG.warn("cannot list unfinished sagas: {}", t.getMessage()));
+  }
+
+  /** On the timer: the sagas whose lease or backoff has run out. */
+  private void resumeDue() {
+    orders.claimDue(pool, RESUME_BATCH, settings.leaseMs())
+        .onSuccess((List<UUID> ids) -> ids.forEach(saga::drive))
+        .onFailure(t -> LOG.warn("cannot claim due sagas: {}", t.getMessage()));
+  }
+
+  /** An id that is not even a UUID names no order: 404, as for any order one may not see. */
+  private static UUID uuidOrNotFound(String raw) {
+    try {
+      return UUID.fromString(raw);
+    } catch (IllegalArgumentException e) {
+      throw ServiceException.notFound("no order " + raw);
+    }
+  }
+}

@@ -1,0 +1,21 @@
+package dev.microshop.order.api;
+
+/** The event-bus addresses of the order service. Bodies are JSON. */
+public final class OrderAddresses {
+
+  public static final String SERVICE = "order";
+
+  /** {@link PlaceOrder} → {@code {orderId, status: "PENDING"}}: stored at once, the saga runs after.
+   *  The same (customer, idempotency key) and lines → the same answer; other lines → 422. */
+  public static final String PLACE = "order.place";
+  /** {@code {orderId, customerId?}} → the order with its timeline; 404 when unknown or another customer's. */
+  public static final String GET = "order.get";
+  /** {@code {orderId, customerId}} → the order after its cancellation; 409 unless approved and not shipped. */
+  public static final String CANCEL = "order.cancel";
+  /** {@code {status?, customerId?, limit?, offset?}} → {@code {orders: [...]}} (admins, invariant checks). */
+  public static final String LIST = "order.list";
+  public static final String HEALTH = "order.health";
+
+  private OrderAddresses() {
+  }
+}

@@ -1,0 +1,59 @@
+package dev.microshop.order.db;
+
+import dev.microshop.common.json.Money;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.time.OffsetDateTime;
+import java.util.List;
+import java.util.UUID;
+
+/** An order as stored, with the state of its saga. */
+public record Order(UUID id, UUID customerId, String status, String step, JsonArray lines, Long totalCents,
+                    String reason, int attempts, int version, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+
+  public static final String DONE = "DONE";
+
+  public boolean finished() {
+    return DONE.equals(step);
+  }
+
+  /** The next state of the order, and the milestones that lead there. */
+  public record Transition(String status, String step, JsonArray lines, Long totalCents, String reason,
+                           List<String> events) {
+  }
+
+  public Transition to(String newStatus, String newStep, String newReason, String... events) {
+    return new Transition(newStatus, newStep, lines, totalCents, newReason, List.of(events));
+  }
+
+  /** The summary of an order (lists, views): its lines with their prices once known. */
+  public JsonObject toJson() {
+    JsonArray priced = new JsonArray();
+    for (Object o : lines) {
+      JsonObject line = ((JsonObject) o).copy();
+      Long price = line.getLong("priceCents");
+      if (price != null) {
+        line.put("price", Money.format(price));
+      }
+      priced.add(line);
+    }
+    JsonObject j = new JsonObject()
+        .put("orderId", id.toString())
+        .put("customerId", customerId.toString())
+        .put("status", status)
+        .put("lines", priced)
+        .put("createdAt", createdAt.toString())
+        .put("updatedAt", updatedAt.toString());
+    if (totalCents != null) {
+      j.put("total", Money.format(totalCents)).put("totalCents", totalCents);
+    }
+    if (reason != null) {
+      j.put("reason", reason);
+    }
+    if (!finished()) {
+      j.put("inProgress", true);
+    }
+    return j;
+  }
+}

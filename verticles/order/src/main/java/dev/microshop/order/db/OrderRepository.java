@@ -1,0 +1,147 @@
+package dev.microshop.order.db;
+
+import dev.microshop.order.api.OrderStatus;
+import dev.microshop.order.api.PlaceOrder;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Orders, their saga state and their timeline. Methods taking {@code tx} run inside a transaction. */
+public final class OrderRepository {
+
+  private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
+      + " version, created_at, updated_at";
+  private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
+      + " saga_step, lines, next_attempt_at) VALUES ($1, $2, $3, $4, 'PENDING', 'RESERVE_STOCK', $5,"
+      + " now() + $6 * interval '1 millisecond')"
+      + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id";
+  private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
+  private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
+  private static final String LOCK = GET + " FOR UPDATE";
+  private static final String TRANSITION = "UPDATE orders SET status = $3, saga_step = $4, lines = $5, total_cents = $6,"
+      + " reason = $7, attempts = 0, next_attempt_at = now() + $8 * interval '1 millisecond', version = version + 1,"
+      + " updated_at = now() WHERE id = $1 AND version = $2";
+  private static final String FAILED_ATTEMPT = "UPDATE orders SET attempts = attempts + 1,"
+      + " next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND saga_step <> 'DONE'";
+  private static final String CLAIM_DUE = "UPDATE orders SET next_attempt_at = now() + $2 * interval '1 millisecond'"
+      + " WHERE id IN (SELECT id FROM orders WHERE saga_step <> 'DONE' AND next_attempt_at <= now()"
+      + "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id";
+  private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> 'DONE'";
+  private static final String ADD_EVENT = "INSERT INTO order_timeline (order_id, seq, event, reason)"
+      + " SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM order_timeline WHERE order_id = $1";
+  private static final String TIMELINE = "SELECT event, reason, at FROM order_timeline WHERE order_id = $1 ORDER BY seq";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM orders"
+      + " WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR customer_id = $2)"
+      + " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4";
+
+  /** Stores a new PENDING order; empty when the customer used this idempotency key before. */
+  public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs) {
+    return tx.preparedQuery(INSERT)
+        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), cmd.lines(), leaseMs))
+        .compose(rows -> rows.size() == 0
+            ? Future.succeededFuture(Optional.<UUID>empty())
+            : addEvents(tx, id, List.of(OrderStatus.PLACED), null).map(v -> Optional.of(id)));
+  }
+
+  /** The order and request hash a customer's idempotency key stands for. */
+  public Future<Optional<JsonObject>> byKey(SqlClient client, UUID customerId, String key) {
+    return client.preparedQuery(BY_KEY).execute(Tuple.of(customerId, key)).map(rows -> rows.size() == 0
+        ? Optional.empty()
+        : Optional.of(new JsonObject().put("orderId", rows.iterator().next().getUUID("id").toString())
+            .put("requestHash", rows.iterator().next().getString("request_hash"))));
+  }
+
+  public Future<Optional<Order>> get(SqlClient client, UUID id) {
+    return client.preparedQuery(GET).execute(Tuple.of(id)).map(OrderRepository::first);
+  }
+
+  public Future<Optional<Order>> lock(SqlClient tx, UUID id) {
+    return tx.preparedQuery(LOCK).execute(Tuple.of(id)).map(OrderRepository::first);
+  }
+
+  /**
+   * Moves the order from the state it was read in to the next one, with its milestones; false
+   * when another driver moved it meanwhile (its version changed), and nothing is written.
+   */
+  public Future<Boolean> transition(SqlClient tx, Order from, Order.Transition t, long leaseMs) {
+    return tx.preparedQuery(TRANSITION)
+        .execute(Tuple.tuple().addValue(from.id()).addValue(from.version()).addValue(t.status()).addValue(t.step())
+            .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
+        .compose(rows -> rows.rowCount() == 0
+            ? Future.succeededFuture(false)
+            : addEvents(tx, from.id(), t.events(), t.reason()).map(v -> true));
+  }
+
+  /** A step failed (timeout, service down): try again after {@code backoffMs}. */
+  public Future<Void> failedAttempt(SqlClient client, UUID id, long backoffMs) {
+    return client.preparedQuery(FAILED_ATTEMPT).execute(Tuple.of(id, backoffMs)).mapEmpty();
+  }
+
+  /** Takes a lease on up to {@code limit} unfinished orders whose time has come. */
+  public Future<List<UUID>> claimDue(SqlClient client, int limit, long leaseMs) {
+    return client.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs)).map(OrderRepository::ids);
+  }
+
+  public Future<List<UUID>> unfinished(SqlClient client) {
+    return client.query(UNFINISHED).execute().map(OrderRepository::ids);
+  }
+
+  public Future<JsonArray> timeline(SqlClient client, UUID id) {
+    return client.preparedQuery(TIMELINE).execute(Tuple.of(id)).map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(r -> {
+        JsonObject e = new JsonObject().put("event", r.getString("event")).put("at", r.getOffsetDateTime("at").toString());
+        if (r.getString("reason") != null) {
+          e.put("reason", r.getString("reason"));
+        }
+        out.add(e);
+      });
+      return out;
+    });
+  }
+
+  public Future<List<Order>> list(SqlClient client, String status, UUID customerId, int limit, int offset) {
+    return client.preparedQuery(LIST).execute(Tuple.of(status, customerId, limit, offset)).map(rows -> {
+      List<Order> out = new ArrayList<>();
+      rows.forEach(r -> out.add(order(r)));
+      return out;
+    });
+  }
+
+  private Future<Void> addEvents(SqlClient tx, UUID id, List<String> events, String reason) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String event : events) {
+      boolean withReason = event.equals(OrderStatus.REJECTED) || event.equals(OrderStatus.CREDIT_REJECTED)
+          || event.equals(OrderStatus.CANCEL_REFUSED);
+      chain = chain.compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event, withReason ? reason : null)).mapEmpty());
+    }
+    return chain;
+  }
+
+  private static List<UUID> ids(RowSet<Row> rows) {
+    List<UUID> out = new ArrayList<>();
+    rows.forEach(r -> out.add(r.getUUID("id")));
+    return out;
+  }
+
+  private static Optional<Order> first(RowSet<Row> rows) {
+    return rows.size() == 0 ? Optional.empty() : Optional.of(order(rows.iterator().next()));
+  }
+
+  private static Order order(Row r) {
+    Object lines = r.getValue("lines");
+    return new Order(r.getUUID("id"), r.getUUID("customer_id"), r.getString("status"), r.getString("saga_step"),
+        lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
+        r.getString("reason"), r.getInteger("attempts"), r.getInteger("version"),
+        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"));
+  }
+}

@@ -1,0 +1,163 @@
+package dev.microshop.order;
+
+import dev.microshop.common.testing.Await;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.customer.CustomerVerticle;
+import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.OrderStatus;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The three services of the saga in one Vert.x, on one embedded PostgreSQL, and the test's moves on them. */
+final class Shop {
+
+  private static final AtomicInteger SEQ = new AtomicInteger();
+
+  final Vertx vertx = Vertx.vertx();
+  final Path data;
+  final String inventoryDeployment;
+  String customerDeployment;
+  String orderDeployment;
+
+  Shop(String name, JsonObject customerConfig) throws Exception {
+    data = TestData.freshDataDir(name);
+    inventoryDeployment = Await.await(vertx.deployVerticle(InventoryVerticle::new, options(new JsonObject())));
+    customerDeployment = Await.await(vertx.deployVerticle(CustomerVerticle::new, options(customerConfig)));
+    deployOrders();
+  }
+
+  DeploymentOptions options(JsonObject extra) {
+    return new DeploymentOptions().setConfig(TestData.serviceConfig(data).mergeIn(extra, true));
+  }
+
+  void deployOrders() throws Exception {
+    orderDeployment = Await.await(vertx.deployVerticle(OrderVerticle::new, options(new JsonObject()
+        .put("saga", new JsonObject().put("step-timeout-ms", 1000).put("min-backoff-ms", 100).put("max-backoff-ms", 1000)
+            .put("resume-interval-ms", 200)))));
+  }
+
+  void undeployOrders() throws Exception {
+    Await.await(vertx.undeploy(orderDeployment));
+  }
+
+  JsonObject request(String address, JsonObject body) throws Exception {
+    return Await.request(vertx, address, body);
+  }
+
+  int failure(String address, JsonObject body) throws Exception {
+    return Await.failureCode(vertx, address, body);
+  }
+
+  String product(String price, int stock) throws Exception {
+    String sku = "S-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "Product " + sku)
+        .put("price", price).put("stock", stock));
+    return sku;
+  }
+
+  String customer() throws Exception {
+    return request(CustomerAddresses.REGISTER, new JsonObject().put("name", "Customer")
+        .put("email", "c" + SEQ.incrementAndGet() + "-" + UUID.randomUUID() + "@example.com")
+        .put("password", "a long password")).getString("id");
+  }
+
+  static JsonObject line(String sku, int quantity) {
+    return new JsonObject().put("sku", sku).put("quantity", quantity);
+  }
+
+  static JsonObject placeBody(String customer, String key, JsonObject... lines) {
+    return new JsonObject().put("customerId", customer).put("idempotencyKey", key)
+        .put("lines", new JsonArray(List.of((Object[]) lines)));
+  }
+
+  String place(String customer, JsonObject... lines) throws Exception {
+    return request(OrderAddresses.PLACE, placeBody(customer, UUID.randomUUID().toString(), lines)).getString("orderId");
+  }
+
+  JsonObject order(String orderId, String customer) throws Exception {
+    return request(OrderAddresses.GET, new JsonObject().put("orderId", orderId).put("customerId", customer));
+  }
+
+  /** Waits until the saga of the order has finished, and returns the order. */
+  JsonObject settled(String orderId, String customer) throws Exception {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      JsonObject o = order(orderId, customer);
+      if (!o.getBoolean("inProgress", false) && OrderStatus.SETTLED.contains(o.getString("status"))) {
+        return o;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("order did not settle: " + o.encodePrettily());
+      }
+      Thread.sleep(25);
+    }
+  }
+
+  JsonObject product(String sku) throws Exception {
+    return request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", sku));
+  }
+
+  JsonObject customerView(String customer) throws Exception {
+    return request(CustomerAddresses.GET, new JsonObject().put("customerId", customer));
+  }
+
+  /**
+   * Checks every invariant of the design that holds before shipping, through each service's own
+   * queries; returns how many checks were made.
+   */
+  int assertInvariants() throws Exception {
+    JsonArray all = request(OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
+    Map<String, Long> approvedTotalByCustomer = new HashMap<>();
+    Map<String, Long> approvedQuantityBySku = new HashMap<>();
+    int checks = 0;
+    for (Object o : all) {
+      JsonObject order = (JsonObject) o;
+      assertThat(OrderStatus.SETTLED).as("order %s settled", order.getString("orderId")).contains(order.getString("status"));
+      assertThat(order.getBoolean("inProgress", false)).isFalse();
+      checks++;
+      if (order.getString("status").equals(OrderStatus.APPROVED)) {
+        approvedTotalByCustomer.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
+        for (Object l : order.getJsonArray("lines")) {
+          JsonObject line = (JsonObject) l;
+          approvedQuantityBySku.merge(line.getString("sku"), line.getLong("quantity"), Long::sum);
+        }
+      }
+    }
+    for (Object c : request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
+      JsonObject customer = (JsonObject) c;
+      long reserved = customer.getLong("reservedCents");
+      assertThat(reserved).as("reserved credit of %s", customer.getString("customerId"))
+          .isEqualTo(approvedTotalByCustomer.getOrDefault(customer.getString("customerId"), 0L))
+          .isLessThanOrEqualTo(customer.getLong("creditLimitCents"));
+      checks += 2;
+    }
+    for (Object p : request(InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
+      JsonObject product = (JsonObject) p;
+      String sku = product.getString("sku");
+      assertThat(product.getInteger("onHand")).as("on hand of %s", sku).isGreaterThanOrEqualTo(0);
+      assertThat(product.getInteger("reserved")).as("reserved of %s", sku).isLessThanOrEqualTo(product.getInteger("onHand"))
+          .isEqualTo(approvedQuantityBySku.getOrDefault(sku, 0L).intValue());
+      assertThat(product.getLong("reservedByOrders")).isEqualTo(product.getInteger("reserved").longValue());
+      checks += 4;
+    }
+    return checks;
+  }
+
+  void close() throws Exception {
+    Await.await(vertx.close());
+  }
+}
