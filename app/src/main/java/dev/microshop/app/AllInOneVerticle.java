@@ -1,11 +1,16 @@
 package dev.microshop.app;
 
+import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.order.OrderVerticle;
 import dev.microshop.web.WebVerticle;
+import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.json.JsonObject;
+
+import java.util.function.Supplier;
 
 /**
  * The whole shop in one JVM on a local event bus: every service verticle, then the web edge.
@@ -16,11 +21,14 @@ public class AllInOneVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    return vertx.deployVerticle(InventoryVerticle::new, options("inventory"))
-        .compose(id -> vertx.deployVerticle(WebVerticle::new, options(WebVerticle.SERVICE)));
+    return Future.all(
+            deploy("inventory", InventoryVerticle::new),
+            deploy("customer", CustomerVerticle::new),
+            deploy("order", OrderVerticle::new))
+        .compose(v -> deploy(WebVerticle.SERVICE, WebVerticle::new));
   }
 
-  private DeploymentOptions options(String service) {
-    return new DeploymentOptions().setConfig(config().getJsonObject(service, new JsonObject()));
+  private Future<String> deploy(String service, Supplier<? extends Deployable> verticle) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config().getJsonObject(service, new JsonObject())));
   }
 }

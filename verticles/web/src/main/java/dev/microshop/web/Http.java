@@ -1,5 +1,7 @@
 package dev.microshop.web;
 
+import dev.microshop.common.failure.ServiceException;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
@@ -7,6 +9,19 @@ import io.vertx.ext.web.RoutingContext;
 final class Http {
 
   private Http() {
+  }
+
+  /** The request's JSON object body; anything else (none, malformed, an array) is a 400. */
+  static JsonObject body(RoutingContext ctx) {
+    try {
+      JsonObject body = ctx.body().asJsonObject();
+      if (body == null) {
+        throw ServiceException.badRequest("a JSON object body is required");
+      }
+      return body;
+    } catch (DecodeException | ClassCastException e) {
+      throw ServiceException.badRequest("the body is not a valid JSON object");
+    }
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {

@@ -3,7 +3,9 @@ package dev.microshop.web;
 import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -36,12 +38,22 @@ public class WebVerticle extends VerticleBase {
 
   private Future<?> start(JsonObject conf) {
     WebConfig c = WebConfig.from(conf);
-    ServiceClient inventory = new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, c.requestTimeoutMs());
+    return vertx.executeBlocking(() -> Auth.create(vertx, Auth.Settings.from(conf)))
+        .compose(auth -> start(c, auth));
+  }
+
+  private Future<?> start(WebConfig c, Auth auth) {
+    ServiceClient inventory = client(InventoryAddresses.SERVICE, c);
+    ServiceClient customers = client(CustomerAddresses.SERVICE, c);
+    ServiceClient orders = client(OrderAddresses.SERVICE, c);
     OpsRoutes ops = new OpsRoutes(vertx, c.services());
 
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
     new CatalogRoutes(inventory).mount(router);
+    new AccountRoutes(customers, auth).mount(router);
+    new OrderRoutes(orders, auth).mount(router);
+    new AdminRoutes(inventory, customers, orders, auth).mount(router);
     ops.mount(router);
     router.route("/api/*").handler(ApiErrors::notFound);
     router.route("/api/*").failureHandler(ApiErrors::handle);
@@ -53,6 +65,10 @@ public class WebVerticle extends VerticleBase {
         .compose(v -> server.requestHandler(router).listen(c.port(), c.host()))
         .compose(s -> registry.publishHttpEndpoint(SERVICE, c.host(), s.actualPort()))
         .onSuccess(r -> LOG.info("store front at http://localhost:{}/", server.actualPort()));
+  }
+
+  private ServiceClient client(String service, WebConfig c) {
+    return new ServiceClient(vertx, registry, service, c.requestTimeoutMs());
   }
 
   private static StaticHandler staticFiles(String webroot) {
@@ -79,7 +95,8 @@ public class WebVerticle extends VerticleBase {
                    List<String> services) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
-      JsonArray services = conf.getJsonArray("services", new JsonArray().add(InventoryAddresses.SERVICE));
+      JsonArray services = conf.getJsonArray("services", new JsonArray()
+          .add(InventoryAddresses.SERVICE).add(CustomerAddresses.SERVICE).add(OrderAddresses.SERVICE));
       return new WebConfig(
           http.getString("host", "0.0.0.0"),
           http.getInteger("port", 8080),

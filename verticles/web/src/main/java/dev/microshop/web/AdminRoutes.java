@@ -1,0 +1,74 @@
+package dev.microshop.web;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/** Administrators only: products, restocks (idempotent by {@code Idempotency-Key}), credit limits, all orders. */
+final class AdminRoutes {
+
+  private final ServiceClient inventory;
+  private final ServiceClient customers;
+  private final ServiceClient orders;
+  private final Auth auth;
+
+  AdminRoutes(ServiceClient inventory, ServiceClient customers, ServiceClient orders, Auth auth) {
+    this.inventory = inventory;
+    this.customers = customers;
+    this.orders = orders;
+    this.auth = auth;
+  }
+
+  void mount(Router router) {
+    router.route("/api/admin/*").handler(auth::authenticate).handler(Auth::requireAdmin);
+    router.post("/api/admin/products").handler(this::addProduct);
+    router.post("/api/admin/products/:sku/restock").handler(this::restock);
+    router.put("/api/admin/customers/:id/credit-limit").handler(this::creditLimit);
+    router.get("/api/admin/orders").handler(this::orders);
+  }
+
+  private void addProduct(RoutingContext ctx) {
+    inventory.request(InventoryAddresses.ADD_PRODUCT, Http.body(ctx))
+        .onSuccess(p -> Http.json(ctx, 201, CatalogRoutes.publicView(p).put("onHand", p.getInteger("onHand"))))
+        .onFailure(ctx::fail);
+  }
+
+  private void restock(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null || key.isBlank()) {
+      throw ServiceException.badRequest("the Idempotency-Key header is required");
+    }
+    JsonObject body = Http.body(ctx);
+    int quantity = Input.of(body).only("quantity").integer("quantity", 1, 100_000);
+    inventory.request(InventoryAddresses.RESTOCK, new JsonObject().put("requestId", key)
+            .put("sku", ctx.pathParam("sku")).put("quantity", quantity))
+        .onSuccess(r -> Http.json(ctx, 200, r))
+        .onFailure(ctx::fail);
+  }
+
+  private void creditLimit(RoutingContext ctx) {
+    JsonObject body = Http.body(ctx);
+    Input.of(body).only("creditLimit");
+    customers.request(CustomerAddresses.SET_CREDIT_LIMIT, new JsonObject().put("customerId", ctx.pathParam("id"))
+            .put("creditLimit", body.getValue("creditLimit")))
+        .onSuccess(c -> Http.json(ctx, 200, AccountRoutes.publicView(c)))
+        .onFailure(ctx::fail);
+  }
+
+  private void orders(RoutingContext ctx) {
+    JsonObject query = new JsonObject().put("limit", 200);
+    String status = ctx.request().getParam("status");
+    if (status != null) {
+      query.put("status", status);
+    }
+    orders.request(OrderAddresses.LIST, query)
+        .onSuccess(list -> Http.json(ctx, 200, list))
+        .onFailure(ctx::fail);
+  }
+}

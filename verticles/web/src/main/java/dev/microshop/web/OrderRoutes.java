@@ -1,0 +1,74 @@
+package dev.microshop.web;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.PlaceOrder;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The customer's orders: place (with a required {@code Idempotency-Key}), read, cancel, list.
+ * The owner always comes from the token; another customer's order is a 404 on every route.
+ */
+final class OrderRoutes {
+
+  private final ServiceClient orders;
+  private final Auth auth;
+
+  OrderRoutes(ServiceClient orders, Auth auth) {
+    this.orders = orders;
+    this.auth = auth;
+  }
+
+  void mount(Router router) {
+    router.route("/api/orders*").handler(auth::authenticate);
+    router.post("/api/orders").handler(this::place);
+    router.get("/api/orders").handler(this::list);
+    router.get("/api/orders/:id").handler(this::get);
+    router.post("/api/orders/:id/cancel").handler(this::cancel);
+  }
+
+  private void place(RoutingContext ctx) {
+    String key = ctx.request().getHeader("Idempotency-Key");
+    if (key == null || key.isBlank()) {
+      throw ServiceException.badRequest("the Idempotency-Key header is required");
+    }
+    JsonObject body = Http.body(ctx);
+    Input.of(body).only("lines"); // a price, total, status or owner sent by the client is refused
+    JsonObject command = new JsonObject()
+        .put("customerId", Auth.customerId(ctx))
+        .put("idempotencyKey", key)
+        .put("lines", PlaceOrder.lines(body.getValue("lines")));
+    orders.request(OrderAddresses.PLACE, command)
+        .onSuccess(accepted -> {
+          ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));
+          Http.json(ctx, 202, accepted);
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void get(RoutingContext ctx) {
+    orders.request(OrderAddresses.GET, owned(ctx))
+        .onSuccess(o -> Http.json(ctx, 200, o))
+        .onFailure(ctx::fail);
+  }
+
+  private void cancel(RoutingContext ctx) {
+    orders.request(OrderAddresses.CANCEL, owned(ctx))
+        .onSuccess(o -> Http.json(ctx, 200, o))
+        .onFailure(ctx::fail);
+  }
+
+  private void list(RoutingContext ctx) {
+    orders.request(OrderAddresses.LIST, new JsonObject().put("customerId", Auth.customerId(ctx)).put("limit", 100))
+        .onSuccess(list -> Http.json(ctx, 200, list))
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject owned(RoutingContext ctx) {
+    return new JsonObject().put("orderId", ctx.pathParam("id")).put("customerId", Auth.customerId(ctx));
+  }
+}
