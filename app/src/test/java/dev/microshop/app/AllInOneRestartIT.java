@@ -36,7 +36,10 @@ class AllInOneRestartIT {
     Vertx vertx = MicroshopVertx.localVertx();
     JsonObject config = new JsonObject()
         .put("inventory", TestData.serviceConfig(data))
-        .put("web", new JsonObject().put("http", new JsonObject().put("port", port)));
+        .put("customer", TestData.serviceConfig(data))
+        .put("order", TestData.serviceConfig(data))
+        .put("web", new JsonObject().put("http", new JsonObject().put("port", port))
+            .put("auth", new JsonObject().put("dev-secret-file", data.resolveSibling("jwt").toString())));
     await(vertx.deployVerticle(AllInOneVerticle::new, new DeploymentOptions().setConfig(config)));
     await(vertx.eventBus().request(InventoryAddresses.ADD_PRODUCT, new JsonObject()
         .put("sku", "KEEP-ME-01").put("name", "Kept").put("price", "10.01").put("stock", 9)));
@@ -45,7 +48,8 @@ class AllInOneRestartIT {
     EmbeddedPostgresServer.stopAll();
 
     Map<String, String> env = Map.of(
-        "MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", data.toString(),
+        "MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR", data.toString(),
+        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", data.resolveSibling("jwt").toString(),
         "MICROSHOP_WEB_HTTP_PORT", Integer.toString(port));
 
     // 2. the fat jar on the same data: the product is there

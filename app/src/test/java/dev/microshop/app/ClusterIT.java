@@ -32,6 +32,8 @@ class ClusterIT {
     inventoryEnv.put("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", TestData.freshDataDir("cluster").toString());
     Map<String, String> webEnv = new java.util.HashMap<>(cluster);
     webEnv.put("MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort));
+    webEnv.put("MICROSHOP_WEB_SERVICES", "inventory"); // the only service this cluster runs
+    webEnv.put("MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", inventoryEnv.get("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR") + "-jwt");
     String base = "http://127.0.0.1:" + webPort;
 
     long t0 = System.nanoTime();

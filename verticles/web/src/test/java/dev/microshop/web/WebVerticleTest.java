@@ -37,8 +37,9 @@ class WebVerticleTest {
     await(vertx.deployVerticle(InventoryVerticle::new,
         new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("web")))));
     WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(
-        new JsonObject().put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
+    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
+        .put("services", new JsonArray().add("inventory"))
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
     port = web.port();
     client = WebClient.create(vertx);
   }

@@ -15,7 +15,8 @@ import java.util.Map;
  * <ol>
  *   <li>{@code conf/shared.json} (defaults of every service);</li>
  *   <li>{@code conf/<service>.json};</li>
- *   <li>environment variables {@code MICROSHOP_<SERVICE>_<KEY>} for every key that the two files
+ *   <li>environment variables {@code MICROSHOP_SHARED_<KEY>} (every service), then
+ *       {@code MICROSHOP_<SERVICE>_<KEY>} (one service), for every key that the two files
  *       name (the JSON path upper-cased, dots and dashes turned into underscores,
  *       {@code db.embedded.data-dir} of inventory → {@code MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR});</li>
  *   <li>the deployment's own config (from {@code -conf} or a test).</li>
@@ -26,6 +27,8 @@ import java.util.Map;
 public final class ConfigLoader {
 
   public static final String CONF_DIR_ENV = "MICROSHOP_CONF_DIR";
+  /** {@code MICROSHOP_SHARED_<KEY>} sets a key for every service; {@code MICROSHOP_<SERVICE>_<KEY>} wins over it. */
+  public static final String SHARED_PREFIX = "MICROSHOP_SHARED_";
 
   private ConfigLoader() {
   }
@@ -43,6 +46,7 @@ public final class ConfigLoader {
     return retriever.getConfig()
         .map(files -> {
           JsonObject merged = files.copy();
+          applyEnv(merged, SHARED_PREFIX, env);
           applyEnv(merged, envPrefix(service), env);
           return merged.mergeIn(deploymentConfig == null ? new JsonObject() : deploymentConfig, true);
         })

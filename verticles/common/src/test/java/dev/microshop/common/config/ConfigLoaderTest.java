@@ -60,9 +60,12 @@ class ConfigLoaderTest {
   void layering(Vertx vertx, VertxTestContext ctx) {
     // conf/ of the repository is on the test classpath through common's resources
     ConfigLoader.load(vertx, "web", new JsonObject().put("request-timeout-ms", 42),
-            Map.of("MICROSHOP_WEB_HTTP_PORT", "9999"))
+            Map.of("MICROSHOP_WEB_HTTP_PORT", "9999", "MICROSHOP_SHARED_DB_POOL_SIZE", "7",
+                "MICROSHOP_SHARED_DB_PORT", "6000", "MICROSHOP_WEB_DB_PORT", "6001"))
         .onComplete(ctx.succeeding(conf -> ctx.verify(() -> {
           assertThat(conf.getJsonObject("db").getString("embedded-data-dir")).isEqualTo("data/pg"); // shared.json
+          assertThat(conf.getJsonObject("db").getInteger("pool-size")).isEqualTo(7);                  // shared env
+          assertThat(conf.getJsonObject("db").getInteger("port")).isEqualTo(6001);                    // service env wins
           assertThat(conf.getJsonObject("http").getInteger("port")).isEqualTo(9999);                 // env over web.json
           assertThat(conf.getLong("request-timeout-ms")).isEqualTo(42L);                             // deployment wins
           ctx.completeNow();

@@ -1,0 +1,291 @@
+package dev.microshop.web;
+
+import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.customer.CustomerVerticle;
+import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.order.OrderVerticle;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.UUID;
+
+import static dev.microshop.common.testing.Await.await;
+import static dev.microshop.web.WebVerticleTest.assertError;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The HTTP contract of accounts, orders and admin routes, on the whole shop. */
+class OrderApiTest {
+
+  private static final String SECRET = "test-secret-of-at-least-thirty-two-bytes-long";
+  private static Vertx vertx;
+  private static WebClient client;
+  private static int port;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = MicroshopVertx.localVertx();
+    Path data = TestData.freshDataDir("api");
+    DeploymentOptions service = new DeploymentOptions().setConfig(TestData.serviceConfig(data));
+    await(vertx.deployVerticle(InventoryVerticle::new, service));
+    await(vertx.deployVerticle(CustomerVerticle::new, new DeploymentOptions()
+        .setConfig(TestData.serviceConfig(data).put("default-credit-limit", "100.00"))));
+    await(vertx.deployVerticle(OrderVerticle::new, service));
+    WebVerticle web = new WebVerticle();
+    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+        .put("auth", new JsonObject().put("jwt-secret", SECRET)))));
+    port = web.port();
+    client = WebClient.create(vertx);
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("register → 201, log in → a JWT, /api/me → credit limit and available credit")
+  void account() throws Exception {
+    String email = email();
+    HttpResponse<Buffer> created = post("/api/customers", null, account("Ada", email));
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.bodyAsJsonObject().getString("creditLimit")).isEqualTo("100.00");
+    assertThat(created.bodyAsString()).doesNotContain("password");
+    assertError(post("/api/customers", null, account("Ada", email.toUpperCase())), 409, "conflict");
+
+    String token = login(email);
+    assertThat(token.split("\\.")).hasSize(3);
+    JsonObject claims = new JsonObject(new String(Base64.getUrlDecoder().decode(token.split("\\.")[1])));
+    assertThat(claims.fieldNames()).contains("exp", "iss", "aud", "sub");
+    HttpResponse<Buffer> me = get("/api/me", token);
+    assertThat(me.statusCode()).isEqualTo(200);
+    assertThat(me.bodyAsJsonObject().getString("availableCredit")).isEqualTo("100.00");
+    assertThat(me.bodyAsJsonObject().getString("email")).isEqualTo(email);
+  }
+
+  @Test
+  @DisplayName("bad account input: extra fields, malformed or oversized JSON → JSON 4xx; a wrong password → 401")
+  void badAccountInput() throws Exception {
+    String email = email();
+    assertError(post("/api/customers", null, account("Eve", email).put("creditLimit", "1000000")), 400, "bad_request");
+    assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("{\"name\": ")), 400, "bad_request");
+    assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("[1,2]")), 400, "bad_request");
+    String big = "x".repeat(70_000);
+    assertError(post("/api/customers", null, account(big, email)), 413, "too_large");
+    assertError(post("/api/login", null, new JsonObject().put("email", email).put("password", "whatever1")), 401, "unauthorized");
+    post("/api/customers", null, account("Eve", email));
+    assertError(post("/api/login", null, new JsonObject().put("email", email).put("password", "wrong password")), 401, "unauthorized");
+  }
+
+  @Test
+  @DisplayName("tokens: none, garbage, another key, another issuer or audience, expired, alg none or without exp → 401")
+  void tokens() throws Exception {
+    assertError(get("/api/me", null), 401, "unauthorized");
+    assertError(get("/api/me", "garbage"), 401, "unauthorized");
+    String sub = UUID.randomUUID().toString();
+    JsonObject claims = new JsonObject().put("sub", sub).put("role", "customer");
+    JWTOptions good = new JWTOptions().setIssuer("microshop").setAudience(List.of("microshop-web")).setExpiresInSeconds(60);
+    assertError(get("/api/me", jwt("another-secret-of-at-least-thirty-two-bytes").generateToken(claims.copy(), good)), 401, "unauthorized");
+    assertError(get("/api/me", jwt(SECRET).generateToken(claims.copy(), new JWTOptions(good).setIssuer("evil"))), 401, "unauthorized");
+    assertError(get("/api/me", jwt(SECRET).generateToken(claims.copy(), new JWTOptions(good).setAudience(List.of("other")))), 401, "unauthorized");
+    assertError(get("/api/me", jwt(SECRET).generateToken(claims.copy().put("exp", System.currentTimeMillis() / 1000 - 120),
+        new JWTOptions().setIssuer("microshop").setAudience(List.of("microshop-web")))), 401, "unauthorized");
+    // (sign() adds its claims to the object it is given: each token gets a fresh copy)
+    String noExp = jwt(SECRET).generateToken(claims.copy(), new JWTOptions().setIssuer("microshop").setAudience(List.of("microshop-web")));
+    assertThat(new String(Base64.getUrlDecoder().decode(noExp.split("\\.")[1]))).doesNotContain("exp");
+    assertError(get("/api/me", noExp), 401, "unauthorized");
+    String header = Base64.getUrlEncoder().withoutPadding().encodeToString("{\"alg\":\"none\",\"typ\":\"JWT\"}".getBytes());
+    String body = Base64.getUrlEncoder().withoutPadding().encodeToString(claims.copy()
+        .put("iss", "microshop").put("aud", "microshop-web").put("exp", System.currentTimeMillis() / 1000 + 60).encode().getBytes());
+    assertError(get("/api/me", header + "." + body + "."), 401, "unauthorized");
+  }
+
+  @Test
+  @DisplayName("place an order: 202 at once, then APPROVED at the inventory's prices; /api/me shows the credit held")
+  void placeAndRead() throws Exception {
+    String token = newCustomer();
+    HttpResponse<Buffer> placed = post("/api/orders", token, lines(line("MUG-CLASSIC", 2)), "k-1");
+    assertThat(placed.statusCode()).isEqualTo(202);
+    String id = placed.bodyAsJsonObject().getString("orderId");
+    assertThat(placed.getHeader("Location")).isEqualTo("/api/orders/" + id);
+    assertThat(placed.bodyAsJsonObject().getString("status")).isEqualTo("PENDING");
+    JsonObject order = settled(id, token);
+    assertThat(order.getString("status")).isEqualTo("APPROVED");
+    assertThat(order.getString("total")).isEqualTo("25.80");
+    assertThat(get("/api/me", token).bodyAsJsonObject().getString("availableCredit")).isEqualTo("74.20");
+    JsonArray mine = get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders");
+    assertThat(mine).hasSize(1);
+    assertThat(mine.getJsonObject(0).getString("orderId")).isEqualTo(id);
+  }
+
+  @Test
+  @DisplayName("Idempotency-Key: required; same key and body → same order and answer; other body → 422; per customer")
+  void idempotencyKey() throws Exception {
+    String token = newCustomer();
+    assertError(post("/api/orders", token, lines(line("PEN-GEL-3", 1)), null), 400, "bad_request");
+    JsonObject body = lines(line("PEN-GEL-3", 1));
+    HttpResponse<Buffer> first = post("/api/orders", token, body, "same");
+    HttpResponse<Buffer> again = post("/api/orders", token, body, "same");
+    assertThat(again.statusCode()).isEqualTo(first.statusCode()).isEqualTo(202);
+    assertThat(again.bodyAsJsonObject()).isEqualTo(first.bodyAsJsonObject());
+    assertError(post("/api/orders", token, lines(line("PEN-GEL-3", 2)), "same"), 422, "rejected");
+    HttpResponse<Buffer> other = post("/api/orders", newCustomer(), body, "same");
+    assertThat(other.bodyAsJsonObject().getString("orderId")).isNotEqualTo(first.bodyAsJsonObject().getString("orderId"));
+    assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders")).hasSize(1);
+  }
+
+  @Test
+  @DisplayName("mass assignment and bad lines → 400 and nothing stored: price, total, status, owner, quantities, too many lines")
+  void badOrders() throws Exception {
+    String token = newCustomer();
+    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 1).put("price", "0.01")), "b1"), 400, "bad_request");
+    for (String field : List.of("total", "status", "customerId", "owner", "creditLimit")) {
+      assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 1)).put(field, "x"), "b-" + field), 400, "bad_request");
+    }
+    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 0)), "b2"), 400, "bad_request");
+    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 101)), "b3"), 400, "bad_request");
+    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", "2")), "b4"), 400, "bad_request");
+    JsonObject[] many = new JsonObject[51];
+    for (int i = 0; i < many.length; i++) {
+      many[i] = line("SKU-" + i, 1);
+    }
+    assertError(post("/api/orders", token, lines(many), "b5"), 400, "bad_request");
+    assertError(send(client.post(port, "127.0.0.1", "/api/orders").bearerTokenAuthentication(token)
+        .putHeader("Idempotency-Key", "b6"), Buffer.buffer("{\"lines\": [")), 400, "bad_request");
+    assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders")).isEmpty();
+  }
+
+  @Test
+  @DisplayName("another customer's order is a 404 on get and cancel; its owner cancels it and gets the credit back")
+  void ownership() throws Exception {
+    String owner = newCustomer();
+    String id = post("/api/orders", owner, lines(line("NOTEBOOK-A5", 1)), "o-1").bodyAsJsonObject().getString("orderId");
+    settled(id, owner);
+    String stranger = newCustomer();
+    assertError(get("/api/orders/" + id, stranger), 404, "not_found");
+    assertError(post("/api/orders/" + id + "/cancel", stranger, new JsonObject(), null), 404, "not_found");
+    assertError(get("/api/orders/" + UUID.randomUUID(), owner), 404, "not_found");
+    assertError(get("/api/orders/not-a-uuid", owner), 404, "not_found");
+
+    HttpResponse<Buffer> cancelled = post("/api/orders/" + id + "/cancel", owner, new JsonObject(), null);
+    assertThat(cancelled.statusCode()).isEqualTo(200);
+    assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("CANCELLED");
+    assertThat(get("/api/me", owner).bodyAsJsonObject().getString("availableCredit")).isEqualTo("100.00");
+  }
+
+  @Test
+  @DisplayName("admin routes: 403 for a customer; the administrator restocks (idempotently) and sets credit limits")
+  void admin() throws Exception {
+    String customer = newCustomer();
+    assertError(post("/api/admin/products/MUG-TRAVEL/restock", customer, new JsonObject().put("quantity", 1), "r"), 403, "forbidden");
+    String admin = loginAs("admin@microshop.local", "microshop-admin-dev");
+    HttpResponse<Buffer> first = post("/api/admin/products/MUG-TRAVEL/restock", admin, new JsonObject().put("quantity", 5), "r-1");
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(post("/api/admin/products/MUG-TRAVEL/restock", admin, new JsonObject().put("quantity", 5), "r-1").bodyAsJsonObject())
+        .isEqualTo(first.bodyAsJsonObject());
+    String customerId = get("/api/me", customer).bodyAsJsonObject().getString("id");
+    HttpResponse<Buffer> limit = send(client.put(port, "127.0.0.1", "/api/admin/customers/" + customerId + "/credit-limit")
+        .bearerTokenAuthentication(admin), new JsonObject().put("creditLimit", "250.00").toBuffer());
+    assertThat(limit.statusCode()).isEqualTo(200);
+    assertThat(get("/api/me", customer).bodyAsJsonObject().getString("creditLimit")).isEqualTo("250.00");
+    HttpResponse<Buffer> added = post("/api/admin/products", admin, new JsonObject().put("sku", "ADMIN-ADDED-1")
+        .put("name", "Added").put("price", "9.99").put("stock", 4), null);
+    assertThat(added.statusCode()).isEqualTo(201);
+    assertThat(get("/api/products/ADMIN-ADDED-1", null).bodyAsJsonObject().getInteger("available")).isEqualTo(4);
+  }
+
+  private static JsonObject settled(String id, String token) throws Exception {
+    long deadline = System.currentTimeMillis() + 15_000;
+    while (true) {
+      JsonObject o = get("/api/orders/" + id, token).bodyAsJsonObject();
+      if (!o.getBoolean("inProgress", false) && !o.getString("status").equals("PENDING")) {
+        return o;
+      }
+      assertThat(System.currentTimeMillis()).as("order settles").isLessThan(deadline);
+      Thread.sleep(25);
+    }
+  }
+
+  private static JWTAuth jwt(String secret) {
+    return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+  }
+
+  private static String email() {
+    return "api-" + UUID.randomUUID() + "@example.com";
+  }
+
+  private static JsonObject account(String name, String email) {
+    return new JsonObject().put("name", name).put("email", email).put("password", "correct horse");
+  }
+
+  private static String newCustomer() throws Exception {
+    String email = email();
+    assertThat(post("/api/customers", null, account("C", email)).statusCode()).isEqualTo(201);
+    return login(email);
+  }
+
+  private static String login(String email) throws Exception {
+    return loginAs(email, "correct horse");
+  }
+
+  private static String loginAs(String email, String password) throws Exception {
+    HttpResponse<Buffer> res = post("/api/login", null, new JsonObject().put("email", email).put("password", password));
+    assertThat(res.statusCode()).isEqualTo(200);
+    return res.bodyAsJsonObject().getString("token");
+  }
+
+  private static JsonObject line(String sku, Object quantity) {
+    return new JsonObject().put("sku", sku).put("quantity", quantity);
+  }
+
+  private static JsonObject lines(JsonObject... lines) {
+    return new JsonObject().put("lines", new JsonArray(List.of((Object[]) lines)));
+  }
+
+  private static HttpResponse<Buffer> get(String path, String token) throws Exception {
+    HttpRequest<Buffer> req = client.get(port, "127.0.0.1", path);
+    if (token != null) {
+      req.bearerTokenAuthentication(token);
+    }
+    return await(req.send());
+  }
+
+  private static HttpResponse<Buffer> post(String path, String token, JsonObject body) throws Exception {
+    return post(path, token, body, null);
+  }
+
+  private static HttpResponse<Buffer> post(String path, String token, JsonObject body, String idempotencyKey) throws Exception {
+    HttpRequest<Buffer> req = client.post(port, "127.0.0.1", path);
+    if (token != null) {
+      req.bearerTokenAuthentication(token);
+    }
+    if (idempotencyKey != null) {
+      req.putHeader("Idempotency-Key", idempotencyKey);
+    }
+    return send(req, body.toBuffer());
+  }
+
+  private static HttpResponse<Buffer> send(HttpRequest<Buffer> req, Buffer body) throws Exception {
+    return await(req.putHeader("Content-Type", "application/json").sendBuffer(body));
+  }
+}
