@@ -1,12 +1,12 @@
 package dev.microshop.inventory;
 
 import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -18,8 +18,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -177,21 +175,14 @@ class InventoryVerticleTest {
   }
 
   private static JsonObject request(String address, JsonObject body) throws Exception {
-    return await(vertx.eventBus().<JsonObject>request(address, body)).body();
+    return Await.request(vertx, address, body);
   }
 
-  /** The failure code of a request that must fail. */
   private static int failure(String address, JsonObject body) throws Exception {
-    try {
-      await(vertx.eventBus().request(address, body));
-    } catch (ExecutionException e) {
-      assertThat(e.getCause()).isInstanceOf(ReplyException.class);
-      return ((ReplyException) e.getCause()).failureCode();
-    }
-    throw new AssertionError("expected " + address + " to fail for " + body);
+    return Await.failureCode(vertx, address, body);
   }
 
-  static <T> T await(Future<T> f) throws Exception {
-    return f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  private static <T> T await(Future<T> f) throws Exception {
+    return Await.await(f);
   }
 }
