@@ -55,7 +55,6 @@ public class OrderVerticle extends ServiceVerticle {
         serve(OrderAddresses.GET, this::get),
         serve(OrderAddresses.CANCEL, this::cancel),
         serve(OrderAddresses.LIST, this::list))
-        .compose(v -> registry().follow())
         .onSuccess(v -> {
           resumeAll();
           timer = vertx.setPeriodic(resumeEvery, id -> resumeDue());

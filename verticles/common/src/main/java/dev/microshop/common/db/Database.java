@@ -33,7 +33,7 @@ public final class Database {
   }
 
   /** Blocking: server, role, database and migrations; returns how the pool connects. */
-  static PgConnectOptions prepare(String service, DbConfig config) {
+  public static PgConnectOptions prepare(String service, DbConfig config) {
     String host;
     int port;
     String password;
@@ -59,10 +59,25 @@ public final class Database {
         .setReconnectInterval(500);
   }
 
+  /**
+   * Two independent histories: common's mechanism tables (event log, consumer positions) in
+   * {@code common_schema_history}, then the service's own schema in Flyway's default table.
+   */
   private static void migrate(String service, String url, String user, String password) {
+    Flyway.configure(Database.class.getClassLoader())
+        .dataSource(url, user, password)
+        .locations("classpath:db/migration/_common")
+        .table("common_schema_history")
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
+        .connectRetries(5)
+        .load()
+        .migrate();
     MigrateResult result = Flyway.configure(Database.class.getClassLoader())
         .dataSource(url, user, password)
         .locations("classpath:db/migration/" + service)
+        .baselineOnMigrate(true)
+        .baselineVersion("0")
         .connectRetries(5)
         .load()
         .migrate();

@@ -221,6 +221,10 @@ public final class EmbeddedPostgresServer {
     String password = rolePassword(role);
     String url = "jdbc:postgresql://localhost:" + port + "/postgres";
     try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
+      // one bootstrap at a time, across the instances of every JVM on this server (released with the connection)
+      try (Statement s = c.createStatement()) {
+        s.execute("SELECT pg_advisory_lock(hashtext('microshop-bootstrap'))");
+      }
       if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
         executeIgnoring(c, "CREATE ROLE " + quote(role) + " LOGIN", "42710");
       }
@@ -262,7 +266,8 @@ public final class EmbeddedPostgresServer {
     try (Statement s = c.createStatement()) {
       s.execute(sql);
     } catch (SQLException e) {
-      if (!raceState.equals(e.getSQLState())) {
+      // the catalog's unique index (23505) may answer a race instead of the "already exists" state
+      if (!raceState.equals(e.getSQLState()) && !"23505".equals(e.getSQLState())) {
         throw e;
       }
     }

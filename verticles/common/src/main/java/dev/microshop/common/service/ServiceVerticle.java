@@ -3,25 +3,34 @@ package dev.microshop.common.service;
 import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DbConfig;
+import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.common.eventlog.EventConsumer;
+import dev.microshop.common.eventlog.EventLog;
+import dev.microshop.common.eventlog.EventLogAddresses;
 import dev.microshop.common.failure.Replies;
+import dev.microshop.common.json.Input;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
 /**
  * The start and stop of a service that owns a database: configuration, database (with its
- * migrations), the service's own consumers, its health on {@code <service>.health}, and its
- * record in service discovery — published last, once it can take work, and withdrawn first.
+ * migrations), its event log served on the bus, the service's own consumers, its health on
+ * {@code <service>.health}, and its record in service discovery — published last, once it can
+ * take work, and withdrawn first.
  */
 public abstract class ServiceVerticle extends VerticleBase {
 
@@ -30,6 +39,7 @@ public abstract class ServiceVerticle extends VerticleBase {
   protected JsonObject conf;
   protected Pool pool;
   private ServiceRegistry registry;
+  private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -47,8 +57,13 @@ public abstract class ServiceVerticle extends VerticleBase {
         })
         .compose(p -> {
           pool = p;
-          return startService();
+          return all(
+              serve(EventLogAddresses.read(service()), this::readEvents),
+              serve(EventLogAddresses.head(service()), this::eventsHead),
+              serve(EventLogAddresses.lag(service()), this::lag));
         })
+        .compose(v -> registry.follow())
+        .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
         .compose(v -> registry.publishEventBusService(service(), service()))
         .onSuccess(r -> LOG.info("{} service started", service()));
@@ -57,6 +72,7 @@ public abstract class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     return registry.unpublishAll()
+        .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
         .eventually(() -> {
           registry.close();
           return pool == null ? Future.succeededFuture() : pool.close();
@@ -77,6 +93,47 @@ public abstract class ServiceVerticle extends VerticleBase {
   @SafeVarargs
   protected static Future<?> all(Future<Void>... registrations) {
     return Future.all(List.of(registrations));
+  }
+
+  /**
+   * Runs {@code work} in one transaction; once it committed, the service's event log readers are
+   * woken (the events it wrote are theirs to read).
+   */
+  protected <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
+    return pool.withTransaction(work).onSuccess(v -> eventsWritten());
+  }
+
+  /** Wakes the readers of this service's event log (best effort: their timers catch up anyway). */
+  protected void eventsWritten() {
+    vertx.eventBus().publish(EventLogAddresses.notify(service()), null);
+  }
+
+  /** Reads {@code producer}'s event log into this service, applying each event with {@code applier}. */
+  protected Future<EventConsumer> consume(String producer, EventConsumer.Applier applier) {
+    EventConsumer c = new EventConsumer(vertx, pool, service(), producer,
+        new ServiceClient(vertx, registry, producer, conf.getLong("request-timeout-ms", 5000L)),
+        applier, EventConsumer.Settings.from(conf));
+    consumers.add(c);
+    return c.start().map(c);
+  }
+
+  private Future<JsonObject> readEvents(JsonObject body) {
+    Input in = Input.of(body).only("afterTx", "afterPosition", "limit");
+    long afterTx = body.getLong("afterTx", 0L);
+    long afterPosition = body.getLong("afterPosition", 0L);
+    int limit = in.integer("limit", 1, 1000, 200);
+    return EventLog.read(pool, afterTx, afterPosition, limit)
+        .map(events -> new JsonObject().put("events", new JsonArray(events.stream().map(e -> e.toJson()).toList())));
+  }
+
+  private Future<JsonObject> eventsHead(JsonObject body) {
+    JsonObject b = body == null ? new JsonObject() : body;
+    return EventLog.head(pool, b.getLong("afterTx"), b.getLong("afterPosition"));
+  }
+
+  private Future<JsonObject> lag(JsonObject body) {
+    return Future.all(consumers.stream().map(EventConsumer::lag).toList())
+        .map(all -> new JsonObject().put("consumer", service()).put("producers", new JsonArray(all.list())));
   }
 
   private MessageConsumer<JsonObject> healthConsumer() {

@@ -1,0 +1,191 @@
+package dev.microshop.common.eventlog;
+
+import dev.microshop.common.discovery.ServiceClient;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlConnection;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+
+/**
+ * Reads one producer's event log into this service. Its position (tx, position) lives in this
+ * service's own database; each batch of events is applied and the position advanced in one
+ * transaction, so every event takes effect exactly once, whatever crashes. The producer's
+ * wake-up ({@link EventLogAddresses#notify}) makes delivery quick; a polling timer makes it
+ * certain. Several instances may run: the position row is locked and compared, so a batch that
+ * another instance applied first is skipped.
+ */
+public final class EventConsumer {
+
+  private static final Logger LOG = LoggerFactory.getLogger(EventConsumer.class);
+
+  /** Applies one event inside the consumer's transaction; only {@code tx} may be used. */
+  @FunctionalInterface
+  public interface Applier {
+    Future<Void> apply(SqlConnection tx, Event event);
+  }
+
+  public record Settings(long pollMs, int batchSize) {
+    public static Settings from(JsonObject conf) {
+      JsonObject e = conf.getJsonObject("events", new JsonObject());
+      return new Settings(e.getLong("poll-ms", 1000L), e.getInteger("batch-size", 200));
+    }
+  }
+
+  private static final String INIT = "INSERT INTO consumer_position (consumer, producer) VALUES ($1, $2)"
+      + " ON CONFLICT DO NOTHING";
+  private static final String POSITION = "SELECT tx, position FROM consumer_position WHERE consumer = $1 AND producer = $2";
+  private static final String LOCK = POSITION + " FOR UPDATE";
+  private static final String ADVANCE = "UPDATE consumer_position SET tx = $3, position = $4, updated_at = now()"
+      + " WHERE consumer = $1 AND producer = $2";
+
+  private final Vertx vertx;
+  private final Pool pool;
+  private final String consumer;
+  private final String producer;
+  private final ServiceClient producerClient;
+  private final Applier applier;
+  private final Settings settings;
+
+  private boolean running;
+  private boolean again;
+  private long timer = -1;
+  private MessageConsumer<Object> wakeups;
+  private volatile long appliedTx;
+  private volatile long appliedPosition;
+  private volatile long producerHead;
+  private volatile long pending;
+
+  public EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
+                       Applier applier, Settings settings) {
+    this.vertx = vertx;
+    this.pool = pool;
+    this.consumer = consumer;
+    this.producer = producer;
+    this.producerClient = producerClient;
+    this.applier = applier;
+    this.settings = settings;
+  }
+
+  public Future<Void> start() {
+    registerGauges();
+    return pool.preparedQuery(INIT).execute(Tuple.of(consumer, producer))
+        .compose(v -> {
+          wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(producer), m -> wake());
+          return wakeups.completion();
+        })
+        .onSuccess(v -> {
+          timer = vertx.setPeriodic(settings.pollMs(), id -> {
+            wake();
+            refreshLag();
+          });
+          wake();
+        });
+  }
+
+  public Future<Void> stop() {
+    vertx.cancelTimer(timer);
+    return wakeups == null ? Future.succeededFuture() : wakeups.unregister();
+  }
+
+  /** Reads and applies whatever is new; at most one drain at a time, another one after it when asked meanwhile. */
+  public void wake() {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    drain()
+        .onFailure(t -> LOG.warn("{} ← {}: {} (retried on the next wake-up)", consumer, producer, t.getMessage()))
+        .onComplete(ar -> {
+          running = false;
+          if (again) {
+            wake();
+          }
+        });
+  }
+
+  private Future<Void> drain() {
+    return pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
+        .map(rows -> rows.iterator().next())
+        .compose(pos -> fetch(pos.getLong("tx"), pos.getLong("position"))
+            .compose(events -> events.isEmpty()
+                ? Future.succeededFuture()
+                : apply(pos.getLong("tx"), pos.getLong("position"), events).compose(v -> drain())));
+  }
+
+  private Future<List<Event>> fetch(long tx, long position) {
+    return producerClient.request(EventLogAddresses.read(producer), new JsonObject()
+            .put("afterTx", tx).put("afterPosition", position).put("limit", settings.batchSize()))
+        .map(reply -> reply.getJsonArray("events").stream().map(e -> Event.fromJson((JsonObject) e)).toList());
+  }
+
+  private Future<Void> apply(long fromTx, long fromPosition, List<Event> events) {
+    Event last = events.get(events.size() - 1);
+    return pool.withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
+      Row now = rows.iterator().next();
+      if (now.getLong("tx") != fromTx || now.getLong("position") != fromPosition) {
+        return Future.succeededFuture(); // another instance (or a rebuild) moved it: read again
+      }
+      Future<Void> chain = Future.succeededFuture();
+      for (Event e : events) {
+        chain = chain.compose(v -> applier.apply(tx, e));
+      }
+      return chain.compose(v -> tx.preparedQuery(ADVANCE).execute(Tuple.of(consumer, producer, last.tx(), last.position())))
+          .onSuccess(v -> {
+            appliedTx = last.tx();
+            appliedPosition = last.position();
+          })
+          .mapEmpty();
+    }));
+  }
+
+  /** Where this consumer stands against its producer's head. */
+  public Future<JsonObject> lag() {
+    return pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
+        .map(rows -> rows.iterator().next())
+        .compose(pos -> producerClient.request(EventLogAddresses.head(producer),
+                new JsonObject().put("afterTx", pos.getLong("tx")).put("afterPosition", pos.getLong("position")))
+            .map(head -> {
+              appliedTx = pos.getLong("tx");
+              appliedPosition = pos.getLong("position");
+              producerHead = head.getLong("head");
+              pending = head.getLong("pending");
+              return new JsonObject().put("consumer", consumer).put("producer", producer)
+                  .put("producerHead", producerHead).put("consumerPosition", appliedPosition)
+                  .put("consumerTx", appliedTx).put("pending", pending);
+            }));
+  }
+
+  private void refreshLag() {
+    lag().onFailure(t -> LOG.debug("lag of {} ← {}: {}", consumer, producer, t.getMessage()));
+  }
+
+  private void registerGauges() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry == null) {
+      return; // metrics off (unit tests)
+    }
+    Gauge.builder("microshop_event_consumer_position", this, c -> c.appliedPosition)
+        .tags("consumer", consumer, "producer", producer).register(registry);
+    Gauge.builder("microshop_event_producer_head", this, c -> c.producerHead)
+        .tags("consumer", consumer, "producer", producer).register(registry);
+    Gauge.builder("microshop_event_consumer_pending", this, c -> c.pending)
+        .tags("consumer", consumer, "producer", producer).register(registry);
+  }
+
+  public String producer() {
+    return producer;
+  }
+}

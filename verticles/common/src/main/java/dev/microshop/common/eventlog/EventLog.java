@@ -1,0 +1,77 @@
+package dev.microshop.common.eventlog;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A service's event log (transactional outbox). {@link #append} runs on the caller's transaction,
+ * so an event exists exactly when the change it records committed.
+ *
+ * <p>No gaps: positions come from a sequence, so transactions can commit out of position order.
+ * {@link #read} returns only events whose writing transaction is older than the oldest one still
+ * running ({@code tx < pg_snapshot_xmin(pg_current_snapshot())}): every such transaction has
+ * finished, so no event can ever appear before the reader's position later. Events come in
+ * (tx, position) order: a transaction's events together, in the order written.
+ */
+public final class EventLog {
+
+  public static final int SCHEMA_VERSION = 1;
+
+  private static final String APPEND = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload)"
+      + " VALUES ($1, $2, $3, $4, $5)";
+  private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload"
+      + " FROM event_log WHERE (tx, position) > ($1, $2)"
+      + " AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+      + " ORDER BY tx, position LIMIT $3";
+  private static final String HEAD = "SELECT COALESCE(max(position), 0) AS head, count(*) AS total FROM event_log";
+  private static final String PENDING = "SELECT count(*) FROM event_log WHERE (tx, position) > ($1, $2)";
+
+  private EventLog() {
+  }
+
+  /** Records an event in the transaction {@code tx}. */
+  public static Future<Void> append(SqlClient tx, String type, String aggregateId, JsonObject payload) {
+    return tx.preparedQuery(APPEND)
+        .execute(Tuple.of(UUID.randomUUID(), type, aggregateId, SCHEMA_VERSION, payload))
+        .mapEmpty();
+  }
+
+  /** Up to {@code limit} events after (tx, position), only from transactions that can no longer change. */
+  public static Future<List<Event>> read(SqlClient client, long afterTx, long afterPosition, int limit) {
+    return client.preparedQuery(READ).execute(Tuple.of(afterTx, afterPosition, limit)).map(rows -> {
+      List<Event> out = new ArrayList<>(rows.size());
+      for (Row r : rows) {
+        Object payload = r.getValue("payload");
+        out.add(new Event(r.getLong("position"), r.getLong("tx"), r.getUUID("event_id"), r.getString("type"),
+            r.getString("aggregate_id"), r.getOffsetDateTime("occurred_at"), r.getInteger("schema_version"),
+            payload instanceof JsonObject o ? o : new JsonObject(String.valueOf(payload))));
+      }
+      return out;
+    });
+  }
+
+  /** The log's highest position and its number of events; with a position, how many events lie after it. */
+  public static Future<JsonObject> head(SqlClient client, Long afterTx, Long afterPosition) {
+    Future<JsonObject> head = client.query(HEAD).execute().map(rows -> {
+      Row r = rows.iterator().next();
+      return new JsonObject().put("head", r.getLong("head")).put("events", r.getLong("total"));
+    });
+    if (afterTx == null || afterPosition == null) {
+      return head;
+    }
+    return head.compose(h -> client.preparedQuery(PENDING).execute(Tuple.of(afterTx, afterPosition))
+        .map(rows -> h.put("pending", rows.iterator().next().getLong(0))));
+  }
+
+  static JsonArray toJson(List<Event> events) {
+    return new JsonArray(events.stream().map(Event::toJson).toList());
+  }
+}
