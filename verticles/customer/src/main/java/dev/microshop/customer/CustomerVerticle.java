@@ -86,12 +86,12 @@ public class CustomerVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserveCredit(JsonObject body) {
     ReserveCredit cmd = ReserveCredit.fromJson(body);
-    return pool.withTransaction(tx -> customers.reserve(tx, cmd)).map(CreditReservation::toJson);
+    return transaction(tx -> customers.reserve(tx, cmd)).map(CreditReservation::toJson);
   }
 
   private Future<JsonObject> releaseCredit(JsonObject body) {
     String orderId = CreditReservation.orderIdOf(body);
-    return pool.withTransaction(tx -> customers.release(tx, orderId)).map(CreditReservation::toJson);
+    return transaction(tx -> customers.release(tx, orderId)).map(CreditReservation::toJson);
   }
 
   private Future<JsonObject> setCreditLimit(JsonObject body) {

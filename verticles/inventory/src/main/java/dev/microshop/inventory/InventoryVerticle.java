@@ -69,17 +69,17 @@ public class InventoryVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserve(JsonObject body) {
     ReserveStock command = ReserveStock.fromJson(body);
-    return pool.withTransaction(tx -> reservations.reserve(tx, command)).map(StockReservation::toJson);
+    return transaction(tx -> reservations.reserve(tx, command)).map(StockReservation::toJson);
   }
 
   private Future<JsonObject> release(JsonObject body) {
     String orderId = StockReservation.orderIdOf(body);
-    return pool.withTransaction(tx -> reservations.release(tx, orderId)).map(StockReservation::toJson);
+    return transaction(tx -> reservations.release(tx, orderId)).map(StockReservation::toJson);
   }
 
   private Future<JsonObject> ship(JsonObject body) {
     String orderId = StockReservation.orderIdOf(body);
-    return pool.withTransaction(tx -> reservations.ship(tx, orderId)).map(StockReservation::toJson);
+    return transaction(tx -> reservations.ship(tx, orderId)).map(StockReservation::toJson);
   }
 
   private Future<JsonObject> getReservation(JsonObject body) {

@@ -51,10 +51,13 @@ final class OrderSaga {
   private final ServiceClient inventory;
   private final ServiceClient customers;
   private final Settings settings;
+  private final Runnable eventsWritten;
   /** Orders this instance is driving now: one driver per order and instance. */
   private final Set<UUID> driving = ConcurrentHashMap.newKeySet();
 
-  OrderSaga(Pool pool, OrderRepository orders, ServiceClient inventory, ServiceClient customers, Settings settings) {
+  OrderSaga(Pool pool, OrderRepository orders, ServiceClient inventory, ServiceClient customers, Settings settings,
+            Runnable eventsWritten) {
+    this.eventsWritten = eventsWritten;
     this.pool = pool;
     this.orders = orders;
     this.inventory = inventory;
@@ -86,6 +89,7 @@ final class OrderSaga {
       Order order = found.get();
       return step(order)
           .compose(t -> pool.withTransaction(tx -> orders.transition(tx, order, t, settings.leaseMs())))
+          .onSuccess(moved -> eventsWritten.run())
           .compose(moved -> loop(orderId), failure -> retryLater(order, failure));
     });
   }

@@ -48,7 +48,7 @@ public class OrderVerticle extends ServiceVerticle {
     saga = new OrderSaga(pool, orders,
         new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()),
         new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()),
-        settings);
+        settings, this::eventsWritten);
     long resumeEvery = s.getLong("resume-interval-ms", 1000L);
     return all(
         serve(OrderAddresses.PLACE, this::place),
@@ -70,7 +70,7 @@ public class OrderVerticle extends ServiceVerticle {
   private Future<JsonObject> place(JsonObject body) {
     PlaceOrder cmd = PlaceOrder.fromJson(body);
     UUID id = UUID.randomUUID();
-    return pool.withTransaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs()))
+    return transaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs()))
         .compose(inserted -> {
           if (inserted.isPresent()) {
             LOG.info("order {}: placed by customer {} ({} lines)", id, cmd.customerId(), cmd.lines().size());
@@ -110,7 +110,7 @@ public class OrderVerticle extends ServiceVerticle {
     Input in = Input.of(body).only("orderId", "customerId");
     UUID id = uuidOrNotFound(in.string("orderId", 1, 64));
     UUID owner = uuidOrNotFound(in.string("customerId", 1, 64));
-    return pool.withTransaction(tx -> orders.lock(tx, id).compose(found -> {
+    return transaction(tx -> orders.lock(tx, id).compose(found -> {
           Order o = found.filter(x -> x.customerId().equals(owner))
               .orElseThrow(() -> ServiceException.notFound("no order " + id));
           if (o.status().equals(OrderStatus.CANCELLED) || (o.status().equals(OrderStatus.APPROVED) && !o.finished())) {

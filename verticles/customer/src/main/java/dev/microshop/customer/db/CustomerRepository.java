@@ -1,5 +1,6 @@
 package dev.microshop.customer.db;
 
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
 import dev.microshop.customer.api.CreditReservation;
@@ -101,8 +102,11 @@ public final class CustomerRepository {
   }
 
   private Future<CreditReservation> store(SqlClient tx, ReserveCredit cmd, String status, String reason) {
+    CreditReservation r = new CreditReservation(cmd.orderId(), status, cmd.amountCents(), reason);
     return tx.preparedQuery(DECIDE).execute(Tuple.of(cmd.orderId(), status, reason))
-        .map(v -> new CreditReservation(cmd.orderId(), status, cmd.amountCents(), reason));
+        .compose(v -> EventLog.append(tx, "credit." + status.toLowerCase(), cmd.orderId(),
+            r.toJson().put("customerId", cmd.customerId().toString())))
+        .map(v -> r);
   }
 
   /** Gives an order's credit back; first of all for this order: a tombstone. */
@@ -110,7 +114,9 @@ public final class CustomerRepository {
     return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, null, 0L, CreditReservation.RELEASED))
         .compose(tombstone -> tombstone.size() == 1
             ? Future.succeededFuture(new CreditReservation(orderId, CreditReservation.RELEASED, 0, null))
-            : tx.preparedQuery(RELEASE).execute(Tuple.of(orderId)).compose(v -> existing(tx, orderId)));
+            : tx.preparedQuery(RELEASE).execute(Tuple.of(orderId)).compose(released -> existing(tx, orderId)
+                .compose(r -> released.rowCount() == 0 ? Future.succeededFuture(r)
+                    : EventLog.append(tx, "credit.released", orderId, r.toJson()).map(v -> r))));
   }
 
   private Future<CreditReservation> existing(SqlClient tx, String orderId) {

@@ -1,5 +1,6 @@
 package dev.microshop.inventory.db;
 
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.ReserveStock;
 import dev.microshop.inventory.api.StockReservation;
@@ -85,7 +86,12 @@ public final class ReservationRepository {
 
   private Future<StockReservation> store(SqlClient tx, StockReservation r) {
     return tx.preparedQuery(DECIDE).execute(Tuple.of(r.orderId(), r.status(), r.lines(), r.totalCents(), r.reason()))
-        .map(v -> r);
+        .compose(v -> recorded(tx, r));
+  }
+
+  /** The event of a reservation's new state ({@code stock.reserved}, {@code stock.rejected}, ...), same transaction. */
+  private static Future<StockReservation> recorded(SqlClient tx, StockReservation r) {
+    return EventLog.append(tx, "stock." + r.status().toLowerCase(), r.orderId(), r.toJson()).map(v -> r);
   }
 
   private Future<StockReservation> existing(SqlClient tx, String orderId) {
@@ -137,8 +143,8 @@ public final class ReservationRepository {
   }
 
   private Future<StockReservation> setStatus(SqlClient tx, StockReservation r, String status) {
-    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(r.orderId(), status))
-        .map(v -> new StockReservation(r.orderId(), status, r.lines(), r.totalCents(), r.reason()));
+    StockReservation next = new StockReservation(r.orderId(), status, r.lines(), r.totalCents(), r.reason());
+    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(r.orderId(), status)).compose(v -> recorded(tx, next));
   }
 
   private static Optional<StockReservation> first(RowSet<Row> rows) {

@@ -25,6 +25,11 @@ public final class OrderStatus {
   public static final String CANCEL_REQUESTED = "CANCEL_REQUESTED";
   public static final String CANCEL_REFUSED = "CANCEL_REFUSED";
 
+  /** The event-log type of a milestone: {@code STOCK_RESERVED} → {@code order.stock-reserved}. */
+  public static String eventType(String milestone) {
+    return "order." + milestone.toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+  }
+
   private OrderStatus() {
   }
 }

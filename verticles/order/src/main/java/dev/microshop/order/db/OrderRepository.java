@@ -1,5 +1,6 @@
 package dev.microshop.order.db;
 
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.Future;
@@ -49,7 +50,8 @@ public final class OrderRepository {
         .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), cmd.lines(), leaseMs))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, List.of(OrderStatus.PLACED), null).map(v -> Optional.of(id)));
+            : addEvents(tx, id, List.of(OrderStatus.PLACED), null, snapshot(id, cmd.customerId(), OrderStatus.PENDING,
+                cmd.lines(), null, null)).map(v -> Optional.of(id)));
   }
 
   /** The order and request hash a customer's idempotency key stands for. */
@@ -78,7 +80,8 @@ public final class OrderRepository {
             .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : addEvents(tx, from.id(), t.events(), t.reason()).map(v -> true));
+            : addEvents(tx, from.id(), t.events(), t.reason(),
+                snapshot(from.id(), from.customerId(), t.status(), t.lines(), t.totalCents(), t.reason())).map(v -> true));
   }
 
   /** A step failed (timeout, service down): try again after {@code backoffMs}. */
@@ -117,14 +120,26 @@ public final class OrderRepository {
     });
   }
 
-  private Future<Void> addEvents(SqlClient tx, UUID id, List<String> events, String reason) {
+  /**
+   * Adds the milestones to the order's timeline and, in the same transaction, to the event log
+   * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is.
+   */
+  private Future<Void> addEvents(SqlClient tx, UUID id, List<String> events, String reason, JsonObject order) {
     Future<Void> chain = Future.succeededFuture();
     for (String event : events) {
       boolean withReason = event.equals(OrderStatus.REJECTED) || event.equals(OrderStatus.CREDIT_REJECTED)
           || event.equals(OrderStatus.CANCEL_REFUSED);
-      chain = chain.compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event, withReason ? reason : null)).mapEmpty());
+      chain = chain
+          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event, withReason ? reason : null)))
+          .compose(v -> EventLog.append(tx, OrderStatus.eventType(event), id.toString(),
+              order.copy().put("milestone", event).put("milestoneReason", withReason ? reason : null)));
     }
     return chain;
+  }
+
+  private static JsonObject snapshot(UUID id, UUID customerId, String status, JsonArray lines, Long totalCents, String reason) {
+    return new JsonObject().put("orderId", id.toString()).put("customerId", customerId.toString()).put("status", status)
+        .put("lines", lines).put("totalCents", totalCents).put("reason", reason);
   }
 
   private static List<UUID> ids(RowSet<Row> rows) {
