@@ -1,8 +1,10 @@
 package dev.microshop.app;
 
 import dev.microshop.customer.CustomerVerticle;
+import dev.microshop.history.HistoryVerticle;
 import dev.microshop.inventory.InventoryVerticle;
 import dev.microshop.order.OrderVerticle;
+import dev.microshop.shipping.ShippingVerticle;
 import dev.microshop.web.WebVerticle;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
@@ -24,7 +26,9 @@ public class AllInOneVerticle extends VerticleBase {
     return Future.all(
             deploy("inventory", InventoryVerticle::new),
             deploy("customer", CustomerVerticle::new),
-            deploy("order", OrderVerticle::new))
+            deploy("order", OrderVerticle::new),
+            deploy("shipping", ShippingVerticle::new),
+            deploy("history", HistoryVerticle::new))
         .compose(v -> deploy(WebVerticle.SERVICE, WebVerticle::new));
   }
 

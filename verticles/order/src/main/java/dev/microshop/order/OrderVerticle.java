@@ -29,6 +29,10 @@ public class OrderVerticle extends ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderVerticle.class);
   private static final int RESUME_BATCH = 200;
+  /** The shipping service's events that move an order (its contract; ShippingContractTest keeps them in step). */
+  public static final String SHIPPING = "shipping";
+  public static final String SHIPMENT_SHIPPED = "shipment.shipped";
+  public static final String SHIPMENT_DELIVERED = "shipment.delivered";
 
   private final OrderRepository orders = new OrderRepository();
   private OrderSaga saga;
@@ -55,6 +59,7 @@ public class OrderVerticle extends ServiceVerticle {
         serve(OrderAddresses.GET, this::get),
         serve(OrderAddresses.CANCEL, this::cancel),
         serve(OrderAddresses.LIST, this::list))
+        .compose(v -> consume(SHIPPING, this::onShipmentEvent))
         .onSuccess(v -> {
           resumeAll();
           timer = vertx.setPeriodic(resumeEvery, id -> resumeDue());
@@ -138,6 +143,36 @@ public class OrderVerticle extends ServiceVerticle {
     int offset = in.integer("offset", 0, Integer.MAX_VALUE, 0);
     return orders.list(pool, status, customer == null ? null : uuidOrNotFound(customer), limit, offset)
         .map(list -> new JsonObject().put("orders", new JsonArray(list.stream().map(Order::toJson).toList())));
+  }
+
+  /**
+   * A shipment left (the inventory shipped its stock): the order is SHIPPED and can no longer be
+   * cancelled; a cancel in progress is refused. Then DELIVERED.
+   */
+  private Future<Void> onShipmentEvent(io.vertx.sqlclient.SqlConnection tx, dev.microshop.common.eventlog.Event e) {
+    boolean shipped = e.type().equals(SHIPMENT_SHIPPED);
+    if (!shipped && !e.type().equals(SHIPMENT_DELIVERED)) {
+      return Future.succeededFuture();
+    }
+    UUID id = UUID.fromString(e.aggregateId());
+    return orders.lock(tx, id).compose(found -> {
+      if (found.isEmpty()) {
+        LOG.warn("order {}: {} for an unknown order", id, e.type());
+        return Future.succeededFuture();
+      }
+      Order o = found.get();
+      if (shipped && o.status().equals(OrderStatus.APPROVED)) {
+        Order.Transition t = o.finished()
+            ? o.to(OrderStatus.SHIPPED, Order.DONE, null, OrderStatus.SHIPPED)
+            : o.to(OrderStatus.SHIPPED, Order.DONE, "the order has shipped", OrderStatus.CANCEL_REFUSED, OrderStatus.SHIPPED);
+        return orders.transition(tx, o, t, settings.leaseMs()).mapEmpty();
+      }
+      if (!shipped && o.status().equals(OrderStatus.SHIPPED)) {
+        return orders.transition(tx, o, o.to(OrderStatus.DELIVERED, Order.DONE, null, OrderStatus.DELIVERED),
+            settings.leaseMs()).mapEmpty();
+      }
+      return Future.succeededFuture(); // a repeat, or an order that moved on
+    });
   }
 
   /** At start: every unfinished saga, whoever was driving it when its JVM stopped. */

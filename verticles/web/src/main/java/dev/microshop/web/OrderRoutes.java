@@ -3,6 +3,7 @@ package dev.microshop.web;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
+import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.json.JsonObject;
@@ -16,10 +17,12 @@ import io.vertx.ext.web.RoutingContext;
 final class OrderRoutes {
 
   private final ServiceClient orders;
+  private final ServiceClient history;
   private final Auth auth;
 
-  OrderRoutes(ServiceClient orders, Auth auth) {
+  OrderRoutes(ServiceClient orders, ServiceClient history, Auth auth) {
     this.orders = orders;
+    this.history = history;
     this.auth = auth;
   }
 
@@ -62,8 +65,9 @@ final class OrderRoutes {
         .onFailure(ctx::fail);
   }
 
+  /** The customer's order history, from the history view (built from events; may trail by a moment). */
   private void list(RoutingContext ctx) {
-    orders.request(OrderAddresses.LIST, new JsonObject().put("customerId", Auth.customerId(ctx)).put("limit", 100))
+    history.request(HistoryAddresses.ORDERS_OF_CUSTOMER, new JsonObject().put("customerId", Auth.customerId(ctx)))
         .onSuccess(list -> Http.json(ctx, 200, list))
         .onFailure(ctx::fail);
   }

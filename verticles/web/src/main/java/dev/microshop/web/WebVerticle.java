@@ -4,8 +4,10 @@ import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.shipping.api.ShippingAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
@@ -46,14 +48,15 @@ public class WebVerticle extends VerticleBase {
     ServiceClient inventory = client(InventoryAddresses.SERVICE, c);
     ServiceClient customers = client(CustomerAddresses.SERVICE, c);
     ServiceClient orders = client(OrderAddresses.SERVICE, c);
+    ServiceClient history = client(HistoryAddresses.SERVICE, c);
     OpsRoutes ops = new OpsRoutes(vertx, c.services());
 
     Router router = Router.router(vertx);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
     new CatalogRoutes(inventory).mount(router);
     new AccountRoutes(customers, auth).mount(router);
-    new OrderRoutes(orders, auth).mount(router);
-    new AdminRoutes(inventory, customers, orders, auth).mount(router);
+    new OrderRoutes(orders, history, auth).mount(router);
+    new AdminRoutes(vertx, inventory, customers, orders, history, auth, c.services()).mount(router);
     ops.mount(router);
     router.route("/api/*").handler(ApiErrors::notFound);
     router.route("/api/*").failureHandler(ApiErrors::handle);
@@ -96,7 +99,8 @@ public class WebVerticle extends VerticleBase {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
       JsonArray services = conf.getJsonArray("services", new JsonArray()
-          .add(InventoryAddresses.SERVICE).add(CustomerAddresses.SERVICE).add(OrderAddresses.SERVICE));
+          .add(InventoryAddresses.SERVICE).add(CustomerAddresses.SERVICE).add(OrderAddresses.SERVICE)
+          .add(ShippingAddresses.SERVICE).add(HistoryAddresses.SERVICE));
       return new WebConfig(
           http.getString("host", "0.0.0.0"),
           http.getInteger("port", 8080),

@@ -56,6 +56,7 @@ public final class EventConsumer {
   private final ServiceClient producerClient;
   private final Applier applier;
   private final Settings settings;
+  private final Runnable afterCommit;
 
   private boolean running;
   private boolean again;
@@ -67,7 +68,8 @@ public final class EventConsumer {
   private volatile long pending;
 
   public EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
-                       Applier applier, Settings settings) {
+                       Applier applier, Settings settings, Runnable afterCommit) {
+    this.afterCommit = afterCommit;
     this.vertx = vertx;
     this.pool = pool;
     this.consumer = consumer;
@@ -107,7 +109,13 @@ public final class EventConsumer {
     running = true;
     again = false;
     drain()
-        .onFailure(t -> LOG.warn("{} ← {}: {} (retried on the next wake-up)", consumer, producer, t.getMessage()))
+        .onFailure(t -> {
+          if (dev.microshop.common.failure.FailureCode.of(t) == dev.microshop.common.failure.FailureCode.UNAVAILABLE) {
+            LOG.debug("{} ← {}: producer not available yet", consumer, producer);
+          } else {
+            LOG.warn("{} ← {}: {} (retried on the next wake-up)", consumer, producer, t.getMessage());
+          }
+        })
         .onComplete(ar -> {
           running = false;
           if (again) {
@@ -133,7 +141,7 @@ public final class EventConsumer {
 
   private Future<Void> apply(long fromTx, long fromPosition, List<Event> events) {
     Event last = events.get(events.size() - 1);
-    return pool.withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
+    return pool.<Void>withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
       Row now = rows.iterator().next();
       if (now.getLong("tx") != fromTx || now.getLong("position") != fromPosition) {
         return Future.succeededFuture(); // another instance (or a rebuild) moved it: read again
@@ -148,7 +156,7 @@ public final class EventConsumer {
             appliedPosition = last.position();
           })
           .mapEmpty();
-    }));
+    })).onSuccess(v -> afterCommit.run()); // what the events led to may be events of this service
   }
 
   /** Where this consumer stands against its producer's head. */

@@ -112,7 +112,7 @@ public abstract class ServiceVerticle extends VerticleBase {
   protected Future<EventConsumer> consume(String producer, EventConsumer.Applier applier) {
     EventConsumer c = new EventConsumer(vertx, pool, service(), producer,
         new ServiceClient(vertx, registry, producer, conf.getLong("request-timeout-ms", 5000L)),
-        applier, EventConsumer.Settings.from(conf));
+        applier, EventConsumer.Settings.from(conf), this::eventsWritten);
     consumers.add(c);
     return c.start().map(c);
   }

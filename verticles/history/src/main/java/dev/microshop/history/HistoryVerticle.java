@@ -1,0 +1,79 @@
+package dev.microshop.history;
+
+import dev.microshop.common.eventlog.EventConsumer;
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.history.api.HistoryAddresses;
+import dev.microshop.history.db.HistoryRepository;
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.shipping.api.ShippingAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Tuple;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The order-history view (CQRS): each customer's orders with their lines, totals, a timeline of
+ * every milestone and the shipment with its tracking, built only from the order and shipping
+ * services' events, and rebuilt from position zero on demand.
+ */
+public class HistoryVerticle extends ServiceVerticle {
+
+  private static final Logger LOG = LoggerFactory.getLogger(HistoryVerticle.class);
+  private static final String RESET_POSITIONS = "UPDATE consumer_position SET tx = 0, position = 0, updated_at = now()"
+      + " WHERE consumer = $1";
+
+  private final HistoryRepository history = new HistoryRepository();
+  private final List<EventConsumer> readers = new CopyOnWriteArrayList<>();
+
+  @Override
+  protected String service() {
+    return HistoryAddresses.SERVICE;
+  }
+
+  @Override
+  protected Future<?> startService() {
+    return all(
+        serve(HistoryAddresses.ORDERS_OF_CUSTOMER, this::ordersOfCustomer),
+        serve(HistoryAddresses.ALL, this::all),
+        serve(HistoryAddresses.REBUILD, this::rebuild))
+        .compose(v -> consume(OrderAddresses.SERVICE, history::applyOrderEvent))
+        .onSuccess(readers::add)
+        .compose(v -> consume(ShippingAddresses.SERVICE, (tx, e) -> e.type().startsWith("shipment.")
+            ? history.applyShipmentEvent(tx, e) : Future.succeededFuture()))
+        .onSuccess(readers::add);
+  }
+
+  private Future<JsonObject> ordersOfCustomer(JsonObject body) {
+    String raw = Input.of(body).only("customerId").string("customerId", 1, 64);
+    UUID customer;
+    try {
+      customer = UUID.fromString(raw);
+    } catch (IllegalArgumentException e) {
+      throw ServiceException.badRequest("customerId must be a UUID");
+    }
+    return history.orders(pool, customer, 200).map(orders -> new JsonObject().put("orders", orders));
+  }
+
+  private Future<JsonObject> all(JsonObject body) {
+    return history.orders(pool, null, 100_000).map(orders -> new JsonObject().put("orders", orders));
+  }
+
+  /** Drops the view and its positions in one transaction; the readers then rebuild it from position zero. */
+  private Future<JsonObject> rebuild(JsonObject body) {
+    // positions first, then the tables: the order in which a reader's batch takes its locks (no deadlock)
+    return pool.withTransaction(tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
+            .compose(v -> history.reset(tx)))
+        .onSuccess(v -> {
+          LOG.info("order history: rebuilding from position zero");
+          readers.forEach(EventConsumer::wake);
+        })
+        .map(v -> new JsonObject().put("rebuilding", true));
+  }
+}

@@ -1,0 +1,138 @@
+package dev.microshop.history.db;
+
+import dev.microshop.common.eventlog.Event;
+import dev.microshop.common.json.Money;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+
+/** The order-history view: written only by events, read by customers. */
+public final class HistoryRepository {
+
+  private static final String UPSERT_ORDER = "INSERT INTO history_order (order_id, customer_id, status, lines, total_cents,"
+      + " reason, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
+      + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, lines = EXCLUDED.lines,"
+      + " total_cents = EXCLUDED.total_cents, reason = EXCLUDED.reason, updated_at = EXCLUDED.updated_at";
+  private static final String ADD_MILESTONE = "INSERT INTO history_timeline (event_id, order_id, milestone, reason, at, position)"
+      + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING";
+  private static final String UPSERT_SHIPMENT = "INSERT INTO history_shipment (order_id, shipment_id, status, tracking_number,"
+      + " shipped_at, delivered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+      + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tracking_number = EXCLUDED.tracking_number,"
+      + " shipped_at = EXCLUDED.shipped_at, delivered_at = EXCLUDED.delivered_at, updated_at = EXCLUDED.updated_at";
+  private static final String ORDERS = "SELECT order_id, customer_id, status, lines, total_cents, reason, placed_at, updated_at"
+      + " FROM history_order WHERE $1::uuid IS NULL OR customer_id = $1 ORDER BY placed_at DESC, order_id LIMIT $2";
+  private static final String TIMELINES = "SELECT order_id, milestone, reason, at FROM history_timeline"
+      + " WHERE order_id = ANY($1) ORDER BY at, position";
+  private static final String SHIPMENTS = "SELECT order_id, shipment_id, status, tracking_number, shipped_at, delivered_at"
+      + " FROM history_shipment WHERE order_id = ANY($1)";
+  private static final String RESET = "TRUNCATE history_order, history_timeline, history_shipment";
+
+  /** An order event (its payload is the order as it became): the order's row and a timeline entry. */
+  public Future<Void> applyOrderEvent(SqlClient tx, Event e) {
+    JsonObject o = e.payload();
+    return tx.preparedQuery(UPSERT_ORDER).execute(Tuple.tuple()
+            .addValue(UUID.fromString(e.aggregateId())).addValue(UUID.fromString(o.getString("customerId")))
+            .addValue(o.getString("status")).addValue(o.getJsonArray("lines")).addValue(o.getLong("totalCents"))
+            .addValue(o.getString("reason")).addValue(e.occurredAt()))
+        .compose(v -> tx.preparedQuery(ADD_MILESTONE).execute(Tuple.tuple().addValue(e.id())
+            .addValue(UUID.fromString(e.aggregateId())).addValue(o.getString("milestone"))
+            .addValue(o.getString("milestoneReason")).addValue(e.occurredAt()).addValue(e.position())))
+        .mapEmpty();
+  }
+
+  /** A shipping event (its payload is the shipment as it became). */
+  public Future<Void> applyShipmentEvent(SqlClient tx, Event e) {
+    JsonObject s = e.payload();
+    return tx.preparedQuery(UPSERT_SHIPMENT).execute(Tuple.tuple()
+            .addValue(UUID.fromString(e.aggregateId())).addValue(UUID.fromString(s.getString("shipmentId")))
+            .addValue(s.getString("status")).addValue(s.getString("trackingNumber"))
+            .addValue(time(s.getString("shippedAt"))).addValue(time(s.getString("deliveredAt"))).addValue(e.occurredAt()))
+        .mapEmpty();
+  }
+
+  /** Empties the view (run with the reset of the consumer positions, in one transaction). */
+  public Future<Void> reset(SqlClient tx) {
+    return tx.query(RESET).execute().mapEmpty();
+  }
+
+  /** Orders with their timelines and shipments; all of them when {@code customerId} is null. */
+  public Future<JsonArray> orders(SqlClient client, UUID customerId, int limit) {
+    return client.preparedQuery(ORDERS).execute(Tuple.of(customerId, limit)).compose(rows -> {
+      Map<UUID, JsonObject> views = new LinkedHashMap<>();
+      for (Row r : rows) {
+        views.put(r.getUUID("order_id"), view(r));
+      }
+      UUID[] ids = views.keySet().toArray(UUID[]::new);
+      if (ids.length == 0) {
+        return Future.succeededFuture(new JsonArray());
+      }
+      return client.preparedQuery(TIMELINES).execute(Tuple.of(ids))
+          .compose(timeline -> {
+            for (Row t : timeline) {
+              JsonObject entry = new JsonObject().put("event", t.getString("milestone")).put("at", t.getOffsetDateTime("at").toString());
+              if (t.getString("reason") != null) {
+                entry.put("reason", t.getString("reason"));
+              }
+              views.get(t.getUUID("order_id")).getJsonArray("timeline").add(entry);
+            }
+            return client.preparedQuery(SHIPMENTS).execute(Tuple.of(ids));
+          })
+          .map(shipments -> {
+            for (Row s : shipments) {
+              JsonObject shipment = new JsonObject().put("shipmentId", s.getUUID("shipment_id").toString())
+                  .put("status", s.getString("status"));
+              if (s.getString("tracking_number") != null) {
+                shipment.put("trackingNumber", s.getString("tracking_number"));
+              }
+              if (s.getOffsetDateTime("shipped_at") != null) {
+                shipment.put("shippedAt", s.getOffsetDateTime("shipped_at").toString());
+              }
+              if (s.getOffsetDateTime("delivered_at") != null) {
+                shipment.put("deliveredAt", s.getOffsetDateTime("delivered_at").toString());
+              }
+              views.get(s.getUUID("order_id")).put("shipment", shipment);
+            }
+            return new JsonArray(new ArrayList<>(views.values()));
+          });
+    });
+  }
+
+  private static JsonObject view(Row r) {
+    JsonArray lines = new JsonArray();
+    Object raw = r.getValue("lines");
+    for (Object o : raw instanceof JsonArray a ? a : new JsonArray(String.valueOf(raw))) {
+      JsonObject line = ((JsonObject) o).copy();
+      if (line.getLong("priceCents") != null) {
+        line.put("price", Money.format(line.getLong("priceCents")));
+      }
+      lines.add(line);
+    }
+    JsonObject v = new JsonObject()
+        .put("orderId", r.getUUID("order_id").toString())
+        .put("customerId", r.getUUID("customer_id").toString())
+        .put("status", r.getString("status"))
+        .put("lines", lines)
+        .put("placedAt", r.getOffsetDateTime("placed_at").toString())
+        .put("updatedAt", r.getOffsetDateTime("updated_at").toString())
+        .put("timeline", new JsonArray());
+    if (r.getLong("total_cents") != null) {
+      v.put("total", Money.format(r.getLong("total_cents"))).put("totalCents", r.getLong("total_cents"));
+    }
+    if (r.getString("reason") != null) {
+      v.put("reason", r.getString("reason"));
+    }
+    return v;
+  }
+
+  private static java.time.OffsetDateTime time(String iso) {
+    return iso == null ? null : java.time.OffsetDateTime.parse(iso);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.microshop.history;
+
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.Await;
+import dev.microshop.order.Shop;
+import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+import static dev.microshop.order.Shop.line;
+import static dev.microshop.order.Shop.placeBody;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * 500 concurrent orders from 50 customers, some cancelled while the courier ships others; after
+ * quiescence every invariant holds and the history view agrees with the order and shipping
+ * services order by order.
+ */
+class EventFlowConcurrencyTest {
+
+  private static Shop shop;
+
+  @BeforeAll
+  static void start() throws Exception {
+    shop = HistoryFixture.start("flow", 800, 300);
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    shop.close();
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("500 orders with shipping and cancellations: invariants hold and the history agrees order by order")
+  void fiveHundredOrders() throws Exception {
+    List<String> skus = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      skus.add(shop.product((2 + i) + ".50", 40));
+    }
+    List<Future<JsonObject>> registrations = new ArrayList<>();
+    for (int i = 0; i < 50; i++) {
+      registrations.add(shop.vertx.eventBus().<JsonObject>request("customer.register", new JsonObject()
+          .put("name", "C" + i).put("email", "flow" + i + "-" + UUID.randomUUID() + "@example.com")
+          .put("password", "a long password")).map(m -> m.body()));
+    }
+    Await.await(Future.all(registrations));
+    List<String> customers = registrations.stream().map(f -> f.result().getString("id")).toList();
+
+    Random random = new Random(11);
+    long start = System.nanoTime();
+    List<Future<JsonObject>> placed = new ArrayList<>();
+    for (int i = 0; i < 500; i++) {
+      String sku = skus.get(random.nextInt(skus.size()));
+      placed.add(shop.vertx.eventBus().<JsonObject>request(OrderAddresses.PLACE,
+          placeBody(customers.get(i % 50), "f-" + i, line(sku, 1 + random.nextInt(3)))).map(m -> m.body()));
+    }
+    Await.await(Future.all(placed));
+    // every fifth order, once its saga is through: its owner cancels it while the courier works
+    // (approved → cancelled; already shipped → 409)
+    List<Future<?>> cancels = new ArrayList<>();
+    for (int i = 0; i < 500; i += 5) {
+      String id = placed.get(i).result().getString("orderId");
+      String customer = customers.get(i % 50);
+      if (shop.settled(id, customer).getString("status").equals("REJECTED")) {
+        continue;
+      }
+      cancels.add(shop.vertx.eventBus().request(OrderAddresses.CANCEL,
+          new JsonObject().put("orderId", id).put("customerId", customer)).otherwiseEmpty());
+    }
+    Await.await(Future.join(new ArrayList<>(cancels)));
+
+    JsonArray orders = HistoryFixture.quiesce(shop, 120_000);
+    long quietMs = (System.nanoTime() - start) / 1_000_000;
+    Map<String, Long> byStatus = orders.stream().map(o -> ((JsonObject) o).getString("status"))
+        .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
+    int invariants = shop.assertInvariants();
+    int agreement = HistoryFixture.assertHistoryAgrees(shop, orders);
+    System.out.printf("500 orders with shipping: quiet after %d ms, %s, %d invariant checks and %d history checks passed%n",
+        quietMs, byStatus, invariants, agreement);
+    assertThat(orders).hasSize(500);
+    assertThat(byStatus.keySet()).contains("DELIVERED", "CANCELLED", "REJECTED").doesNotContain("PENDING", "APPROVED", "SHIPPED");
+  }
+}

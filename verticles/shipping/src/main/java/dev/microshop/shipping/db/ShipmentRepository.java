@@ -1,0 +1,126 @@
+package dev.microshop.shipping.db;
+
+import dev.microshop.common.eventlog.EventLog;
+import dev.microshop.shipping.api.ShippingAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.SqlClient;
+import io.vertx.sqlclient.Tuple;
+
+import java.security.SecureRandom;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/** Shipments. Every change writes its event in the same transaction. */
+public final class ShipmentRepository {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final String COLUMNS = "order_id, shipment_id, customer_id, status, tracking_number, created_at,"
+      + " shipped_at, delivered_at";
+  private static final String CREATE = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
+      + " next_step_at) VALUES ($1, $2, $3, 'PREPARING', $4, now() + $5 * interval '1 millisecond')"
+      + " ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
+  private static final String GET = "SELECT " + COLUMNS + " FROM shipment WHERE order_id = $1";
+  private static final String LIST = "SELECT " + COLUMNS + " FROM shipment ORDER BY created_at, order_id";
+  private static final String CANCEL = "UPDATE shipment SET status = 'CANCELLED' WHERE order_id = $1"
+      + " AND status = 'PREPARING' RETURNING " + COLUMNS;
+  private static final String SHIPPED = "UPDATE shipment SET status = 'SHIPPED', tracking_number = $2, shipped_at = now(),"
+      + " attempts = 0, next_step_at = now() + $3 * interval '1 millisecond' WHERE order_id = $1 AND status = 'PREPARING'"
+      + " RETURNING " + COLUMNS;
+  private static final String DELIVERED = "UPDATE shipment SET status = 'DELIVERED', delivered_at = now()"
+      + " WHERE order_id = $1 AND status = 'SHIPPED' RETURNING " + COLUMNS;
+  private static final String CLAIM_DUE = "UPDATE shipment SET next_step_at = now() + $2 * interval '1 millisecond'"
+      + " WHERE order_id IN (SELECT order_id FROM shipment WHERE status IN ('PREPARING', 'SHIPPED')"
+      + "   AND next_step_at <= now() ORDER BY next_step_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+      + " RETURNING order_id, status";
+  private static final String RETRY = "UPDATE shipment SET attempts = attempts + 1,"
+      + " next_step_at = now() + LEAST(30000, 250 * power(2, LEAST(attempts, 7))) * interval '1 millisecond'"
+      + " WHERE order_id = $1";
+
+  /** A shipment for an approved order; nothing when there is one already. */
+  public Future<Void> create(SqlClient tx, UUID orderId, UUID customerId, OffsetDateTime approvedAt, long prepareMs) {
+    return tx.preparedQuery(CREATE).execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs))
+        .compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CREATED));
+  }
+
+  /** A cancelled order's shipment, if it has not left yet. */
+  public Future<Void> cancel(SqlClient tx, UUID orderId) {
+    return tx.preparedQuery(CANCEL).execute(Tuple.of(orderId)).compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CANCELLED));
+  }
+
+  public Future<Void> shipped(SqlClient tx, UUID orderId, long deliveryMs) {
+    return tx.preparedQuery(SHIPPED).execute(Tuple.of(orderId, trackingNumber(), deliveryMs))
+        .compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_SHIPPED));
+  }
+
+  public Future<Void> delivered(SqlClient tx, UUID orderId) {
+    return tx.preparedQuery(DELIVERED).execute(Tuple.of(orderId)).compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_DELIVERED));
+  }
+
+  /** Leases up to {@code limit} shipments whose next courier step is due: {@code [orderId, status]}. */
+  public Future<List<String[]>> claimDue(SqlClient client, int limit, long leaseMs) {
+    return client.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs)).map(rows -> {
+      List<String[]> out = new ArrayList<>();
+      rows.forEach(r -> out.add(new String[] {r.getUUID("order_id").toString(), r.getString("status")}));
+      return out;
+    });
+  }
+
+  public Future<Void> retryLater(SqlClient client, UUID orderId) {
+    return client.preparedQuery(RETRY).execute(Tuple.of(orderId)).mapEmpty();
+  }
+
+  public Future<Optional<JsonObject>> get(SqlClient client, UUID orderId) {
+    return client.preparedQuery(GET).execute(Tuple.of(orderId))
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(json(rows.iterator().next())));
+  }
+
+  public Future<JsonArray> list(SqlClient client) {
+    return client.query(LIST).execute().map(rows -> {
+      JsonArray out = new JsonArray();
+      rows.forEach(r -> out.add(json(r)));
+      return out;
+    });
+  }
+
+  private static Future<Void> record(SqlClient tx, RowSet<Row> changed, String type) {
+    if (changed.size() == 0) {
+      return Future.succeededFuture();
+    }
+    JsonObject shipment = json(changed.iterator().next());
+    return EventLog.append(tx, type, shipment.getString("orderId"), shipment);
+  }
+
+  private static JsonObject json(Row r) {
+    JsonObject j = new JsonObject()
+        .put("orderId", r.getUUID("order_id").toString())
+        .put("shipmentId", r.getUUID("shipment_id").toString())
+        .put("customerId", r.getUUID("customer_id").toString())
+        .put("status", r.getString("status"))
+        .put("createdAt", r.getOffsetDateTime("created_at").toString());
+    if (r.getString("tracking_number") != null) {
+      j.put("trackingNumber", r.getString("tracking_number"));
+    }
+    if (r.getOffsetDateTime("shipped_at") != null) {
+      j.put("shippedAt", r.getOffsetDateTime("shipped_at").toString());
+    }
+    if (r.getOffsetDateTime("delivered_at") != null) {
+      j.put("deliveredAt", r.getOffsetDateTime("delivered_at").toString());
+    }
+    return j;
+  }
+
+  private static String trackingNumber() {
+    StringBuilder sb = new StringBuilder("MS");
+    for (int i = 0; i < 10; i++) {
+      sb.append(RANDOM.nextInt(10));
+    }
+    return sb.toString();
+  }
+}
