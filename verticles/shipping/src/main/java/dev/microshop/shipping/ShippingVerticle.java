@@ -46,8 +46,8 @@ public class ShippingVerticle extends ServiceVerticle {
   @Override
   protected Future<?> startService() {
     JsonObject courier = conf.getJsonObject("courier", new JsonObject());
-    prepareMs = courier.getLong("prepare-delay-ms", 2000L);
-    deliveryMs = courier.getLong("delivery-delay-ms", 4000L);
+    prepareMs = courier.getLong("prepare-delay-ms", 5000L);
+    deliveryMs = courier.getLong("delivery-delay-ms", 5000L);
     leaseMs = courier.getLong("lease-ms", 10_000L);
     long tickMs = courier.getLong("tick-ms", 250L);
     inventory = new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, conf.getLong("request-timeout-ms", 5000L));

@@ -11,6 +11,11 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
 /**
  * A service's database: started or reached, its own role and database ensured (embedded), its
  * migrations from {@code classpath:db/migration/<service>} applied, then a pool for that role.
@@ -64,6 +69,18 @@ public final class Database {
    * {@code common_schema_history}, then the service's own schema in Flyway's default table.
    */
   private static void migrate(String service, String url, String user, String password) {
+    // one migrating instance at a time per database, across JVMs: Flyway's own lock does not cover
+    // the creation of a schema history table, which two instances starting together would race on
+    try (Connection lock = DriverManager.getConnection(url, user, password);
+         Statement s = lock.createStatement()) {
+      s.execute("SELECT pg_advisory_lock(hashtext('microshop-migrations'))");
+      runMigrations(service, url, user, password);
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot migrate the database of " + service + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void runMigrations(String service, String url, String user, String password) {
     Flyway.configure(Database.class.getClassLoader())
         .dataSource(url, user, password)
         .locations("classpath:db/migration/_common")
