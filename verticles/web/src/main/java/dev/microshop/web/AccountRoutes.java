@@ -3,7 +3,7 @@ package dev.microshop.web;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.customer.api.CustomerAddresses;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
 /** {@code POST /api/customers}, {@code POST /api/login}, {@code GET /api/me}. */
@@ -17,10 +17,10 @@ final class AccountRoutes {
     this.auth = auth;
   }
 
-  void mount(Router router) {
-    router.post("/api/customers").handler(this::register);
-    router.post("/api/login").handler(this::login);
-    router.get("/api/me").handler(auth::authenticate).handler(this::me);
+  void mount(RouterBuilder api) {
+    Http.operation(api, "register", this::register);
+    Http.operation(api, "login", this::login);
+    Http.operation(api, "me", this::me);
   }
 
   private void register(RoutingContext ctx) {

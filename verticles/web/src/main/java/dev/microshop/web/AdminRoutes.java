@@ -13,7 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.List;
@@ -40,14 +40,13 @@ final class AdminRoutes {
     this.services = services;
   }
 
-  void mount(Router router) {
-    router.route("/api/admin/*").handler(auth::authenticate).handler(Auth::requireAdmin);
-    router.post("/api/admin/products").handler(this::addProduct);
-    router.post("/api/admin/products/:sku/restock").handler(this::restock);
-    router.put("/api/admin/customers/:id/credit-limit").handler(this::creditLimit);
-    router.get("/api/admin/orders").handler(this::orders);
-    router.get("/api/admin/event-lag").handler(this::eventLag);
-    router.post("/api/admin/history/rebuild").handler(this::rebuildHistory);
+  void mount(RouterBuilder api) {
+    Http.operation(api, "addProduct", this::addProduct);
+    Http.operation(api, "restock", this::restock);
+    Http.operation(api, "setCreditLimit", this::creditLimit);
+    Http.operation(api, "adminOrders", this::orders);
+    Http.operation(api, "eventLag", this::eventLag);
+    Http.operation(api, "rebuildHistory", this::rebuildHistory);
   }
 
   /** Per consumer and producer: the producer's head beside the consumer's position, and what is pending. */

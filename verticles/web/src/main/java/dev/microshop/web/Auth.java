@@ -71,6 +71,18 @@ final class Auth {
     return options.getExpiresInSeconds();
   }
 
+  /**
+   * Puts authentication in front of every protected route (before the contract's validation, so
+   * a request without a valid token is a 401 whatever its body), and the admin check in front of
+   * the admin routes.
+   */
+  void protect(io.vertx.ext.web.Router router) {
+    for (String path : new String[] {"/api/me", "/api/orders", "/api/orders/*", "/api/admin/*"}) {
+      router.route(path).order(-10).handler(this::authenticate);
+    }
+    router.route("/api/admin/*").order(-9).handler(Auth::requireAdmin);
+  }
+
   /** Route handler: lets the request on only with a valid bearer token. */
   void authenticate(RoutingContext ctx) {
     String header = ctx.request().getHeader("Authorization");

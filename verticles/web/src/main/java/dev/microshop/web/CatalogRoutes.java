@@ -5,7 +5,7 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
 /** {@code GET /api/products} and {@code GET /api/products/{sku}}: the public catalog. */
@@ -20,9 +20,9 @@ final class CatalogRoutes {
     this.inventory = inventory;
   }
 
-  void mount(Router router) {
-    router.get("/api/products").handler(this::list);
-    router.get("/api/products/:sku").handler(this::get);
+  void mount(RouterBuilder api) {
+    Http.operation(api, "listProducts", this::list);
+    Http.operation(api, "getProduct", this::get);
   }
 
   private void list(RoutingContext ctx) {

@@ -4,6 +4,7 @@ import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 
 /** Small helpers for JSON responses. */
 final class Http {
@@ -22,6 +23,14 @@ final class Http {
     } catch (DecodeException | ClassCastException e) {
       throw ServiceException.badRequest("the body is not a valid JSON object");
     }
+  }
+
+  /**
+   * Registers the handler of an operation of the OpenAPI contract; the contract's validation runs
+   * before it, authentication before that (see {@link Auth#protect}).
+   */
+  static void operation(RouterBuilder api, String operationId, io.vertx.core.Handler<RoutingContext> handler) {
+    api.getRoute(operationId).setDoSecurity(false).addHandler(handler);
   }
 
   static void json(RoutingContext ctx, int status, JsonObject body) {

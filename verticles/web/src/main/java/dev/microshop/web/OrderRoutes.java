@@ -7,7 +7,7 @@ import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.Router;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -26,12 +26,11 @@ final class OrderRoutes {
     this.auth = auth;
   }
 
-  void mount(Router router) {
-    router.route("/api/orders*").handler(auth::authenticate);
-    router.post("/api/orders").handler(this::place);
-    router.get("/api/orders").handler(this::list);
-    router.get("/api/orders/:id").handler(this::get);
-    router.post("/api/orders/:id/cancel").handler(this::cancel);
+  void mount(RouterBuilder api) {
+    Http.operation(api, "placeOrder", this::place);
+    Http.operation(api, "listOrders", this::list);
+    Http.operation(api, "getOrder", this::get);
+    Http.operation(api, "cancelOrder", this::cancel);
   }
 
   private void place(RoutingContext ctx) {

@@ -17,6 +17,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.ext.web.openapi.router.RequestExtractor;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+import io.vertx.openapi.contract.OpenAPIContract;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,8 @@ public class WebVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(WebVerticle.class);
   public static final String SERVICE = "web";
+  /** The OpenAPI contract of the whole API, inside the jar; every request is validated against it. */
+  static final String CONTRACT = "openapi.yaml";
 
   private ServiceRegistry registry;
   private HttpServer server;
@@ -51,21 +56,27 @@ public class WebVerticle extends VerticleBase {
     ServiceClient history = client(HistoryAddresses.SERVICE, c);
     OpsRoutes ops = new OpsRoutes(vertx, c.services());
 
-    Router router = Router.router(vertx);
-    router.route("/api/*").handler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
-    new CatalogRoutes(inventory).mount(router);
-    new AccountRoutes(customers, auth).mount(router);
-    new OrderRoutes(orders, history, auth).mount(router);
-    new AdminRoutes(vertx, inventory, customers, orders, history, auth, c.services()).mount(router);
-    ops.mount(router);
-    router.route("/api/*").handler(ApiErrors::notFound);
-    router.route("/api/*").failureHandler(ApiErrors::handle);
-    router.route("/health").failureHandler(ApiErrors::handle);
-    router.route("/*").handler(staticFiles(c.webroot()));
+    return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
+      RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
+          .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
+      new CatalogRoutes(inventory).mount(api);
+      new AccountRoutes(customers, auth).mount(api);
+      new OrderRoutes(orders, history, auth).mount(api);
+      new AdminRoutes(vertx, inventory, customers, orders, history, auth, c.services()).mount(api);
 
-    server = vertx.createHttpServer();
-    return Future.join(ops.ready(), registry.follow())
-        .compose(v -> server.requestHandler(router).listen(c.port(), c.host()))
+      Router router = api.createRouter();
+      auth.protect(router);
+      router.get("/api/openapi.yaml").handler(ctx -> ctx.response()
+          .putHeader("Content-Type", "application/yaml").sendFile(CONTRACT));
+      ops.mount(router);
+      router.route("/api/*").handler(ApiErrors::notFound);
+      router.route().failureHandler(ApiErrors::handle);
+      router.route("/*").handler(staticFiles(c.webroot()));
+
+      server = vertx.createHttpServer();
+      return Future.join(ops.ready(), registry.follow())
+          .compose(v -> server.requestHandler(router).listen(c.port(), c.host()));
+    })
         .compose(s -> registry.publishHttpEndpoint(SERVICE, c.host(), s.actualPort()))
         .onSuccess(r -> LOG.info("store front at http://localhost:{}/", server.actualPort()));
   }
