@@ -58,7 +58,8 @@ public class OrderVerticle extends ServiceVerticle {
         serve(OrderAddresses.PLACE, this::place),
         serve(OrderAddresses.GET, this::get),
         serve(OrderAddresses.CANCEL, this::cancel),
-        serve(OrderAddresses.LIST, this::list))
+        serve(OrderAddresses.LIST, this::list),
+        serve(OrderAddresses.STATS, this::stats))
         .compose(v -> consume(SHIPPING, this::onShipmentEvent))
         .onSuccess(v -> {
           resumeAll();
@@ -173,6 +174,11 @@ public class OrderVerticle extends ServiceVerticle {
       }
       return Future.succeededFuture(); // a repeat, or an order that moved on
     });
+  }
+
+  private Future<JsonObject> stats(JsonObject body) {
+    return orders.countByStatus(pool).map(counts -> new JsonObject().put("byStatus", counts)
+        .put("total", counts.stream().mapToLong(e -> (Long) e.getValue()).sum()));
   }
 
   /** At start: every unfinished saga, whoever was driving it when its JVM stopped. */

@@ -1,6 +1,8 @@
 package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
 import dev.microshop.customer.api.CustomerAddresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -11,10 +13,12 @@ final class AccountRoutes {
 
   private final ServiceClient customers;
   private final Auth auth;
+  private final LoginThrottle throttle;
 
-  AccountRoutes(ServiceClient customers, Auth auth) {
+  AccountRoutes(ServiceClient customers, Auth auth, LoginThrottle throttle) {
     this.customers = customers;
     this.auth = auth;
+    this.throttle = throttle;
   }
 
   void mount(RouterBuilder api) {
@@ -30,7 +34,20 @@ final class AccountRoutes {
   }
 
   private void login(RoutingContext ctx) {
-    customers.request(CustomerAddresses.AUTHENTICATE, Http.body(ctx))
+    JsonObject body = Http.body(ctx);
+    String email = String.valueOf(body.getValue("email"));
+    long waitSeconds = throttle.attempt(ctx.request().remoteAddress().host(), email, System.currentTimeMillis());
+    if (waitSeconds > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(waitSeconds));
+      throw new ServiceException(FailureCode.TOO_MANY_REQUESTS, "too many log-in attempts; try again in " + waitSeconds + " s");
+    }
+    customers.request(CustomerAddresses.AUTHENTICATE, body)
+        .onFailure(t -> {
+          if (FailureCode.of(t) == FailureCode.UNAUTHORIZED) {
+            throttle.failed(email, System.currentTimeMillis());
+          }
+        })
+        .onSuccess(who -> throttle.succeeded(email))
         .onSuccess(who -> Http.json(ctx, 200, new JsonObject()
             .put("token", auth.issue(who.getString("customerId"), who.getString("role")))
             .put("tokenType", "Bearer")

@@ -37,17 +37,28 @@ final class Auth {
   private final JWTAuth jwt;
   private final JWTOptions options;
 
-  record Settings(String secret, String devSecretFile, String issuer, String audience, int ttlSeconds) {
+  record Settings(String secret, String devSecretFile, String issuer, String audience, int ttlSeconds,
+                  boolean production) {
     static Settings from(JsonObject conf) {
       JsonObject a = conf.getJsonObject("auth", new JsonObject());
       return new Settings(a.getString("jwt-secret", ""), a.getString("dev-secret-file", "data/jwt-dev-secret"),
           a.getString("issuer", "microshop"), a.getString("audience", "microshop-web"),
-          a.getInteger("token-ttl-seconds", 3600));
+          a.getInteger("token-ttl-seconds", 3600), a.getBoolean("production", false));
     }
   }
 
-  /** Blocking (may read or write the development key file): call from a worker. */
+  /** The shortest signing key accepted (HS256 wants at least 256 bits). */
+  static final int MIN_SECRET_LENGTH = 32;
+
+  /**
+   * Blocking (may read or write the development key file): call from a worker. In production
+   * mode a configured key of at least 32 characters is required: start-up fails without one.
+   */
   static Auth create(Vertx vertx, Settings s) {
+    if (s.production() && s.secret().length() < MIN_SECRET_LENGTH) {
+      throw new IllegalStateException("production mode: auth.jwt-secret (MICROSHOP_WEB_AUTH_JWT_SECRET) must be set,"
+          + " at least " + MIN_SECRET_LENGTH + " characters");
+    }
     String secret = s.secret().isBlank() ? developmentSecret(Path.of(s.devSecretFile())) : s.secret();
     JWTOptions options = new JWTOptions().setIssuer(s.issuer()).setAudience(List.of(s.audience()))
         .setExpiresInSeconds(s.ttlSeconds()).setAlgorithm("HS256");

@@ -20,7 +20,10 @@ final class OrderRoutes {
   private final ServiceClient history;
   private final Auth auth;
 
-  OrderRoutes(ServiceClient orders, ServiceClient history, Auth auth) {
+  private final OrderStreams streams;
+
+  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, Auth auth) {
+    this.streams = new OrderStreams(vertx, orders);
     this.orders = orders;
     this.history = history;
     this.auth = auth;
@@ -31,6 +34,7 @@ final class OrderRoutes {
     Http.operation(api, "listOrders", this::list);
     Http.operation(api, "getOrder", this::get);
     Http.operation(api, "cancelOrder", this::cancel);
+    Http.operation(api, "orderEvents", streams::handle);
   }
 
   private void place(RoutingContext ctx) {

@@ -14,7 +14,9 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.ext.web.openapi.router.RequestExtractor;
@@ -60,11 +62,18 @@ public class WebVerticle extends VerticleBase {
       RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       new CatalogRoutes(inventory).mount(api);
-      new AccountRoutes(customers, auth).mount(api);
-      new OrderRoutes(orders, history, auth).mount(api);
-      new AdminRoutes(vertx, inventory, customers, orders, history, auth, c.services()).mount(api);
+      new AccountRoutes(customers, auth, c.throttle()).mount(api);
+      new OrderRoutes(vertx, orders, history, auth).mount(api);
+      new AdminRoutes(inventory, customers, orders, history, auth).mount(api);
+      new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
 
       Router router = api.createRouter();
+      router.route().order(-100).handler(SecurityHeaders::apply);
+      if (!c.corsOrigins().isEmpty()) {
+        router.route().order(-99).handler(CorsHandler.create().addOrigins(c.corsOrigins())
+            .allowedMethods(java.util.Set.of(HttpMethod.GET, HttpMethod.POST, HttpMethod.PUT))
+            .allowedHeaders(java.util.Set.of("Authorization", "Content-Type", "Idempotency-Key")));
+      }
       auth.protect(router);
       router.get("/api/openapi.yaml").handler(ctx -> ctx.response()
           .putHeader("Content-Type", "application/yaml").sendFile(CONTRACT));
@@ -106,9 +115,10 @@ public class WebVerticle extends VerticleBase {
   }
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
-                   List<String> services) {
+                   List<String> services, List<String> corsOrigins, LoginThrottle throttle) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
+      JsonObject auth = conf.getJsonObject("auth", new JsonObject());
       JsonArray services = conf.getJsonArray("services", new JsonArray()
           .add(InventoryAddresses.SERVICE).add(CustomerAddresses.SERVICE).add(OrderAddresses.SERVICE)
           .add(ShippingAddresses.SERVICE).add(HistoryAddresses.SERVICE));
@@ -118,7 +128,10 @@ public class WebVerticle extends VerticleBase {
           http.getString("webroot", "webroot"),
           conf.getLong("request-timeout-ms", 3000L),
           http.getInteger("body-limit-bytes", 65_536),
-          services.stream().map(String::valueOf).toList());
+          services.stream().map(String::valueOf).toList(),
+          http.getJsonArray("cors-origins", new JsonArray()).stream().map(String::valueOf).filter(o -> !o.isBlank()).toList(),
+          new LoginThrottle(auth.getInteger("login-attempts-per-ip", 60), auth.getInteger("login-failures-per-email", 5),
+              auth.getLong("login-window-seconds", 60L) * 1000));
     }
   }
 }

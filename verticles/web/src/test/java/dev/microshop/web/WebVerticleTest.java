@@ -111,9 +111,31 @@ class WebVerticleTest {
     HttpResponse<Buffer> page = get("/");
     assertThat(page.statusCode()).isEqualTo(200);
     assertThat(page.getHeader("Content-Type")).startsWith("text/html");
-    assertThat(page.bodyAsString()).contains("<h1>Catalog</h1>").contains("/js/catalog.js").doesNotContain("<script>");
-    assertThat(get("/js/catalog.js").statusCode()).isEqualTo(200);
+    assertThat(page.bodyAsString()).contains("/js/app.js").doesNotContain("<script>").doesNotContain("style=");
+    assertThat(get("/js/app.js").statusCode()).isEqualTo(200);
     assertThat(get("/css/shop.css").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  @DisplayName("every response carries the security headers: a CSP without inline scripts, nosniff, frame denial; no CORS by default")
+  void securityHeaders() throws Exception {
+    for (String path : new String[] {"/", "/api/products", "/api/nothing", "/health"}) {
+      HttpResponse<Buffer> res = await(client.get(port, "127.0.0.1", path).putHeader("Origin", "https://evil.example").send());
+      assertThat(res.getHeader("Content-Security-Policy")).as(path).contains("script-src 'self'")
+          .contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
+      assertThat(res.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
+      assertThat(res.getHeader("X-Frame-Options")).isEqualTo("DENY");
+      assertThat(res.getHeader("Access-Control-Allow-Origin")).isNull();
+    }
+  }
+
+  @Test
+  @DisplayName("the OpenAPI contract is served at /api/openapi.yaml and requests are validated against it")
+  void openApi() throws Exception {
+    HttpResponse<Buffer> res = get("/api/openapi.yaml");
+    assertThat(res.statusCode()).isEqualTo(200);
+    assertThat(res.bodyAsString()).startsWith("openapi: 3.1.0").contains("operationId: placeOrder");
+    assertError(get("/api/products?limit=201"), 400, "bad_request");
   }
 
   static void assertError(HttpResponse<Buffer> res, int status, String error) {

@@ -14,6 +14,8 @@ public final class OrderAddresses {
   public static final String CANCEL = "order.cancel";
   /** {@code {status?, customerId?, limit?, offset?}} → {@code {orders: [...]}} (admins, invariant checks). */
   public static final String LIST = "order.list";
+  /** {@code {}} → {@code {byStatus: {STATUS: n}, total}} (the operator dashboard). */
+  public static final String STATS = "order.stats";
   public static final String HEALTH = "order.health";
 
   private OrderAddresses() {

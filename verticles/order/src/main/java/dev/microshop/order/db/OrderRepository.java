@@ -94,6 +94,14 @@ public final class OrderRepository {
     return client.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs)).map(OrderRepository::ids);
   }
 
+  public Future<JsonObject> countByStatus(SqlClient client) {
+    return client.query("SELECT status, count(*) FROM orders GROUP BY status").execute().map(rows -> {
+      JsonObject counts = new JsonObject();
+      rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
+      return counts;
+    });
+  }
+
   public Future<List<UUID>> unfinished(SqlClient client) {
     return client.query(UNFINISHED).execute().map(OrderRepository::ids);
   }

@@ -1,0 +1,116 @@
+package dev.microshop.web;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.openapi.router.RouterBuilder;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The operator dashboard (administrators): the services and their instances from service
+ * discovery with their health, orders by status, event-log lag per consumer; as JSON and as a
+ * live stream of server-sent events every two seconds.
+ */
+final class DashboardRoutes {
+
+  private static final long EVERY_MS = 2_000;
+  private static final DeliveryOptions QUICK = new DeliveryOptions().setSendTimeout(1_500);
+
+  private final Vertx vertx;
+  private final ServiceRegistry registry;
+  private final ServiceClient orders;
+  private final List<String> services;
+
+  DashboardRoutes(Vertx vertx, ServiceRegistry registry, ServiceClient orders, List<String> services) {
+    this.vertx = vertx;
+    this.registry = registry;
+    this.orders = orders;
+    this.services = services;
+  }
+
+  void mount(RouterBuilder api) {
+    Http.operation(api, "dashboard", ctx -> snapshot().onSuccess(d -> Http.json(ctx, 200, d)).onFailure(ctx::fail));
+    Http.operation(api, "dashboardEvents", this::stream);
+    Http.operation(api, "eventLag", ctx -> lag().onSuccess(l -> Http.json(ctx, 200, new JsonObject().put("consumers", l)))
+        .onFailure(ctx::fail));
+  }
+
+  private void stream(RoutingContext ctx) {
+    Sse sse = Sse.open(ctx);
+    Runnable tick = () -> snapshot().onSuccess(d -> sse.send("dashboard", d));
+    tick.run();
+    long timer = vertx.setPeriodic(EVERY_MS, id -> tick.run());
+    ctx.response().closeHandler(v -> vertx.cancelTimer(timer));
+  }
+
+  Future<JsonObject> snapshot() {
+    Future<JsonArray> services = servicesWithHealth();
+    Future<JsonObject> stats = orders.request(OrderAddresses.STATS, new JsonObject())
+        .otherwise(t -> new JsonObject().put("error", String.valueOf(t.getMessage())));
+    Future<JsonArray> lag = lag();
+    return Future.join(services, stats, lag).map(v -> new JsonObject()
+        .put("at", Instant.now().toString())
+        .put("services", services.result())
+        .put("orders", stats.result())
+        .put("eventLag", lag.result()));
+  }
+
+  /** Each service's health, and its instances as published in service discovery. */
+  private Future<JsonArray> servicesWithHealth() {
+    return registry.records().compose(records -> {
+      Map<String, JsonArray> instances = new LinkedHashMap<>();
+      services.forEach(s -> instances.put(s, new JsonArray()));
+      instances.put("web", new JsonArray());
+      for (JsonObject r : records) {
+        JsonObject meta = r.getJsonObject("metadata", new JsonObject());
+        instances.computeIfAbsent(r.getString("name"), n -> new JsonArray()).add(new JsonObject()
+            .put("instance", meta.getString("instance")).put("jvm", meta.getString("jvm")).put("pid", meta.getLong("pid"))
+            .put("type", r.getString("type")).put("status", r.getString("status")));
+      }
+      List<Future<JsonObject>> all = instances.entrySet().stream().map(e -> health(e.getKey())
+          .map(h -> new JsonObject().put("name", e.getKey()).put("health", h).put("instances", e.getValue()))).toList();
+      return Future.join(all).map(v -> new JsonArray(all.stream().map(Future::result).toList()));
+    });
+  }
+
+  private Future<String> health(String service) {
+    if (service.equals("web")) {
+      return Future.succeededFuture("UP");
+    }
+    return vertx.eventBus().<JsonObject>request(service + ".health", null, QUICK)
+        .map(m -> m.body().getString("outcome", "DOWN"))
+        .otherwise("DOWN");
+  }
+
+  /** Per consumer and producer: the producer's head, the consumer's position, what is pending. */
+  Future<JsonArray> lag() {
+    List<Future<JsonObject>> all = services.stream()
+        .map(s -> vertx.eventBus().<JsonObject>request(EventLogAddresses.lag(s), new JsonObject(), QUICK)
+            .map(m -> m.body())
+            .otherwise(t -> new JsonObject().put("consumer", s).put("error", String.valueOf(t.getMessage()))))
+        .toList();
+    return Future.join(all).map(v -> {
+      JsonArray lag = new JsonArray();
+      for (Future<JsonObject> f : all) {
+        JsonObject r = f.result();
+        if (r.containsKey("error")) {
+          lag.add(r);
+        } else {
+          r.getJsonArray("producers").forEach(lag::add);
+        }
+      }
+      return lag;
+    });
+  }
+}

@@ -1,0 +1,42 @@
+package dev.microshop.web;
+
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/** Server-sent events on a response: {@code event: NAME} / {@code data: JSON} blocks. */
+final class Sse {
+
+  private final HttpServerResponse response;
+
+  private Sse(HttpServerResponse response) {
+    this.response = response;
+  }
+
+  static Sse open(RoutingContext ctx) {
+    HttpServerResponse r = ctx.response()
+        .setChunked(true)
+        .putHeader("Content-Type", "text/event-stream; charset=utf-8")
+        .putHeader("Cache-Control", "no-store")
+        .putHeader("X-Accel-Buffering", "no");
+    r.write(": stream open\n\n");
+    return new Sse(r);
+  }
+
+  void send(String event, JsonObject data) {
+    if (!response.closed() && !response.ended()) {
+      response.write("event: " + event + "\ndata: " + data.encode() + "\n\n");
+    }
+  }
+
+  /** A comment line: keeps proxies and browsers from timing the stream out. */
+  void ping() {
+    if (!response.closed() && !response.ended()) {
+      response.write(": ping\n\n");
+    }
+  }
+
+  boolean open() {
+    return !response.closed() && !response.ended();
+  }
+}

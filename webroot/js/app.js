@@ -1,0 +1,504 @@
+// Microshop's store front: a small single-page application on the JSON API, no build step.
+// Views are chosen by the URL's hash (#/, #/product/SKU, #/cart, #/orders/ID, ...). The order page
+// follows the saga live through server-sent events (GET /api/orders/{id}/events), read with fetch
+// so that the token travels in the Authorization header.
+'use strict';
+
+const money = new Intl.NumberFormat('en-IE', { style: 'currency', currency: 'EUR' });
+const view = () => document.getElementById('view');
+const LABELS = {
+  PLACED: 'Order placed', STOCK_RESERVED: 'Stock reserved', CREDIT_RESERVED: 'Credit reserved',
+  CREDIT_REJECTED: 'Credit refused', APPROVED: 'Approved', REJECTED: 'Rejected', STOCK_RELEASED: 'Stock released',
+  CANCEL_REQUESTED: 'Cancellation requested', CREDIT_RELEASED: 'Credit released', CANCELLED: 'Cancelled',
+  CANCEL_REFUSED: 'Cancellation refused', SHIPPED: 'Shipped', DELIVERED: 'Delivered',
+};
+
+// ---------- session and cart (kept in the browser) ----------
+
+const session = {
+  get() { try { return JSON.parse(localStorage.getItem('microshop.session')) || null; } catch { return null; } },
+  set(s) { localStorage.setItem('microshop.session', JSON.stringify(s)); },
+  clear() { localStorage.removeItem('microshop.session'); },
+};
+
+const cart = {
+  get() { try { return JSON.parse(localStorage.getItem('microshop.cart')) || {}; } catch { return {}; } },
+  set(c) { localStorage.setItem('microshop.cart', JSON.stringify(c)); renderCartCount(); },
+  add(sku, quantity) { const c = cart.get(); c[sku] = Math.min(100, (c[sku] || 0) + quantity); cart.set(c); },
+  clear() { cart.set({}); },
+};
+
+// ---------- the API ----------
+
+class ApiError extends Error {
+  constructor(status, body) {
+    super(sentence(status, body));
+    this.status = status;
+    this.code = body && body.error;
+  }
+}
+
+function sentence(status, body) {
+  const message = body && body.message ? body.message.charAt(0).toUpperCase() + body.message.slice(1) : '';
+  if (status === 401) return message ? `${message}.` : 'Please log in.';
+  if (status === 404) return 'We could not find that.';
+  if (status === 429) return message ? `${message}.` : 'Too many attempts: please wait a moment.';
+  if (status >= 500) return 'The shop could not answer just now. Please try again in a moment.';
+  return message ? `${message.replace(/\.$/, '')}.` : `The shop refused the request (${status}).`;
+}
+
+async function api(method, path, body, headers = {}) {
+  const s = session.get();
+  const h = { Accept: 'application/json', ...headers };
+  if (body !== undefined) h['Content-Type'] = 'application/json';
+  if (s) h.Authorization = `Bearer ${s.token}`;
+  let res;
+  try {
+    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch (e) {
+    throw new ApiError(0, { message: 'the shop could not be reached; check your connection' });
+  }
+  const data = await res.json().catch(() => ({}));
+  if (res.status === 401 && s) { session.clear(); renderNav(); }
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+// Server-sent events over fetch: calls onEvent(name, data) for each event until the stream ends.
+async function streamEvents(path, onEvent, signal) {
+  const s = session.get();
+  const res = await fetch(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${s && s.token}` }, signal });
+  if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      let name = 'message';
+      const data = [];
+      for (const line of block.split('\n')) {
+        if (line.startsWith('event:')) name = line.slice(6).trim();
+        else if (line.startsWith('data:')) data.push(line.slice(5).trim());
+      }
+      if (data.length) onEvent(name, JSON.parse(data.join('\n')));
+    }
+  }
+}
+
+// Keeps a stream open, reconnecting after a drop, until the view changes.
+function follow(path, onEvent, onError) {
+  const controller = new AbortController();
+  let delay = 500;
+  (async () => {
+    while (!controller.signal.aborted) {
+      try {
+        await streamEvents(path, (n, d) => { delay = 500; onEvent(n, d); }, controller.signal);
+      } catch (e) {
+        if (controller.signal.aborted) return;
+        if (e instanceof ApiError && e.status >= 400 && e.status < 500) { onError(e); return; }
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 10000);
+    }
+  })();
+  return controller;
+}
+
+// ---------- helpers ----------
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) e.addEventListener(k.slice(2), v);
+    else if (k === 'text') e.textContent = v;
+    else e.setAttribute(k, v === true ? '' : v);
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined) e.append(c instanceof Node ? c : String(c));
+  return e;
+}
+
+function status(text, isError = false) {
+  const s = document.getElementById('status');
+  s.textContent = text || '';
+  s.classList.toggle('error', isError);
+}
+
+function show(title, ...content) {
+  const h1 = el('h1', { tabindex: '-1', text: title });
+  view().replaceChildren(h1, ...content);
+  document.title = `${title} — Microshop`;
+  h1.focus();
+}
+
+function when(d) { return new Date(d).toLocaleString(); }
+
+function badge(available) {
+  const cls = available <= 0 ? 'out' : available < 10 ? 'low' : 'in';
+  const text = available <= 0 ? 'Out of stock' : available < 10 ? `Only ${available} left` : 'In stock';
+  return el('span', { class: `badge ${cls}`, text });
+}
+
+function field(label, attrs) {
+  return el('label', {}, label, el('input', attrs));
+}
+
+function requireLogin() {
+  if (session.get()) return true;
+  status('Please log in first.');
+  location.hash = `#/login?next=${encodeURIComponent(location.hash)}`;
+  return false;
+}
+
+// ---------- views ----------
+
+async function catalogView(params) {
+  const q = params.get('q') || '';
+  const list = el('ul', { id: 'products', class: 'products', 'aria-label': 'Products' });
+  const form = el('form', { id: 'search', class: 'search', role: 'search', onsubmit: (e) => {
+    e.preventDefault();
+    location.hash = `#/?q=${encodeURIComponent(document.getElementById('q').value.trim())}`;
+  } }, el('label', { for: 'q', text: 'Search products' }),
+  el('input', { id: 'q', name: 'q', type: 'search', maxlength: '100', value: q, autocomplete: 'off' }),
+  el('button', { type: 'submit', text: 'Search' }));
+  show('Catalog', form, list);
+  const { products } = await api('GET', q ? `/api/products?q=${encodeURIComponent(q)}` : '/api/products');
+  list.replaceChildren(...products.map((p) => el('li', { class: 'product', 'data-sku': p.sku },
+    el('h2', {}, el('a', { href: `#/product/${p.sku}`, text: p.name })),
+    el('p', { class: 'sku', text: p.sku }),
+    el('p', { text: p.description }),
+    el('p', { class: 'price', text: money.format(Number(p.price)) }),
+    badge(p.available),
+    el('div', { class: 'card-actions' }, el('button', {
+      type: 'button', class: 'add', disabled: p.available <= 0, 'aria-label': `Add ${p.name} to the cart`,
+      onclick: () => { cart.add(p.sku, 1); status(`${p.name} added to your cart.`); },
+    }, 'Add to cart')))));
+  status(products.length ? `${products.length} products.` : 'No product matches your search.');
+}
+
+async function productView(sku) {
+  const p = await api('GET', `/api/products/${encodeURIComponent(sku)}`);
+  const qty = el('input', { id: 'quantity', type: 'number', min: '1', max: '100', value: '1', class: 'qty' });
+  show(p.name,
+    el('p', { class: 'sku', text: p.sku }),
+    el('p', { text: p.description }),
+    el('p', { class: 'price', text: money.format(Number(p.price)) }),
+    badge(p.available),
+    el('form', { class: 'card-actions', onsubmit: (e) => {
+      e.preventDefault();
+      const n = Math.max(1, Math.min(100, parseInt(qty.value, 10) || 1));
+      cart.add(p.sku, n);
+      status(`${n} × ${p.name} added to your cart.`);
+    } }, el('label', { for: 'quantity', text: 'Quantity' }), qty,
+    el('button', { type: 'submit', disabled: p.available <= 0, text: 'Add to cart' })),
+    el('p', {}, el('a', { href: '#/', text: '← Back to the catalog' })));
+  status('');
+}
+
+async function cartView() {
+  const items = cart.get();
+  const skus = Object.keys(items);
+  if (!skus.length) {
+    show('Your cart', el('p', { text: 'Your cart is empty.' }), el('a', { href: '#/', text: 'Browse the catalog' }));
+    return;
+  }
+  const products = await Promise.all(skus.map((s) => api('GET', `/api/products/${s}`).catch(() => null)));
+  let total = 0;
+  const rows = skus.map((sku, i) => {
+    const p = products[i];
+    const price = p ? Number(p.priceCents) : 0;
+    total += price * items[sku];
+    const input = el('input', { type: 'number', min: '1', max: '100', value: String(items[sku]), class: 'qty',
+      'aria-label': `Quantity of ${p ? p.name : sku}`, onchange: (e) => {
+        const c = cart.get(); c[sku] = Math.max(1, Math.min(100, parseInt(e.target.value, 10) || 1)); cart.set(c); cartView();
+      } });
+    return el('tr', { 'data-sku': sku }, el('td', { text: p ? p.name : `${sku} (no longer sold)` }), el('td', {}, input),
+      el('td', { class: 'num', text: money.format(price / 100) }),
+      el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => {
+        const c = cart.get(); delete c[sku]; cart.set(c); cartView();
+      } }, 'Remove')));
+  });
+  const key = sessionStorage.getItem('microshop.checkout-key') || crypto.randomUUID();
+  const checkout = el('button', { id: 'checkout', type: 'button', onclick: async () => {
+    if (!requireLogin()) return;
+    checkout.disabled = true;
+    sessionStorage.setItem('microshop.checkout-key', key); // a retry of this checkout is the same order
+    try {
+      const lines = Object.entries(cart.get()).map(([sku, quantity]) => ({ sku, quantity }));
+      const placed = await api('POST', '/api/orders', { lines }, { 'Idempotency-Key': key });
+      sessionStorage.removeItem('microshop.checkout-key');
+      cart.clear();
+      location.hash = `#/orders/${placed.orderId}`;
+    } catch (e) {
+      status(e.message, true);
+      checkout.disabled = false;
+    }
+  } }, 'Place order');
+  show('Your cart',
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'Product' }), el('th', { text: 'Quantity' }),
+      el('th', { class: 'num', text: 'Price' }), el('th', {}, el('span', { class: 'skip', text: 'Actions' })))),
+    el('tbody', {}, rows)),
+    el('p', { class: 'price', id: 'cart-total', text: `Estimated total: ${money.format(total / 100)}` }),
+    el('p', { text: 'The shop confirms prices and stock when you place the order.' }),
+    checkout);
+}
+
+function registerView() {
+  const form = el('form', { class: 'stack', id: 'register-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      await api('POST', '/api/customers', { name: f.get('name'), email: f.get('email'), password: f.get('password') });
+      await login(f.get('email'), f.get('password'));
+      status('Welcome! Your account is ready.');
+      location.hash = '#/';
+    } catch (err) { status(err.message, true); }
+  } },
+  field('Name', { name: 'name', id: 'reg-name', required: true, maxlength: '100', autocomplete: 'name' }),
+  field('Email', { name: 'email', id: 'reg-email', type: 'email', required: true, autocomplete: 'email' }),
+  field('Password (at least 8 characters)', { name: 'password', id: 'reg-password', type: 'password', required: true,
+    minlength: '8', autocomplete: 'new-password' }),
+  el('button', { type: 'submit', text: 'Create my account' }));
+  show('Create an account', form);
+  status('');
+}
+
+async function login(email, password) {
+  const res = await api('POST', '/api/login', { email, password });
+  session.set({ token: res.token, name: res.customer.name, role: res.customer.role, id: res.customer.id });
+  renderNav();
+}
+
+function loginView(params) {
+  const form = el('form', { class: 'stack', id: 'login-form', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = new FormData(form);
+    try {
+      await login(f.get('email'), f.get('password'));
+      status(`Welcome back, ${session.get().name}.`);
+      location.hash = params.get('next') || '#/';
+    } catch (err) { status(err.message, true); }
+  } },
+  field('Email', { name: 'email', id: 'login-email', type: 'email', required: true, autocomplete: 'email' }),
+  field('Password', { name: 'password', id: 'login-password', type: 'password', required: true, autocomplete: 'current-password' }),
+  el('button', { type: 'submit', text: 'Log in' }));
+  show('Log in', form, el('p', {}, 'New here? ', el('a', { href: '#/register', text: 'Create an account' })));
+}
+
+async function ordersView() {
+  if (!requireLogin()) return;
+  const { orders } = await api('GET', '/api/orders');
+  show('My orders', orders.length ? el('table', {},
+    el('thead', {}, el('tr', {}, el('th', { text: 'Placed' }), el('th', { text: 'Status' }),
+      el('th', { class: 'num', text: 'Total' }), el('th', { text: 'Tracking' }))),
+    el('tbody', {}, orders.map((o) => el('tr', {},
+      el('td', {}, el('a', { href: `#/orders/${o.orderId}`, text: when(o.placedAt) })),
+      el('td', {}, el('span', { class: `status-badge status-${o.status}`, text: o.status })),
+      el('td', { class: 'num', text: o.total ? money.format(Number(o.total)) : '—' }),
+      el('td', { text: o.shipment && o.shipment.trackingNumber ? o.shipment.trackingNumber : '—' })))))
+    : el('p', { text: 'You have no orders yet.' }));
+  status('');
+}
+
+let live = null; // the stream of the current view, closed when the view changes
+
+async function orderView(id) {
+  if (!requireLogin()) return;
+  const statusEl = el('p', {}, 'Status: ', el('span', { id: 'order-status', class: 'status-badge' }));
+  const reason = el('p', { id: 'reason', class: 'error', hidden: true });
+  const lines = el('tbody');
+  const total = el('p', { class: 'price', id: 'order-total' });
+  const timeline = el('ol', { id: 'timeline', class: 'timeline', 'aria-live': 'polite', 'aria-label': 'Timeline' });
+  const cancel = el('button', { id: 'cancel', type: 'button', class: 'danger', hidden: true, onclick: async () => {
+    cancel.disabled = true;
+    try {
+      render(await api('POST', `/api/orders/${id}/cancel`));
+      status('Your order is cancelled; its stock and credit are released.');
+    } catch (e) { status(e.message, true); cancel.disabled = false; }
+  } }, 'Cancel this order');
+
+  function render(o) {
+    const s = document.getElementById('order-status');
+    s.textContent = o.status;
+    s.className = `status-badge status-${o.status}`;
+    reason.hidden = !o.reason;
+    reason.textContent = o.reason ? `Reason: ${o.reason}.` : '';
+    lines.replaceChildren(...o.lines.map((l) => el('tr', {}, el('td', { text: l.sku }), el('td', { class: 'num', text: l.quantity }),
+      el('td', { class: 'num', text: l.price ? money.format(Number(l.price)) : '—' }))));
+    total.textContent = o.total ? `Total: ${money.format(Number(o.total))}` : 'Total: being computed…';
+    timeline.replaceChildren(...o.timeline.map((t) => el('li', { 'data-event': t.event },
+      el('strong', { text: LABELS[t.event] || t.event }), t.reason ? ` — ${t.reason}` : '',
+      el('time', { datetime: t.at, text: when(t.at) }))));
+    cancel.hidden = !(o.status === 'APPROVED' && !o.inProgress);
+    cancel.disabled = false;
+  }
+
+  show('Your order', el('p', { class: 'sku', text: `Order ${id}` }), statusEl, reason,
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'Product' }), el('th', { class: 'num', text: 'Quantity' }),
+      el('th', { class: 'num', text: 'Price' }))), lines), total,
+    el('h2', { text: 'Timeline' }), timeline, cancel);
+  status('Following your order live…');
+  live = follow(`/api/orders/${id}/events`, (name, o) => { if (name === 'order') render(o); },
+    (e) => status(e.message, true));
+}
+
+async function accountView() {
+  if (!requireLogin()) return;
+  const me = await api('GET', '/api/me');
+  show('My account', el('dl', { class: 'panel' },
+    el('dt', { text: 'Name' }), el('dd', { text: me.name }),
+    el('dt', { text: 'Email' }), el('dd', { text: me.email }),
+    el('dt', { text: 'Credit limit' }), el('dd', { text: money.format(Number(me.creditLimit)) }),
+    el('dt', { text: 'Held by open orders' }), el('dd', { text: money.format(Number(me.reservedCredit)) }),
+    el('dt', { text: 'Available credit' }), el('dd', { id: 'available-credit', text: money.format(Number(me.availableCredit)) })));
+  status('');
+}
+
+function adminOnly() {
+  const s = session.get();
+  if (!s) { requireLogin(); return false; }
+  if (s.role !== 'admin') {
+    show('Administrators only', el('p', { id: 'forbidden', text: 'This page is for administrators. Your account cannot open it.' }));
+    status('');
+    return false;
+  }
+  return true;
+}
+
+function adminForm(id, title, fields, submit) {
+  const form = el('form', { class: 'stack panel', id, onsubmit: async (e) => {
+    e.preventDefault();
+    try { status(await submit(new FormData(form))); form.reset(); } catch (err) { status(err.message, true); }
+  } }, el('h2', { text: title }), ...fields, el('button', { type: 'submit', text: title }));
+  return form;
+}
+
+function adminView() {
+  if (!adminOnly()) return;
+  show('Administration', el('div', { class: 'grid-2' },
+    adminForm('add-product', 'Add a product', [
+      field('SKU (A–Z, 0–9, dashes)', { name: 'sku', required: true, pattern: '[A-Z0-9][A-Z0-9-]{2,31}' }),
+      field('Name', { name: 'name', required: true, maxlength: '200' }),
+      field('Description', { name: 'description', maxlength: '2000' }),
+      field('Price (e.g. 12.90)', { name: 'price', required: true, inputmode: 'decimal', pattern: '[0-9]{1,7}([.][0-9]{1,2})?' }),
+      field('Stock', { name: 'stock', type: 'number', min: '0', value: '0' })],
+    async (f) => {
+      const p = await api('POST', '/api/admin/products', { sku: f.get('sku'), name: f.get('name'),
+        description: f.get('description') || '', price: f.get('price'), stock: parseInt(f.get('stock'), 10) || 0 });
+      return `${p.name} (${p.sku}) added.`;
+    }),
+    adminForm('restock', 'Restock', [
+      field('SKU', { name: 'sku', required: true }),
+      field('Quantity', { name: 'quantity', type: 'number', min: '1', max: '100000', required: true })],
+    async (f) => {
+      const r = await api('POST', `/api/admin/products/${encodeURIComponent(f.get('sku'))}/restock`,
+        { quantity: parseInt(f.get('quantity'), 10) }, { 'Idempotency-Key': crypto.randomUUID() });
+      return `${r.sku} restocked: ${r.onHand} on hand.`;
+    }),
+    adminForm('credit-limit', 'Set a credit limit', [
+      field('Customer id', { name: 'id', required: true }),
+      field('Credit limit (e.g. 500.00)', { name: 'limit', required: true, inputmode: 'decimal' })],
+    async (f) => {
+      const c = await api('PUT', `/api/admin/customers/${encodeURIComponent(f.get('id'))}/credit-limit`, { creditLimit: f.get('limit') });
+      return `${c.name}'s credit limit is now ${money.format(Number(c.creditLimit))}.`;
+    }),
+    el('div', { class: 'panel' }, el('h2', { text: 'Order history view' }),
+      el('p', { text: 'Rebuild the order history from every event, from the start.' }),
+      el('button', { type: 'button', class: 'secondary', onclick: async () => {
+        try { await api('POST', '/api/admin/history/rebuild'); status('The order history is being rebuilt.'); } catch (e) { status(e.message, true); }
+      } }, 'Rebuild the history'))));
+  status('');
+}
+
+function dashboardView() {
+  if (!adminOnly()) return;
+  const services = el('tbody', { id: 'services' });
+  const orders = el('dl', { id: 'orders-by-status', class: 'panel' });
+  const rate = el('p', { class: 'metric', id: 'orders-per-second', text: '—' });
+  const lag = el('tbody', { id: 'event-lag' });
+  const updated = el('p', { class: 'sku', id: 'dashboard-updated' });
+  let previous = null;
+  show('Operations dashboard', updated, el('div', { class: 'grid-2' },
+    el('section', { class: 'panel' }, el('h2', { text: 'Services' }), el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { text: 'Service' }), el('th', { text: 'Health' }), el('th', { text: 'Instances' }))), services)),
+    el('section', { class: 'panel' }, el('h2', { text: 'Orders' }), el('p', { text: 'Orders per second' }), rate, orders),
+    el('section', { class: 'panel' }, el('h2', { text: 'Event-log lag' }), el('table', {},
+      el('thead', {}, el('tr', {}, el('th', { text: 'Consumer ← producer' }), el('th', { class: 'num', text: 'Head' }),
+        el('th', { class: 'num', text: 'Position' }), el('th', { class: 'num', text: 'Pending' }))), lag))));
+  status('Live: updates every two seconds.');
+  live = follow('/api/admin/dashboard/events', (name, d) => {
+    if (name !== 'dashboard') return;
+    updated.textContent = `Updated ${when(d.at)}`;
+    services.replaceChildren(...d.services.map((s) => el('tr', { 'data-service': s.name }, el('td', { text: s.name }),
+      el('td', {}, el('span', { class: s.health === 'UP' ? 'up' : 'down', text: s.health })),
+      el('td', { text: s.instances.length ? s.instances.map((i) => `${i.jvm || i.instance} (${i.status})`).join(', ') : 'none published' }))));
+    const byStatus = (d.orders && d.orders.byStatus) || {};
+    orders.replaceChildren(...Object.entries(byStatus).sort().flatMap(([k, v]) => [el('dt', { text: k }), el('dd', { text: v })]));
+    if (previous && d.orders && d.orders.total !== undefined) {
+      const seconds = (Date.parse(d.at) - Date.parse(previous.at)) / 1000;
+      rate.textContent = seconds > 0 ? ((d.orders.total - previous.orders.total) / seconds).toFixed(1) : '—';
+    }
+    previous = d;
+    lag.replaceChildren(...d.eventLag.map((l) => el('tr', {}, el('td', { text: l.error ? `${l.consumer}: ${l.error}` : `${l.consumer} ← ${l.producer}` }),
+      el('td', { class: 'num', text: l.producerHead ?? '—' }), el('td', { class: 'num', text: l.consumerPosition ?? '—' }),
+      el('td', { class: 'num', text: l.pending ?? '—' }))));
+  }, (e) => status(e.message, true));
+}
+
+// ---------- navigation ----------
+
+function renderCartCount() {
+  document.getElementById('cart-count').textContent =
+    Object.values(cart.get()).reduce((a, b) => a + b, 0);
+}
+
+function renderNav() {
+  const s = session.get();
+  document.querySelectorAll('[data-when]').forEach((li) => {
+    const w = li.dataset.when;
+    li.hidden = w === 'guest' ? !!s : w === 'customer' ? !s : !(s && s.role === 'admin');
+  });
+  document.querySelectorAll('.nav a').forEach((a) => {
+    if (a.getAttribute('href') === (location.hash || '#/').split('?')[0]) a.setAttribute('aria-current', 'page');
+    else a.removeAttribute('aria-current');
+  });
+}
+
+async function route() {
+  if (live) { live.abort(); live = null; }
+  renderNav();
+  const [path, query] = (location.hash.slice(1) || '/').split('?');
+  const params = new URLSearchParams(query || '');
+  const parts = path.split('/').filter(Boolean);
+  try {
+    if (parts.length === 0) await catalogView(params);
+    else if (parts[0] === 'product' && parts[1]) await productView(decodeURIComponent(parts[1]));
+    else if (parts[0] === 'cart') await cartView();
+    else if (parts[0] === 'register') registerView();
+    else if (parts[0] === 'login') loginView(params);
+    else if (parts[0] === 'orders' && parts[1]) await orderView(parts[1]);
+    else if (parts[0] === 'orders') await ordersView();
+    else if (parts[0] === 'account') await accountView();
+    else if (parts[0] === 'admin') adminView();
+    else if (parts[0] === 'dashboard') dashboardView();
+    else show('Not found', el('p', { text: 'There is no such page.' }), el('a', { href: '#/', text: 'Back to the catalog' }));
+  } catch (e) {
+    status(e.message, true);
+  }
+}
+
+document.getElementById('logout').addEventListener('click', () => {
+  session.clear();
+  status('You are logged out.');
+  location.hash = '#/';
+  renderNav();
+});
+window.addEventListener('hashchange', route);
+renderCartCount();
+route();
