@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test: unit and service tests (surefire), then the system tests that start real
-# JVMs from the fat jars (failsafe: the all-in-one restart and the two-JVM cluster).
-# Needs a JDK 17+ and Maven; PostgreSQL is embedded, so nothing else is installed.
+# JVMs from the fat jars and drive the store front in headless Chromium (failsafe).
+# Needs a JDK 17+ and Maven; PostgreSQL is embedded. Debian's chromium and chromium-driver are
+# installed here when missing (as root, or through sudo).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 command -v java >/dev/null || { echo "a JDK 17+ is needed (java not found)" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "Maven is needed (mvn not found)" >&2; exit 1; }
+
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+  echo "installing Debian's chromium and chromium-driver for the browser tests..."
+  SUDO=""
+  [[ "$(id -u)" -eq 0 ]] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
 
 mvn -B verify "$@"

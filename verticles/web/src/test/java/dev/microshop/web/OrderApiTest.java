@@ -236,6 +236,47 @@ class OrderApiTest {
     assertThat(get("/api/products/ADMIN-ADDED-1", null).bodyAsJsonObject().getInteger("available")).isEqualTo(4);
   }
 
+  @Test
+  @DisplayName("login is throttled: after five failed attempts for an email, a 429 with Retry-After, even with the right password")
+  void loginThrottle() throws Exception {
+    String email = email();
+    post("/api/customers", null, account("T", email));
+    for (int i = 0; i < 5; i++) {
+      assertError(post("/api/login", null, new JsonObject().put("email", email).put("password", "wrong password")), 401, "unauthorized");
+    }
+    HttpResponse<Buffer> throttled = post("/api/login", null, new JsonObject().put("email", email).put("password", "correct horse"));
+    assertError(throttled, 429, "too_many_requests");
+    assertThat(Integer.parseInt(throttled.getHeader("Retry-After"))).isBetween(1, 60);
+  }
+
+  @Test
+  @DisplayName("the live order stream: its owner gets the order as server-sent events; anyone else a 404")
+  void orderEvents() throws Exception {
+    String owner = newCustomer();
+    String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-1").bodyAsJsonObject().getString("orderId");
+    assertError(get("/api/orders/" + id + "/events", newCustomer()), 404, "not_found");
+    assertError(get("/api/orders/" + id + "/events", null), 401, "unauthorized");
+
+    StringBuilder received = new StringBuilder();
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    io.vertx.core.Promise<Void> approved = io.vertx.core.Promise.promise();
+    http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
+        .compose(req -> req.putHeader("Authorization", "Bearer " + owner).send())
+        .onSuccess(res -> {
+          assertThat(res.getHeader("Content-Type")).startsWith("text/event-stream");
+          res.handler(chunk -> {
+            received.append(chunk.toString());
+            if (received.toString().contains("\"status\":\"APPROVED\"")) {
+              approved.tryComplete();
+            }
+          });
+        })
+        .onFailure(approved::tryFail);
+    await(approved.future());
+    assertThat(received.toString()).contains("event: order\ndata: {").contains("\"orderId\":\"" + id + "\"");
+    await(http.close());
+  }
+
   private static JsonObject settled(String id, String token) throws Exception {
     long deadline = System.currentTimeMillis() + 15_000;
     while (true) {

@@ -84,6 +84,16 @@ class UnavailableServiceTest {
     assertThat(res.bodyAsString()).doesNotContain("NullPointer").doesNotContain("Secret");
   }
 
+  @Test
+  @DisplayName("production mode: start-up fails without a signing key")
+  void productionNeedsAKey() {
+    Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> await(vertx.deployVerticle(new WebVerticle(),
+        new DeploymentOptions().setConfig(new JsonObject()
+            .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+            .put("auth", new JsonObject().put("production", true))))));
+    assertThat(failed).hasMessageContaining("production mode").hasMessageContaining("MICROSHOP_WEB_AUTH_JWT_SECRET");
+  }
+
   private void publishFakeInventory() throws Exception {
     ServiceRegistry registry = new ServiceRegistry(vertx);
     await(registry.publishEventBusService(InventoryAddresses.SERVICE, InventoryAddresses.SERVICE));

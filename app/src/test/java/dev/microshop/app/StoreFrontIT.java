@@ -1,0 +1,251 @@
+package dev.microshop.app;
+
+import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The store front in real headless Chromium (Debian's chromium and chromedriver), against the
+ * whole shop. Screenshots of the catalog, an order's timeline and the dashboard are kept under
+ * {@code app/target/screenshots/}, and of any failing test too.
+ */
+class StoreFrontIT {
+
+  static final Path SHOTS = ShopProcess.REPO.resolve("app/target/screenshots");
+  private static Vertx vertx;
+  private static String base;
+  private WebDriver browser;
+  private WebDriverWait wait;
+  private String test;
+
+  /** Runs after @AfterEach: so the browser is closed here, after a failing test's screenshot. */
+  @RegisterExtension
+  final TestWatcher screenshotOnFailure = new TestWatcher() {
+    @Override
+    public void testFailed(ExtensionContext context, Throwable cause) {
+      shot("FAILED-" + context.getRequiredTestMethod().getName());
+      quit();
+    }
+
+    @Override
+    public void testSuccessful(ExtensionContext context) {
+      quit();
+    }
+
+    @Override
+    public void testAborted(ExtensionContext context, Throwable cause) {
+      quit();
+    }
+  };
+
+  @BeforeAll
+  static void startShop() throws Exception {
+    Files.createDirectories(SHOTS);
+    Path data = TestData.freshDataDir("storefront");
+    int port = ShopProcess.freePort();
+    JsonObject service = TestData.serviceConfig(data);
+    JsonObject config = new JsonObject()
+        .put("inventory", service)
+        .put("customer", service.copy().put("default-credit-limit", "100.00"))
+        .put("order", service)
+        .put("shipping", service.copy().put("courier", new JsonObject()
+            .put("prepare-delay-ms", 4000).put("delivery-delay-ms", 3000).put("tick-ms", 100)))
+        .put("history", service)
+        .put("web", new JsonObject().put("http", new JsonObject().put("port", port).put("host", "127.0.0.1"))
+            .put("auth", new JsonObject().put("dev-secret-file", data.resolveSibling("jwt").toString())));
+    config.getJsonObject("web").getJsonObject("http").put("webroot", ShopProcess.REPO.resolve("webroot").toString());
+    config.getJsonObject("web").put("services", new io.vertx.core.json.JsonArray()
+        .add("inventory").add("customer").add("order").add("shipping").add("history"));
+    vertx = MicroshopVertx.localVertx();
+    await(vertx.deployVerticle(AllInOneVerticle::new, new DeploymentOptions().setConfig(config)));
+    base = "http://127.0.0.1:" + port + "/";
+  }
+
+  @AfterAll
+  static void stopShop() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @BeforeEach
+  void openBrowser(TestInfo info) {
+    test = info.getTestMethod().map(m -> m.getName()).orElse("test");
+    ChromeOptions options = new ChromeOptions()
+        .setBinary(System.getProperty("chromium.binary", "/usr/bin/chromium"))
+        .addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--disable-dev-shm-usage", "--window-size=1280,1000",
+            "--user-data-dir=" + SHOTS.resolveSibling("chrome-profile-" + UUID.randomUUID()));
+    ChromeDriverService service = new ChromeDriverService.Builder()
+        .usingDriverExecutable(new File(System.getProperty("chromedriver.binary", "/usr/bin/chromedriver")))
+        .usingAnyFreePort().build();
+    browser = new ChromeDriver(service, options);
+    wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+  }
+
+  private void quit() {
+    if (browser != null) {
+      browser.quit();
+      browser = null;
+    }
+  }
+
+  @Test
+  @DisplayName("a shopper registers, adds two products, checks out and sees the timeline reach approved, then shipped, without a reload")
+  void shopAndFollowTheOrder() {
+    browser.get(base);
+    wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#products li"), 10));
+    shot("catalog");
+    register();
+    addToCart("MUG-CLASSIC");
+    addToCart("NOTEBOOK-A5");
+    assertThat(browser.findElement(By.id("cart-count")).getText()).isEqualTo("2");
+
+    go("#/cart");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    wait.until(ExpectedConditions.urlContains("#/orders/"));
+    ((JavascriptExecutor) browser).executeScript("window.__sameDocument = 'yes';");
+    waitForStatus("APPROVED");
+    assertThat(timeline()).contains("Order placed", "Stock reserved", "Credit reserved", "Approved");
+    waitForStatus("SHIPPED");
+    assertThat(timeline()).contains("Shipped");
+    assertThat(((JavascriptExecutor) browser).executeScript("return window.__sameDocument")).isEqualTo("yes");
+    assertThat(browser.findElement(By.id("order-total")).getText()).contains("24.40"); // 12.90 + 11.50
+    shot("order-timeline");
+  }
+
+  @Test
+  @DisplayName("an order beyond the credit limit shows rejected with its reason")
+  void beyondCredit() {
+    browser.get(base);
+    register();
+    go("#/product/KEYBOARD-MECH");
+    WebElement quantity = wait.until(ExpectedConditions.elementToBeClickable(By.id("quantity")));
+    quantity.clear();
+    quantity.sendKeys("2");
+    browser.findElement(By.cssSelector("form.card-actions button[type=submit]")).click();
+    go("#/cart");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    waitForStatus("REJECTED");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reason"), "insufficient credit"));
+    assertThat(browser.findElement(By.id("reason")).isDisplayed()).isTrue();
+    assertThat(timeline()).contains("Credit refused", "Stock released", "Rejected");
+  }
+
+  @Test
+  @DisplayName("cancelling an approved order shows cancelled, and the credit comes back")
+  void cancel() {
+    browser.get(base);
+    register();
+    addToCart("STICKERS-10");
+    go("#/cart");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    waitForStatus("APPROVED");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
+    waitForStatus("CANCELLED");
+    assertThat(timeline()).contains("Cancellation requested", "Cancelled");
+    go("#/account");
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("available-credit"), "100.00"));
+  }
+
+  @Test
+  @DisplayName("a customer cannot open the admin page; the administrator sees the live dashboard")
+  void adminOnly() {
+    browser.get(base);
+    register();
+    go("#/admin");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("forbidden")));
+    assertThat(browser.findElements(By.id("add-product"))).isEmpty();
+
+    browser.findElement(By.id("logout")).click();
+    go("#/login");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("login-email"))).sendKeys("admin@microshop.local");
+    browser.findElement(By.id("login-password")).sendKeys("microshop-admin-dev");
+    browser.findElement(By.cssSelector("#login-form button")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.linkText("Dashboard")));
+    go("#/dashboard");
+    wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#services tr"), 5));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("services"), "UP"));
+    wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#event-lag tr"), 2));
+    String first = browser.findElement(By.id("dashboard-updated")).getText();
+    wait.until(d -> !d.findElement(By.id("dashboard-updated")).getText().equals(first)); // it updates live
+    shot("dashboard");
+    go("#/admin");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("add-product")));
+  }
+
+  private void register() {
+    go("#/register");
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("reg-name"))).sendKeys("Grace Hopper");
+    browser.findElement(By.id("reg-email")).sendKeys("grace-" + UUID.randomUUID() + "@example.com");
+    browser.findElement(By.id("reg-password")).sendKeys("a long password");
+    browser.findElement(By.cssSelector("#register-form button")).click();
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("logout")));
+  }
+
+  private void addToCart(String sku) {
+    go("#/");
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("li[data-sku='" + sku + "'] button.add"))).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "added to your cart"));
+  }
+
+  private void go(String hash) {
+    ((JavascriptExecutor) browser).executeScript("location.hash = arguments[0];", hash);
+  }
+
+  private void waitForStatus(String status) {
+    new WebDriverWait(browser, Duration.ofSeconds(30))
+        .until(ExpectedConditions.textToBe(By.id("order-status"), status));
+  }
+
+  private String timeline() {
+    return browser.findElement(By.id("timeline")).getText();
+  }
+
+  private void shot(String name) {
+    try {
+      File f = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+      Files.copy(f.toPath(), SHOTS.resolve(name + ".png"), StandardCopyOption.REPLACE_EXISTING);
+    } catch (Exception e) {
+      System.err.println("no screenshot of " + test + ": " + e.getMessage());
+    }
+  }
+
+  private static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+}
