@@ -94,6 +94,8 @@ class OrderApiTest {
   void badAccountInput() throws Exception {
     String email = email();
     assertError(post("/api/customers", null, account("Eve", email).put("creditLimit", "1000000")), 400, "bad_request");
+    assertError(post("/api/customers", null, account("Eve", email).put("role", "admin")), 400, "bad_request");
+    assertError(post("/api/customers", null, account("Eve", email).put("name", 42)), 400, "bad_request");
     assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("{\"name\": ")), 400, "bad_request");
     assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("[1,2]")), 400, "bad_request");
     String big = "x".repeat(70_000);
