@@ -33,7 +33,7 @@ final class CatalogRoutes {
     }
     putInt(query, ctx, "limit");
     putInt(query, ctx, "offset");
-    inventory.request(InventoryAddresses.LIST_PRODUCTS, query)
+    inventory.requestIdempotent(InventoryAddresses.LIST_PRODUCTS, query)
         .map(reply -> new JsonObject().put("products", new JsonArray(reply.getJsonArray("products").stream()
             .map(p -> publicView((JsonObject) p)).toList())))
         .onSuccess(body -> Http.json(ctx, 200, body))
@@ -41,7 +41,7 @@ final class CatalogRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    inventory.request(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", ctx.pathParam("sku")))
+    inventory.requestIdempotent(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", ctx.pathParam("sku")))
         .onSuccess(p -> Http.json(ctx, 200, publicView(p)))
         .onFailure(ctx::fail);
   }

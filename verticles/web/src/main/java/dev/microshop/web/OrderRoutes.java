@@ -48,7 +48,7 @@ final class OrderRoutes {
         .put("customerId", Auth.customerId(ctx))
         .put("idempotencyKey", key)
         .put("lines", PlaceOrder.lines(body.getValue("lines")));
-    orders.request(OrderAddresses.PLACE, command)
+    orders.requestIdempotent(OrderAddresses.PLACE, command)
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));
           Http.json(ctx, 202, accepted);
@@ -57,13 +57,13 @@ final class OrderRoutes {
   }
 
   private void get(RoutingContext ctx) {
-    orders.request(OrderAddresses.GET, owned(ctx))
+    orders.requestIdempotent(OrderAddresses.GET, owned(ctx))
         .onSuccess(o -> Http.json(ctx, 200, o))
         .onFailure(ctx::fail);
   }
 
   private void cancel(RoutingContext ctx) {
-    orders.request(OrderAddresses.CANCEL, owned(ctx))
+    orders.requestIdempotent(OrderAddresses.CANCEL, owned(ctx))
         .onSuccess(o -> Http.json(ctx, 200, o))
         .onFailure(ctx::fail);
   }

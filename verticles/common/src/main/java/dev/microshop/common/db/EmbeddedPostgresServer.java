@@ -108,6 +108,21 @@ public final class EmbeddedPostgresServer {
   private static EmbeddedPostgresServer start(Path dir, int port) {
     try {
       Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
+      // several JVMs (instances of one service) may start on the same directory at once: one at a
+      // time decides to start, join or take over the server
+      Path bootstrap = dir.resolveSibling(dir.getFileName() + ".bootstrap-lock");
+      try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(bootstrap,
+               java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+           FileLock ignored = channel.lock()) {
+        return startLocked(dir, port);
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static EmbeddedPostgresServer startLocked(Path dir, int port) {
+    try {
       Optional<Integer> joined = runningServerOfLiveJvm(dir);
       if (joined.isPresent()) {
         LOG.info("joining the embedded PostgreSQL that another JVM runs on {} (port {})", dir, joined.get());
@@ -218,13 +233,13 @@ public final class EmbeddedPostgresServer {
    * others), and returns the role's password. Blocking.
    */
   public String ensureServiceDatabase(String database, String role) {
-    String password = rolePassword(role);
     String url = "jdbc:postgresql://localhost:" + port + "/postgres";
     try (Connection c = DriverManager.getConnection(url, "postgres", "")) {
       // one bootstrap at a time, across the instances of every JVM on this server (released with the connection)
       try (Statement s = c.createStatement()) {
         s.execute("SELECT pg_advisory_lock(hashtext('microshop-bootstrap'))");
       }
+      String password = rolePassword(role); // under the lock: every instance reads the one password
       if (!exists(c, "SELECT 1 FROM pg_roles WHERE rolname = ?", role)) {
         executeIgnoring(c, "CREATE ROLE " + quote(role) + " LOGIN", "42710");
       }
@@ -287,7 +302,12 @@ public final class EmbeddedPostgresServer {
       Path tmp = Files.createTempFile(dir, role, ".tmp");
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
       Files.writeString(tmp, password);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      try {
+        Files.move(tmp, file); // never over another instance's password
+      } catch (java.nio.file.FileAlreadyExistsException raced) {
+        Files.deleteIfExists(tmp);
+        return Files.readString(file).trim();
+      }
       return password;
     } catch (IOException e) {
       throw new IllegalStateException("cannot keep the password of role " + role + " in " + dir, e);

@@ -3,6 +3,8 @@ package dev.microshop.common.discovery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
 /**
@@ -16,6 +18,7 @@ public final class ServiceClient {
   private final ServiceRegistry registry;
   private final String service;
   private final DeliveryOptions options;
+  private static final long RETRY_DELAY_MS = 500;
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
@@ -24,10 +27,40 @@ public final class ServiceClient {
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
   }
 
-  /** Sends {@code body} to {@code address} (one of the service's own addresses) and returns the reply body. */
+  /**
+   * Sends {@code body} to {@code address} (one of the service's own addresses) and returns the
+   * reply body. When nobody was there to take it (an instance just died and the cluster has not
+   * caught up) it is sent once more, a moment later: it was never delivered.
+   */
   public Future<JsonObject> request(String address, JsonObject body) {
+    return send(address, body).recover(t -> isNoHandlers(t) ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
+  }
+
+  /**
+   * For requests that are safe to repeat (queries, and commands idempotent by a key such as an
+   * order placement with its Idempotency-Key): also sent once more after a timeout, which is
+   * what a request to an instance that died meanwhile gets.
+   */
+  public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
+    return send(address, body).recover(t -> isNoHandlers(t) || isTimeout(t)
+        ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
+  }
+
+  private Future<JsonObject> send(String address, JsonObject body) {
     return registry.address(service)
         .compose(found -> vertx.eventBus().<JsonObject>request(address, body, options))
         .map(reply -> reply.body());
+  }
+
+  private Future<Void> later() {
+    return Future.future(p -> vertx.setTimer(RETRY_DELAY_MS, id -> p.complete()));
+  }
+
+  private static boolean isNoHandlers(Throwable t) {
+    return t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  }
+
+  private static boolean isTimeout(Throwable t) {
+    return t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT;
   }
 }

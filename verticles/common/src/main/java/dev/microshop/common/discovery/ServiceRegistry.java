@@ -4,7 +4,9 @@ import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
@@ -77,13 +79,45 @@ public final class ServiceRegistry {
     return refresh();
   }
 
+  /** This JVM's cluster node id, or {@code local} when not clustered. */
+  private String nodeId() {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    return cm == null ? "local" : cm.getNodeId();
+  }
+
+  /**
+   * Withdraws the records of JVMs that left the cluster (a kill -9 leaves them behind in the
+   * cluster-wide registry): any record whose node is not a member now. Hazelcast drops a dead
+   * member within its failure detection; this runs on every refresh, so the record goes at most
+   * {@code REFRESH_MS} later.
+   */
+  private Future<Void> purgeDeparted(List<Record> records) {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    if (cm == null) {
+      return Future.succeededFuture();
+    }
+    java.util.Set<String> members = new java.util.HashSet<>(cm.getNodes());
+    List<Future<Void>> gone = records.stream()
+        .filter(r -> {
+          String node = r.getMetadata() == null ? null : r.getMetadata().getString("node");
+          return node != null && !members.contains(node);
+        })
+        .map(r -> discovery.unpublish(r.getRegistration()).recover(t -> Future.succeededFuture()))
+        .toList();
+    return Future.join(gone).mapEmpty();
+  }
+
   private Future<Void> refresh() {
     return discovery.getRecords(r -> true)
+        .compose(records -> purgeDeparted(records).map(records))
         .onSuccess(records -> {
           Map<String, String> fresh = new ConcurrentHashMap<>();
           for (Record r : records) {
             String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
-            if (r.getType().equals(EventBusService.TYPE) && endpoint != null) {
+            String node = r.getMetadata() == null ? null : r.getMetadata().getString("node");
+            boolean departed = node != null && ((VertxInternal) vertx).clusterManager() != null
+                && !((VertxInternal) vertx).clusterManager().getNodes().contains(node);
+            if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed) {
               fresh.put(r.getName(), endpoint);
             }
           }
@@ -113,9 +147,10 @@ public final class ServiceRegistry {
     discovery.close();
   }
 
-  private static JsonObject metadata(String name) {
+  private JsonObject metadata(String name) {
     return new JsonObject()
         .put("service", name)
+        .put("node", nodeId())
         .put("instance", UUID.randomUUID().toString())
         .put("pid", ProcessHandle.current().pid())
         .put("jvm", ManagementFactory.getRuntimeMXBean().getName());

@@ -40,6 +40,9 @@ public abstract class ServiceVerticle extends VerticleBase {
   protected Pool pool;
   private ServiceRegistry registry;
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
+  private final List<MessageConsumer<JsonObject>> handlers = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
+  private static final long SHUTDOWN_GRACE_MS = 10_000;
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -69,14 +72,29 @@ public abstract class ServiceVerticle extends VerticleBase {
         .onSuccess(r -> LOG.info("{} service started", service()));
   }
 
+  /**
+   * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first, then stop taking
+   * work (unregister the service's consumers and event readers), let what is in flight finish
+   * (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
+   */
   @Override
   public Future<?> stop() {
     return registry.unpublishAll()
+        .compose(v -> Future.join(handlers.stream().map(MessageConsumer::unregister).toList()))
         .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
+        .compose(v -> drained(System.currentTimeMillis() + SHUTDOWN_GRACE_MS))
         .eventually(() -> {
           registry.close();
           return pool == null ? Future.succeededFuture() : pool.close();
-        });
+        })
+        .onComplete(ar -> LOG.info("{} service stopped", service()));
+  }
+
+  private Future<Void> drained(long deadline) {
+    if (inFlight.get() == 0 || System.currentTimeMillis() > deadline) {
+      return Future.succeededFuture();
+    }
+    return Future.<Void>future(p -> vertx.setTimer(20, id -> p.complete())).compose(v -> drained(deadline));
   }
 
   /** Service discovery: where this service publishes itself and finds the others. */
@@ -86,7 +104,17 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   /** Registers {@code action} on {@code address}: it replies or fails on every path (see {@link Replies}). */
   protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
-    return vertx.eventBus().<JsonObject>consumer(address, Replies.handler(action)).completion();
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, Replies.handler(body -> {
+      inFlight.incrementAndGet();
+      try {
+        return action.apply(body).onComplete(ar -> inFlight.decrementAndGet());
+      } catch (RuntimeException e) {
+        inFlight.decrementAndGet();
+        throw e;
+      }
+    }));
+    handlers.add(consumer);
+    return consumer.completion();
   }
 
   /** Completes when every registration has. */

@@ -1,0 +1,235 @@
+package dev.microshop.app;
+
+import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The shop as scripts/cluster.sh starts it, one JVM per service, with two instances each of order
+ * and inventory (eight JVMs), under a steady order load; one instance of each is killed -9. No
+ * accepted order is lost or duplicated, and once the survivors settle every saga completes and
+ * every invariant holds (checked over the event bus by this test JVM, which joins the cluster).
+ */
+class ClusterCrashIT {
+
+  private static final Set<String> FINAL = Set.of("DELIVERED", "REJECTED", "CANCELLED");
+  private static Path dir;
+  private static Map<String, String> env;
+  private static int webPort;
+  private static Vertx member;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "cluster-");
+    webPort = ShopProcess.freePort();
+    int hzPort = ThreadLocalRandom.current().nextInt(30_000, 40_000);
+    env = new HashMap<>(Map.of(
+        "MICROSHOP_CLUSTER_DIR", dir.toString(),
+        "MICROSHOP_CLUSTER_NAME", "crash-" + UUID.randomUUID(),
+        "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
+        "MICROSHOP_DB_PORT_BASE", Integer.toString(hzPort + 100),
+        "MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort),
+        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString(),
+        "MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "500",
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "500",
+        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "5000.00"));
+    long t0 = System.nanoTime();
+    run("start", "--instances", "order=2,inventory=2");
+    System.out.printf("cluster of 8 JVMs: start to healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+
+    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(env));
+    member = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (member != null) {
+      member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    run("stop");
+  }
+
+  @Test
+  @DisplayName("kill -9 one order and one inventory instance under load: nothing accepted is lost or duplicated, every saga completes, every invariant holds")
+  void killUnderLoad() throws Exception {
+    String base = "http://127.0.0.1:" + webPort;
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      String email = "crash" + i + "-" + UUID.randomUUID() + "@example.com";
+      assertThat(post(base + "/api/customers", null, null, new JsonObject().put("name", "C" + i).put("email", email)
+          .put("password", "a long password")).statusCode()).isEqualTo(201);
+      tokens.add(new JsonObject(post(base + "/api/login", null, null, new JsonObject().put("email", email)
+          .put("password", "a long password")).body()).getString("token"));
+    }
+    String[] skus = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE"};
+
+    Map<String, String> accepted = new ConcurrentHashMap<>(); // idempotency key → order id
+    AtomicLong killedAt = new AtomicLong();
+    AtomicLong firstAfterKill = new AtomicLong();
+    long end = System.currentTimeMillis() + 20_000;
+    List<Thread> clients = new ArrayList<>();
+    for (int c = 0; c < 4; c++) {
+      int client = c;
+      Thread thread = new Thread(() -> {
+        int n = 0;
+        while (System.currentTimeMillis() < end) {
+          String key = "c" + client + "-" + n++;
+          JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
+              .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
+          String token = tokens.get((client + n) % tokens.size());
+          for (int attempt = 0; attempt < 10; attempt++) { // a client retries with the same key
+            try {
+              HttpResponse<String> res = post(base + "/api/orders", token, key, body);
+              if (res.statusCode() == 202) {
+                accepted.put(key, new JsonObject(res.body()).getString("orderId"));
+                if (killedAt.get() > 0) {
+                  firstAfterKill.compareAndSet(0, System.nanoTime());
+                }
+                break;
+              }
+              assertThat(res.statusCode()).as(res.body()).isIn(503, 504);
+            } catch (Exception e) {
+              // connection trouble: try again
+            }
+            sleep(200);
+          }
+          sleep(100);
+        }
+      });
+      thread.start();
+      clients.add(thread);
+    }
+    sleep(6_000);
+    long before = accepted.size();
+    killedAt.set(System.nanoTime());
+    kill("order-1");
+    kill("inventory-1");
+    for (Thread t : clients) {
+      t.join();
+    }
+    long toFirstMs = (firstAfterKill.get() - killedAt.get()) / 1_000_000;
+    System.out.printf("cluster: %d orders accepted (%d before the kill); kill -9 to the first order accepted by a survivor: %d ms%n",
+        accepted.size(), before, toFirstMs);
+    assertThat(accepted.size()).isGreaterThan((int) before);
+
+    // every accepted order exists once, and every saga completes
+    JsonArray orders = awaitFinal(accepted.size(), 120_000);
+    Set<String> ids = ConcurrentHashMap.newKeySet();
+    for (Object o : orders) {
+      ids.add(((JsonObject) o).getString("orderId"));
+    }
+    assertThat(orders).hasSize(accepted.size());
+    assertThat(ids).containsAll(accepted.values());
+    assertThat(Set.copyOf(accepted.values())).hasSize(accepted.size()); // no key got two orders
+    int checks = assertInvariants(orders);
+    System.out.printf("cluster crash: %d orders settled, %d invariant checks passed%n", orders.size(), checks);
+  }
+
+  private JsonArray awaitFinal(int expected, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    while (true) {
+      JsonArray orders = request(OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
+      if (orders.size() >= expected && orders.stream().allMatch(o -> FINAL.contains(((JsonObject) o).getString("status")))) {
+        return orders;
+      }
+      assertThat(System.currentTimeMillis()).as("every saga completes").isLessThan(deadline);
+      sleep(500);
+    }
+  }
+
+  /** The invariants of design.md on credit and stock, through each service's own queries. */
+  private int assertInvariants(JsonArray orders) throws Exception {
+    Map<String, Long> creditHeld = new HashMap<>();
+    for (Object o : orders) {
+      JsonObject order = (JsonObject) o;
+      if (order.getString("status").equals("DELIVERED")) {
+        creditHeld.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
+      }
+    }
+    int checks = 0;
+    for (Object c : request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
+      JsonObject customer = (JsonObject) c;
+      assertThat(customer.getLong("reservedCents")).isEqualTo(creditHeld.getOrDefault(customer.getString("customerId"), 0L))
+          .isLessThanOrEqualTo(customer.getLong("creditLimitCents"));
+      checks += 2;
+    }
+    for (Object p : request(InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
+      JsonObject product = (JsonObject) p;
+      assertThat(product.getInteger("onHand")).isGreaterThanOrEqualTo(0);
+      assertThat(product.getInteger("reserved")).isZero(); // nothing approved and unshipped is left
+      assertThat(product.getLong("reservedByOrders")).isZero();
+      checks += 3;
+    }
+    return checks;
+  }
+
+  private static JsonObject request(String address, JsonObject body) throws Exception {
+    return member.eventBus().<JsonObject>request(address, body).map(m -> m.body())
+        .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  private void kill(String instance) throws Exception {
+    long pid = Long.parseLong(Files.readString(dir.resolve("run").resolve(instance + ".pid")).trim());
+    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+  }
+
+  private static HttpResponse<String> post(String url, String token, String key, JsonObject body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(15))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    if (key != null) {
+      b.header("Idempotency-Key", key);
+    }
+    return ShopProcess.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static void run(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", ShopProcess.REPO.resolve("scripts/cluster.sh").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ShopProcess.REPO.toFile()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(ShopProcess.REPO.resolve("app/target/cluster-sh.log").toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("cluster.sh " + String.join(" ", args) + " (see app/target/cluster-sh.log)").isZero();
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
