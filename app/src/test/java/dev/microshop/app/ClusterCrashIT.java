@@ -1,6 +1,7 @@
 package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
@@ -38,6 +39,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * accepted order is lost or duplicated, and once the survivors settle every saga completes and
  * every invariant holds (checked over the event bus by this test JVM, which joins the cluster).
  */
+@org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
 class ClusterCrashIT {
 
   private static final Set<String> FINAL = Set.of("DELIVERED", "REJECTED", "CANCELLED");
@@ -79,6 +81,7 @@ class ClusterCrashIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(1)
   @DisplayName("kill -9 one order and one inventory instance under load: nothing accepted is lost or duplicated, every saga completes, every invariant holds")
   void killUnderLoad() throws Exception {
     String base = "http://127.0.0.1:" + webPort;
@@ -131,8 +134,24 @@ class ClusterCrashIT {
     sleep(6_000);
     long before = accepted.size();
     killedAt.set(System.nanoTime());
-    kill("order-1");
-    kill("inventory-1");
+    long orderPid = kill("order-1");
+    long inventoryPid = kill("inventory-1");
+    // discovery hygiene: the dead JVMs' records go once the cluster has seen them leave
+    ServiceRegistry registry = new ServiceRegistry(member);
+    long recordsGoneMs = -1;
+    while (recordsGoneMs < 0 && (System.nanoTime() - killedAt.get()) < 30_000_000_000L) {
+      List<JsonObject> records = registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      registry.sweep().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS); // the purge any member runs
+      boolean stale = records.stream().map(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L))
+          .anyMatch(pid -> pid == orderPid || pid == inventoryPid);
+      if (!stale) {
+        recordsGoneMs = (System.nanoTime() - killedAt.get()) / 1_000_000;
+      } else {
+        sleep(100);
+      }
+    }
+    System.out.printf("cluster: discovery records of the killed JVMs gone %d ms after kill -9%n", recordsGoneMs);
+    assertThat(recordsGoneMs).as("records of killed JVMs withdrawn").isBetween(0L, 10_000L);
     for (Thread t : clients) {
       t.join();
     }
@@ -197,9 +216,39 @@ class ClusterCrashIT {
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  private void kill(String instance) throws Exception {
+  private long kill(String instance) throws Exception {
     long pid = Long.parseLong(Files.readString(dir.resolve("run").resolve(instance + ".pid")).trim());
     ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    return pid;
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(2)
+  @DisplayName("a node with another cluster name never joins; SIGTERM withdraws a service's record before its JVM leaves")
+  void clusterNameAndGracefulStop() throws Exception {
+    Map<String, String> stranger = new HashMap<>(env);
+    stranger.put("MICROSHOP_CLUSTER_NAME", "not-" + env.get("MICROSHOP_CLUSTER_NAME"));
+    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(stranger));
+    Vertx outsider = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+    try {
+      assertThat(cm.getNodes()).hasSize(1);
+      Throwable refused = org.assertj.core.api.Assertions.catchThrowable(() -> outsider.eventBus()
+          .request(OrderAddresses.LIST, new JsonObject()).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+      assertThat(refused).hasRootCauseInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+    } finally {
+      outsider.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+
+    long pid = Long.parseLong(Files.readString(dir.resolve("run").resolve("shipping-1.pid")).trim());
+    ProcessHandle shipping = ProcessHandle.of(pid).orElseThrow();
+    ServiceRegistry registry = new ServiceRegistry(member);
+    new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
+    assertThat(shipping.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
+    List<JsonObject> records = registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(records).noneMatch(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L) == pid);
+    Path log = dir.resolve("logs").resolve("shipping-1.log");
+    assertThat(Files.readString(log)).contains("shipping service stopped");
   }
 
   private static HttpResponse<String> post(String url, String token, String key, JsonObject body) throws Exception {

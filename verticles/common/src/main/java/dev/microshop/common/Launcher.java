@@ -1,6 +1,7 @@
 package dev.microshop.common;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ClusterTls;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.launcher.application.VertxApplication;
@@ -27,6 +28,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     MicroshopVertx.configure(options);
+    ClusterTls.apply(options.getEventBusOptions(), System.getenv());
     return io.vertx.core.Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory())

@@ -127,6 +127,11 @@ public final class ServiceRegistry {
         .mapEmpty();
   }
 
+  /** Reads the registry now, withdrawing the records of departed nodes (see {@link #follow}). */
+  public Future<Void> sweep() {
+    return refresh();
+  }
+
   /** The event-bus address of a published service; fails with 503 when none is published. */
   public Future<String> address(String name) {
     String address = addresses.get(name);
