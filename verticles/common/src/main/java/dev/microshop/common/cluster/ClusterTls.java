@@ -2,7 +2,7 @@ package dev.microshop.common.cluster;
 
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.http.ClientAuth;
-import io.vertx.core.net.KeyStoreOptions;
+import io.vertx.core.net.PfxOptions;
 
 import java.util.Map;
 
@@ -17,7 +17,8 @@ import java.util.Map;
  *       the certificates to trust (default: the keystore itself, for a cluster sharing one certificate).</li>
  * </ul>
  * Both sides authenticate (client auth required) and {@code trustAll} is off: Vert.x turns it on
- * for the event bus by default, which would accept any certificate.
+ * for the event bus by default, which would accept any certificate. (PfxOptions, not the generic
+ * KeyStoreOptions: the event bus copies its options through JSON, which keeps only the former.)
  */
 public final class ClusterTls {
 
@@ -34,8 +35,8 @@ public final class ClusterTls {
     String truststore = env.getOrDefault("MICROSHOP_CLUSTER_TLS_TRUSTSTORE", keystore);
     String trustPassword = env.getOrDefault("MICROSHOP_CLUSTER_TLS_TRUSTSTORE_PASSWORD", password);
     options.setSsl(true)
-        .setKeyCertOptions(new KeyStoreOptions().setType("PKCS12").setPath(keystore).setPassword(password))
-        .setTrustOptions(new KeyStoreOptions().setType("PKCS12").setPath(truststore).setPassword(trustPassword))
+        .setKeyCertOptions(new PfxOptions().setPath(keystore).setPassword(password))
+        .setTrustOptions(new PfxOptions().setPath(truststore).setPassword(trustPassword))
         .setTrustAll(false)
         .setClientAuth(ClientAuth.REQUIRED);
     return true;
