@@ -1,0 +1,442 @@
+package dev.microshop.bench;
+
+import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Tuple;
+import org.HdrHistogram.Histogram;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The tools of scripts/bench.sh and scripts/chaos.sh, one subcommand each. Every measuring
+ * command prints one JSON object on its last line.
+ *
+ * <pre>
+ *   bare-http PORT                              a bare Vert.x HTTP server answering a fixed JSON
+ *   bare-pg PORT PG_PORT                        the same, doing one primary-key SELECT per request (vertx-pg-client)
+ *   insert-commits PG_PORT SECONDS CONCURRENCY  single-row INSERT commits per second
+ *   load-get URL SECONDS CONNECTIONS            GET load: req/s, p50, p99, per-second series
+ *   load-orders BASE SECONDS CUSTOMERS          orders: accepted, approved/s, POST→APPROVED p50/p99
+ *   storm BASE SECONDS CUSTOMERS                orders for the chaos run (accepted keys → order ids)
+ *   commits PG_PORT                             xact_commit summed over the shop's databases
+ *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
+ * </pre>
+ */
+public final class Main {
+
+  private static final Set<String> FINAL = Set.of("DELIVERED", "REJECTED", "CANCELLED");
+  private static final String[] SKUS = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE",
+      "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
+
+  public static void main(String[] args) throws Exception {
+    switch (args[0]) {
+      case "bare-http" -> bareHttp(Integer.parseInt(args[1]));
+      case "bare-pg" -> barePg(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
+      case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
+      case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3])));
+      case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true));
+      case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false));
+      case "commits" -> print(commits(Integer.parseInt(args[1])));
+      case "check-invariants" -> System.exit(checkInvariants());
+      case "report" -> {
+        Report.write(java.nio.file.Path.of(args[1]), java.nio.file.Path.of(args[2]), java.nio.file.Path.of(args[3]));
+        System.exit(0);
+      }
+      default -> throw new IllegalArgumentException("unknown command " + args[0]);
+    }
+  }
+
+  private static void print(JsonObject result) {
+    System.out.println(result.encode());
+    System.exit(0);
+  }
+
+  // ---------------------------------------------------------------- baselines
+
+  private static void bareHttp(int port) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Buffer body = new JsonObject().put("sku", "MUG-CLASSIC").put("name", "Classic mug").put("price", "12.90").toBuffer();
+    for (int i = 0; i < 2; i++) {
+      vertx.createHttpServer().requestHandler(req -> req.response().putHeader("Content-Type", "application/json").end(body))
+          .listen(port);
+    }
+  }
+
+  private static void barePg(int port, int pgPort) {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(5))
+        .connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort).setDatabase("inventory")
+            .setUser("postgres").setCachePreparedStatements(true))
+        .using(vertx).build();
+    for (int i = 0; i < 2; i++) {
+      vertx.createHttpServer().requestHandler(req -> pool
+              .preparedQuery("SELECT sku, name, price_cents, on_hand - reserved AS available FROM product WHERE sku = $1")
+              .execute(Tuple.of("MUG-CLASSIC"))
+              .onSuccess(rows -> {
+                var r = rows.iterator().next();
+                req.response().putHeader("Content-Type", "application/json").end(new JsonObject().put("sku", r.getString(0))
+                    .put("name", r.getString(1)).put("priceCents", r.getLong(2)).put("available", r.getInteger(3)).toBuffer());
+              })
+              .onFailure(t -> req.response().setStatusCode(500).end()))
+          .listen(port);
+    }
+  }
+
+  private static JsonObject insertCommits(int pgPort, int seconds, int concurrency) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(concurrency))
+        .connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort).setDatabase("postgres").setUser("postgres"))
+        .using(vertx).build();
+    await(pool.query("CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())")
+        .execute());
+    AtomicLong commits = new AtomicLong();
+    long end = System.nanoTime() + seconds * 1_000_000_000L;
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < concurrency; i++) {
+      loops.add(insertLoop(pool, end, commits));
+    }
+    long start = System.nanoTime();
+    await(Future.all(loops));
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    await(pool.query("DROP TABLE bench_insert").execute());
+    vertx.close();
+    return new JsonObject().put("commitsPerSecond", Math.round(commits.get() / elapsed)).put("concurrency", concurrency)
+        .put("seconds", elapsed);
+  }
+
+  private static Future<Void> insertLoop(Pool pool, long end, AtomicLong commits) {
+    if (System.nanoTime() > end) {
+      return Future.succeededFuture();
+    }
+    return pool.preparedQuery("INSERT INTO bench_insert (payload) VALUES ($1)").execute(Tuple.of("x"))
+        .compose(v -> {
+          commits.incrementAndGet();
+          return insertLoop(pool, end, commits);
+        });
+  }
+
+  // ---------------------------------------------------------------- load
+
+  /** Closed-loop GET load from {@code connections} concurrent requesters. */
+  private static JsonObject loadGet(String url, int seconds, int connections) throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections));
+    Histogram latency = new Histogram(60_000_000_000L, 3);
+    long[] perSecond = new long[seconds + 2];
+    AtomicLong errors = new AtomicLong();
+    long start = System.nanoTime();
+    long end = start + seconds * 1_000_000_000L;
+    long cpuBefore = cpu();
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < connections; i++) {
+      loops.add(getLoop(client, url, start, end, latency, perSecond, errors));
+    }
+    await(Future.all(loops));
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpuMs = cpu() - cpuBefore;
+    vertx.close();
+    JsonArray series = new JsonArray();
+    for (int i = 0; i < seconds; i++) {
+      series.add(perSecond[i]);
+    }
+    return new JsonObject().put("requests", latency.getTotalCount()).put("errors", errors.get())
+        .put("requestsPerSecond", Math.round(latency.getTotalCount() / elapsed))
+        .put("p50Ms", latency.getValueAtPercentile(50) / 1e6).put("p99Ms", latency.getValueAtPercentile(99) / 1e6)
+        .put("perSecond", series).put("percentiles", percentiles(latency))
+        .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()));
+  }
+
+  private static Future<Void> getLoop(WebClient client, String url, long start, long end, Histogram latency,
+                                      long[] perSecond, AtomicLong errors) {
+    long sent = System.nanoTime();
+    if (sent > end) {
+      return Future.succeededFuture();
+    }
+    return client.getAbs(url).send().transform(ar -> {
+      long now = System.nanoTime();
+      if (ar.succeeded() && ar.result().statusCode() == 200) {
+        synchronized (latency) {
+          latency.recordValue(now - sent);
+        }
+        perSecond[(int) Math.min(perSecond.length - 1, (now - start) / 1_000_000_000L)]++;
+      } else {
+        errors.incrementAndGet();
+      }
+      return getLoop(client, url, start, end, latency, perSecond, errors);
+    });
+  }
+
+  /**
+   * Orders from {@code customers} concurrent customers for {@code seconds}: each places an order,
+   * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
+   * POST→APPROVED is taken from the order's own timeline.
+   */
+  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure) throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < customers; i++) {
+      String email = "load-" + UUID.randomUUID() + "@example.com";
+      JsonObject account = new JsonObject().put("name", "Load " + i).put("email", email).put("password", "a long password");
+      await(retrying(() -> client.postAbs(base + "/api/customers").sendJsonObject(account), 201));
+      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(base + "/api/login")
+          .sendJsonObject(new JsonObject().put("email", email).put("password", "a long password")), 200));
+      tokens.add(login.bodyAsJsonObject().getString("token"));
+    }
+    Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+    long[] perSecond = new long[seconds + 2];
+    long start = System.nanoTime();
+    long end = start + seconds * 1_000_000_000L;
+    long cpuBefore = cpu();
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < customers; i++) {
+      loops.add(orderLoop(client, base, tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond));
+    }
+    await(Future.all(loops));
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    long cpuMs = cpu() - cpuBefore;
+    JsonObject result = new JsonObject().put("accepted", accepted.size()).put("seconds", elapsed)
+        .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
+        .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
+        .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
+    if (measure) {
+      Histogram toApproved = new Histogram(600_000_000_000L, 3);
+      Instant firstPlaced = null;
+      Instant lastApproved = null;
+      Map<String, Integer> statuses = new HashMap<>();
+      long deadline = System.currentTimeMillis() + 120_000;
+      for (Map.Entry<String, String> e : accepted.entrySet()) {
+        JsonObject order;
+        do {
+          order = await(client.getAbs(base + "/api/orders/" + e.getValue()).bearerTokenAuthentication(owners.get(e.getKey()))
+              .send()).bodyAsJsonObject();
+          if (order.getString("status", "PENDING").equals("PENDING")) {
+            Thread.sleep(50);
+          }
+        } while (order.getString("status", "PENDING").equals("PENDING") && System.currentTimeMillis() < deadline);
+        statuses.merge(order.getString("status"), 1, Integer::sum);
+        Instant placed = null;
+        Instant approved = null;
+        for (Object t : order.getJsonArray("timeline", new JsonArray())) {
+          JsonObject ev = (JsonObject) t;
+          if (ev.getString("event").equals("PLACED")) {
+            placed = Instant.parse(ev.getString("at"));
+          } else if (ev.getString("event").equals("APPROVED")) {
+            approved = Instant.parse(ev.getString("at"));
+          }
+        }
+        if (placed != null && approved != null) {
+          toApproved.recordValue(Math.max(1, Duration.between(placed, approved).toNanos()));
+          firstPlaced = firstPlaced == null || placed.isBefore(firstPlaced) ? placed : firstPlaced;
+          lastApproved = lastApproved == null || approved.isAfter(lastApproved) ? approved : lastApproved;
+        }
+      }
+      double span = firstPlaced == null ? 1 : Duration.between(firstPlaced, lastApproved).toNanos() / 1e9;
+      result.put("statuses", new JsonObject(new HashMap<>(statuses)))
+          .put("approved", toApproved.getTotalCount())
+          .put("approvedPerSecond", Math.round(toApproved.getTotalCount() / span))
+          .put("p50ToApprovedMs", toApproved.getValueAtPercentile(50) / 1e6)
+          .put("p99ToApprovedMs", toApproved.getValueAtPercentile(99) / 1e6)
+          .put("percentilesToApproved", percentiles(toApproved));
+      JsonArray series = new JsonArray();
+      for (int i = 0; i < seconds; i++) {
+        series.add(perSecond[i]);
+      }
+      result.put("perSecond", series).remove("orderIds");
+    }
+    vertx.close();
+    return result;
+  }
+
+  private static Future<Void> orderLoop(WebClient client, String base, String token, String prefix, int n, long start,
+                                        long end, Map<String, String> accepted, Map<String, String> owners, long[] perSecond) {
+    if (System.nanoTime() > end) {
+      return Future.succeededFuture();
+    }
+    String key = prefix + n;
+    JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
+        .put("sku", SKUS[ThreadLocalRandom.current().nextInt(SKUS.length)]).put("quantity", 1)));
+    return placeWithRetries(client, base, token, key, body, 0).compose(orderId -> {
+      if (orderId != null) {
+        accepted.put(key, orderId);
+        owners.put(key, token);
+        perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
+      }
+      return orderLoop(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond);
+    });
+  }
+
+  /** A client that keeps its Idempotency-Key across retries: the same order, never a second one. */
+  private static Future<String> placeWithRetries(WebClient client, String base, String token, String key, JsonObject body,
+                                                 int attempt) {
+    return client.postAbs(base + "/api/orders").bearerTokenAuthentication(token).putHeader("Idempotency-Key", key)
+        .timeout(15_000).sendJsonObject(body)
+        .transform(ar -> {
+          if (ar.succeeded() && ar.result().statusCode() == 202) {
+            return Future.succeededFuture(ar.result().bodyAsJsonObject().getString("orderId"));
+          }
+          if (attempt >= 20) {
+            return Future.succeededFuture(null);
+          }
+          Vertx vertx = Vertx.currentContext().owner();
+          return Future.<Void>future(p -> vertx.setTimer(250, id -> p.complete()))
+              .compose(v -> placeWithRetries(client, base, token, key, body, attempt + 1));
+        });
+  }
+
+  private static Future<HttpResponse<Buffer>> retrying(java.util.function.Supplier<Future<HttpResponse<Buffer>>> call, int ok) {
+    return call.get().compose(r -> r.statusCode() == ok ? Future.succeededFuture(r)
+        : Future.failedFuture("HTTP " + r.statusCode() + ": " + r.bodyAsString()));
+  }
+
+  // ---------------------------------------------------------------- database figures
+
+  private static JsonObject commits(int pgPort) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
+        .setDatabase("postgres").setUser("postgres")).using(vertx).build();
+    JsonObject out = new JsonObject();
+    long total = 0;
+    for (var r : await(pool.query("SELECT datname, xact_commit FROM pg_stat_database"
+        + " WHERE datname IN ('inventory', 'customer', 'order', 'shipping', 'history')").execute())) {
+      out.put(r.getString(0), r.getLong(1));
+      total += r.getLong(1);
+    }
+    vertx.close();
+    return out.put("total", total);
+  }
+
+  // ---------------------------------------------------------------- invariants
+
+  /**
+   * Joins the cluster (MICROSHOP_CLUSTER_* from the environment) and checks every invariant of
+   * design.md through each service's own queries. Prints {@code invariants: N checked, M violated}.
+   */
+  private static int checkInvariants() throws Exception {
+    Vertx vertx = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())))
+        .buildClustered());
+    List<String> violations = new ArrayList<>();
+    int checked = 0;
+    try {
+      JsonArray orders = request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
+      Map<String, Long> creditHeld = new HashMap<>();
+      Map<String, Long> reservedBySku = new HashMap<>();
+      for (Object o : orders) {
+        JsonObject order = (JsonObject) o;
+        String status = order.getString("status");
+        checked++;
+        if (!Set.of("APPROVED", "REJECTED", "CANCELLED", "SHIPPED", "DELIVERED").contains(status) || order.getBoolean("inProgress", false)) {
+          violations.add("order " + order.getString("orderId") + " is " + status + (order.getBoolean("inProgress", false) ? " (saga in progress)" : ""));
+        }
+        if (Set.of("APPROVED", "SHIPPED", "DELIVERED").contains(status)) {
+          creditHeld.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
+        }
+        if (status.equals("APPROVED")) {
+          for (Object l : order.getJsonArray("lines")) {
+            reservedBySku.merge(((JsonObject) l).getString("sku"), ((JsonObject) l).getLong("quantity"), Long::sum);
+          }
+        }
+      }
+      for (Object c : request(vertx, CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
+        JsonObject customer = (JsonObject) c;
+        String id = customer.getString("customerId");
+        long reserved = customer.getLong("reservedCents");
+        checked += 2;
+        if (reserved != creditHeld.getOrDefault(id, 0L)) {
+          violations.add("customer " + id + " holds " + reserved + " cents, its approved orders total " + creditHeld.getOrDefault(id, 0L));
+        }
+        if (reserved > customer.getLong("creditLimitCents")) {
+          violations.add("customer " + id + " holds more than the limit");
+        }
+      }
+      for (Object p : request(vertx, InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
+        JsonObject product = (JsonObject) p;
+        String sku = product.getString("sku");
+        int onHand = product.getInteger("onHand");
+        int reserved = product.getInteger("reserved");
+        checked += 3;
+        if (onHand < 0 || reserved > onHand) {
+          violations.add(sku + ": on hand " + onHand + ", reserved " + reserved);
+        }
+        if (reserved != reservedBySku.getOrDefault(sku, 0L)) {
+          violations.add(sku + ": reserved " + reserved + ", approved unshipped orders hold " + reservedBySku.getOrDefault(sku, 0L));
+        }
+        if (product.getLong("reservedByOrders") != reserved) {
+          violations.add(sku + ": reservations say " + product.getLong("reservedByOrders") + ", stock says " + reserved);
+        }
+      }
+      JsonObject history = request(vertx, "history.all", new JsonObject());
+      Map<String, String> historyStatus = new HashMap<>();
+      history.getJsonArray("orders").forEach(o -> historyStatus.put(((JsonObject) o).getString("orderId"), ((JsonObject) o).getString("status")));
+      for (Object o : orders) {
+        JsonObject order = (JsonObject) o;
+        checked++;
+        if (!order.getString("status").equals(historyStatus.get(order.getString("orderId")))) {
+          violations.add("history of " + order.getString("orderId") + " says " + historyStatus.get(order.getString("orderId"))
+              + ", the order service " + order.getString("status"));
+        }
+      }
+    } finally {
+      violations.forEach(v -> System.out.println("VIOLATED: " + v));
+      System.out.printf("invariants: %d checked, %d violated%n", checked, violations.size());
+      vertx.close();
+    }
+    return violations.isEmpty() ? 0 : 1;
+  }
+
+  private static JsonObject request(Vertx vertx, String address, JsonObject body) throws Exception {
+    return await(vertx.eventBus().<JsonObject>request(address, body,
+        new io.vertx.core.eventbus.DeliveryOptions().setSendTimeout(30_000))).body();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private static JsonArray percentiles(Histogram h) {
+    JsonArray out = new JsonArray();
+    for (double p : new double[] {50, 75, 90, 95, 99, 99.9}) {
+      out.add(new JsonObject().put("percentile", p).put("ms", h.getValueAtPercentile(p) / 1e6));
+    }
+    return out;
+  }
+
+  private static long cpu() {
+    return ProcessHandle.current().info().totalCpuDuration().map(Duration::toMillis).orElse(0L);
+  }
+
+  private static double round(double d) {
+    return Math.round(d * 1000) / 1000.0;
+  }
+
+  static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(300, TimeUnit.SECONDS);
+  }
+}
