@@ -4,6 +4,7 @@
 #   scripts/cluster.sh start [--instances order=2,inventory=2]   start, wait until healthy, print the URL
 #   scripts/cluster.sh status                                     each JVM, and the shop's health
 #   scripts/cluster.sh stop                                       SIGTERM (graceful), then SIGKILL after 30 s
+#   scripts/cluster.sh restart NAME                               start instance NAME (e.g. order-2) again
 #
 # Each service keeps its own embedded PostgreSQL under $MICROSHOP_CLUSTER_DIR/<service>/pg on a
 # fixed port (so a restarted server comes back where the service's other instances look for it);
@@ -25,7 +26,7 @@ WEB_PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
 DB_PORT_BASE="${MICROSHOP_DB_PORT_BASE:-15432}"
 
 usage() {
-  sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -155,8 +156,19 @@ cmd_stop() {
   echo "stopped"
 }
 
+cmd_restart() { # name, e.g. order-2: start that instance again (after it died), without waiting
+  local name="$1"
+  mkdir -p "$RUN" "$LOGS"
+  if alive "$RUN/$name.pid"; then
+    echo "$name runs already" >&2
+    return 1
+  fi
+  start_one "${name%-*}" "${name##*-}"
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
+  restart) shift; cmd_restart "$1" ;;
   status) cmd_status ;;
   stop) cmd_stop ;;
   *) usage ;;

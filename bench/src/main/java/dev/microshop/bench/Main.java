@@ -60,10 +60,11 @@ public final class Main {
       case "bare-pg" -> barePg(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
       case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3])));
-      case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true));
-      case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false));
+      case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0));
+      case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
+          args.length > 4 ? Long.parseLong(args[4]) : 200));
       case "commits" -> print(commits(Integer.parseInt(args[1])));
-      case "check-invariants" -> System.exit(checkInvariants());
+      case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
       case "report" -> {
         Report.write(java.nio.file.Path.of(args[1]), java.nio.file.Path.of(args[2]), java.nio.file.Path.of(args[3]));
         System.exit(0);
@@ -198,7 +199,7 @@ public final class Main {
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
    * POST→APPROVED is taken from the order's own timeline.
    */
-  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure) throws Exception {
+  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure, long pauseMs) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
@@ -219,7 +220,7 @@ public final class Main {
     long cpuBefore = cpu();
     List<Future<Void>> loops = new ArrayList<>();
     for (int i = 0; i < customers; i++) {
-      loops.add(orderLoop(client, base, tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond));
+      loops.add(orderLoop(client, base, tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond, pauseMs));
     }
     await(Future.all(loops));
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -278,7 +279,8 @@ public final class Main {
   }
 
   private static Future<Void> orderLoop(WebClient client, String base, String token, String prefix, int n, long start,
-                                        long end, Map<String, String> accepted, Map<String, String> owners, long[] perSecond) {
+                                        long end, Map<String, String> accepted, Map<String, String> owners, long[] perSecond,
+                                        long pauseMs) {
     if (System.nanoTime() > end) {
       return Future.succeededFuture();
     }
@@ -291,7 +293,9 @@ public final class Main {
         owners.put(key, token);
         perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
       }
-      return orderLoop(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond);
+      Future<Void> pause = pauseMs <= 0 ? Future.succeededFuture()
+          : Future.future(p -> Vertx.currentContext().owner().setTimer(pauseMs, id -> p.complete()));
+      return pause.compose(v -> orderLoop(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs));
     });
   }
 
@@ -341,13 +345,34 @@ public final class Main {
    * Joins the cluster (MICROSHOP_CLUSTER_* from the environment) and checks every invariant of
    * design.md through each service's own queries. Prints {@code invariants: N checked, M violated}.
    */
-  private static int checkInvariants() throws Exception {
+  private static int checkInvariants(java.nio.file.Path acceptedFile) throws Exception {
     Vertx vertx = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())))
         .buildClustered());
     List<String> violations = new ArrayList<>();
     int checked = 0;
     try {
-      JsonArray orders = request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
+      JsonArray orders = new JsonArray();
+      for (int offset = 0; ; offset += 1000) {
+        JsonArray page = request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", 1000).put("offset", offset))
+            .getJsonArray("orders");
+        orders.addAll(page);
+        if (page.size() < 1000) {
+          break;
+        }
+      }
+      if (acceptedFile != null) {
+        Map<String, Integer> seen = new HashMap<>();
+        orders.forEach(o -> seen.merge(((JsonObject) o).getString("orderId"), 1, Integer::sum));
+        for (String id : java.nio.file.Files.readAllLines(acceptedFile)) {
+          if (id.isBlank()) {
+            continue;
+          }
+          checked++;
+          if (seen.getOrDefault(id.trim(), 0) != 1) {
+            violations.add("accepted order " + id.trim() + " exists " + seen.getOrDefault(id.trim(), 0) + " times");
+          }
+        }
+      }
       Map<String, Long> creditHeld = new HashMap<>();
       Map<String, Long> reservedBySku = new HashMap<>();
       for (Object o : orders) {

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# An order storm against the clustered shop while service processes are killed (-9) and
+# restarted, and the PostgreSQL of one service goes down with its JVM once (it comes back through
+# crash recovery); then, once quiet, every invariant of design.md is checked and every accepted
+# order must exist. Prints "invariants: N checked, M violated"; exits non-zero on any violation.
+#
+#   scripts/chaos.sh [--quick]      (--quick: a 30 s storm, a kill every 6 s; else 120 s, every 4 s)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+STORM=$([[ $QUICK -eq 1 ]] && echo 30 || echo 120)
+EVERY=$([[ $QUICK -eq 1 ]] && echo 6 || echo 4)
+W=bench/work/chaos
+rm -rf "$W" && mkdir -p "$W"
+
+if [[ ! -f app/target/microshop-fat.jar || ! -f bench/target/bench-fat.jar ]]; then
+  echo "building (mvn package, tests skipped)..."
+  mvn -B -q -DskipTests package
+fi
+
+export MICROSHOP_CLUSTER_DIR="$W/cluster" MICROSHOP_WEB_HTTP_PORT=18280 MICROSHOP_CLUSTER_NAME="chaos-$$-$RANDOM" \
+  MICROSHOP_CLUSTER_PORT=28701 MICROSHOP_DB_PORT_BASE=28800 MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" \
+  MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=2000.00 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 \
+  MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=1000 MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS=1000
+BASE="http://127.0.0.1:$MICROSHOP_WEB_HTTP_PORT"
+BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
+RUN="$MICROSHOP_CLUSTER_DIR/run"
+
+cleanup() { bash scripts/cluster.sh stop >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null || true; }
+trap cleanup EXIT
+
+echo "== starting the cluster (order and inventory x2)"
+bash scripts/cluster.sh start --instances order=2,inventory=2 | tail -n 1
+
+echo "== a ${STORM} s order storm, a kill -9 every ${EVERY} s"
+"${BENCH[@]}" storm "$BASE" "$STORM" 8 200 >"$W/storm.out" 2>"$W/storm.err" &
+STORM_PID=$!
+kills=0
+pg_restarted=0
+end=$((SECONDS + STORM))
+while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
+  sleep "$EVERY"
+  # a random instance, the web's one included (clients retry with the same Idempotency-Key)
+  mapfile -t pids < <(ls "$RUN"/*.pid)
+  victim=$(basename "${pids[$((RANDOM % ${#pids[@]}))]}" .pid)
+  if [[ $pg_restarted -eq 0 && $SECONDS -gt $((end - STORM / 2)) ]]; then
+    victim=customer-1 # once: the customer service's JVM and its PostgreSQL go down together
+    pg=$(sed -n 1p "$MICROSHOP_CLUSTER_DIR/customer/pg/postmaster.pid" 2>/dev/null || true)
+    kill -9 "$(cat "$RUN/$victim.pid")" 2>/dev/null || true
+    [[ -n "$pg" ]] && kill -9 "$pg" 2>/dev/null || true
+    pg_restarted=1
+    echo "killed -9 $victim and its PostgreSQL (pid ${pg:-?})"
+  else
+    kill -9 "$(cat "$RUN/$victim.pid")" 2>/dev/null || true
+    echo "killed -9 $victim"
+  fi
+  kills=$((kills + 1))
+  dead=$(cat "$RUN/$victim.pid")
+  for _ in $(seq 1 100); do kill -0 "$dead" 2>/dev/null || break; sleep 0.1; done
+  bash scripts/cluster.sh restart "$victim" >/dev/null
+done
+wait $STORM_PID || true
+accepted=$(tail -n 1 "$W/storm.out" | sed -E 's/.*"accepted":([0-9]+).*/\1/')
+echo "storm over: $accepted orders accepted, $kills processes killed"
+tail -n 1 "$W/storm.out" | sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' | tr -d '"' | tr ',' '\n' >"$W/accepted.txt"
+
+echo "== waiting for the cluster to be healthy and quiet, then checking every invariant"
+deadline=$((SECONDS + 240))
+until curl -fsS -o /dev/null "$BASE/health" 2>/dev/null; do
+  ((SECONDS < deadline)) || { echo "the cluster did not recover" >&2; exit 1; }
+  sleep 1
+done
+status=1
+while ((SECONDS < deadline)); do
+  if "${BENCH[@]}" check-invariants "$W/accepted.txt" >"$W/check.out" 2>"$W/check.err"; then
+    status=0
+    break
+  fi
+  sleep 5
+done
+grep -E "^VIOLATED" "$W/check.out" | head -n 20 || true
+grep -E "^invariants:" "$W/check.out" || { echo "invariants: 0 checked, 1 violated (the checker failed: see $W/check.err)"; status=1; }
+exit $status
