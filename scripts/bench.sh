@@ -17,6 +17,7 @@ cd "$(dirname "$0")/.."
 QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 DUR=$([[ $QUICK -eq 1 ]] && echo 5 || echo 20)
+WARM=$([[ $QUICK -eq 1 ]] && echo 5 || echo 15)   # every target gets the same uncounted warm-up (JIT)
 CONNS=16
 CUSTOMERS=16
 W=bench/work
@@ -66,19 +67,21 @@ done
 echo "== bounds: bare HTTP, bare HTTP + one PK SELECT, INSERT commits"
 "${BENCH[@]}" bare-http 18090 >"$W/bare-http-server.log" 2>&1 & BARE=$!
 wait_http "http://127.0.0.1:18090/" 30
-"${BENCH[@]}" load-get "http://127.0.0.1:18090/" "$DUR" $CONNS | last_json >"$W/bare-http.json"
+"${BENCH[@]}" load-get "http://127.0.0.1:18090/" "$DUR" $CONNS "$WARM" | last_json >"$W/bare-http.json"
 kill $BARE
 "${BENCH[@]}" bare-pg 18091 "$PG_PORT" >"$W/bare-pg-server.log" 2>&1 & BAREPG=$!
 wait_http "http://127.0.0.1:18091/" 30
-"${BENCH[@]}" load-get "http://127.0.0.1:18091/" "$DUR" $CONNS | last_json >"$W/bare-pg.json"
+"${BENCH[@]}" load-get "http://127.0.0.1:18091/" "$DUR" $CONNS "$WARM" | last_json >"$W/bare-pg.json"
 kill $BAREPG
 "${BENCH[@]}" insert-commits "$PG_PORT" "$DUR" 16 | last_json >"$W/insert.json"
 
 echo "== the shop: product reads"
 ( peak=0; while kill -0 $SHOP 2>/dev/null; do r=$(rss_kb $SHOP); ((r > peak)) && peak=$r && echo "$peak" >"$W/rss-peak"; sleep 0.5; done ) &
-"${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS | last_json >"$W/shop-get.json"
+"${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/shop-get.json"
 
 echo "== the shop: orders"
+"${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+sleep 1
 "${BENCH[@]}" commits "$PG_PORT" | last_json >"$W/commits-before.json"
 "${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS | last_json >"$W/shop-orders.json"
 sleep 2 # the event readers (shipping, history) finish their batches

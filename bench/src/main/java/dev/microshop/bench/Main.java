@@ -59,7 +59,8 @@ public final class Main {
       case "bare-http" -> bareHttp(Integer.parseInt(args[1]));
       case "bare-pg" -> barePg(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
       case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
-      case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3])));
+      case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+          args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0));
       case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
           args.length > 4 ? Long.parseLong(args[4]) : 200));
@@ -132,23 +133,44 @@ public final class Main {
   }
 
   private static Future<Void> insertLoop(Pool pool, long end, AtomicLong commits) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    insertStep(pool, end, commits, done);
+    return done.future();
+  }
+
+  private static void insertStep(Pool pool, long end, AtomicLong commits, io.vertx.core.Promise<Void> done) {
     if (System.nanoTime() > end) {
-      return Future.succeededFuture();
+      done.complete();
+      return;
     }
-    return pool.preparedQuery("INSERT INTO bench_insert (payload) VALUES ($1)").execute(Tuple.of("x"))
-        .compose(v -> {
-          commits.incrementAndGet();
-          return insertLoop(pool, end, commits);
-        });
+    pool.preparedQuery("INSERT INTO bench_insert (payload) VALUES ($1)").execute(Tuple.of("x")).onComplete(ar -> {
+      if (ar.succeeded()) {
+        commits.incrementAndGet();
+      }
+      insertStep(pool, end, commits, done);
+    });
   }
 
   // ---------------------------------------------------------------- load
 
-  /** Closed-loop GET load from {@code connections} concurrent requesters. */
-  private static JsonObject loadGet(String url, int seconds, int connections) throws Exception {
+  /**
+   * Closed-loop GET load from {@code connections} concurrent requesters, after {@code warmupSeconds}
+   * of the same load that is not counted (the JIT compiles the server's hot paths meanwhile).
+   */
+  private static JsonObject loadGet(String url, int seconds, int connections, int warmupSeconds) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections));
+    if (warmupSeconds > 0) {
+      Histogram discard = new Histogram(60_000_000_000L, 3);
+      long warmStart = System.nanoTime();
+      List<Future<Void>> warm = new ArrayList<>();
+      for (int i = 0; i < connections; i++) {
+        warm.add(getLoop(client, url, warmStart, warmStart + warmupSeconds * 1_000_000_000L, discard,
+            new long[warmupSeconds + 2], new AtomicLong()));
+      }
+      await(Future.all(warm));
+    }
     Histogram latency = new Histogram(60_000_000_000L, 3);
     long[] perSecond = new long[seconds + 2];
     AtomicLong errors = new AtomicLong();
@@ -174,13 +196,25 @@ public final class Main {
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()));
   }
 
+  /**
+   * One requester: the next request when the last one answered. Driven by callbacks with one
+   * promise per loop (a future chain per request would nest thousands of futures deep).
+   */
   private static Future<Void> getLoop(WebClient client, String url, long start, long end, Histogram latency,
                                       long[] perSecond, AtomicLong errors) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    getStep(client, url, start, end, latency, perSecond, errors, done);
+    return done.future();
+  }
+
+  private static void getStep(WebClient client, String url, long start, long end, Histogram latency,
+                              long[] perSecond, AtomicLong errors, io.vertx.core.Promise<Void> done) {
     long sent = System.nanoTime();
     if (sent > end) {
-      return Future.succeededFuture();
+      done.complete();
+      return;
     }
-    return client.getAbs(url).send().transform(ar -> {
+    client.getAbs(url).timeout(30_000).send().onComplete(ar -> {
       long now = System.nanoTime();
       if (ar.succeeded() && ar.result().statusCode() == 200) {
         synchronized (latency) {
@@ -190,7 +224,7 @@ public final class Main {
       } else {
         errors.incrementAndGet();
       }
-      return getLoop(client, url, start, end, latency, perSecond, errors);
+      getStep(client, url, start, end, latency, perSecond, errors, done);
     });
   }
 
@@ -281,21 +315,33 @@ public final class Main {
   private static Future<Void> orderLoop(WebClient client, String base, String token, String prefix, int n, long start,
                                         long end, Map<String, String> accepted, Map<String, String> owners, long[] perSecond,
                                         long pauseMs) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    orderStep(client, base, token, prefix, n, start, end, accepted, owners, perSecond, pauseMs, done);
+    return done.future();
+  }
+
+  private static void orderStep(WebClient client, String base, String token, String prefix, int n, long start, long end,
+                                Map<String, String> accepted, Map<String, String> owners, long[] perSecond, long pauseMs,
+                                io.vertx.core.Promise<Void> done) {
     if (System.nanoTime() > end) {
-      return Future.succeededFuture();
+      done.complete();
+      return;
     }
     String key = prefix + n;
     JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
         .put("sku", SKUS[ThreadLocalRandom.current().nextInt(SKUS.length)]).put("quantity", 1)));
-    return placeWithRetries(client, base, token, key, body, 0).compose(orderId -> {
-      if (orderId != null) {
-        accepted.put(key, orderId);
+    placeWithRetries(client, base, token, key, body, 0).onComplete(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        accepted.put(key, ar.result());
         owners.put(key, token);
         perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
       }
-      Future<Void> pause = pauseMs <= 0 ? Future.succeededFuture()
-          : Future.future(p -> Vertx.currentContext().owner().setTimer(pauseMs, id -> p.complete()));
-      return pause.compose(v -> orderLoop(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs));
+      Runnable next = () -> orderStep(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs, done);
+      if (pauseMs > 0) {
+        Vertx.currentContext().owner().setTimer(pauseMs, id -> next.run());
+      } else {
+        next.run();
+      }
     });
   }
 

@@ -59,7 +59,7 @@ public class WebVerticle extends VerticleBase {
     OpsRoutes ops = new OpsRoutes(vertx, c.services());
 
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
-      RouterBuilder api = RouterBuilder.create(vertx, contract, RequestExtractor.withBodyHandler())
+      RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), RequestExtractor.withBodyHandler())
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       new CatalogRoutes(inventory).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
