@@ -56,7 +56,7 @@ class ClusterIT {
         long sent = System.nanoTime();
         answer = ShopProcess.get(base + "/api/products");
         long tookMs = (System.nanoTime() - sent) / 1_000_000;
-        assertThat(tookMs).as("one request after the kill").isLessThan(6_000);
+        assertThat(tookMs).as("one request after the kill: at most two timeouts and the retry delay").isLessThan(8_000);
       } while (answer.statusCode() == 200 && (System.nanoTime() - killed) < 15_000_000_000L);
       long sinceKillMs = (System.nanoTime() - killed) / 1_000_000;
       System.out.printf("cluster: inventory killed -9, web answered %d after %d ms: %s%n",
