@@ -35,10 +35,16 @@ public final class EventConsumer {
     Future<Void> apply(SqlConnection tx, Event event);
   }
 
-  public record Settings(long pollMs, int batchSize) {
+  /**
+   * @param pollMs      how often to read without a wake-up
+   * @param batchSize   events applied per transaction
+   * @param wakeDelayMs how long a wake-up waits before reading, so that the events of several
+   *                    transactions are applied in one batch (a transaction per event otherwise)
+   */
+  public record Settings(long pollMs, int batchSize, long wakeDelayMs) {
     public static Settings from(JsonObject conf) {
       JsonObject e = conf.getJsonObject("events", new JsonObject());
-      return new Settings(e.getLong("poll-ms", 1000L), e.getInteger("batch-size", 200));
+      return new Settings(e.getLong("poll-ms", 1000L), e.getInteger("batch-size", 200), e.getLong("wake-delay-ms", 20L));
     }
   }
 
@@ -60,6 +66,7 @@ public final class EventConsumer {
 
   private boolean running;
   private boolean again;
+  private boolean wakePending;
   private long timer = -1;
   private MessageConsumer<Object> wakeups;
   private volatile long appliedTx;
@@ -83,7 +90,7 @@ public final class EventConsumer {
     registerGauges();
     return pool.preparedQuery(INIT).execute(Tuple.of(consumer, producer))
         .compose(v -> {
-          wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(producer), m -> wake());
+          wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(producer), m -> wakeSoon());
           return wakeups.completion();
         })
         .onSuccess(v -> {
@@ -98,6 +105,18 @@ public final class EventConsumer {
   public Future<Void> stop() {
     vertx.cancelTimer(timer);
     return wakeups == null ? Future.succeededFuture() : wakeups.unregister();
+  }
+
+  /** A wake-up from the producer: read a moment later, with whatever else has come by then. */
+  private void wakeSoon() {
+    if (wakePending) {
+      return;
+    }
+    wakePending = true;
+    vertx.setTimer(Math.max(1, settings.wakeDelayMs()), id -> {
+      wakePending = false;
+      wake();
+    });
   }
 
   /** Reads and applies whatever is new; at most one drain at a time, another one after it when asked meanwhile. */
