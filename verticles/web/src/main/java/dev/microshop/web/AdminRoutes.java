@@ -19,14 +19,11 @@ final class AdminRoutes {
   private final ServiceClient customers;
   private final ServiceClient orders;
   private final ServiceClient history;
-  private final Auth auth;
-
-  AdminRoutes(ServiceClient inventory, ServiceClient customers, ServiceClient orders, ServiceClient history, Auth auth) {
+  AdminRoutes(ServiceClient inventory, ServiceClient customers, ServiceClient orders, ServiceClient history) {
     this.inventory = inventory;
     this.customers = customers;
     this.orders = orders;
     this.history = history;
-    this.auth = auth;
   }
 
   void mount(RouterBuilder api) {

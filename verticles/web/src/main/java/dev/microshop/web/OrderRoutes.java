@@ -18,15 +18,13 @@ final class OrderRoutes {
 
   private final ServiceClient orders;
   private final ServiceClient history;
-  private final Auth auth;
 
   private final OrderStreams streams;
 
-  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, Auth auth) {
+  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history) {
     this.streams = new OrderStreams(vertx, orders);
     this.orders = orders;
     this.history = history;
-    this.auth = auth;
   }
 
   void mount(RouterBuilder api) {

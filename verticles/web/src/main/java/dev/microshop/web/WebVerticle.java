@@ -63,8 +63,8 @@ public class WebVerticle extends VerticleBase {
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       new CatalogRoutes(inventory).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
-      new OrderRoutes(vertx, orders, history, auth).mount(api);
-      new AdminRoutes(inventory, customers, orders, history, auth).mount(api);
+      new OrderRoutes(vertx, orders, history).mount(api);
+      new AdminRoutes(inventory, customers, orders, history).mount(api);
       new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
 
       Router router = api.createRouter();
