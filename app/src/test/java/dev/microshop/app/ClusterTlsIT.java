@@ -32,7 +32,7 @@ class ClusterTlsIT {
         "-dname", "CN=microshop-cluster", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
         "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", "cluster-secret", "-keypass", "cluster-secret");
 
-    int hzPort = ThreadLocalRandom.current().nextInt(40_000, 50_000);
+    int hzPort = ThreadLocalRandom.current().nextInt(12_000, 16_000); // below the ephemeral range (32768+)
     Map<String, String> cluster = Map.of(
         "MICROSHOP_CLUSTER_NAME", "tls-" + UUID.randomUUID(),
         "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
