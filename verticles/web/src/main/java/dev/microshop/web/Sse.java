@@ -35,8 +35,4 @@ final class Sse {
       response.write(": ping\n\n");
     }
   }
-
-  boolean open() {
-    return !response.closed() && !response.ended();
-  }
 }

@@ -91,33 +91,37 @@ public final class ServiceRegistry {
    * member within its failure detection; this runs on every refresh, so the record goes at most
    * {@code REFRESH_MS} later.
    */
-  private Future<Void> purgeDeparted(List<Record> records) {
-    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
-    if (cm == null) {
+  private Future<Void> purgeDeparted(List<Record> records, java.util.Set<String> members) {
+    if (members == null) {
       return Future.succeededFuture();
     }
-    java.util.Set<String> members = new java.util.HashSet<>(cm.getNodes());
     List<Future<Void>> gone = records.stream()
-        .filter(r -> {
-          String node = r.getMetadata() == null ? null : r.getMetadata().getString("node");
-          return node != null && !members.contains(node);
-        })
+        .filter(r -> departed(r, members))
         .map(r -> discovery.unpublish(r.getRegistration()).recover(t -> Future.succeededFuture()))
         .toList();
     return Future.join(gone).mapEmpty();
   }
 
+  /** The cluster's members now, or null when not clustered. */
+  private java.util.Set<String> members() {
+    ClusterManager cm = ((VertxInternal) vertx).clusterManager();
+    return cm == null ? null : new java.util.HashSet<>(cm.getNodes());
+  }
+
+  private static boolean departed(Record r, java.util.Set<String> members) {
+    String node = r.getMetadata() == null ? null : r.getMetadata().getString("node");
+    return members != null && node != null && !members.contains(node);
+  }
+
   private Future<Void> refresh() {
+    java.util.Set<String> members = members();
     return discovery.getRecords(r -> true)
-        .compose(records -> purgeDeparted(records).map(records))
+        .compose(records -> purgeDeparted(records, members).map(records))
         .onSuccess(records -> {
           Map<String, String> fresh = new ConcurrentHashMap<>();
           for (Record r : records) {
             String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
-            String node = r.getMetadata() == null ? null : r.getMetadata().getString("node");
-            boolean departed = node != null && ((VertxInternal) vertx).clusterManager() != null
-                && !((VertxInternal) vertx).clusterManager().getNodes().contains(node);
-            if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed) {
+            if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)) {
               fresh.put(r.getName(), endpoint);
             }
           }

@@ -71,7 +71,8 @@ public final class EventLog {
         .map(rows -> h.put("pending", rows.iterator().next().getLong(0))));
   }
 
-  static JsonArray toJson(List<Event> events) {
+  /** The wire form of a batch of events. */
+  public static JsonArray toJson(List<Event> events) {
     return new JsonArray(events.stream().map(Event::toJson).toList());
   }
 }

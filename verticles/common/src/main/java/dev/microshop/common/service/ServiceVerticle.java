@@ -151,7 +151,7 @@ public abstract class ServiceVerticle extends VerticleBase {
     long afterPosition = body.getLong("afterPosition", 0L);
     int limit = in.integer("limit", 1, 1000, 200);
     return EventLog.read(pool, afterTx, afterPosition, limit)
-        .map(events -> new JsonObject().put("events", new JsonArray(events.stream().map(e -> e.toJson()).toList())));
+        .map(events -> new JsonObject().put("events", EventLog.toJson(events)));
   }
 
   private Future<JsonObject> eventsHead(JsonObject body) {

@@ -2,6 +2,7 @@ package dev.microshop.order.api;
 
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
+import dev.microshop.inventory.api.Product;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -22,7 +23,6 @@ import java.util.regex.Pattern;
  */
 public record PlaceOrder(UUID customerId, String idempotencyKey, JsonArray lines) {
 
-  public static final Pattern SKU = Pattern.compile("[A-Z0-9][A-Z0-9-]{2,31}");
   public static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,100}");
   public static final int MAX_LINES = 50;
   public static final int MAX_QUANTITY = 100;
@@ -51,7 +51,7 @@ public record PlaceOrder(UUID customerId, String idempotencyKey, JsonArray lines
         throw ServiceException.badRequest("each line must be an object {sku, quantity}");
       }
       Input l = Input.of(line).only("sku", "quantity");
-      String sku = l.matching("sku", SKU, "a sku (upper-case letters, digits and dashes)");
+      String sku = l.matching("sku", Product.SKU, "a sku (upper-case letters, digits and dashes)");
       int quantity = l.integer("quantity", 1, MAX_QUANTITY);
       if (!skus.add(sku)) {
         throw ServiceException.badRequest("sku " + sku + " appears on two lines");
