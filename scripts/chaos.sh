@@ -29,6 +29,14 @@ BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
 RUN="$MICROSHOP_CLUSTER_DIR/run"
 
 cleanup() { bash scripts/cluster.sh stop >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null || true; }
+diagnose() { # what an operator would look at first: the health report, each JVM, the end of each log
+  echo "health: $(curl -sS "$BASE/health" 2>&1 || true)" >&2
+  bash scripts/cluster.sh status >&2 || true
+  for log in "$MICROSHOP_CLUSTER_DIR"/logs/*.log; do
+    echo "--- the end of $log" >&2
+    grep -v -E '^\s*at ' "$log" | tail -n 15 >&2
+  done
+}
 trap cleanup EXIT
 
 echo "== starting the cluster (order and inventory x2)"
@@ -69,7 +77,7 @@ tail -n 1 "$W/storm.out" | sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' | tr -d '"'
 echo "== waiting for the cluster to be healthy and quiet, then checking every invariant"
 deadline=$((SECONDS + 240))
 until curl -fsS -o /dev/null "$BASE/health" 2>/dev/null; do
-  ((SECONDS < deadline)) || { echo "the cluster did not recover" >&2; exit 1; }
+  ((SECONDS < deadline)) || { echo "the cluster did not recover" >&2; diagnose; exit 1; }
   sleep 1
 done
 status=1

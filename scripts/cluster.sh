@@ -64,8 +64,10 @@ start_one() { # service index
     env+=("MICROSHOP_WEB_HTTP_PORT=$((WEB_PORT + i - 1))")
   fi
   mkdir -p "$DIR/$svc"
+  # a restarted instance appends to its log: what its previous run printed before it died stays
+  echo "=== $(date -u +%FT%TZ) starting $svc #$i" >>"$LOGS/$svc-$i.log"
   env "${env[@]}" java ${JAVA_OPTS:--Xmx256m} -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
-    >"$LOGS/$svc-$i.log" 2>&1 &
+    >>"$LOGS/$svc-$i.log" 2>&1 &
   echo $! >"$RUN/$svc-$i.pid"
   echo "started $svc #$i (pid $!)"
 }

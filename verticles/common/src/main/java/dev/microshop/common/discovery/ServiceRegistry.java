@@ -29,12 +29,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  */
 public final class ServiceRegistry {
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceRegistry.class);
   public static final String ANNOUNCE = "microshop.discovery.announce";
   private static final long REFRESH_MS = 2_000;
 
   private final Vertx vertx;
   private final ServiceDiscovery discovery;
-  private final List<String> published = new CopyOnWriteArrayList<>();
+  /** The records this registry published and keeps published (until {@link #unpublishAll}). */
+  private final List<Record> published = new CopyOnWriteArrayList<>();
+  private volatile boolean withdrawn;
   private final Map<String, String> addresses = new ConcurrentHashMap<>();
   private long timer = -1;
 
@@ -54,12 +57,13 @@ public final class ServiceRegistry {
   }
 
   private Future<Record> publish(Record record) {
-    return discovery.publish(record).onSuccess(r -> published.add(r.getRegistration()));
+    return discovery.publish(record).onSuccess(published::add);
   }
 
   /** Removes what this registry published. */
   public Future<Void> unpublishAll() {
-    List<Future<Void>> all = published.stream().map(discovery::unpublish).toList();
+    withdrawn = true;
+    List<Future<Void>> all = published.stream().map(r -> discovery.unpublish(r.getRegistration())).toList();
     published.clear();
     return Future.join(all).mapEmpty();
   }
@@ -113,11 +117,39 @@ public final class ServiceRegistry {
     return members != null && node != null && !members.contains(node);
   }
 
+  /**
+   * Publishes again this registry's records that are gone from the cluster-wide registry while this
+   * JVM still runs: a member that was removed while alive (a stalled JVM, a split that healed) has
+   * its records withdrawn by the others' sweeps, and a sweep with a member list that does not show
+   * a just-joined node yet withdraws that node's record. Each record comes back on the next refresh.
+   */
+  private Future<Void> republishMissing(List<Record> records) {
+    if (withdrawn) {
+      return Future.succeededFuture();
+    }
+    java.util.Set<String> present = new java.util.HashSet<>();
+    records.forEach(r -> present.add(r.getRegistration()));
+    List<Future<Record>> again = published.stream()
+        .filter(r -> !present.contains(r.getRegistration()))
+        .map(r -> {
+          r.getMetadata().put("node", nodeId());
+          LOG.warn("the discovery record of {} ({}) was withdrawn while this JVM runs: publishing it again",
+              r.getName(), r.getRegistration());
+          return discovery.update(r).recover(t -> Future.succeededFuture(r));
+        })
+        .toList();
+    return Future.join(again).mapEmpty();
+  }
+
   private Future<Void> refresh() {
-    java.util.Set<String> members = members();
     return discovery.getRecords(r -> true)
-        .compose(records -> purgeDeparted(records, members).map(records))
+        .compose(records -> {
+          // the members are read after the records: a record that is there was published by a member
+          java.util.Set<String> members = members();
+          return purgeDeparted(records, members).compose(v -> republishMissing(records)).map(records);
+        })
         .onSuccess(records -> {
+          java.util.Set<String> members = members();
           Map<String, String> fresh = new ConcurrentHashMap<>();
           for (Record r : records) {
             String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);

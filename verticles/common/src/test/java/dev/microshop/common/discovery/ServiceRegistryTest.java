@@ -1,0 +1,81 @@
+package dev.microshop.common.discovery;
+
+import dev.microshop.common.cluster.ClusterConfig;
+import io.vertx.core.Vertx;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The registry on a real two-member Hazelcast cluster: records withdrawn from a live JVM come back. */
+class ServiceRegistryTest {
+
+  private static Vertx a;
+  private static Vertx b;
+
+  @BeforeAll
+  static void cluster() throws Exception {
+    // a cluster of our own, on loopback, below the ephemeral port range
+    Map<String, String> env = Map.of(
+        "MICROSHOP_CLUSTER_NAME", "registry-test-" + UUID.randomUUID(),
+        "MICROSHOP_CLUSTER_PORT", Integer.toString(20_000 + ThreadLocalRandom.current().nextInt(8_000)));
+    a = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
+    b = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    if (b != null) {
+      await(b.close());
+    }
+    if (a != null) {
+      await(a.close());
+    }
+  }
+
+  @Test
+  @DisplayName("a record withdrawn while its JVM runs (a sweep with a stale member list, a member removed while alive) is published again")
+  void republishesWithdrawnRecords() throws Exception {
+    ServiceRegistry publisher = new ServiceRegistry(a);
+    ServiceRegistry caller = new ServiceRegistry(b);
+    ServiceDiscovery other = ServiceDiscovery.create(b, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
+    try {
+      String registration = await(publisher.publishEventBusService("alpha", "alpha")).getRegistration();
+      await(caller.follow());
+      assertThat(await(caller.address("alpha"))).isEqualTo("alpha");
+
+      // another member withdraws it, as a sweep does for a node it does not see as a member
+      await(other.unpublish(registration));
+      assertThat(registrations(caller)).doesNotContain(registration);
+
+      await(publisher.sweep());
+      assertThat(registrations(caller)).containsOnlyOnce(registration);
+      await(caller.sweep());
+      assertThat(await(caller.address("alpha"))).isEqualTo("alpha");
+
+      // a graceful stop withdraws for good
+      await(publisher.unpublishAll());
+      await(publisher.sweep());
+      assertThat(registrations(caller)).doesNotContain(registration);
+    } finally {
+      other.close();
+      publisher.close();
+      caller.close();
+    }
+  }
+
+  private static List<String> registrations(ServiceRegistry registry) throws Exception {
+    return await(registry.records()).stream().map(r -> r.getString("registration")).toList();
+  }
+}
