@@ -265,7 +265,7 @@ class ClusterCrashIT {
     }
     System.out.printf("cluster: the stalled JVM merged back, its record published again and the shop healthy %d ms after SIGCONT%n",
         backMs);
-    assertThat(backMs).as("merged back, record published again, healthy").isBetween(0L, 60_000L);
+    assertThat(backMs).as("merged back, record published again, healthy (Hazelcast alone: 300 s)").isBetween(0L, 90_000L);
     // the same JVM answers the shop's customer commands again
     assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true);
     String email = "stalled-" + UUID.randomUUID() + "@example.com";

@@ -279,6 +279,44 @@ class OrderApiTest {
     await(http.close());
   }
 
+  @Test
+  @DisplayName("the live order streams read the orders again at most every 50 ms, however many wake-ups the order service sends")
+  void orderStreamWakeUpsCoalesced() throws Exception {
+    String owner = newCustomer();
+    String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-burst").bodyAsJsonObject().getString("orderId");
+    settled(id, owner);
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
+    http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
+        .compose(req -> req.putHeader("Authorization", "Bearer " + owner).send())
+        .onSuccess(res -> res.handler(chunk -> opened.tryComplete()))
+        .onFailure(opened::tryFail);
+    await(opened.future());
+
+    java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> counter = dc -> {
+      if (dc.message().address().equals(dev.microshop.order.api.OrderAddresses.GET)
+          && dc.message().body() instanceof JsonObject q && id.equals(q.getString("orderId"))) {
+        reads.incrementAndGet();
+      }
+      dc.next();
+    };
+    vertx.eventBus().addOutboundInterceptor(counter);
+    try {
+      long start = System.nanoTime();
+      for (int i = 0; i < 500; i++) { // a burst of wake-ups, as 500 order transactions would send
+        vertx.eventBus().publish(dev.microshop.common.eventlog.EventLogAddresses.notify("order"), null);
+      }
+      Thread.sleep(500);
+      long elapsedMs = (System.nanoTime() - start) / 1_000_000;
+      // one stream open: one read per refresh, refreshes at least MIN_SPACING_MS apart (+ the first)
+      assertThat(reads.get()).isBetween(1, (int) (elapsedMs / OrderStreams.MIN_SPACING_MS) + 2);
+    } finally {
+      vertx.eventBus().removeOutboundInterceptor(counter);
+      await(http.close());
+    }
+  }
+
   private static JsonObject settled(String id, String token) throws Exception {
     long deadline = System.currentTimeMillis() + 15_000;
     while (true) {
