@@ -2,8 +2,6 @@ package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.discovery.ServiceRegistry;
-import dev.microshop.customer.api.CustomerAddresses;
-import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -169,7 +167,7 @@ class ClusterCrashIT {
     assertThat(orders).hasSize(accepted.size());
     assertThat(ids).containsAll(accepted.values());
     assertThat(Set.copyOf(accepted.values())).hasSize(accepted.size()); // no key got two orders
-    int checks = assertInvariants(orders);
+    int checks = dev.microshop.order.Invariants.assertHold(member);
     System.out.printf("cluster crash: %d orders settled, %d invariant checks passed%n", orders.size(), checks);
   }
 
@@ -183,32 +181,6 @@ class ClusterCrashIT {
       assertThat(System.currentTimeMillis()).as("every saga completes").isLessThan(deadline);
       sleep(500);
     }
-  }
-
-  /** The invariants of design.md on credit and stock, through each service's own queries. */
-  private int assertInvariants(JsonArray orders) throws Exception {
-    Map<String, Long> creditHeld = new HashMap<>();
-    for (Object o : orders) {
-      JsonObject order = (JsonObject) o;
-      if (order.getString("status").equals("DELIVERED")) {
-        creditHeld.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
-      }
-    }
-    int checks = 0;
-    for (Object c : request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
-      JsonObject customer = (JsonObject) c;
-      assertThat(customer.getLong("reservedCents")).isEqualTo(creditHeld.getOrDefault(customer.getString("customerId"), 0L))
-          .isLessThanOrEqualTo(customer.getLong("creditLimitCents"));
-      checks += 2;
-    }
-    for (Object p : request(InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
-      JsonObject product = (JsonObject) p;
-      assertThat(product.getInteger("onHand")).isGreaterThanOrEqualTo(0);
-      assertThat(product.getInteger("reserved")).isZero(); // nothing approved and unshipped is left
-      assertThat(product.getLong("reservedByOrders")).isZero();
-      checks += 3;
-    }
-    return checks;
   }
 
   private static JsonObject request(String address, JsonObject body) throws Exception {

@@ -14,9 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -26,8 +24,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 public final class Shop {
 
   private static final AtomicInteger SEQ = new AtomicInteger();
-  private static final java.util.Set<String> HOLDS_CREDIT =
-      java.util.Set.of(OrderStatus.APPROVED, OrderStatus.SHIPPED, OrderStatus.DELIVERED);
 
   public final Vertx vertx = Vertx.vertx();
   public final Path data;
@@ -122,49 +118,9 @@ public final class Shop {
     return request(CustomerAddresses.GET, new JsonObject().put("customerId", customer));
   }
 
-  /**
-   * Checks the invariants of the design on orders, credit and stock, through each service's own
-   * queries; returns how many checks were made.
-   */
+  /** The invariants of the design on orders, credit and stock (see {@link Invariants}); how many checks were made. */
   public int assertInvariants() throws Exception {
-    JsonArray all = request(OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
-    Map<String, Long> approvedTotalByCustomer = new HashMap<>();
-    Map<String, Long> approvedQuantityBySku = new HashMap<>();
-    int checks = 0;
-    for (Object o : all) {
-      JsonObject order = (JsonObject) o;
-      assertThat(OrderStatus.SETTLED).as("order %s settled", order.getString("orderId")).contains(order.getString("status"));
-      assertThat(order.getBoolean("inProgress", false)).isFalse();
-      checks++;
-      String status = order.getString("status");
-      if (HOLDS_CREDIT.contains(status)) { // approved and not cancelled: its credit stays reserved, shipped or not
-        approvedTotalByCustomer.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
-      }
-      if (status.equals(OrderStatus.APPROVED)) { // approved, unshipped: its stock is reserved
-        for (Object l : order.getJsonArray("lines")) {
-          JsonObject line = (JsonObject) l;
-          approvedQuantityBySku.merge(line.getString("sku"), line.getLong("quantity"), Long::sum);
-        }
-      }
-    }
-    for (Object c : request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
-      JsonObject customer = (JsonObject) c;
-      long reserved = customer.getLong("reservedCents");
-      assertThat(reserved).as("reserved credit of %s", customer.getString("customerId"))
-          .isEqualTo(approvedTotalByCustomer.getOrDefault(customer.getString("customerId"), 0L))
-          .isLessThanOrEqualTo(customer.getLong("creditLimitCents"));
-      checks += 2;
-    }
-    for (Object p : request(InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
-      JsonObject product = (JsonObject) p;
-      String sku = product.getString("sku");
-      assertThat(product.getInteger("onHand")).as("on hand of %s", sku).isGreaterThanOrEqualTo(0);
-      assertThat(product.getInteger("reserved")).as("reserved of %s", sku).isLessThanOrEqualTo(product.getInteger("onHand"))
-          .isEqualTo(approvedQuantityBySku.getOrDefault(sku, 0L).intValue());
-      assertThat(product.getLong("reservedByOrders")).isEqualTo(product.getInteger("reserved").longValue());
-      checks += 4;
-    }
-    return checks;
+    return Invariants.assertHold(vertx);
   }
 
   public void close() throws Exception {
