@@ -6,7 +6,7 @@
 # Measures, on this machine and in this run: a bare Vert.x HTTP server (fixed JSON), the same doing
 # one vertx-pg-client primary-key SELECT per request, single-row INSERT commits per second on the
 # shop's own embedded PostgreSQL; then the all-in-one shop: GET /api/products/{sku} (req/s, p50,
-# p99), orders (approved per second, POST→APPROVED p50/p99, commits per order), its RSS idle and
+# p99), orders (approved per second, POST→APPROVED p50/p99, write commits per order), its RSS idle and
 # under load and its time from start to ready; without --quick also every clustered JVM's RSS.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
 # same cores; its CPU share is reported. Writes bench/results/<date>.json and .html and
@@ -82,10 +82,9 @@ echo "== the shop: product reads"
 echo "== the shop: orders"
 "${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
 sleep 1
-"${BENCH[@]}" commits "$PG_PORT" | last_json >"$W/commits-before.json"
-"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS | last_json >"$W/shop-orders.json"
-sleep 2 # the event readers (shipping, history) finish their batches
-"${BENCH[@]}" commits "$PG_PORT" | last_json >"$W/commits-after.json"
+# with the PostgreSQL port, load-orders counts the orders' commits: from the load's start until every saga is
+# done and the event readers caught up (not its own reads of the orders afterwards)
+"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" | last_json >"$W/shop-orders.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 

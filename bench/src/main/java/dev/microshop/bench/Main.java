@@ -42,9 +42,11 @@ import java.util.concurrent.atomic.AtomicLong;
  *   bare-pg PORT PG_PORT                        the same, doing one primary-key SELECT per request (vertx-pg-client)
  *   insert-commits PG_PORT SECONDS CONCURRENCY  single-row INSERT commits per second
  *   load-get URL SECONDS CONNECTIONS            GET load: req/s, p50, p99, per-second series
- *   load-orders BASE SECONDS CUSTOMERS          orders: accepted, approved/s, POST→APPROVED p50/p99
+ *   load-orders BASE SECONDS CUSTOMERS [PG_PORT] orders: accepted, approved/s, POST→APPROVED p50/p99; with
+ *                                               PG_PORT the commits of those orders (from the load's start until
+ *                                               every saga is done and the event readers caught up)
  *   storm BASE SECONDS CUSTOMERS                orders for the chaos run (accepted keys → order ids)
- *   commits PG_PORT                             xact_commit summed over the shop's databases
+ *   commits PG_PORT                             xact_commit summed over the shop's databases, and the next xid
  *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
  * </pre>
  */
@@ -61,9 +63,10 @@ public final class Main {
       case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
-      case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0));
+      case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
+          args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
-          args.length > 4 ? Long.parseLong(args[4]) : 200));
+          args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
       case "commits" -> print(commits(Integer.parseInt(args[1])));
       case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
       case "report" -> {
@@ -233,7 +236,8 @@ public final class Main {
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
    * POST→APPROVED is taken from the order's own timeline.
    */
-  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure, long pauseMs) throws Exception {
+  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure, long pauseMs,
+                                       int pgPort) throws Exception {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
@@ -249,6 +253,7 @@ public final class Main {
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
+    JsonObject commitsBefore = pgPort > 0 ? commits(pgPort) : null;
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
@@ -263,6 +268,13 @@ public final class Main {
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
+    if (commitsBefore != null) {
+      // the orders' own commits: until every saga is done and the event readers caught up, before
+      // this command reads the orders back (its reads are not the shop's work)
+      sagasDone(pgPort, 120_000);
+      Thread.sleep(2_000);
+      result.put("commits", new JsonObject().put("before", commitsBefore).put("after", commits(pgPort)));
+    }
     if (measure) {
       Histogram toApproved = new Histogram(600_000_000_000L, 3);
       Instant firstPlaced = null;
@@ -370,6 +382,12 @@ public final class Main {
 
   // ---------------------------------------------------------------- database figures
 
+  /**
+   * The transactions committed in the shop's databases so far ({@code xact_commit}, read-only ones
+   * included) and the next transaction id: an id is taken only by a transaction that writes, so the
+   * difference of two readings counts the write commits (server-wide: the shop's databases share
+   * the all-in-one server, and these readings write nothing).
+   */
   private static JsonObject commits(int pgPort) throws Exception {
     Vertx vertx = Vertx.vertx();
     Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
@@ -381,8 +399,26 @@ public final class Main {
       out.put(r.getString(0), r.getLong(1));
       total += r.getLong(1);
     }
+    long nextXid = await(pool.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").execute())
+        .iterator().next().getLong(0);
     vertx.close();
-    return out.put("total", total);
+    return out.put("total", total).put("nextXid", nextXid);
+  }
+
+  /** Waits until the order database has no unfinished saga. */
+  private static void sagasDone(int pgPort, long timeoutMs) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
+        .setDatabase("order").setUser("postgres")).using(vertx).build();
+    try {
+      long deadline = System.currentTimeMillis() + timeoutMs;
+      while (await(pool.query("SELECT count(*) FROM orders WHERE saga_step <> 'DONE'").execute())
+          .iterator().next().getLong(0) > 0 && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+    } finally {
+      vertx.close();
+    }
   }
 
   // ---------------------------------------------------------------- invariants

@@ -82,16 +82,25 @@ final class OrderSaga {
   }
 
   private Future<Void> loop(UUID orderId) {
-    return orders.get(pool, orderId).compose(found -> {
-      if (found.isEmpty() || found.get().finished()) {
-        return Future.succeededFuture();
-      }
-      Order order = found.get();
-      return step(order)
-          .compose(t -> pool.withTransaction(tx -> orders.transition(tx, order, t, settings.leaseMs())))
-          .onSuccess(moved -> eventsWritten.run())
-          .compose(moved -> loop(orderId), failure -> retryLater(order, failure));
-    });
+    return orders.get(pool, orderId).compose(found -> found.isEmpty()
+        ? Future.succeededFuture()
+        : continueFrom(found.get()));
+  }
+
+  /**
+   * Runs the order's next step from the state it was read or moved into: after a transition of its
+   * own, the driver knows the new state (the stored one, version + 1) and goes on without reading
+   * it again; when another driver moved the order meanwhile, it reads it again.
+   */
+  private Future<Void> continueFrom(Order order) {
+    if (order.finished()) {
+      return Future.succeededFuture();
+    }
+    return step(order)
+        .compose(t -> pool.withTransaction(tx -> orders.transition(tx, order, t, settings.leaseMs()))
+            .onSuccess(moved -> eventsWritten.run())
+            .map(moved -> moved ? order.after(t) : null))
+        .compose(next -> next != null ? continueFrom(next) : loop(order.id()), failure -> retryLater(order, failure));
   }
 
   private Future<Order.Transition> step(Order o) {

@@ -27,6 +27,12 @@ public record Order(UUID id, UUID customerId, String status, String step, JsonAr
     return new Transition(newStatus, newStep, lines, totalCents, newReason, List.of(events));
   }
 
+  /** The order as {@link OrderRepository#transition} stores it after {@code t} (attempts reset, version + 1). */
+  public Order after(Transition t) {
+    return new Order(id, customerId, t.status(), t.step(), t.lines(), t.totalCents(), t.reason(), 0, version + 1,
+        createdAt, OffsetDateTime.now());
+  }
+
   /** The summary of an order (lists, views): its lines with their prices once known. */
   public JsonObject toJson() {
     JsonArray priced = new JsonArray();
