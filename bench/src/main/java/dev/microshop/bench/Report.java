@@ -118,7 +118,11 @@ final class Report {
             s.getLong("rssIdleMb"), s.getLong("rssUnderLoadMb"), s.getLong("postgresRssUnderLoadMb"), ratios.getDouble("allInOneRssUnderLoadVs350Mb")))
         .append(String.format(Locale.ROOT, "| start to ready (all-in-one, fresh data) | %d ms | | | |%n", s.getLong("startToReadyMs")))
         .append(String.format(Locale.ROOT, "%nLoad generator CPU share (of all cores): product reads %.2f, orders %.2f.%n",
-            get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")));
+            get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")))
+        .append("\nCommits per order are the orders' own: counted from the load's start until every saga is done and the ")
+        .append("event readers caught up, before the benchmark reads the orders back. Write commits are the transaction ")
+        .append("ids taken (only a transaction that writes takes one), the durable commits that the INSERT bound measures; ")
+        .append("read-only transactions, which `pg_stat_database` counts as commits too, are given beside.\n");
     if (r.containsKey("clustered")) {
       md.append("\nClustered RSS per JVM (kB), idle → under load:\n\n| JVM | idle | under load |\n|---|---|---|\n");
       JsonObject idle = r.getJsonObject("clustered").getJsonObject("rssIdleKb");
