@@ -13,6 +13,8 @@
 #   MICROSHOP_CLUSTER_DIR   state, logs and data (default data/cluster)
 #   MICROSHOP_WEB_HTTP_PORT the first web instance's port (default 8080; more instances take the next ones)
 #   MICROSHOP_DB_PORT_BASE  the embedded servers' ports start here (default 15432)
+#   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1:<base + 10 × service + instance>
+#                           (services in the order below, from 1; default 19000: inventory-1 → 19011)
 #   JAVA_OPTS               extra JVM options (default -Xmx256m)
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
@@ -24,6 +26,7 @@ RUN="$DIR/run"
 LOGS="$DIR/logs"
 WEB_PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
 DB_PORT_BASE="${MICROSHOP_DB_PORT_BASE:-15432}"
+METRICS_PORT_BASE="${MICROSHOP_METRICS_PORT_BASE:-19000}"
 
 usage() {
   sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
@@ -59,6 +62,7 @@ start_one() { # service index
   local env=(
     "MICROSHOP_${upper}_DB_EMBEDDED_DATA_DIR=$DIR/$svc/pg"
     "MICROSHOP_${upper}_DB_EMBEDDED_PORT=$((DB_PORT_BASE + idx))"
+    "MICROSHOP_METRICS_PORT=$(metrics_port "$svc-$i")"
   )
   if [[ "$svc" == web ]]; then
     env+=("MICROSHOP_WEB_HTTP_PORT=$((WEB_PORT + i - 1))")
@@ -73,6 +77,12 @@ start_one() { # service index
 }
 
 alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+metrics_port() { # instance name, e.g. order-2 → its /metrics port
+  local svc="${1%-*}" i="${1##*-}" idx
+  idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
+  echo $((METRICS_PORT_BASE + idx * 10 + i))
+}
 
 wait_healthy() {
   local url="http://127.0.0.1:$WEB_PORT/health" deadline=$((SECONDS + ${MICROSHOP_START_TIMEOUT:-240}))
@@ -132,7 +142,7 @@ cmd_status() {
     any=1
     name=$(basename "$pidfile" .pid)
     if alive "$pidfile"; then
-      echo "$name: running (pid $(cat "$pidfile"))"
+      echo "$name: running (pid $(cat "$pidfile"), metrics http://127.0.0.1:$(metrics_port "$name")/metrics)"
     else
       echo "$name: not running"
     fi

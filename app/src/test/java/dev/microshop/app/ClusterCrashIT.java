@@ -56,6 +56,7 @@ class ClusterCrashIT {
         "MICROSHOP_CLUSTER_NAME", "crash-" + UUID.randomUUID(),
         "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
         "MICROSHOP_DB_PORT_BASE", Integer.toString(hzPort + 100),
+        "MICROSHOP_METRICS_PORT_BASE", Integer.toString(hzPort + 200),
         "MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort),
         "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString(),
         "MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "500",
@@ -76,6 +77,29 @@ class ClusterCrashIT {
       member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
     run("stop");
+  }
+
+  @Test
+  @org.junit.jupiter.api.Order(0)
+  @DisplayName("every clustered JVM serves its own /metrics (MICROSHOP_METRICS_PORT from cluster.sh)")
+  void metricsPerJvm() throws Exception {
+    int base = Integer.parseInt(env.get("MICROSHOP_METRICS_PORT_BASE"));
+    List<String> services = List.of("inventory", "customer", "order", "shipping", "history", "web");
+    for (String instance : List.of("inventory-1", "inventory-2", "customer-1", "order-1", "order-2", "shipping-1",
+        "history-1", "web-1")) {
+      String service = instance.substring(0, instance.indexOf('-'));
+      int port = base + (services.indexOf(service) + 1) * 10 + Integer.parseInt(instance.substring(instance.indexOf('-') + 1));
+      HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(res.statusCode()).as(instance).isEqualTo(200);
+      assertThat(res.body()).as(instance).contains("jvm_memory_used_bytes");
+      if (service.equals("order")) { // the order service reads shipping's events: its own gauges
+        assertThat(res.body()).contains("microshop_event_consumer_position{consumer=\"order\",producer=\"shipping\"");
+      }
+      if (service.equals("history")) {
+        assertThat(res.body()).contains("consumer=\"history\"").doesNotContain("consumer=\"order\"");
+      }
+    }
   }
 
   @Test

@@ -12,7 +12,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 /**
  * The main class of every fat jar: Vert.x's {@link VertxApplication} (options {@code -cluster},
  * {@code -conf}, {@code -instances}; the verticle from the {@code Main-Verticle} manifest entry),
- * with Prometheus metrics on and, when clustered, Hazelcast configured by {@link ClusterConfig}.
+ * with Prometheus metrics on (and this JVM's own {@code /metrics} port when {@code MICROSHOP_METRICS_PORT}
+ * is set) and, when clustered, Hazelcast configured by {@link ClusterConfig}.
  */
 public final class Launcher extends VertxApplication implements VertxApplicationHooks {
 
@@ -27,7 +28,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
 
   @Override
   public VertxBuilder createVertxBuilder(VertxOptions options) {
-    MicroshopVertx.configure(options);
+    MicroshopVertx.metricsEndpoint(MicroshopVertx.configure(options), System.getenv());
     ClusterTls.apply(options.getEventBusOptions(), System.getenv());
     return io.vertx.core.Vertx.builder()
         .with(options)
