@@ -165,6 +165,17 @@ cmd_stop() {
     fi
     rm -f "$pidfile"
   done
+  # a service's embedded PostgreSQL belongs to the instance that started it; when that one died
+  # before (kill -9), the others kept using it and nobody stops it: shut such servers down (fast)
+  local pm pid
+  for pm in "$DIR"/*/pg/postmaster.pid; do
+    [[ -f "$pm" ]] || continue
+    pid=$(sed -n 1p "$pm")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q postgres "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -INT "$pid" 2>/dev/null || true
+      echo "stopped the PostgreSQL left by a killed instance ($(dirname "$(dirname "$pm")"))"
+    fi
+  done
   echo "stopped"
 }
 

@@ -89,8 +89,8 @@ class ClusterCrashIT {
         "history-1", "web-1")) {
       String service = instance.substring(0, instance.indexOf('-'));
       int port = base + (services.indexOf(service) + 1) * 10 + Integer.parseInt(instance.substring(instance.indexOf('-') + 1));
-      HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> res = ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
       assertThat(res.statusCode()).as(instance).isEqualTo(200);
       assertThat(res.body()).as(instance).contains("jvm_memory_used_bytes");
       if (service.equals("order")) { // the order service reads shipping's events: its own gauges
@@ -251,8 +251,8 @@ class ClusterCrashIT {
       boolean joined = cm.getNodes().size() == members;
       boolean record = registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
           .anyMatch(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L) == pid);
-      boolean healthy = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(),
-          HttpResponse.BodyHandlers.ofString()).statusCode() == 200;
+      boolean healthy = ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/health"))
+          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS).statusCode() == 200;
       if (joined && record && healthy) {
         backMs = (System.nanoTime() - resumedAt) / 1_000_000;
       } else {

@@ -18,7 +18,10 @@ import java.util.concurrent.TimeUnit;
 final class ShopProcess implements AutoCloseable {
 
   static final Path REPO = Path.of(System.getProperty("microshop.repo", "..")).toAbsolutePath().normalize();
-  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  // HTTP/1.1: the JDK client would otherwise try an h2c upgrade on every new connection (one such
+  // exchange with a service JVM's metrics server once never completed)
+  static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .connectTimeout(Duration.ofSeconds(2)).build();
 
   private final String name;
   private final Process process;
