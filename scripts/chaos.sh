@@ -45,6 +45,12 @@ bash scripts/cluster.sh start --instances order=2,inventory=2 | tail -n 1
 echo "== a ${STORM} s order storm, a kill -9 every ${EVERY} s"
 "${BENCH[@]}" storm "$BASE" "$STORM" 8 200 >"$W/storm.out" 2>"$W/storm.err" &
 STORM_PID=$!
+# the kills start once the storm's customers are registered and logged in
+ready_by=$((SECONDS + 120))
+until grep -q "customers ready" "$W/storm.err" 2>/dev/null; do
+  kill -0 $STORM_PID 2>/dev/null && ((SECONDS < ready_by)) || { echo "the storm did not start:" >&2; tail -n 20 "$W/storm.err" >&2; exit 1; }
+  sleep 0.2
+done
 kills=0
 pg_restarted=0
 end=$((SECONDS + STORM))
@@ -69,6 +75,12 @@ while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
   for _ in $(seq 1 100); do kill -0 "$dead" 2>/dev/null || break; sleep 0.1; done
   bash scripts/cluster.sh restart "$victim" >/dev/null
 done
+# the storm ends STORM seconds after its start plus its last requests' retries; never wait forever
+for _ in $(seq 1 600); do kill -0 $STORM_PID 2>/dev/null || break; sleep 0.5; done
+if kill -0 $STORM_PID 2>/dev/null; then
+  echo "the storm did not end 5 min after its time: stopping it" >&2
+  kill $STORM_PID 2>/dev/null || true
+fi
 wait $STORM_PID || true
 accepted=$(tail -n 1 "$W/storm.out" | sed -E 's/.*"accepted":([0-9]+).*/\1/')
 echo "storm over: $accepted orders accepted, $kills processes killed"

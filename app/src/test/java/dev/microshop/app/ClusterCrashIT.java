@@ -248,12 +248,18 @@ class ClusterCrashIT {
     long resumedAt = System.nanoTime();
     long backMs = -1;
     while (backMs < 0 && System.nanoTime() - resumedAt < 90_000_000_000L) {
-      boolean joined = cm.getNodes().size() == members;
-      boolean record = registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
-          .anyMatch(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L) == pid);
-      boolean healthy = ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/health"))
-          .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS).statusCode() == 200;
-      if (joined && record && healthy) {
+      boolean back;
+      try { // while the cluster merges, a read of the registry or of /health may fail or time out: not back yet
+        back = cm.getNodes().size() == members
+            && registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS).stream()
+                .anyMatch(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L) == pid)
+            && ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(base + "/health"))
+                .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString())
+                .get(30, TimeUnit.SECONDS).statusCode() == 200;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        back = false;
+      }
+      if (back) {
         backMs = (System.nanoTime() - resumedAt) / 1_000_000;
       } else {
         sleep(250);

@@ -56,7 +56,17 @@ public final class Main {
   private static final String[] SKUS = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE",
       "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) {
+    try {
+      run(args);
+    } catch (Throwable t) {
+      // a failed command must end: the Vert.x event-loop threads it started would keep the JVM alive
+      t.printStackTrace();
+      System.exit(1);
+    }
+  }
+
+  private static void run(String[] args) throws Exception {
     switch (args[0]) {
       case "bare-http" -> bareHttp(Integer.parseInt(args[1]));
       case "bare-pg" -> barePg(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
@@ -245,14 +255,15 @@ public final class Main {
     for (int i = 0; i < customers; i++) {
       String email = "load-" + UUID.randomUUID() + "@example.com";
       JsonObject account = new JsonObject().put("name", "Load " + i).put("email", email).put("password", "a long password");
-      await(retrying(() -> client.postAbs(base + "/api/customers").sendJsonObject(account), 201));
-      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(base + "/api/login")
+      await(retrying(() -> client.postAbs(base + "/api/customers").timeout(15_000).sendJsonObject(account), 201, 409));
+      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(base + "/api/login").timeout(15_000)
           .sendJsonObject(new JsonObject().put("email", email).put("password", "a long password")), 200));
       tokens.add(login.bodyAsJsonObject().getString("token"));
     }
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
+    System.err.println("customers ready: placing orders");
     JsonObject commitsBefore = pgPort > 0 ? commits(pgPort) : null;
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
@@ -375,9 +386,29 @@ public final class Main {
         });
   }
 
-  private static Future<HttpResponse<Buffer>> retrying(java.util.function.Supplier<Future<HttpResponse<Buffer>>> call, int ok) {
-    return call.get().compose(r -> r.statusCode() == ok ? Future.succeededFuture(r)
-        : Future.failedFuture("HTTP " + r.statusCode() + ": " + r.bodyAsString()));
+  /**
+   * A set-up request, sent again (up to 60 times, 0.5 s apart) when it failed or the shop answered
+   * 5xx: the chaos run may kill the web JVM while the customers are being registered.
+   */
+  private static Future<HttpResponse<Buffer>> retrying(java.util.function.Supplier<Future<HttpResponse<Buffer>>> call,
+                                                       int... ok) {
+    return retrying(call, ok, 0);
+  }
+
+  private static Future<HttpResponse<Buffer>> retrying(java.util.function.Supplier<Future<HttpResponse<Buffer>>> call,
+                                                       int[] ok, int attempt) {
+    return call.get().transform(ar -> {
+      if (ar.succeeded() && java.util.Arrays.stream(ok).anyMatch(code -> code == ar.result().statusCode())) {
+        return Future.succeededFuture(ar.result());
+      }
+      boolean again = ar.failed() || ar.result().statusCode() >= 500;
+      if (!again || attempt >= 60) {
+        return Future.failedFuture(ar.failed() ? ar.cause().toString()
+            : "HTTP " + ar.result().statusCode() + ": " + ar.result().bodyAsString());
+      }
+      Vertx vertx = Vertx.currentContext().owner();
+      return Future.<Void>future(p -> vertx.setTimer(500, id -> p.complete())).compose(v -> retrying(call, ok, attempt + 1));
+    });
   }
 
   // ---------------------------------------------------------------- database figures
