@@ -6,6 +6,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -65,6 +66,8 @@ class ClusterIT {
       assertThat(new JsonObject(answer.body()).getString("error")).isIn("unavailable", "timeout");
       assertThat(sinceKillMs).isLessThan(10_000);
       assertThat(web.alive()).isTrue();
+    } finally {
+      ShopProcess.stopLeftPostgres(Path.of(inventoryEnv.get("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR")));
     }
   }
 }

@@ -72,6 +72,23 @@ final class ShopProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Shuts down (fast) the embedded PostgreSQL still running on {@code dataDir}: a JVM killed -9
+   * leaves its server behind, and a test that does not start that JVM again must not leave it.
+   */
+  static void stopLeftPostgres(Path dataDir) throws Exception {
+    Path pidFile = dataDir.resolve("postmaster.pid");
+    if (!Files.exists(pidFile)) {
+      return;
+    }
+    long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).trim());
+    java.util.Optional<ProcessHandle> server = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+    if (server.isPresent()) {
+      new ProcessBuilder("kill", "-INT", Long.toString(pid)).start().waitFor();
+      server.get().onExit().get(30, TimeUnit.SECONDS);
+    }
+  }
+
   /** Waits until {@code url} answers 200, failing when the process dies or the time is up. */
   void awaitOk(String url, Duration timeout) throws Exception {
     long deadline = System.nanoTime() + timeout.toNanos();
