@@ -421,8 +421,7 @@ public final class Main {
    */
   private static JsonObject commits(int pgPort) throws Exception {
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
-        .setDatabase("postgres").setUser("postgres")).using(vertx).build();
+    Pool pool = superuser(vertx, pgPort, "postgres");
     JsonObject out = new JsonObject();
     long total = 0;
     for (var r : await(pool.query("SELECT datname, xact_commit FROM pg_stat_database"
@@ -436,11 +435,16 @@ public final class Main {
     return out.put("total", total).put("nextXid", nextXid);
   }
 
+  /** A pool on one of the embedded server's databases as its superuser (loopback trust). */
+  private static Pool superuser(Vertx vertx, int pgPort, String database) {
+    return PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
+        .setDatabase(database).setUser("postgres")).using(vertx).build();
+  }
+
   /** Waits until the order database has no unfinished saga. */
   private static void sagasDone(int pgPort, long timeoutMs) throws Exception {
     Vertx vertx = Vertx.vertx();
-    Pool pool = PgBuilder.pool().connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort)
-        .setDatabase("order").setUser("postgres")).using(vertx).build();
+    Pool pool = superuser(vertx, pgPort, "order");
     try {
       long deadline = System.currentTimeMillis() + timeoutMs;
       while (await(pool.query("SELECT count(*) FROM orders WHERE saga_step <> 'DONE'").execute())

@@ -262,8 +262,7 @@ class OrderApiTest {
     StringBuilder received = new StringBuilder();
     io.vertx.core.http.HttpClient http = vertx.createHttpClient();
     io.vertx.core.Promise<Void> approved = io.vertx.core.Promise.promise();
-    http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
-        .compose(req -> req.putHeader("Authorization", "Bearer " + owner).send())
+    openStream(http, id, owner)
         .onSuccess(res -> {
           assertThat(res.getHeader("Content-Type")).startsWith("text/event-stream");
           res.handler(chunk -> {
@@ -287,8 +286,7 @@ class OrderApiTest {
     settled(id, owner);
     io.vertx.core.http.HttpClient http = vertx.createHttpClient();
     io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
-    http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
-        .compose(req -> req.putHeader("Authorization", "Bearer " + owner).send())
+    openStream(http, id, owner)
         .onSuccess(res -> res.handler(chunk -> opened.tryComplete()))
         .onFailure(opened::tryFail);
     await(opened.future());
@@ -315,6 +313,13 @@ class OrderApiTest {
       vertx.eventBus().removeOutboundInterceptor(counter);
       await(http.close());
     }
+  }
+
+  /** Opens the order's live stream ({@code GET /api/orders/{id}/events}) as {@code token}. */
+  private static io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> openStream(io.vertx.core.http.HttpClient http,
+                                                                                      String id, String token) {
+    return http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
+        .compose(req -> req.putHeader("Authorization", "Bearer " + token).send());
   }
 
   private static JsonObject settled(String id, String token) throws Exception {

@@ -142,25 +142,21 @@ public final class ServiceRegistry {
   }
 
   private Future<Void> refresh() {
-    return discovery.getRecords(r -> true)
-        .compose(records -> {
-          // the members are read after the records: a record that is there was published by a member
-          java.util.Set<String> members = members();
-          return purgeDeparted(records, members).compose(v -> republishMissing(records)).map(records);
-        })
-        .onSuccess(records -> {
-          java.util.Set<String> members = members();
-          Map<String, String> fresh = new ConcurrentHashMap<>();
-          for (Record r : records) {
-            String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
-            if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)) {
-              fresh.put(r.getName(), endpoint);
-            }
+    return discovery.getRecords(r -> true).compose(records -> {
+      // the members are read after the records: a record that is there was published by a member
+      java.util.Set<String> members = members();
+      return purgeDeparted(records, members).compose(v -> republishMissing(records)).onSuccess(v -> {
+        Map<String, String> fresh = new ConcurrentHashMap<>();
+        for (Record r : records) {
+          String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
+          if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)) {
+            fresh.put(r.getName(), endpoint);
           }
-          addresses.keySet().retainAll(fresh.keySet());
-          addresses.putAll(fresh);
-        })
-        .mapEmpty();
+        }
+        addresses.keySet().retainAll(fresh.keySet());
+        addresses.putAll(fresh);
+      });
+    });
   }
 
   /** Reads the registry now, withdrawing the records of departed nodes (see {@link #follow}). */
