@@ -76,7 +76,13 @@ start_one() { # service index
   echo "started $svc #$i (pid $!)"
 }
 
-alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# a pid file's process runs (a zombie does not: a killed JVM stays one until init reaps it)
+alive() {
+  [[ -f "$1" ]] || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$(cat "$1")/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
 
 metrics_port() { # instance name, e.g. order-2 → its /metrics port
   local svc="${1%-*}" i="${1##*-}" idx
