@@ -14,7 +14,8 @@
 #   MICROSHOP_WEB_HTTP_PORT the first web instance's port (default 8080; more instances take the next ones)
 #   MICROSHOP_DB_PORT_BASE  the embedded servers' ports start here (default 15432)
 #   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1:<base + 10 × service + instance>
-#                           (services in the order below, from 1; default 19000: inventory-1 → 19011)
+#                           (services numbered from 1 as inventory, customer, order, shipping,
+#                           history, web; default 19000: inventory-1 → 19011, order-2 → 19032)
 #   JAVA_OPTS               extra JVM options (default -Xmx256m)
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
@@ -29,7 +30,8 @@ DB_PORT_BASE="${MICROSHOP_DB_PORT_BASE:-15432}"
 METRICS_PORT_BASE="${MICROSHOP_METRICS_PORT_BASE:-19000}"
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  # the whole comment at the top of this file: commands and environment
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
   exit 2
 }
 
