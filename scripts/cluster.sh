@@ -20,6 +20,7 @@
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/ports.sh
 
 SERVICES=(inventory customer order shipping history web)
 DIR="${MICROSHOP_CLUSTER_DIR:-data/cluster}"
@@ -102,13 +103,33 @@ wait_healthy() {
         return 1
       fi
     done
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+    # healthy, and answered by this cluster's web JVM, not by whatever else holds the port
+    if curl -fsS -o /dev/null "$url" 2>/dev/null && port_held_by "$WEB_PORT" "$(cat "$RUN/web-1.pid")"; then
       return 0
     fi
     sleep 0.5
   done
   echo "the cluster was not healthy in time: $(curl -sS "$url" 2>&1 || true)" >&2
   return 1
+}
+
+# every port this start will listen on is free (a service's embedded PostgreSQL left running from
+# this cluster directory excepted: its instances take it over)
+check_ports() {
+  local svc i idx owner
+  for svc in "${SERVICES[@]}"; do
+    for ((i = 1; i <= $(instances_of "$svc"); i++)); do
+      [[ "$svc" == web ]] && require_free_port $((WEB_PORT + i - 1)) MICROSHOP_WEB_HTTP_PORT
+      require_free_port "$(metrics_port "$svc-$i")" MICROSHOP_METRICS_PORT_BASE
+    done
+    idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
+    if port_taken $((DB_PORT_BASE + idx)); then
+      owner=$(port_owner $((DB_PORT_BASE + idx)))
+      if [[ -z "$owner" || "$owner" != "$(sed -n 1p "$DIR/$svc/pg/postmaster.pid" 2>/dev/null)" ]]; then
+        require_free_port $((DB_PORT_BASE + idx)) MICROSHOP_DB_PORT_BASE
+      fi
+    fi
+  done
 }
 
 cmd_start() {
@@ -128,6 +149,7 @@ cmd_start() {
     fi
   done
   rm -f "$RUN"/*.pid
+  check_ports
   build_if_missing
   local started=$SECONDS svc i
   for svc in "${SERVICES[@]}"; do
