@@ -94,6 +94,25 @@ class UnavailableServiceTest {
     assertThat(failed).hasMessageContaining("production mode").hasMessageContaining("MICROSHOP_WEB_AUTH_JWT_SECRET");
   }
 
+  @Test
+  @DisplayName("production mode: a signing key of 31 characters is refused at start-up, one of 32 is taken and the server answers")
+  void productionKeyLength() throws Exception {
+    Throwable failed = org.assertj.core.api.Assertions.catchThrowable(() -> await(vertx.deployVerticle(new WebVerticle(),
+        productionWithKey("k".repeat(31)))));
+    assertThat(failed).as("deployment with a 31-character key").isNotNull()
+        .hasMessageContaining("production mode").hasMessageContaining("at least 32 characters");
+
+    WebVerticle web = new WebVerticle();
+    await(vertx.deployVerticle(web, productionWithKey("k".repeat(32))));
+    assertThat(await(client.get(web.port(), "127.0.0.1", "/api/openapi.yaml").send()).statusCode()).isEqualTo(200);
+  }
+
+  private static DeploymentOptions productionWithKey(String secret) {
+    return new DeploymentOptions().setConfig(new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+        .put("auth", new JsonObject().put("production", true).put("jwt-secret", secret)));
+  }
+
   private void publishFakeInventory() throws Exception {
     ServiceRegistry registry = new ServiceRegistry(vertx);
     await(registry.publishEventBusService(InventoryAddresses.SERVICE, InventoryAddresses.SERVICE));
