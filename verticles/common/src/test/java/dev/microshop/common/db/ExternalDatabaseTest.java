@@ -163,6 +163,21 @@ class ExternalDatabaseTest {
     assertThat(embeddedDataDir).doesNotExist();
   }
 
+  @Test
+  @DisplayName("with db.embedded=false a port that accepts connections but never answers fails the deployment"
+      + " after db.connect-timeout-seconds, instead of hanging it")
+  void silentPort() throws Exception {
+    try (ServerSocket silent = new ServerSocket(0)) { // never accepts: the kernel completes the handshakes
+      JsonObject config = config(silent.getLocalPort(), PASSWORD);
+      config.getJsonObject("db").put("connect-timeout-seconds", 2);
+      assertThatThrownBy(() -> await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config))))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("cannot migrate the database of alpha")
+          .hasMessageContaining("Connection attempt timed out");
+    }
+    assertThat(embeddedDataDir).doesNotExist();
+  }
+
   /** The service's configuration as an operator writes it for an external server. */
   private JsonObject config(int port, String password) {
     return new JsonObject().put("db", new JsonObject()
