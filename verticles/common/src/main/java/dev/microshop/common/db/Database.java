@@ -52,7 +52,10 @@ public final class Database {
       port = config.port();
       password = config.password();
     }
-    migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database(), config.user(), password);
+    // without a login timeout the driver waits for a server's answer for ever (a proxy with no server behind it)
+    migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database()
+        + "?connectTimeout=" + config.connectTimeoutSeconds() + "&loginTimeout=" + config.connectTimeoutSeconds(),
+        config.user(), password);
     return new PgConnectOptions()
         .setHost(host)
         .setPort(port)

@@ -17,9 +17,11 @@ import java.util.regex.Pattern;
  * @param poolSize     connections in the service's pool
  * @param dataDir      embedded: the data directory, kept across restarts
  * @param embeddedPort embedded: the port, 0 for any free one
+ * @param connectTimeoutSeconds how long opening a connection for the migrations may take, TCP connect and
+ *                     login together: a port that accepts but never answers fails the start instead of hanging it
  */
 public record DbConfig(boolean embedded, String host, int port, String database, String user, String password,
-                       int poolSize, String dataDir, int embeddedPort) {
+                       int poolSize, String dataDir, int embeddedPort, int connectTimeoutSeconds) {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
@@ -34,7 +36,8 @@ public record DbConfig(boolean embedded, String host, int port, String database,
         db.getString("password", ""),
         db.getInteger("pool-size", 5),
         db.getString("embedded-data-dir", "data/pg"),
-        db.getInteger("embedded-port", 0));
+        db.getInteger("embedded-port", 0),
+        db.getInteger("connect-timeout-seconds", 30));
     if (c.embedded && (!IDENTIFIER.matcher(c.database).matches() || !IDENTIFIER.matcher(c.user).matches())) {
       throw new IllegalArgumentException("embedded database and user must be lower-case identifiers: "
           + c.database + ", " + c.user);

@@ -33,10 +33,11 @@ class OrphanedServerTest {
     long orphanPid;
     try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
       String line;
+      StringBuilder log = new StringBuilder();
       while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
-        // the child's log
+        log.append(line).append('\n'); // the child's log, shown if it ends without READY
       }
-      assertThat(line).as("child JVM started its server").isNotNull();
+      assertThat(line).as("child JVM started its server; its output:%n%s", log).isNotNull();
       orphanPid = Long.parseLong(line.substring(6).trim());
 
       // 1. the child JVM lives: its server is joined, not disturbed
