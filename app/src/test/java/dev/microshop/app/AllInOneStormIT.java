@@ -63,6 +63,32 @@ class AllInOneStormIT {
     }
   }
 
+  @Test
+  @DisplayName("a SIGTERM in the middle of an order storm lets every request the shop had taken finish with its 202, the JVM exits by itself, and after a restart every order is there once and settled")
+  void sigtermMidStorm() throws Exception {
+    try (AllInOne shop = new AllInOne("storm-term")) {
+      shop.start();
+      OrderStorm storm = OrderStorm.start(shop.port, shop.setUp(), List.copyOf(STOCK.keySet()), CLIENTS);
+      storm.awaitAccepted(40, Duration.ofSeconds(60));
+
+      long terminatedAt = System.nanoTime();
+      int exitCode = shop.process.terminate(Duration.ofSeconds(45));
+      List<Exchange> sent = storm.finish(Duration.ofSeconds(40));
+
+      assertThat(sent).as("requests written before the SIGTERM and answered after it: the SIGTERM hit the storm")
+          .anyMatch(e -> e.sentAt() >= 0 && e.sentAt() < terminatedAt && e.endedAt() > terminatedAt);
+      assertThat(sent).as("every request written before the SIGTERM ends with its 202")
+          .filteredOn(e -> e.sentAt() >= 0 && e.sentAt() < terminatedAt)
+          .allMatch(Exchange::accepted);
+      assertThat(sent).as("every request ends with its 202 or is refused at connect (never closed mid-request, never a 5xx)")
+          .allMatch(e -> e.accepted() || e.end() == End.REFUSED);
+      assertThat(exitCode).as("the exit code of a JVM stopped by SIGTERM that ran its shutdown to the end").isEqualTo(143);
+
+      shop.start();
+      shop.assertEveryOrderKeptOnceSettledAndBalanced(sent);
+    }
+  }
+
   /** The fat jar on a data directory of its own, started again as often as the test wants. */
   private static final class AllInOne implements AutoCloseable {
 
