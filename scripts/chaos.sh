@@ -2,9 +2,13 @@
 # An order storm against the clustered shop while service processes are killed (-9) and
 # restarted, and the PostgreSQL of one service goes down with its JVM once (it comes back through
 # crash recovery); then, once quiet, every invariant of design.md is checked and every accepted
-# order must exist. Prints "invariants: N checked, M violated"; exits non-zero on any violation.
+# order must exist. Prints how the accepted orders ended and "invariants: N checked, M violated".
+# Fails on any violation, and also when the run proved nothing: the storm failed or accepted fewer
+# than a floor of orders, no accepted order was approved, fewer processes were killed than planned,
+# a killed process (or the customer's PostgreSQL) did not die, or the PostgreSQL kill did not happen.
 #
-#   scripts/chaos.sh [--quick]      (--quick: a 30 s storm, a kill every 6 s; else 120 s, every 4 s)
+#   scripts/chaos.sh [--quick]      (--quick: a 30 s storm, a kill every 6 s, at least 3 kills and
+#                                    50 accepted orders; else 120 s, every 4 s, at least 12 and 200)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +16,8 @@ QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 STORM=$([[ $QUICK -eq 1 ]] && echo 30 || echo 120)
 EVERY=$([[ $QUICK -eq 1 ]] && echo 6 || echo 4)
+MIN_KILLS=$([[ $QUICK -eq 1 ]] && echo 3 || echo 12)
+MIN_ACCEPTED=$([[ $QUICK -eq 1 ]] && echo 50 || echo 200)
 W=bench/work/chaos
 rm -rf "$W" && mkdir -p "$W"
 
@@ -38,6 +44,17 @@ diagnose() { # what an operator would look at first: the health report, each JVM
   done
 }
 trap cleanup EXIT
+fail() { echo "chaos: FAILED: $*" >&2; exit 1; }
+# kill -9 a pid and wait until it is gone (a zombie counts as gone: it holds no socket or file)
+kill_and_wait() {
+  local pid="$1" what="$2"
+  kill -9 "$pid" 2>/dev/null || fail "$what (pid $pid) was not running when it was to be killed"
+  for _ in $(seq 1 100); do
+    [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null || echo Z)" == "Z" ]] && return 0
+    sleep 0.1
+  done
+  fail "$what (pid $pid) still runs 10 s after kill -9"
+}
 
 echo "== starting the cluster (order and inventory x2)"
 bash scripts/cluster.sh start --instances order=2,inventory=2 | tail -n 1
@@ -52,39 +69,46 @@ until grep -q "customers ready" "$W/storm.err" 2>/dev/null; do
   sleep 0.2
 done
 kills=0
-pg_restarted=0
+pg_killed=0
 end=$((SECONDS + STORM))
 while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
   sleep "$EVERY"
   # a random instance, the web's one included (clients retry with the same Idempotency-Key)
   mapfile -t pids < <(ls "$RUN"/*.pid)
   victim=$(basename "${pids[$((RANDOM % ${#pids[@]}))]}" .pid)
-  if [[ $pg_restarted -eq 0 && $SECONDS -gt $((end - STORM / 2)) ]]; then
+  if [[ $pg_killed -eq 0 && $SECONDS -gt $((end - STORM / 2)) ]]; then
     victim=customer-1 # once: the customer service's JVM and its PostgreSQL go down together
     pg=$(sed -n 1p "$MICROSHOP_CLUSTER_DIR/customer/pg/postmaster.pid" 2>/dev/null || true)
-    kill -9 "$(cat "$RUN/$victim.pid")" 2>/dev/null || true
-    [[ -n "$pg" ]] && kill -9 "$pg" 2>/dev/null || true
-    pg_restarted=1
-    echo "killed -9 $victim and its PostgreSQL (pid ${pg:-?})"
+    [[ "$pg" =~ ^[0-9]+$ ]] || fail "no PostgreSQL pid in $MICROSHOP_CLUSTER_DIR/customer/pg/postmaster.pid"
+    kill_and_wait "$(cat "$RUN/$victim.pid")" "$victim"
+    kill_and_wait "$pg" "the customer service's PostgreSQL"
+    pg_killed=1
+    echo "killed -9 $victim and its PostgreSQL (pid $pg)"
   else
-    kill -9 "$(cat "$RUN/$victim.pid")" 2>/dev/null || true
+    kill_and_wait "$(cat "$RUN/$victim.pid")" "$victim"
     echo "killed -9 $victim"
   fi
   kills=$((kills + 1))
-  dead=$(cat "$RUN/$victim.pid")
-  for _ in $(seq 1 100); do kill -0 "$dead" 2>/dev/null || break; sleep 0.1; done
   bash scripts/cluster.sh restart "$victim" >/dev/null
 done
 # the storm ends STORM seconds after its start plus its last requests' retries; never wait forever
 for _ in $(seq 1 600); do kill -0 $STORM_PID 2>/dev/null || break; sleep 0.5; done
 if kill -0 $STORM_PID 2>/dev/null; then
-  echo "the storm did not end 5 min after its time: stopping it" >&2
   kill $STORM_PID 2>/dev/null || true
+  fail "the storm did not end 5 min after its time"
 fi
-wait $STORM_PID || true
-accepted=$(tail -n 1 "$W/storm.out" | sed -E 's/.*"accepted":([0-9]+).*/\1/')
-echo "storm over: $accepted orders accepted, $kills processes killed"
-tail -n 1 "$W/storm.out" | sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' | tr -d '"' | tr ',' '\n' >"$W/accepted.txt"
+storm_status=0
+wait $STORM_PID || storm_status=$?
+((storm_status == 0)) || { tail -n 20 "$W/storm.err" >&2; fail "the storm exited with status $storm_status"; }
+summary=$(tail -n 1 "$W/storm.out")
+[[ "$summary" =~ \"accepted\":([0-9]+) ]] || fail "the storm printed no summary: $summary"
+accepted=${BASH_REMATCH[1]}
+echo "storm over: $accepted orders accepted, $kills processes killed (the customer's PostgreSQL among them: $pg_killed)"
+sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' <<<"$summary" | tr -d '"' | tr ',' '\n' | grep -v '^$' >"$W/accepted.txt" || true
+((kills >= MIN_KILLS)) || fail "$kills processes killed, fewer than the $MIN_KILLS planned"
+((pg_killed == 1)) || fail "the customer service's PostgreSQL was never killed"
+((accepted >= MIN_ACCEPTED)) || fail "$accepted orders accepted, fewer than the floor of $MIN_ACCEPTED"
+(($(wc -l <"$W/accepted.txt") == accepted)) || fail "the storm accepted $accepted orders but listed $(wc -l <"$W/accepted.txt") ids"
 
 echo "== waiting for the cluster to be healthy and quiet, then checking every invariant"
 deadline=$((SECONDS + 240))
@@ -101,5 +125,11 @@ while ((SECONDS < deadline)); do
   sleep 5
 done
 grep -E "^VIOLATED" "$W/check.out" | head -n 20 || true
+grep -E "^orders:" "$W/check.out" || true
 grep -E "^invariants:" "$W/check.out" || { echo "invariants: 0 checked, 1 violated (the checker failed: see $W/check.err)"; status=1; }
+approved=$(sed -n -E 's/^orders: [0-9]+ accepted, ([0-9]+) approved.*/\1/p' "$W/check.out")
+if [[ -z "$approved" || "$approved" -eq 0 ]]; then
+  echo "chaos: FAILED: no accepted order was approved (every invariant holds for an all-rejected run)" >&2
+  status=1
+fi
 exit $status

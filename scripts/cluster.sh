@@ -14,11 +14,13 @@
 #   MICROSHOP_WEB_HTTP_PORT the first web instance's port (default 8080; more instances take the next ones)
 #   MICROSHOP_DB_PORT_BASE  the embedded servers' ports start here (default 15432)
 #   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1:<base + 10 × service + instance>
-#                           (services in the order below, from 1; default 19000: inventory-1 → 19011)
+#                           (services numbered from 1 as inventory, customer, order, shipping,
+#                           history, web; default 19000: inventory-1 → 19011, order-2 → 19032)
 #   JAVA_OPTS               extra JVM options (default -Xmx256m)
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source scripts/lib/ports.sh
 
 SERVICES=(inventory customer order shipping history web)
 DIR="${MICROSHOP_CLUSTER_DIR:-data/cluster}"
@@ -29,7 +31,8 @@ DB_PORT_BASE="${MICROSHOP_DB_PORT_BASE:-15432}"
 METRICS_PORT_BASE="${MICROSHOP_METRICS_PORT_BASE:-19000}"
 
 usage() {
-  sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'
+  # the whole comment at the top of this file: commands and environment
+  sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -76,7 +79,13 @@ start_one() { # service index
   echo "started $svc #$i (pid $!)"
 }
 
-alive() { [[ -f "$1" ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# a pid file's process runs (a zombie does not: a killed JVM stays one until init reaps it)
+alive() {
+  [[ -f "$1" ]] || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$(cat "$1")/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
 
 metrics_port() { # instance name, e.g. order-2 → its /metrics port
   local svc="${1%-*}" i="${1##*-}" idx
@@ -94,13 +103,33 @@ wait_healthy() {
         return 1
       fi
     done
-    if curl -fsS -o /dev/null "$url" 2>/dev/null; then
+    # healthy, and answered by this cluster's web JVM, not by whatever else holds the port
+    if curl -fsS -o /dev/null "$url" 2>/dev/null && port_held_by "$WEB_PORT" "$(cat "$RUN/web-1.pid")"; then
       return 0
     fi
     sleep 0.5
   done
   echo "the cluster was not healthy in time: $(curl -sS "$url" 2>&1 || true)" >&2
   return 1
+}
+
+# every port this start will listen on is free (a service's embedded PostgreSQL left running from
+# this cluster directory excepted: its instances take it over)
+check_ports() {
+  local svc i idx owner
+  for svc in "${SERVICES[@]}"; do
+    for ((i = 1; i <= $(instances_of "$svc"); i++)); do
+      [[ "$svc" == web ]] && require_free_port $((WEB_PORT + i - 1)) MICROSHOP_WEB_HTTP_PORT
+      require_free_port "$(metrics_port "$svc-$i")" MICROSHOP_METRICS_PORT_BASE
+    done
+    idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
+    if port_taken $((DB_PORT_BASE + idx)); then
+      owner=$(port_owner $((DB_PORT_BASE + idx)))
+      if [[ -z "$owner" || "$owner" != "$(sed -n 1p "$DIR/$svc/pg/postmaster.pid" 2>/dev/null)" ]]; then
+        require_free_port $((DB_PORT_BASE + idx)) MICROSHOP_DB_PORT_BASE
+      fi
+    fi
+  done
 }
 
 cmd_start() {
@@ -120,6 +149,7 @@ cmd_start() {
     fi
   done
   rm -f "$RUN"/*.pid
+  check_ports
   build_if_missing
   local started=$SECONDS svc i
   for svc in "${SERVICES[@]}"; do

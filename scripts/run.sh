@@ -15,6 +15,8 @@ fi
 
 PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
 URL="http://localhost:${PORT}/"
+source scripts/lib/ports.sh
+require_free_port "$PORT" MICROSHOP_WEB_HTTP_PORT
 
 java ${JAVA_OPTS:-} -jar "$JAR" "$@" &
 pid=$!
@@ -27,7 +29,8 @@ for _ in $(seq 1 600); do
     wait "$pid"
     exit 1
   fi
-  if curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health" 2>/dev/null; then
+  # ready when this script's own JVM answers, not whatever else took the port meanwhile
+  if curl -fsS -o /dev/null "http://127.0.0.1:${PORT}/health" 2>/dev/null && port_held_by "$PORT" "$pid"; then
     echo
     echo "Microshop is ready: ${URL}"
     echo

@@ -52,7 +52,6 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class Main {
 
-  private static final Set<String> FINAL = Set.of("DELIVERED", "REJECTED", "CANCELLED");
   private static final String[] SKUS = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE",
       "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
 
@@ -477,19 +476,28 @@ public final class Main {
           break;
         }
       }
+      Map<String, Integer> seen = new HashMap<>();
+      Map<String, String> statusOf = new HashMap<>();
+      orders.forEach(o -> {
+        seen.merge(((JsonObject) o).getString("orderId"), 1, Integer::sum);
+        statusOf.put(((JsonObject) o).getString("orderId"), ((JsonObject) o).getString("status"));
+      });
+      List<String> accepted = new ArrayList<>();
       if (acceptedFile != null) {
-        Map<String, Integer> seen = new HashMap<>();
-        orders.forEach(o -> seen.merge(((JsonObject) o).getString("orderId"), 1, Integer::sum));
         for (String id : java.nio.file.Files.readAllLines(acceptedFile)) {
           if (id.isBlank()) {
             continue;
           }
+          accepted.add(id.trim());
           checked++;
           if (seen.getOrDefault(id.trim(), 0) != 1) {
             violations.add("accepted order " + id.trim() + " exists " + seen.getOrDefault(id.trim(), 0) + " times");
           }
         }
+      } else {
+        accepted.addAll(statusOf.keySet());
       }
+      printOutcomes(accepted, statusOf);
       Map<String, Long> creditHeld = new HashMap<>();
       Map<String, Long> reservedBySku = new HashMap<>();
       for (Object o : orders) {
@@ -553,6 +561,19 @@ public final class Main {
       vertx.close();
     }
     return violations.isEmpty() ? 0 : 1;
+  }
+
+  /**
+   * One line for the chaos run to read: how the accepted orders ended. An outcome that approves
+   * nothing satisfies every invariant, so the run checks these counts too.
+   */
+  private static void printOutcomes(List<String> accepted, Map<String, String> statusOf) {
+    Map<String, Integer> byStatus = new java.util.TreeMap<>();
+    accepted.forEach(id -> byStatus.merge(statusOf.getOrDefault(id, "MISSING"), 1, Integer::sum));
+    int approved = byStatus.getOrDefault("APPROVED", 0) + byStatus.getOrDefault("SHIPPED", 0)
+        + byStatus.getOrDefault("DELIVERED", 0);
+    System.out.printf("orders: %d accepted, %d approved, %d rejected, %d cancelled %s%n", accepted.size(), approved,
+        byStatus.getOrDefault("REJECTED", 0), byStatus.getOrDefault("CANCELLED", 0), byStatus);
   }
 
   private static JsonObject request(Vertx vertx, String address, JsonObject body) throws Exception {

@@ -2,9 +2,11 @@ package dev.microshop.history;
 
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
+import dev.microshop.order.Invariants;
 import dev.microshop.order.Shop;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +48,8 @@ class EventFlowConcurrencyTest {
   @Test
   @DisplayName("500 orders with shipping and cancellations: invariants hold and the history agrees order by order")
   void fiveHundredOrders() throws Exception {
+    int customersBefore = shop.customerCount();
+    int productsBefore = shop.productCount();
     List<String> skus = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       skus.add(shop.product((2 + i) + ".50", 40));
@@ -69,28 +73,41 @@ class EventFlowConcurrencyTest {
     }
     Await.await(Future.all(placed));
     // every fifth order, once its saga is through: its owner cancels it while the courier works
-    // (approved → cancelled; already shipped → 409)
-    List<Future<?>> cancels = new ArrayList<>();
+    // (approved → cancelled; already shipped → 409, not cancellable → 422; never a 5xx or a timeout)
+    List<Future<String>> cancels = new ArrayList<>();
     for (int i = 0; i < 500; i += 5) {
       String id = placed.get(i).result().getString("orderId");
       String customer = customers.get(i % 50);
       if (shop.settled(id, customer).getString("status").equals("REJECTED")) {
         continue;
       }
-      cancels.add(shop.vertx.eventBus().request(OrderAddresses.CANCEL,
-          new JsonObject().put("orderId", id).put("customerId", customer)).otherwiseEmpty());
+      cancels.add(shop.vertx.eventBus().<JsonObject>request(OrderAddresses.CANCEL,
+              new JsonObject().put("orderId", id).put("customerId", customer))
+          .map(m -> "200 " + m.body().getString("status"))
+          .recover(t -> Future.succeededFuture(t instanceof ReplyException re
+              ? re.failureType() + " " + re.failureCode() + ": " + re.getMessage() : t.toString())));
     }
-    Await.await(Future.join(new ArrayList<>(cancels)));
+    List<String> outcomes = Await.await(Future.all(cancels)).list();
+    Map<String, Long> cancelAnswers = outcomes.stream().map(o -> o.replaceFirst(":.*", ""))
+        .collect(Collectors.groupingBy(o -> o, java.util.TreeMap::new, Collectors.counting()));
+    System.out.printf("%d cancels answered: %s%n", outcomes.size(), cancelAnswers);
+    assertThat(outcomes.stream().filter(o -> !o.startsWith("200 ")
+            && !o.startsWith("RECIPIENT_FAILURE 409:") && !o.startsWith("RECIPIENT_FAILURE 422:")))
+        .as("a cancel answers the order, or 409/422 when it can no longer be cancelled; never a 5xx or a timeout")
+        .isEmpty();
+    assertThat(outcomes).as("some cancels succeed").anyMatch(o -> o.equals("200 CANCELLED"));
 
     JsonArray orders = HistoryFixture.quiesce(shop, 120_000);
     long quietMs = (System.nanoTime() - start) / 1_000_000;
     Map<String, Long> byStatus = orders.stream().map(o -> ((JsonObject) o).getString("status"))
         .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-    int invariants = shop.assertInvariants();
+    Invariants.Checked invariants = shop.assertInvariants(64); // 8 pages of orders, the last one short
     int agreement = HistoryFixture.assertHistoryAgrees(shop, orders);
     System.out.printf("500 orders with shipping: quiet after %d ms, %s, %d invariant checks and %d history checks passed%n",
-        quietMs, byStatus, invariants, agreement);
+        quietMs, byStatus, invariants.checks(), agreement);
     assertThat(orders).hasSize(500);
+    assertThat(invariants).isEqualTo(new Invariants.Checked(500, customersBefore + 50, productsBefore + 8));
+    assertThat(agreement).isEqualTo(HistoryFixture.CHECKS_PER_ORDER * 500);
     assertThat(byStatus.keySet()).contains("DELIVERED", "CANCELLED", "REJECTED").doesNotContain("PENDING", "APPROVED", "SHIPPED");
   }
 }

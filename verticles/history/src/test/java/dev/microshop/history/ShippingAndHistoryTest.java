@@ -18,7 +18,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 import static dev.microshop.order.Shop.line;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Events end to end: an approved order ships and is delivered; the history view follows; a rebuild is identical. */
+/** Events end to end: an approved order ships and is delivered; the history view follows; a rebuild mends a broken view. */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class ShippingAndHistoryTest {
 
@@ -84,12 +84,20 @@ class ShippingAndHistoryTest {
 
   @Test
   @Order(3)
-  @DisplayName("the history agrees with the order and shipping services; rebuilt from position zero it is identical")
+  @DisplayName("the history agrees with the order and shipping services; a view broken in its database is rebuilt from position zero, identical to what it was")
   void rebuildIsIdentical() throws Exception {
+    String customer = shop.customer();
+    String id = shop.place(customer, line(shop.product("2.00", 5), 1)); // an order of its own: the test needs no other
     JsonArray orders = HistoryFixture.quiesce(shop, 30_000);
-    assertThat(HistoryFixture.assertHistoryAgrees(shop, orders)).isPositive();
+    assertThat(orders).extracting(o -> ((JsonObject) o).getString("orderId")).contains(id);
+    assertThat(HistoryFixture.assertHistoryAgrees(shop, orders)).isEqualTo(HistoryFixture.CHECKS_PER_ORDER * orders.size());
     JsonObject before = shop.request(HistoryAddresses.ALL, new JsonObject());
     assertThat(before.getJsonArray("orders")).hasSize(orders.size());
+
+    HistoryFixture.breakView(shop, id);
+    JsonArray broken = shop.request(HistoryAddresses.ALL, new JsonObject()).getJsonArray("orders");
+    assertThat(broken).as("the broken view").hasSize(orders.size() - 1)
+        .allMatch(o -> ((JsonObject) o).getString("status").equals("BROKEN") && ((JsonObject) o).getJsonObject("shipment") == null);
 
     assertThat(shop.request(HistoryAddresses.REBUILD, new JsonObject()).getBoolean("rebuilding")).isTrue();
     long deadline = System.currentTimeMillis() + 20_000;
@@ -98,8 +106,9 @@ class ShippingAndHistoryTest {
       Thread.sleep(100);
       after = shop.request(HistoryAddresses.ALL, new JsonObject());
     } while (!after.equals(before) && System.currentTimeMillis() < deadline);
-    assertThat(after).isEqualTo(before);
+    assertThat(after).as("the view, rebuilt").isEqualTo(before);
     assertThat(HistoryFixture.pending(shop)).isZero();
+    assertThat(HistoryFixture.assertHistoryAgrees(shop, orders)).isEqualTo(HistoryFixture.CHECKS_PER_ORDER * orders.size());
   }
 
   private static JsonObject awaitStatus(String id, String customer, String status) throws Exception {

@@ -28,21 +28,34 @@ public final class Invariants {
   private Invariants() {
   }
 
+  /** What {@link #assertHold} read and checked: every order, customer and product of the shop. */
+  public record Checked(int orders, int customers, int products) {
+
+    /** Two checks per order (settled, not in progress), two per customer, four per product. */
+    public int checks() {
+      return 2 * orders + 2 * customers + 4 * products;
+    }
+  }
+
+  /** {@link #assertHold(Vertx, int)} with pages of 1,000 orders (the largest page the order service gives). */
+  public static int assertHold(Vertx vertx) throws Exception {
+    return assertHold(vertx, 1000).checks();
+  }
+
   /**
    * Checks the invariants of the design on orders, credit and stock, through each service's own
-   * queries over {@code vertx}'s event bus (a local one, or a cluster member); returns how many
-   * checks were made. Call it when the shop is quiet.
+   * queries over {@code vertx}'s event bus (a local one, or a cluster member); reads the orders
+   * in pages of {@code pageSize} until a short page, and checks that it read each of the order
+   * service's orders exactly once. Call it when the shop is quiet.
    */
-  public static int assertHold(Vertx vertx) throws Exception {
-    JsonArray all = Await.request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", 1000)).getJsonArray("orders");
+  public static Checked assertHold(Vertx vertx, int pageSize) throws Exception {
+    JsonArray all = allOrders(vertx, pageSize);
     Map<String, Long> approvedTotalByCustomer = new HashMap<>();
     Map<String, Long> approvedQuantityBySku = new HashMap<>();
-    int checks = 0;
     for (Object o : all) {
       JsonObject order = (JsonObject) o;
       assertThat(OrderStatus.SETTLED).as("order %s settled", order.getString("orderId")).contains(order.getString("status"));
       assertThat(order.getBoolean("inProgress", false)).isFalse();
-      checks++;
       String status = order.getString("status");
       if (HOLDS_CREDIT.contains(status)) { // approved and not cancelled: its credit stays reserved, shipped or not
         approvedTotalByCustomer.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
@@ -54,23 +67,41 @@ public final class Invariants {
         }
       }
     }
-    for (Object c : Await.request(vertx, CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
+    JsonArray customers = Await.request(vertx, CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers");
+    for (Object c : customers) {
       JsonObject customer = (JsonObject) c;
       long reserved = customer.getLong("reservedCents");
       assertThat(reserved).as("reserved credit of %s", customer.getString("customerId"))
           .isEqualTo(approvedTotalByCustomer.getOrDefault(customer.getString("customerId"), 0L))
           .isLessThanOrEqualTo(customer.getLong("creditLimitCents"));
-      checks += 2;
     }
-    for (Object p : Await.request(vertx, InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
+    JsonArray products = Await.request(vertx, InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products");
+    for (Object p : products) {
       JsonObject product = (JsonObject) p;
       String sku = product.getString("sku");
       assertThat(product.getInteger("onHand")).as("on hand of %s", sku).isGreaterThanOrEqualTo(0);
       assertThat(product.getInteger("reserved")).as("reserved of %s", sku).isLessThanOrEqualTo(product.getInteger("onHand"))
           .isEqualTo(approvedQuantityBySku.getOrDefault(sku, 0L).intValue());
       assertThat(product.getLong("reservedByOrders")).isEqualTo(product.getInteger("reserved").longValue());
-      checks += 4;
     }
-    return checks;
+    return new Checked(all.size(), customers.size(), products.size());
+  }
+
+  /** Every order, page after page until a short one; as many as the order service counts, each once. */
+  private static JsonArray allOrders(Vertx vertx, int pageSize) throws Exception {
+    JsonArray all = new JsonArray();
+    for (int offset = 0; ; offset += pageSize) {
+      JsonArray page = Await.request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", pageSize).put("offset", offset))
+          .getJsonArray("orders");
+      all.addAll(page);
+      if (page.size() < pageSize) {
+        break;
+      }
+    }
+    long total = Await.request(vertx, OrderAddresses.STATS, new JsonObject()).getLong("total");
+    assertThat((long) all.size()).as("orders read, in pages of %d, against the order service's count", pageSize).isEqualTo(total);
+    assertThat(all.stream().map(o -> ((JsonObject) o).getString("orderId")).distinct().count())
+        .as("each order read once").isEqualTo(total);
+    return all;
   }
 }

@@ -41,6 +41,8 @@ class OrderConcurrencyTest {
   @Test
   @DisplayName("500 concurrent orders: each ends APPROVED or REJECTED and every invariant holds exactly")
   void fiveHundredOrders() throws Exception {
+    int customersBefore = shop.customerCount();
+    int productsBefore = shop.productCount();
     List<String> skus = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
       skus.add(shop.product((3 + i) + ".25", 25)); // 200 units in all, far fewer than asked for
@@ -84,9 +86,12 @@ class OrderConcurrencyTest {
     long settledMs = (System.nanoTime() - start) / 1_000_000;
     Map<String, Long> byStatus = orders.stream().map(o -> ((JsonObject) o).getString("status"))
         .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-    int checks = shop.assertInvariants();
+    // pages of 64: the invariants must read all 8 pages, the last one short
+    Invariants.Checked checked = shop.assertInvariants(64);
     System.out.printf("500 orders: accepted in %d ms, all settled after %d ms, %s, %d invariant checks passed%n",
-        acceptedMs, settledMs, byStatus, checks);
+        acceptedMs, settledMs, byStatus, checked.checks());
+
+    assertThat(checked).isEqualTo(new Invariants.Checked(500, customersBefore + 50, productsBefore + 8));
 
     assertThat(orders).hasSize(500);
     assertThat(byStatus.keySet()).containsOnly("APPROVED", "REJECTED");

@@ -199,7 +199,10 @@ class OrderSagaTest {
     shop.customerDeployment = Await.await(shop.vertx.deployVerticle(CustomerVerticle::new, shop.options(new JsonObject()
         .put("default-credit-limit", "100.00"))));
     assertThat(shop.settled(id, customer).getString("status")).isEqualTo("APPROVED");
-    assertThat(shop.assertInvariants()).isPositive();
+    long orders = shop.request(OrderAddresses.STATS, new JsonObject()).getLong("total");
+    assertThat(orders).isGreaterThanOrEqualTo(1); // this test's order at least
+    assertThat(shop.assertInvariants(1))
+        .isEqualTo(new Invariants.Checked((int) orders, shop.customerCount(), shop.productCount()));
   }
 
   private void awaitEvent(String id, String customer, String event) throws Exception {

@@ -118,9 +118,24 @@ public final class Shop {
     return request(CustomerAddresses.GET, new JsonObject().put("customerId", customer));
   }
 
-  /** The invariants of the design on orders, credit and stock (see {@link Invariants}); how many checks were made. */
-  public int assertInvariants() throws Exception {
-    return Invariants.assertHold(vertx);
+  /** The invariants of the design on orders, credit and stock (see {@link Invariants}); what was checked. */
+  public Invariants.Checked assertInvariants() throws Exception {
+    return Invariants.assertHold(vertx, 1000);
+  }
+
+  /** The same, reading the orders in pages of {@code pageSize} (small pages prove that every page is read). */
+  public Invariants.Checked assertInvariants(int pageSize) throws Exception {
+    return Invariants.assertHold(vertx, pageSize);
+  }
+
+  /** How many customers the customer service has now (the administrator included). */
+  public int customerCount() throws Exception {
+    return request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers").size();
+  }
+
+  /** How many products the inventory has now (the demo catalog included). */
+  public int productCount() throws Exception {
+    return request(InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products").size();
   }
 
   public void close() throws Exception {

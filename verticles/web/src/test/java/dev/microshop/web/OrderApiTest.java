@@ -41,11 +41,12 @@ class OrderApiTest {
   private static Vertx vertx;
   private static WebClient client;
   private static int port;
+  private static Path data;
 
   @BeforeAll
   static void deploy() throws Exception {
     vertx = MicroshopVertx.localVertx();
-    Path data = TestData.freshDataDir("api");
+    data = TestData.freshDataDir("api");
     DeploymentOptions service = new DeploymentOptions().setConfig(TestData.serviceConfig(data));
     await(vertx.deployVerticle(InventoryVerticle::new, service));
     await(vertx.deployVerticle(CustomerVerticle::new, new DeploymentOptions()
@@ -236,6 +237,50 @@ class OrderApiTest {
         .put("name", "Added").put("price", "9.99").put("stock", 4), null);
     assertThat(added.statusCode()).isEqualTo(201);
     assertThat(get("/api/products/ADMIN-ADDED-1", null).bodyAsJsonObject().getInteger("available")).isEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("POST /api/admin/history/rebuild: 403 for a customer; for the administrator 202, and a history broken in its database is rebuilt from the events")
+  void rebuildHistory() throws Exception {
+    String token = newCustomer();
+    String id = post("/api/orders", token, lines(line("NOTEBOOK-A5", 1)), "rebuild-1").bodyAsJsonObject().getString("orderId");
+    settled(id, token);
+    long deadline = System.currentTimeMillis() + 10_000;
+    JsonArray before;
+    do {
+      Thread.sleep(50);
+      before = get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders");
+    } while ((before.isEmpty() || before.getJsonObject(0).getJsonArray("timeline").size() < 4) && System.currentTimeMillis() < deadline);
+    assertThat(before).hasSize(1);
+    assertThat(before.getJsonObject(0).getString("status")).isEqualTo("APPROVED");
+    assertThat(before.getJsonObject(0).getJsonArray("timeline")).hasSize(4);
+
+    // break the customer's history in the history database, as a bug or a lost write would; its readers are past these events
+    int pgPort = EmbeddedPostgresServer.acquire(data.toString(), 0).port();
+    try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + pgPort + "/history", "postgres", "");
+         java.sql.Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE history_order SET status = 'BROKEN' WHERE order_id = '" + UUID.fromString(id) + "'");
+      s.executeUpdate("DELETE FROM history_timeline WHERE order_id = '" + UUID.fromString(id) + "'");
+    }
+    assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders").getJsonObject(0).getString("status"))
+        .isEqualTo("BROKEN");
+
+    assertError(await(client.post(port, "127.0.0.1", "/api/admin/history/rebuild").bearerTokenAuthentication(token).send()),
+        403, "forbidden");
+    assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders").getJsonObject(0).getString("status"))
+        .as("a customer's request rebuilds nothing").isEqualTo("BROKEN");
+    String admin = loginAs("admin@microshop.local", "microshop-admin-dev");
+    HttpResponse<Buffer> accepted = await(client.post(port, "127.0.0.1", "/api/admin/history/rebuild")
+        .bearerTokenAuthentication(admin).send());
+    assertThat(accepted.statusCode()).isEqualTo(202);
+    assertThat(accepted.bodyAsJsonObject().getBoolean("rebuilding")).isTrue();
+    deadline = System.currentTimeMillis() + 20_000;
+    JsonArray after;
+    do {
+      Thread.sleep(50);
+      after = get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders");
+    } while (!after.equals(before) && System.currentTimeMillis() < deadline);
+    assertThat(after).as("the customer's history, rebuilt").isEqualTo(before);
   }
 
   @Test

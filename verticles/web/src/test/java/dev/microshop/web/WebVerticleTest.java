@@ -2,8 +2,10 @@ package dev.microshop.web;
 
 import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -19,6 +21,8 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,6 +31,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class WebVerticleTest {
 
+  /** The products that the inventory's migration V2__demo_catalog.sql seeds. */
+  private static final int DEMO_CATALOG_SIZE = 21;
   private static Vertx vertx;
   private static WebClient client;
   private static int port;
@@ -51,16 +57,31 @@ class WebVerticleTest {
   }
 
   @Test
-  @DisplayName("GET /api/products lists the catalog with public fields only")
+  @DisplayName("GET /api/products lists the whole demo catalog: its 21 products in the inventory's order, each with public fields"
+      + " only and its available stock (on hand less reserved)")
   void list() throws Exception {
+    // 5 of the 12 books held for an order: available differs from on hand
+    JsonObject reserved = Await.request(vertx, InventoryAddresses.RESERVE, new JsonObject().put("orderId", UUID.randomUUID().toString())
+        .put("lines", new JsonArray().add(new JsonObject().put("sku", "BOOK-VERTX").put("quantity", 5))));
+    assertThat(reserved.getString("status")).isEqualTo("RESERVED");
     HttpResponse<Buffer> res = get("/api/products");
     assertThat(res.statusCode()).isEqualTo(200);
     assertThat(res.getHeader("Content-Type")).startsWith("application/json");
-    JsonArray products = res.bodyAsJsonObject().getJsonArray("products");
-    assertThat(products.size()).isBetween(18, 200);
-    JsonObject first = products.getJsonObject(0);
-    assertThat(first.fieldNames()).containsExactlyInAnyOrder(
-        "sku", "name", "description", "price", "priceCents", "currency", "available");
+    List<JsonObject> products = res.bodyAsJsonObject().getJsonArray("products").stream().map(JsonObject.class::cast).toList();
+    assertThat(products).hasSize(DEMO_CATALOG_SIZE);
+    assertThat(products).allSatisfy(p -> assertThat(p.fieldNames()).containsExactlyInAnyOrder(
+        "sku", "name", "description", "price", "priceCents", "currency", "available"));
+    // the stock as the inventory itself holds it, product by product
+    List<JsonObject> held = Await.request(vertx, InventoryAddresses.LIST_PRODUCTS, new JsonObject())
+        .getJsonArray("products").stream().map(JsonObject.class::cast).toList();
+    assertThat(products).extracting(p -> p.getString("sku")).containsExactlyElementsOf(held.stream().map(p -> p.getString("sku")).toList());
+    assertThat(products).extracting(p -> p.getInteger("available"))
+        .containsExactlyElementsOf(held.stream().map(p -> p.getInteger("onHand") - p.getInteger("reserved")).toList());
+    // and as the demo catalog seeded it
+    JsonObject mug = products.stream().filter(p -> p.getString("sku").equals("MUG-CLASSIC")).findFirst().orElseThrow();
+    assertThat(mug.getInteger("available")).isEqualTo(120);
+    JsonObject book = products.stream().filter(p -> p.getString("sku").equals("BOOK-VERTX")).findFirst().orElseThrow();
+    assertThat(book.getInteger("available")).isEqualTo(12 - 5);
   }
 
   @Test
@@ -117,15 +138,20 @@ class WebVerticleTest {
   }
 
   @Test
-  @DisplayName("every response carries the security headers: a CSP without inline scripts, nosniff, frame denial; no CORS by default")
+  @DisplayName("every response carries the security headers: a CSP without inline scripts or styles and nothing from another"
+      + " origin, nosniff, frame denial, no referrer, a same-origin opener; no CORS by default")
   void securityHeaders() throws Exception {
-    for (String path : new String[] {"/", "/api/products", "/api/nothing", "/health"}) {
+    for (String path : new String[] {"/", "/js/app.js", "/api/products", "/api/products?limit=0", "/api/me", "/api/nothing", "/health"}) {
       HttpResponse<Buffer> res = await(client.get(port, "127.0.0.1", path).putHeader("Origin", "https://evil.example").send());
-      assertThat(res.getHeader("Content-Security-Policy")).as(path).contains("script-src 'self'")
-          .contains("frame-ancestors 'none'").doesNotContain("unsafe-inline");
-      assertThat(res.getHeader("X-Content-Type-Options")).isEqualTo("nosniff");
-      assertThat(res.getHeader("X-Frame-Options")).isEqualTo("DENY");
-      assertThat(res.getHeader("Access-Control-Allow-Origin")).isNull();
+      assertThat(res.getHeader("Content-Security-Policy")).as(path).contains("default-src 'self'").contains("script-src 'self'")
+          .contains("style-src 'self'").contains("frame-ancestors 'none'").contains("object-src 'none'")
+          .doesNotContain("unsafe-inline").doesNotContain("unsafe-eval").doesNotContain("http:").doesNotContain("https:")
+          .doesNotContain("*");
+      assertThat(res.getHeader("X-Content-Type-Options")).as(path).isEqualTo("nosniff");
+      assertThat(res.getHeader("X-Frame-Options")).as(path).isEqualTo("DENY");
+      assertThat(res.getHeader("Referrer-Policy")).as(path).isEqualTo("no-referrer");
+      assertThat(res.getHeader("Cross-Origin-Opener-Policy")).as(path).isEqualTo("same-origin");
+      assertThat(res.getHeader("Access-Control-Allow-Origin")).as(path).isNull();
     }
   }
 

@@ -1,0 +1,105 @@
+package dev.microshop.web;
+
+import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /health} follows a service's database, not only its verticle: the real inventory
+ * with its own embedded PostgreSQL, whose server this test stops and starts again while the
+ * inventory verticle keeps running.
+ */
+class DatabaseDownHealthTest {
+
+  private static final long DEADLINE_MS = 30_000;
+
+  private static Vertx vertx;
+  private static WebClient client;
+  private static int port;
+  private static Path dataDir;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = MicroshopVertx.localVertx();
+    dataDir = TestData.freshDataDir("health");
+    await(vertx.deployVerticle(InventoryVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(dataDir))));
+    WebVerticle web = new WebVerticle();
+    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
+        .put("services", new JsonArray().add(InventoryAddresses.SERVICE))
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
+    port = web.port();
+    client = WebClient.create(vertx);
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("the inventory's database stops while its verticle runs: /health turns 503 naming the inventory's database DOWN;"
+      + " the database back on its port, /health is 200 again")
+  void databaseDownThenBack() throws Exception {
+    assertThat(health().statusCode()).isEqualTo(200);
+    // the server this JVM started for the inventory (acquire returns the running one)
+    int pgPort = EmbeddedPostgresServer.acquire(dataDir.toString(), 0).port();
+
+    EmbeddedPostgresServer.stopAll();
+    HttpResponse<Buffer> down = healthUntil(503);
+    JsonObject body = down.bodyAsJsonObject();
+    assertThat(body.getString("outcome")).isEqualTo("DOWN");
+    assertThat(check(body, "event-bus").getString("status")).isEqualTo("UP");
+    JsonObject inventory = check(body, InventoryAddresses.SERVICE);
+    assertThat(inventory.getString("status")).isEqualTo("DOWN");
+    // the inventory verticle answered its health address itself, and named its database as the cause
+    JsonObject database = check(inventory.getJsonObject("data"), "database");
+    assertThat(database.getString("status")).isEqualTo("DOWN");
+    assertThat(database.getJsonObject("data").getString("cause")).isNotBlank();
+
+    EmbeddedPostgresServer.acquire(dataDir.toString(), pgPort);
+    HttpResponse<Buffer> up = healthUntil(200);
+    assertThat(check(check(up.bodyAsJsonObject(), InventoryAddresses.SERVICE).getJsonObject("data"), "database")
+        .getString("status")).isEqualTo("UP");
+  }
+
+  /** Polls {@code /health} until it answers {@code status}, within a deadline. */
+  private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    HttpResponse<Buffer> res = health();
+    while (res.statusCode() != status && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      res = health();
+    }
+    assertThat(res.statusCode()).as("/health within %d ms: %s", DEADLINE_MS, res.bodyAsString()).isEqualTo(status);
+    return res;
+  }
+
+  private static JsonObject check(JsonObject health, String id) {
+    return health.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> id.equals(c.getString("id"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no check " + id + " in " + health.encode()));
+  }
+
+  private static HttpResponse<Buffer> health() throws Exception {
+    return await(client.get(port, "127.0.0.1", "/health").send());
+  }
+}
