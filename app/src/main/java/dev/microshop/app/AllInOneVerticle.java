@@ -1,5 +1,6 @@
 package dev.microshop.app;
 
+import dev.microshop.common.MicroshopVertx;
 import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.history.HistoryVerticle;
 import dev.microshop.inventory.InventoryVerticle;
@@ -15,7 +16,8 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.Supplier;
 
 /**
- * The whole shop in one JVM on a local event bus: every service verticle, then the web edge.
+ * The whole shop in one JVM on a local event bus: every service verticle, then the web edge
+ * (which a stop undeploys first, see {@link MicroshopVertx#stopFirst}).
  * Its config may hold one object per service ({@code {"web": {"http": {"port": 9000}}}}),
  * which overrides that service's conf file and environment.
  */
@@ -29,7 +31,8 @@ public class AllInOneVerticle extends VerticleBase {
             deploy("order", OrderVerticle::new),
             deploy("shipping", ShippingVerticle::new),
             deploy("history", HistoryVerticle::new))
-        .compose(v -> deploy(WebVerticle.SERVICE, WebVerticle::new));
+        .compose(v -> deploy(WebVerticle.SERVICE, WebVerticle::new))
+        .onSuccess(web -> MicroshopVertx.stopFirst(vertx, web));
   }
 
   private Future<String> deploy(String service, Supplier<? extends Deployable> verticle) {

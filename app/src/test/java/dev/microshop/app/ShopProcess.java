@@ -62,6 +62,18 @@ final class ShopProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /**
+   * SIGTERM (the JVM's shutdown hooks run), then waits for the JVM to exit by itself; returns its
+   * exit code, or fails when it is still running after {@code timeout}.
+   */
+  int terminate(Duration timeout) throws InterruptedException {
+    process.destroy();
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still running " + timeout + " after SIGTERM; see " + log);
+    }
+    return process.exitValue();
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

@@ -2,12 +2,18 @@ package dev.microshop.common;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.db.EmbeddedPostgresServer;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.TimeUnit;
 
 /**
  * The main class of every fat jar: Vert.x's {@link VertxApplication} (options {@code -cluster},
@@ -17,6 +23,8 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  */
 public final class Launcher extends VertxApplication implements VertxApplicationHooks {
 
+  private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
   // VertxApplication finds Main-Verticle in the manifest whose Main-Class is this class
   private Launcher(String[] args) {
     super(args, null, true, true);
@@ -24,6 +32,39 @@ public final class Launcher extends VertxApplication implements VertxApplication
 
   public static void main(String[] args) {
     new Launcher(args).launch();
+  }
+
+  /** Once the shop serves, its embedded servers stop after Vert.x has drained, not in parallel with it. */
+  @Override
+  public void afterVerticleDeployed(HookContext context) {
+    EmbeddedPostgresServer.stoppedByLauncher();
+  }
+
+  /**
+   * A stop (SIGTERM, Ctrl-C) undeploys the HTTP edge first: the requests it has taken end with
+   * their answers while every service of this JVM still serves them; then the rest.
+   */
+  @Override
+  public void beforeStoppingVertx(HookContext context) {
+    var edge = MicroshopVertx.undeployStopFirst(context.vertx());
+    if (io.vertx.core.Context.isOnEventLoopThread()) {
+      return; // never block an event loop (the JVM's shutdown hook calls this on its own thread)
+    }
+    try {
+      edge.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("stopping the HTTP edge first failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void afterVertxStopped(HookContext context) {
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Override
+  public void afterFailureToStopVertx(HookContext context, Throwable t) {
+    EmbeddedPostgresServer.stopAll();
   }
 
   @Override

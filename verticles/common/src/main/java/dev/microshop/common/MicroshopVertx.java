@@ -49,4 +49,22 @@ public final class MicroshopVertx {
   public static Future<Void> delay(Vertx vertx, long ms) {
     return Future.future(p -> vertx.setTimer(ms, id -> p.complete()));
   }
+
+  private static final String STOP_FIRST = "microshop.stop-first";
+
+  /**
+   * Marks a deployment to be undeployed before every other one when the launcher stops Vert.x:
+   * the HTTP edge, so that the requests it has taken end while the services still answer them.
+   */
+  public static void stopFirst(Vertx vertx, String deploymentId) {
+    vertx.sharedData().getLocalMap(STOP_FIRST).put(deploymentId, Boolean.TRUE);
+  }
+
+  /** Undeploys the deployments marked by {@link #stopFirst}. */
+  public static Future<Void> undeployStopFirst(Vertx vertx) {
+    var marked = vertx.sharedData().<String, Boolean>getLocalMap(STOP_FIRST);
+    var ids = java.util.List.copyOf(marked.keySet());
+    marked.clear();
+    return Future.join(ids.stream().filter(vertx.deploymentIDs()::contains).map(vertx::undeploy).toList()).mapEmpty();
+  }
 }

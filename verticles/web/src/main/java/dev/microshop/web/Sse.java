@@ -20,6 +20,13 @@ final class Sse {
         .putHeader("Cache-Control", "no-store")
         .putHeader("X-Accel-Buffering", "no");
     r.write(": stream open\n\n");
+    // a graceful stop waits for the requests in progress: an endless stream is ended at once
+    // (the client reconnects to another instance, or after the restart)
+    ctx.request().connection().shutdownHandler(v -> {
+      if (!r.closed() && !r.ended()) {
+        r.end();
+      }
+    });
     return new Sse(r);
   }
 

@@ -27,6 +27,7 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /** The HTTP edge: the JSON API, health and metrics, and the store front from {@code webroot/}. */
 public class WebVerticle extends VerticleBase {
@@ -37,6 +38,9 @@ public class WebVerticle extends VerticleBase {
   static final String CONTRACT = "openapi.yaml";
 
   private ServiceRegistry registry;
+  /** How long a stop waits for the requests already taken (as the services wait for theirs). */
+  static final long SHUTDOWN_GRACE_MS = 10_000;
+
   private HttpServer server;
 
   @Override
@@ -106,12 +110,20 @@ public class WebVerticle extends VerticleBase {
     return server.actualPort();
   }
 
+  /**
+   * Withdraws this edge's record, then stops taking connections and lets the requests already
+   * taken end with their answers (at most {@link #SHUTDOWN_GRACE_MS}; open event streams are
+   * ended at once, see {@link Sse}). Without it Vert.x closes the server with a zero timeout and
+   * a request in progress gets no answer at all.
+   */
   @Override
   public Future<?> stop() {
-    return registry.unpublishAll().eventually(() -> {
-      registry.close();
-      return Future.succeededFuture();
-    });
+    return registry.unpublishAll()
+        .compose(v -> server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS))
+        .eventually(() -> {
+          registry.close();
+          return Future.succeededFuture();
+        });
   }
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,

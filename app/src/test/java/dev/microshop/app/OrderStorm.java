@@ -1,0 +1,200 @@
+package dev.microshop.app;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Client threads that place orders ({@code POST /api/orders} with an {@code Idempotency-Key}) as
+ * fast as the shop answers, each on a connection of its own so that every request's end is known
+ * exactly: refused at connect, written and then left without a whole answer (closed, reset, timed
+ * out), or answered. A thread stops at its first request that is not answered 202 (the shop is
+ * going or gone), or when told to.
+ */
+final class OrderStorm {
+
+  /** How a request ended. */
+  enum End { REFUSED, NO_ANSWER, ANSWERED }
+
+  /** A customer of the storm: its id and bearer token. */
+  record Customer(String id, String token) {
+  }
+
+  /**
+   * One request: {@code sentAt} is when its bytes were written (nanoTime; -1 when refused at
+   * connect), {@code endedAt} when it ended; {@code status}/{@code body} when answered, else {@code error}.
+   */
+  record Exchange(String key, Customer customer, JsonObject order, long sentAt, long endedAt, End end,
+                  int status, String body, String error) {
+
+    String orderId() {
+      return new JsonObject(body).getString("orderId");
+    }
+
+    boolean accepted() {
+      return end == End.ANSWERED && status == 202;
+    }
+
+    @Override
+    public String toString() {
+      return end == End.ANSWERED ? key + " → HTTP " + status + " " + body : key + " → " + end + " (" + error + ")";
+    }
+  }
+
+  private final int port;
+  private final List<Customer> customers;
+  private final List<String> skus;
+  private final ConcurrentLinkedQueue<Exchange> exchanges = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger accepted = new AtomicInteger();
+  private final AtomicBoolean stopped = new AtomicBoolean();
+  private final List<Thread> threads = new ArrayList<>();
+
+  private OrderStorm(int port, List<Customer> customers, List<String> skus) {
+    this.port = port;
+    this.customers = customers;
+    this.skus = skus;
+  }
+
+  /** Starts {@code clients} threads placing one- or two-line orders of {@code skus} for random customers. */
+  static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients) {
+    OrderStorm storm = new OrderStorm(port, customers, skus);
+    for (int i = 0; i < clients; i++) {
+      Thread t = new Thread(storm::client, "order-storm-" + i);
+      t.setDaemon(true);
+      storm.threads.add(t);
+      t.start();
+    }
+    return storm;
+  }
+
+  private void client() {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    while (!stopped.get()) {
+      Customer customer = customers.get(random.nextInt(customers.size()));
+      JsonArray lines = new JsonArray();
+      int first = random.nextInt(skus.size());
+      lines.add(new JsonObject().put("sku", skus.get(first)).put("quantity", 1 + random.nextInt(2)));
+      if (random.nextBoolean()) {
+        lines.add(new JsonObject().put("sku", skus.get((first + 1) % skus.size())).put("quantity", 1));
+      }
+      Exchange e = place(port, customer, "storm-" + UUID.randomUUID(), new JsonObject().put("lines", lines));
+      exchanges.add(e);
+      if (!e.accepted()) {
+        return;
+      }
+      accepted.incrementAndGet();
+    }
+  }
+
+  /** Waits until the shop has accepted {@code count} orders of this storm; fails after {@code timeout}. */
+  void awaitAccepted(int count, Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (accepted.get() < count) {
+      if (System.nanoTime() > deadline || threads.stream().noneMatch(Thread::isAlive)) {
+        throw new AssertionError("the storm got " + accepted.get() + " orders accepted, not " + count
+            + "; what did not end in a 202: " + exchanges.stream().filter(e -> !e.accepted()).toList());
+      }
+      Thread.sleep(5);
+    }
+  }
+
+  /** Stops the clients (each ends its request in flight first) and returns every request sent. */
+  List<Exchange> finish(Duration timeout) throws InterruptedException {
+    stopped.set(true);
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (Thread t : threads) {
+      t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      if (t.isAlive()) {
+        throw new AssertionError(t.getName() + " still waiting for an answer " + timeout + " after the storm was stopped");
+      }
+    }
+    return List.copyOf(exchanges);
+  }
+
+  /** {@code POST /api/orders} for {@code customer} with {@code key}, on a connection of its own. */
+  static Exchange place(int port, Customer customer, String key, JsonObject order) {
+    byte[] body = order.encode().getBytes(StandardCharsets.UTF_8);
+    String head = "POST /api/orders HTTP/1.1\r\n"
+        + "Host: 127.0.0.1:" + port + "\r\n"
+        + "Authorization: Bearer " + customer.token() + "\r\n"
+        + "Idempotency-Key: " + key + "\r\n"
+        + "Content-Type: application/json\r\n"
+        + "Content-Length: " + body.length + "\r\n"
+        + "Connection: close\r\n\r\n";
+    try (Socket socket = new Socket()) {
+      try {
+        socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+      } catch (ConnectException refused) {
+        return new Exchange(key, customer, order, -1, System.nanoTime(), End.REFUSED, 0, null, refused.toString());
+      }
+      socket.setSoTimeout(30_000);
+      long sentAt;
+      ByteArrayOutputStream received = new ByteArrayOutputStream();
+      try {
+        OutputStream out = socket.getOutputStream();
+        out.write(head.getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+      } catch (IOException e) {
+        return new Exchange(key, customer, order, System.nanoTime(), System.nanoTime(), End.NO_ANSWER, 0, null,
+            "while writing: " + e);
+      }
+      sentAt = System.nanoTime();
+      String error = "closed before a whole answer";
+      try {
+        InputStream in = socket.getInputStream();
+        byte[] buf = new byte[4096];
+        for (int n; (n = in.read(buf)) >= 0; ) {
+          received.write(buf, 0, n);
+        }
+      } catch (IOException e) {
+        error = e.toString();
+      }
+      return parse(key, customer, order, sentAt, received.toByteArray(), error);
+    } catch (IOException e) {
+      return new Exchange(key, customer, order, -1, System.nanoTime(), End.NO_ANSWER, 0, null, e.toString());
+    }
+  }
+
+  /** The answer in {@code bytes} when it is whole (status line, headers and Content-Length bytes of body). */
+  private static Exchange parse(String key, Customer customer, JsonObject order, long sentAt, byte[] bytes, String error) {
+    long endedAt = System.nanoTime();
+    String text = new String(bytes, StandardCharsets.UTF_8);
+    int headEnd = text.indexOf("\r\n\r\n");
+    if (headEnd < 0 || !text.startsWith("HTTP/1.1 ")) {
+      return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, 0, null,
+          error + " after " + bytes.length + " bytes");
+    }
+    int status = Integer.parseInt(text.substring(9, 12));
+    int length = -1;
+    for (String header : text.substring(0, headEnd).split("\r\n")) {
+      if (header.toLowerCase(Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(header.substring(15).trim());
+      }
+    }
+    byte[] rest = java.util.Arrays.copyOfRange(bytes, text.substring(0, headEnd + 4).getBytes(StandardCharsets.UTF_8).length, bytes.length);
+    if (length < 0 || rest.length < length) {
+      return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, status, null,
+          error + ": HTTP " + status + " with " + rest.length + " of " + length + " body bytes");
+    }
+    return new Exchange(key, customer, order, sentAt, endedAt, End.ANSWERED, status,
+        new String(rest, 0, length, StandardCharsets.UTF_8), null);
+  }
+}
