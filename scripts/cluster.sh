@@ -152,12 +152,16 @@ cmd_start() {
   check_ports
   build_if_missing
   local started=$SECONDS svc i
+  # interrupted (Ctrl-C) before the cluster is ready: stop the JVMs this start has launched, rather
+  # than leave them starting in the background (they ignore the terminal's SIGINT: background jobs)
+  trap 'echo; echo "interrupted: stopping what this start launched"; cmd_stop; exit 130' INT TERM
   for svc in "${SERVICES[@]}"; do
     for ((i = 1; i <= $(instances_of "$svc"); i++)); do
       start_one "$svc" "$i"
     done
   done
   if wait_healthy; then
+    trap - INT TERM
     echo
     echo "Microshop cluster is ready in $((SECONDS - started)) s: http://localhost:$WEB_PORT/"
   else

@@ -20,7 +20,9 @@ require_free_port "$PORT" MICROSHOP_WEB_HTTP_PORT
 
 java ${JAVA_OPTS:-} -jar "$JAR" "$@" &
 pid=$!
-trap 'kill -TERM $pid 2>/dev/null; wait $pid' INT TERM
+# the JVM ignores the terminal's SIGINT (a script's background job): Ctrl-C reaches it as SIGTERM,
+# and the script ends with it (not on to "failed to start")
+trap 'kill -TERM $pid 2>/dev/null; wait $pid; exit 130' INT TERM
 
 # wait on the health check, not on a fixed sleep
 for _ in $(seq 1 600); do

@@ -74,6 +74,39 @@ final class ShopProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Sends a signal by name ({@code INT}: Ctrl-C; {@code TERM}) without waiting. */
+  void signal(String name) throws IOException, InterruptedException {
+    new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+  }
+
+  /** Waits for the JVM to exit by itself; its exit code, or fails when it still runs after {@code timeout}. */
+  int awaitExit(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still running " + timeout + " after a signal; see " + log);
+    }
+    return process.exitValue();
+  }
+
+  /** The log's lines so far. */
+  List<String> lines() throws IOException {
+    return Files.readAllLines(log);
+  }
+
+  /** Waits until a line of the log contains {@code text}, failing when the process dies or the time is up. */
+  void awaitLog(String text, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (System.nanoTime() < deadline) {
+      if (lines().stream().anyMatch(l -> l.contains(text))) {
+        return;
+      }
+      if (!process.isAlive()) {
+        throw new AssertionError(name + " died before logging '" + text + "'; see " + log + ":\n" + tail());
+      }
+      Thread.sleep(20);
+    }
+    throw new AssertionError(name + " did not log '" + text + "' in " + timeout + "; see " + log + ":\n" + tail());
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

@@ -25,19 +25,26 @@ public final class Launcher extends VertxApplication implements VertxApplication
 
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
+  private final StartupSignals signals;
+
   // VertxApplication finds Main-Verticle in the manifest whose Main-Class is this class
-  private Launcher(String[] args) {
+  private Launcher(String[] args, StartupSignals signals) {
     super(args, null, true, true);
+    this.signals = signals;
   }
 
   public static void main(String[] args) {
-    new Launcher(args).launch();
+    new Launcher(args, StartupSignals.install()).launch();
   }
 
-  /** Once the shop serves, its embedded servers stop after Vert.x has drained, not in parallel with it. */
+  /**
+   * Once the shop serves, a signal is the graceful stop (until then, {@link StartupSignals}), and
+   * its embedded servers stop after Vert.x has drained, not in parallel with it.
+   */
   @Override
   public void afterVerticleDeployed(HookContext context) {
     EmbeddedPostgresServer.stoppedByLauncher();
+    signals.started();
   }
 
   /**

@@ -65,9 +65,16 @@ public final class EmbeddedPostgresServer {
   private static final java.util.concurrent.CountDownLatch STOPPED = new java.util.concurrent.CountDownLatch(1);
   private static volatile boolean stoppedByLauncher;
 
+  /** Held while a server starts or stops: a stop waits for a start in progress, so that none is left behind. */
+  private static final Object LIFECYCLE = new Object();
+
   static {
     // one hook of ours instead of zonky's per server (see stoppedByLauncher)
-    Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedPostgresServer::stopAtExit, "embedded-postgres-stop"));
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(EmbeddedPostgresServer::stopAtExit, "embedded-postgres-stop"));
+    } catch (IllegalStateException exiting) {
+      // first used by a stop (the launcher's hook) while the JVM exits: this JVM started no server
+    }
   }
 
   private final Path dataDir;
@@ -83,7 +90,9 @@ public final class EmbeddedPostgresServer {
   /** Starts, or returns this JVM's server for, the data directory. Blocking: call off the event loop. */
   public static EmbeddedPostgresServer acquire(String dataDir, int port) {
     Path dir = Path.of(dataDir).toAbsolutePath().normalize();
-    return SERVERS.computeIfAbsent(dir, d -> start(d, port));
+    synchronized (LIFECYCLE) {
+      return SERVERS.computeIfAbsent(dir, d -> start(d, port));
+    }
   }
 
   public int port() {
@@ -131,16 +140,18 @@ public final class EmbeddedPostgresServer {
   }
 
   private static void stopOwned() {
-    SERVERS.values().forEach(s -> {
-      if (s.owned != null) {
-        try {
-          s.owned.close();
-        } catch (IOException e) {
-          LOG.warn("stopping embedded PostgreSQL of {}", s.dataDir, e);
+    synchronized (LIFECYCLE) {
+      SERVERS.values().forEach(s -> {
+        if (s.owned != null) {
+          try {
+            s.owned.close();
+          } catch (IOException e) {
+            LOG.warn("stopping embedded PostgreSQL of {}", s.dataDir, e);
+          }
         }
-      }
-    });
-    SERVERS.clear();
+      });
+      SERVERS.clear();
+    }
   }
 
   private static EmbeddedPostgresServer start(Path dir, int port) {

@@ -65,6 +65,7 @@ public final class EventConsumer {
   private final Runnable afterCommit;
 
   private boolean running;
+  private boolean stopped;
   private boolean again;
   private boolean wakePending;
   private long timer = -1;
@@ -103,6 +104,7 @@ public final class EventConsumer {
   }
 
   public Future<Void> stop() {
+    stopped = true;
     vertx.cancelTimer(timer);
     return wakeups == null ? Future.succeededFuture() : wakeups.unregister();
   }
@@ -121,6 +123,9 @@ public final class EventConsumer {
 
   /** Reads and applies whatever is new; at most one drain at a time, another one after it when asked meanwhile. */
   public void wake() {
+    if (stopped) {
+      return;
+    }
     if (running) {
       again = true;
       return;
@@ -129,7 +134,10 @@ public final class EventConsumer {
     again = false;
     drain()
         .onFailure(t -> {
-          if (dev.microshop.common.failure.FailureCode.of(t) == dev.microshop.common.failure.FailureCode.UNAVAILABLE) {
+          if (stopped) {
+            // a read in flight when the service stopped, cut short by its pool's close: the next start resumes it
+            LOG.debug("{} ← {}: stopped during a read: {}", consumer, producer, t.getMessage());
+          } else if (dev.microshop.common.failure.FailureCode.of(t) == dev.microshop.common.failure.FailureCode.UNAVAILABLE) {
             LOG.debug("{} ← {}: producer not available yet", consumer, producer);
           } else {
             LOG.warn("{} ← {}: {} (retried on the next wake-up)", consumer, producer, t.getMessage());
