@@ -66,6 +66,10 @@ final class StartupSignals {
     // The start is abandoned: what its threads report from here on (connections lost to the
     // database being stopped, deployments cut short) follows from this stop and is no news.
     silenceLoggingButThis();
+    // a deployment that fails meanwhile (its database going) makes the launcher exit and close
+    // Vert.x, whose threads then die printing their exceptions to stderr
+    Thread.setDefaultUncaughtExceptionHandler((thread, e) -> { });
+    System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     LOG.info("Microshop stopped during start-up (SIG{})", signal.getName());
     EmbeddedPostgresServer.stopAll(); // waits for a PostgreSQL start in progress, then stops it
     Runtime.getRuntime().halt(128 + signal.getNumber());
