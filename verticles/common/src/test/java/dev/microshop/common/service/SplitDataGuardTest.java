@@ -64,6 +64,9 @@ class SplitDataGuardTest {
   private static Vertx a;
   private static Vertx b;
   private static ServiceRegistry reader;
+  /** Publishes, on member b, the records of a peer that the tests make up; withdrawn after each test. */
+  private static ServiceDiscovery other;
+  private final List<String> madeUp = new java.util.ArrayList<>();
   private static final Path ONE = TestData.freshDataDir("guard-one");
   private static final Path OTHER = TestData.freshDataDir("guard-other");
 
@@ -75,10 +78,14 @@ class SplitDataGuardTest {
     a = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
     b = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
     reader = new ServiceRegistry(a);
+    other = ServiceDiscovery.create(b, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
   }
 
   @AfterEach
   void undeploy() throws Exception {
+    for (String registration : madeUp) {
+      await(other.unpublish(registration).otherwiseEmpty()); // some tests withdraw theirs already
+    }
     for (Vertx v : List.of(a, b)) {
       for (String id : v.deploymentIDs()) {
         await(v.undeploy(id));
@@ -90,6 +97,7 @@ class SplitDataGuardTest {
   static void close() throws Exception {
     if (reader != null) {
       reader.close();
+      other.close();
     }
     if (b != null) {
       await(b.close());
@@ -146,21 +154,16 @@ class SplitDataGuardTest {
       + " the health DOWN with the conflict named, while the older instance keeps serving; UP again once it is gone")
   void laterYoungerConflict() throws Exception {
     await(a.deployVerticle(Alpha::new, on(ONE)));
-    ServiceDiscovery other = ServiceDiscovery.create(b, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
-    try {
-      Record younger = await(other.publish(peer(Long.MAX_VALUE - 1)));
+    String younger = publishPeer(Long.MAX_VALUE - 1);
 
-      JsonObject down = until(() -> health(a), h -> "DOWN".equals(h.getString("outcome")));
-      assertThat(check(down, "split-data").getJsonObject("data").getString("conflict"))
-          .contains("uses database " + systemIdentifier(ONE) + "/alpha", "on node " + node(b) + " uses database 1/alpha");
-      assertThat(check(down, "split-data").getJsonObject("data").getBoolean("inRotation")).isTrue();
-      assertThat(request(a, "alpha.ping", new JsonObject()).getBoolean("pong")).isTrue();
+    JsonObject down = until(() -> health(a), h -> "DOWN".equals(h.getString("outcome")));
+    assertThat(check(down, "split-data").getJsonObject("data").getString("conflict"))
+        .contains("uses database " + systemIdentifier(ONE) + "/alpha", "on node " + node(b) + " uses database 1/alpha");
+    assertThat(check(down, "split-data").getJsonObject("data").getBoolean("inRotation")).isTrue();
+    assertThat(request(a, "alpha.ping", new JsonObject()).getBoolean("pong")).isTrue();
 
-      await(other.unpublish(younger.getRegistration()));
-      until(() -> health(a), h -> "UP".equals(h.getString("outcome")));
-    } finally {
-      other.close();
-    }
+    await(other.unpublish(younger));
+    until(() -> health(a), h -> "UP".equals(h.getString("outcome")));
   }
 
   @Test
@@ -168,28 +171,28 @@ class SplitDataGuardTest {
       + " goes out of service, its consumers stop, its health stays DOWN naming the conflict")
   void laterOlderConflict() throws Exception {
     await(a.deployVerticle(Alpha::new, on(ONE)));
-    ServiceDiscovery other = ServiceDiscovery.create(b, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
-    try {
-      Record older = await(other.publish(peer(0)));
+    publishPeer(0);
 
-      until(() -> alphaRecords().stream().filter(r -> node(a).equals(r.getJsonObject("metadata").getString("node"))).toList(),
-          own -> own.size() == 1 && "OUT_OF_SERVICE".equals(own.get(0).getString("status")));
-      until(() -> pingFailure(), failure -> failure == ReplyFailure.NO_HANDLERS);
-      JsonObject down = health(a);
-      assertThat(down.getString("outcome")).isEqualTo("DOWN");
-      assertThat(check(down, "split-data").getJsonObject("data").getBoolean("inRotation")).isFalse();
-      assertThat(check(down, "split-data").getJsonObject("data").getString("conflict")).contains("1/alpha");
-      await(other.unpublish(older.getRegistration()));
-    } finally {
-      other.close();
-    }
+    until(() -> alphaRecords().stream().filter(r -> node(a).equals(r.getJsonObject("metadata").getString("node"))).toList(),
+        own -> own.size() == 1 && "OUT_OF_SERVICE".equals(own.get(0).getString("status")));
+    until(() -> pingFailure(), failure -> failure == ReplyFailure.NO_HANDLERS);
+    JsonObject down = health(a);
+    assertThat(down.getString("outcome")).isEqualTo("DOWN");
+    assertThat(check(down, "split-data").getJsonObject("data").getBoolean("inRotation")).isFalse();
+    assertThat(check(down, "split-data").getJsonObject("data").getString("conflict")).contains("1/alpha");
   }
 
-  /** A record of another instance of alpha, on member b, on another database, published at {@code since}. */
-  private static Record peer(long since) {
-    return EventBusService.createRecord("alpha", "alpha", "dev.microshop.alpha", new JsonObject()
+  /**
+   * Publishes the record of another instance of alpha, on member b, on another database, published at
+   * {@code since}: what a peer that started unseen shows the others. Returns its registration.
+   */
+  private String publishPeer(long since) throws Exception {
+    Record peer = EventBusService.createRecord("alpha", "alpha", "dev.microshop.alpha", new JsonObject()
         .put("service", "alpha").put("node", node(b)).put("instance", "peer").put("since", since)
         .put("database", "1/alpha"));
+    String registration = await(other.publish(peer)).getRegistration();
+    madeUp.add(registration);
+    return registration;
   }
 
   private static DeploymentOptions on(Path dataDir) {
