@@ -38,6 +38,7 @@ final class SplitDataGuard {
   private static final Logger LOG = LoggerFactory.getLogger(SplitDataGuard.class);
   /** The metadata key of a record's database identity. */
   static final String KEY = "database";
+  private static final String JVM = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
 
   private final String service;
   private final DatabaseIdentity identity;
@@ -68,7 +69,7 @@ final class SplitDataGuard {
       }
       String message = "refusing to serve " + service + ": " + describe(other);
       LOG.error(message);
-      return Future.failedFuture(new IllegalStateException(message));
+      return Future.failedFuture(new Refused(message));
     });
   }
 
@@ -89,8 +90,9 @@ final class SplitDataGuard {
         .forEach(r -> LOG.error("split data in {}: {}", service, describe(r)));
     if (!left && !identity.toString().equals(database(oldest(peers)))) {
       left = true;
-      LOG.error("{} leaves rotation: the oldest live instance of {} (node {}) uses database {}, this one {}",
-          service, service, node(oldest(peers)), database(oldest(peers)), identity);
+      JsonObject oldest = oldest(peers);
+      LOG.error("{} leaves rotation: the oldest live instance of {} (node {}, jvm {}) uses database {}, this one {}",
+          service, service, node(oldest), meta(oldest).getString("jvm"), database(oldest), identity);
       leave.accept(new JsonObject().put("reason", conflict));
     }
   }
@@ -100,6 +102,16 @@ final class SplitDataGuard {
     String now = conflict;
     return now == null ? Status.OK()
         : Status.KO(new JsonObject().put("conflict", now).put("inRotation", !left));
+  }
+
+  /**
+   * The start's failure: its message is the whole story (logged once above), so it carries no stack
+   * trace for the launcher to print after its own "failed deploying" line.
+   */
+  static final class Refused extends RuntimeException {
+    Refused(String message) {
+      super(message, null, false, false);
+    }
   }
 
   private JsonObject oldest(List<JsonObject> peers) {
@@ -115,8 +127,10 @@ final class SplitDataGuard {
   }
 
   private String describe(JsonObject peer) {
-    return "this instance (node " + registry.nodeId() + ") uses database " + identity
-        + " but the live instance on node " + node(peer) + " uses database " + database(peer)
+    // a node id alone does not tell the operator which machine: the JVM's pid@host beside it
+    return "this instance (node " + registry.nodeId() + ", jvm " + JVM + ") uses database " + identity
+        + " but the live instance on node " + node(peer) + " (jvm " + meta(peer).getString("jvm") + ") uses database "
+        + database(peer)
         + " (system_identifier/name): every instance of " + service + " must use one database";
   }
 

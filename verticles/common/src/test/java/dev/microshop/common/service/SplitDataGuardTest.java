@@ -67,6 +67,7 @@ class SplitDataGuardTest {
   /** Publishes, on member b, the records of a peer that the tests make up; withdrawn after each test. */
   private static ServiceDiscovery other;
   private final List<String> madeUp = new java.util.ArrayList<>();
+  private static final String JVM = java.lang.management.ManagementFactory.getRuntimeMXBean().getName();
   private static final Path ONE = TestData.freshDataDir("guard-one");
   private static final Path OTHER = TestData.freshDataDir("guard-other");
 
@@ -120,9 +121,10 @@ class SplitDataGuardTest {
     ListAppender<ILoggingEvent> log = capture();
     try {
       assertThatThrownBy(() -> await(b.deployVerticle(Alpha::new, on(OTHER))))
+          .isInstanceOf(SplitDataGuard.Refused.class)
           .hasMessageStartingWith("refusing to serve alpha: ")
-          .hasMessageContaining("this instance (node " + node(b) + ") uses database " + other)
-          .hasMessageContaining("the live instance on node " + node(a) + " uses database " + one);
+          .hasMessageContaining("this instance (node " + node(b) + ", jvm " + JVM + ") uses database " + other)
+          .hasMessageContaining("the live instance on node " + node(a) + " (jvm " + JVM + ") uses database " + one);
     } finally {
       release(log);
     }
@@ -158,7 +160,7 @@ class SplitDataGuardTest {
 
     JsonObject down = until(() -> health(a), h -> "DOWN".equals(h.getString("outcome")));
     assertThat(check(down, "split-data").getJsonObject("data").getString("conflict"))
-        .contains("uses database " + systemIdentifier(ONE) + "/alpha", "on node " + node(b) + " uses database 1/alpha");
+        .contains("uses database " + systemIdentifier(ONE) + "/alpha", "on node " + node(b) + " (jvm 7@peer) uses database 1/alpha");
     assertThat(check(down, "split-data").getJsonObject("data").getBoolean("inRotation")).isTrue();
     assertThat(request(a, "alpha.ping", new JsonObject()).getBoolean("pong")).isTrue();
 
@@ -188,7 +190,7 @@ class SplitDataGuardTest {
    */
   private String publishPeer(long since) throws Exception {
     Record peer = EventBusService.createRecord("alpha", "alpha", "dev.microshop.alpha", new JsonObject()
-        .put("service", "alpha").put("node", node(b)).put("instance", "peer").put("since", since)
+        .put("service", "alpha").put("node", node(b)).put("instance", "peer").put("jvm", "7@peer").put("since", since)
         .put("database", "1/alpha"));
     String registration = await(other.publish(peer)).getRegistration();
     madeUp.add(registration);
