@@ -26,13 +26,13 @@ public record DatabaseIdentity(String systemIdentifier, String database) {
   private static final String QUERY =
       "SELECT system_identifier::text AS id, current_database() AS db FROM pg_control_system()";
 
-  /** Reads the identity of the database {@code pool} reaches. */
-  public static Future<DatabaseIdentity> of(Pool pool) {
+  /** Reads the identity of the database {@code pool} reaches as {@code role}. */
+  public static Future<DatabaseIdentity> of(Pool pool, String role) {
     return pool.query(QUERY).execute()
         .map(rows -> from(rows.iterator().next()))
         .recover(t -> Future.failedFuture(t instanceof PgException pg && "42501".equals(pg.getSqlState())
             ? new IllegalStateException("the service's role may not call pg_control_system(), which tells the database's "
-                + "identity: run, as a superuser in its database, GRANT EXECUTE ON FUNCTION pg_control_system() TO <role>", t)
+                + "identity: run, as a superuser in its database, GRANT EXECUTE ON FUNCTION pg_control_system() TO " + role, t)
             : t));
   }
 

@@ -63,7 +63,7 @@ public abstract class ServiceVerticle extends VerticleBase {
         })
         .compose(p -> {
           pool = p;
-          return DatabaseIdentity.of(p);
+          return DatabaseIdentity.of(p, DbConfig.from(service(), conf).user());
         })
         .compose(identity -> {
           guard = new SplitDataGuard(service(), identity, registry, this::leaveRotation);
