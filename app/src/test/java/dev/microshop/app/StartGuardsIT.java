@@ -120,12 +120,14 @@ class StartGuardsIT {
         + "(inventory, customer, order, shipping, history, web), each shaped like conf/<service>.json, "
         + "e.g. {\"web\": {\"http\": {\"port\": 8091}}}";
 
-    Result runSh = run(List.of("bash", "scripts/run.sh", "-conf", conf.toString()), Map.of());
+    Path other = TestData.freshDataDir("start-guards-conf");
+    Map<String, String> env = new java.util.HashMap<>(env(other));
+    env.put("MICROSHOP_WEB_HTTP_PORT", Integer.toString(ShopProcess.freePort()));
+    Result runSh = run(List.of("bash", "scripts/run.sh", "-conf", conf.toString()), env);
     assertThat(runSh.exit).isEqualTo(2);
     assertThat(runSh.output).isEqualTo(expected);
 
-    Path other = TestData.freshDataDir("start-guards-conf");
-    try (ShopProcess jar = ShopProcess.start("conf-shape", JAR, env(other), "-conf", conf.toString())) {
+    try (ShopProcess jar = ShopProcess.start("conf-shape", JAR, env, "-conf", conf.toString())) {
       assertThat(jar.waitFor(Duration.ofSeconds(60))).isEqualTo(15);
       assertThat(Files.readAllLines(jar.log)).filteredOn(l -> l.contains("ERROR")).singleElement().asString()
           .endsWith("not started: " + expected);
@@ -138,33 +140,42 @@ class StartGuardsIT {
   void clusterOnTakenPort() throws Exception {
     Path dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "cluster-taken-");
     int base = ThreadLocalRandom.current().nextInt(25_000, 30_000);
+    Map<String, String> env = Map.of(
+        "MICROSHOP_CLUSTER_DIR", dir.toString(),
+        "MICROSHOP_DB_PORT_BASE", Integer.toString(base + 100),
+        "MICROSHOP_METRICS_PORT_BASE", Integer.toString(base + 200));
     try (ServerSocket held = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Result r = run(List.of("bash", "scripts/cluster.sh", "start"), Map.of(
-          "MICROSHOP_CLUSTER_DIR", dir.toString(),
-          "MICROSHOP_WEB_HTTP_PORT", Integer.toString(held.getLocalPort()),
-          "MICROSHOP_DB_PORT_BASE", Integer.toString(base + 100),
-          "MICROSHOP_METRICS_PORT_BASE", Integer.toString(base + 200)));
+      Map<String, String> taken = new java.util.HashMap<>(env);
+      taken.put("MICROSHOP_WEB_HTTP_PORT", Integer.toString(held.getLocalPort()));
+      Result r = run(List.of("bash", "scripts/cluster.sh", "start"), taken);
       assertThat(r.exit).isNotZero();
       assertThat(r.output).startsWith("port " + held.getLocalPort() + " is already in use by ")
           .contains("MICROSHOP_WEB_HTTP_PORT").doesNotContain("is ready").doesNotContain("started ");
       try (var pids = Files.list(dir.resolve("run"))) {
         assertThat(pids).isEmpty();
       }
+    } finally {
+      run(List.of("bash", "scripts/cluster.sh", "stop"), env); // whatever it might have started
     }
   }
 
   private record Result(int exit, String output) {
   }
 
-  /** Runs a command in the repository's root; its output (stdout and stderr), trimmed. */
+  /** Runs a command in the repository's root for at most a minute; its output (stdout and stderr), trimmed. */
   private static Result run(List<String> command, Map<String, String> env) throws IOException, InterruptedException {
+    Path out = Files.createTempFile(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "start-guards-", ".log");
     ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command)).directory(ShopProcess.REPO.toFile())
-        .redirectErrorStream(true);
+        .redirectErrorStream(true).redirectOutput(out.toFile());
     pb.environment().putAll(env);
     Process p = pb.start();
-    String output = new String(p.getInputStream().readAllBytes()).trim();
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    return new Result(p.exitValue(), output);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) {
+      p.toHandle().descendants().forEach(ProcessHandle::destroy);
+      p.destroy();
+      p.waitFor(30, TimeUnit.SECONDS);
+      throw new AssertionError(String.join(" ", command) + " still running after 60 s: " + Files.readString(out));
+    }
+    return new Result(p.exitValue(), Files.readString(out).trim());
   }
 
   private static Map<String, String> env(Path dataDir) {
