@@ -65,6 +65,7 @@ start_one() { # service index
   local env=(
     "MICROSHOP_${upper}_DB_EMBEDDED_DATA_DIR=$DIR/$svc/pg"
     "MICROSHOP_${upper}_DB_EMBEDDED_PORT=$((DB_PORT_BASE + idx))"
+    "MICROSHOP_${upper}_DB_EMBEDDED_SHARE=true" # the instances of one service share its server
     "MICROSHOP_METRICS_PORT=$(metrics_port "$svc-$i")"
   )
   if [[ "$svc" == web ]]; then
