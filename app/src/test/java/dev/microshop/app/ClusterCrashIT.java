@@ -44,42 +44,27 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ClusterCrashIT {
 
   private static final Set<String> FINAL = Set.of("DELIVERED", "REJECTED", "CANCELLED");
-  private static Path dir;
+  private static ScriptedCluster cluster;
   private static Map<String, String> env;
   private static int webPort;
   private static Vertx member;
 
   @BeforeAll
   static void startCluster() throws Exception {
-    dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "cluster-");
-    webPort = ShopProcess.freePort();
-    int hzPort = ThreadLocalRandom.current().nextInt(25_000, 30_000); // below the ephemeral range (32768+)
-    env = new HashMap<>(Map.of(
-        "MICROSHOP_CLUSTER_DIR", dir.toString(),
-        "MICROSHOP_CLUSTER_NAME", "crash-" + UUID.randomUUID(),
-        "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
-        "MICROSHOP_DB_PORT_BASE", Integer.toString(hzPort + 100),
-        "MICROSHOP_METRICS_PORT_BASE", Integer.toString(hzPort + 200),
-        "MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort),
-        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString(),
+    cluster = ScriptedCluster.start("crash", Map.of(
         "MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "500",
         "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "500",
-        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "5000.00"));
-    long t0 = System.nanoTime();
-    run("start", "--instances", "order=2,inventory=2");
-    System.out.printf("cluster of 8 JVMs: start to healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-
-    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(env));
-    member = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
-        .get(60, TimeUnit.SECONDS);
+        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "5000.00"), "--instances", "order=2,inventory=2");
+    env = cluster.env;
+    webPort = cluster.webPort;
+    member = cluster.member();
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (member != null) {
-      member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    if (cluster != null) {
+      cluster.close();
     }
-    run("stop");
   }
 
   @Test
@@ -147,8 +132,8 @@ class ClusterCrashIT {
     sleep(6_000);
     long before = accepted.size();
     killedAt.set(System.nanoTime());
-    long orderPid = kill("order-1");
-    long inventoryPid = kill("inventory-1");
+    long orderPid = cluster.kill("order-1");
+    long inventoryPid = cluster.kill("inventory-1");
     // discovery hygiene: the surviving services' own sweep (every 2 s, ServiceRegistry) withdraws the
     // dead JVMs' records once the cluster has seen them leave; this test only reads the registry.
     // The README's bound for a kill -9: gone within ~10 s.
@@ -251,12 +236,6 @@ class ClusterCrashIT {
         .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
-  private long kill(String instance) throws Exception {
-    long pid = Long.parseLong(Files.readString(dir.resolve("run").resolve(instance + ".pid")).trim());
-    ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-    return pid;
-  }
-
   @Test
   @org.junit.jupiter.api.Order(3)
   @DisplayName("a node with another cluster name never joins; SIGTERM withdraws a service's record before its JVM leaves")
@@ -275,14 +254,14 @@ class ClusterCrashIT {
       outsider.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
-    long pid = Long.parseLong(Files.readString(dir.resolve("run").resolve("shipping-1.pid")).trim());
+    long pid = cluster.pid("shipping-1");
     ProcessHandle shipping = ProcessHandle.of(pid).orElseThrow();
     ServiceRegistry registry = new ServiceRegistry(member);
     new ProcessBuilder("kill", "-TERM", Long.toString(pid)).start().waitFor();
     assertThat(shipping.onExit().get(30, TimeUnit.SECONDS).isAlive()).isFalse();
     List<JsonObject> records = registry.records().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     assertThat(records).noneMatch(r -> r.getJsonObject("metadata", new JsonObject()).getLong("pid", -1L) == pid);
-    Path log = dir.resolve("logs").resolve("shipping-1.log");
+    Path log = cluster.dir.resolve("logs").resolve("shipping-1.log");
     assertThat(Files.readString(log)).contains("shipping service stopped");
   }
 
@@ -296,17 +275,6 @@ class ClusterCrashIT {
       b.header("Idempotency-Key", key);
     }
     return ShopProcess.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
-  }
-
-  private static void run(String... args) throws Exception {
-    List<String> command = new ArrayList<>(List.of("bash", ShopProcess.REPO.resolve("scripts/cluster.sh").toString()));
-    command.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(command).directory(ShopProcess.REPO.toFile()).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(ShopProcess.REPO.resolve("app/target/cluster-sh.log").toFile()));
-    pb.environment().putAll(env);
-    Process p = pb.start();
-    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("cluster.sh " + String.join(" ", args) + " (see app/target/cluster-sh.log)").isZero();
   }
 
   private static void sleep(long ms) {
