@@ -74,6 +74,14 @@ final class ShopProcess implements AutoCloseable {
     return process.exitValue();
   }
 
+  /** Waits for the JVM to exit by itself; returns its exit code, or fails when it still runs after {@code timeout}. */
+  int waitFor(Duration timeout) throws InterruptedException {
+    if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError(name + " still running after " + timeout + "; see " + log);
+    }
+    return process.exitValue();
+  }
+
   @Override
   public void close() throws InterruptedException {
     if (process.isAlive()) {

@@ -43,7 +43,8 @@ public final class Database {
     int port;
     String password;
     if (config.embedded()) {
-      EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort());
+      EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort(),
+          config.embeddedShare());
       password = server.ensureServiceDatabase(config.database(), config.user());
       host = "localhost";
       port = server.port();
