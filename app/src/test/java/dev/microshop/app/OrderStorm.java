@@ -74,16 +74,23 @@ final class OrderStorm {
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
+  private final long pauseMs;
 
-  private OrderStorm(int port, List<Customer> customers, List<String> skus) {
+  private OrderStorm(int port, List<Customer> customers, List<String> skus, long pauseMs) {
     this.port = port;
     this.customers = customers;
     this.skus = skus;
+    this.pauseMs = pauseMs;
   }
 
   /** Starts {@code clients} threads placing one- or two-line orders of {@code skus} for random customers. */
   static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients) {
-    OrderStorm storm = new OrderStorm(port, customers, skus);
+    return start(port, customers, skus, clients, 0);
+  }
+
+  /** The same, each client pausing {@code pauseMs} after each answer (a storm that lasts without piling up orders). */
+  static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients, long pauseMs) {
+    OrderStorm storm = new OrderStorm(port, customers, skus, pauseMs);
     for (int i = 0; i < clients; i++) {
       Thread t = new Thread(storm::client, "order-storm-" + i);
       t.setDaemon(true);
@@ -109,7 +116,19 @@ final class OrderStorm {
         return;
       }
       accepted.incrementAndGet();
+      if (pauseMs > 0) {
+        try {
+          Thread.sleep(pauseMs);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+      }
     }
+  }
+
+  /** How many orders of this storm the shop has accepted so far. */
+  int accepted() {
+    return accepted.get();
   }
 
   /** Waits until the shop has accepted {@code count} orders of this storm; fails after {@code timeout}. */

@@ -51,7 +51,7 @@ public final class Database {
     } else {
       host = config.host();
       port = config.port();
-      password = config.password();
+      password = config.resolvePassword();
     }
     // without a login timeout the driver waits for a server's answer for ever (a proxy with no server behind it)
     migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database()

@@ -377,9 +377,23 @@ public final class EmbeddedPostgresServer {
     }
   }
 
+  /** Where the generated password of {@code role} is kept (mode 600), beside the data directory. */
+  public Path passwordFile(String role) {
+    return dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS).resolve(role + ".password");
+  }
+
+  /** The running postmaster's pid, from {@code postmaster.pid}. Blocking. */
+  public Optional<Long> postmasterPid() {
+    try {
+      return postmaster(dataDir).map(pidAndPort -> pidAndPort[0]);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   private synchronized String rolePassword(String role) {
-    Path dir = dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS);
-    Path file = dir.resolve(role + ".password");
+    Path file = passwordFile(role);
+    Path dir = file.getParent();
     try {
       if (Files.exists(file)) {
         return Files.readString(file).trim();
