@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # An order storm against the clustered shop while service processes are killed (-9) and
-# restarted, and the PostgreSQL of one service goes down with its JVM once (it comes back through
-# crash recovery); then, once quiet, every invariant of design.md is checked and every accepted
+# restarted, and the PostgreSQL of one service goes down with its JVM and its database server
+# process once (cluster.sh restarts the server, PostgreSQL comes back through crash recovery); then, once quiet, every invariant of design.md is checked and every accepted
 # order must exist. Prints how the accepted orders ended and "invariants: N checked, M violated".
 # Fails on any violation, and also when the run proved nothing: the storm failed or accepted fewer
 # than a floor of orders, no accepted order was approved, fewer processes were killed than planned,
@@ -77,13 +77,18 @@ while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
   mapfile -t pids < <(ls "$RUN"/*.pid)
   victim=$(basename "${pids[$((RANDOM % ${#pids[@]}))]}" .pid)
   if [[ $pg_killed -eq 0 && $SECONDS -gt $((end - STORM / 2)) ]]; then
-    victim=customer-1 # once: the customer service's JVM and its PostgreSQL go down together
+    victim=customer-1 # once: the customer service's JVM, its database server and PostgreSQL go down together
     pg=$(sed -n 1p "$MICROSHOP_CLUSTER_DIR/customer/pg/postmaster.pid" 2>/dev/null || true)
     [[ "$pg" =~ ^[0-9]+$ ]] || fail "no PostgreSQL pid in $MICROSHOP_CLUSTER_DIR/customer/pg/postmaster.pid"
+    db=$(cat "$RUN/db/customer.pid" 2>/dev/null || true)
+    [[ "$db" =~ ^[0-9]+$ ]] || fail "no database server pid in $RUN/db/customer.pid"
     kill_and_wait "$(cat "$RUN/$victim.pid")" "$victim"
+    kill_and_wait "$db" "the customer service's database server"
     kill_and_wait "$pg" "the customer service's PostgreSQL"
     pg_killed=1
-    echo "killed -9 $victim and its PostgreSQL (pid $pg)"
+    echo "killed -9 $victim, its database server (pid $db) and PostgreSQL (pid $pg)"
+    # the database server first (it recovers PostgreSQL from its WAL), then the instance below
+    bash scripts/cluster.sh restart db-customer >/dev/null
   else
     kill_and_wait "$(cat "$RUN/$victim.pid")" "$victim"
     echo "killed -9 $victim"

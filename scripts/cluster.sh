@@ -1,30 +1,42 @@
 #!/usr/bin/env bash
-# One JVM per service from the fat jars, joined over Hazelcast (cluster.xml) on this machine.
+# One JVM per service from the fat jars, joined over Hazelcast (cluster.xml) on this machine, and one
+# database server process per service beside them.
 #
 #   scripts/cluster.sh start [--instances order=2,inventory=2]   start, wait until healthy, print the URL
-#   scripts/cluster.sh status                                     each JVM, and the shop's health
-#   scripts/cluster.sh stop                                       SIGTERM (graceful), then SIGKILL after 30 s
-#   scripts/cluster.sh restart NAME                               start instance NAME (e.g. order-2) again
+#   scripts/cluster.sh status                                     each JVM and database server, and the shop's health
+#   scripts/cluster.sh stop                                       SIGTERM (graceful) the instances, then the database
+#                                                                 servers; SIGKILL what still runs after 30 s
+#   scripts/cluster.sh restart NAME                               start instance NAME (e.g. order-2) or database
+#                                                                 server db-SERVICE (e.g. db-customer) again
+#   scripts/cluster.sh rolling-restart [SERVICE...]               each instance (of the SERVICEs named, default all)
+#                                                                 in turn: SIGTERM, wait for its exit, start it, wait
+#                                                                 until it serves again; the database servers stay up
 #
-# Each service keeps its own embedded PostgreSQL under $MICROSHOP_CLUSTER_DIR/<service>/pg on a
-# fixed port (so a restarted server comes back where the service's other instances look for it);
-# the instances of one service share it. Set MICROSHOP_<SERVICE>_DB_EMBEDDED=false and the db.*
-# keys to use external servers instead. Environment:
+# Each service's PostgreSQL runs in a process of its own (dev.microshop.common.db.DbServerMain), started
+# first and stopped last by this script, never by a service instance: data under
+# $MICROSHOP_CLUSTER_DIR/<service>/pg, on a fixed loopback port; the role's generated password in
+# <service>/pg-microshop-secrets/<service>.password (mode 600). Every instance of the service connects
+# to it as an external server (db.embedded=false, db.password-file naming that file), so stopping or
+# killing an instance never stops a database. Set MICROSHOP_<SERVICE>_DB_EMBEDDED=false and the db.*
+# keys to use an external server for that service instead (no database server is started for it).
+# Environment:
 #   MICROSHOP_CLUSTER_DIR   state, logs and data (default data/cluster)
 #   MICROSHOP_WEB_HTTP_PORT the first web instance's port (default 8080; more instances take the next ones)
-#   MICROSHOP_DB_PORT_BASE  the embedded servers' ports start here (default 15432)
+#   MICROSHOP_DB_PORT_BASE  the database servers' ports start here (default 15432; + the service's rank)
 #   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1:<base + 10 × service + instance>
 #                           (services numbered from 1 as inventory, customer, order, shipping,
 #                           history, web; default 19000: inventory-1 → 19011, order-2 → 19032)
-#   JAVA_OPTS               extra JVM options (default -Xmx256m)
+#   JAVA_OPTS               extra JVM options of the instances (default -Xmx256m)
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ports.sh
 
 SERVICES=(inventory customer order shipping history web)
+DB_SERVICES=(inventory customer order shipping history) # the web keeps no database
 DIR="${MICROSHOP_CLUSTER_DIR:-data/cluster}"
 RUN="$DIR/run"
+DB_RUN="$RUN/db" # the database servers' pid files, apart from the instances' ($RUN/*.pid)
 LOGS="$DIR/logs"
 WEB_PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
 DB_PORT_BASE="${MICROSHOP_DB_PORT_BASE:-15432}"
@@ -58,15 +70,69 @@ build_if_missing() {
   fi
 }
 
+rank() { printf '%s\n' "${SERVICES[@]}" | grep -nx "$1" | cut -d: -f1; }
+upper() { echo "$1" | tr '[:lower:]' '[:upper:]'; }
+
+# true when this script runs the service's database server (not an external server of the operator's)
+has_db_server() {
+  local svc="$1" var
+  var="MICROSHOP_$(upper "$svc")_DB_EMBEDDED"
+  printf '%s\n' "${DB_SERVICES[@]}" | grep -qx "$svc" && [[ "${!var:-true}" != false ]]
+}
+
+db_port() { echo $((DB_PORT_BASE + $(rank "$1"))); }
+password_file() { echo "$(cd "$DIR" && pwd)/$1/pg-microshop-secrets/$1.password"; }
+
+start_db() { # service: its database server, in the background
+  local svc="$1"
+  mkdir -p "$DIR/$svc" "$DB_RUN"
+  echo "=== $(date -u +%FT%TZ) starting the database server of $svc" >>"$LOGS/db-$svc.log"
+  # a small JVM that mostly waits: PostgreSQL does the work
+  java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "verticles/$svc/target/$svc-fat.jar" \
+    dev.microshop.common.db.DbServerMain --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
+    >>"$LOGS/db-$svc.log" 2>&1 &
+  echo $! >"$DB_RUN/$svc.pid"
+  echo "started the database server of $svc (pid $!, port $(db_port "$svc"))"
+}
+
+# waits until LOG has a line matching PATTERN after its last "=== ... starting" marker; fails when
+# the process of PIDFILE ends first, or after the timeout
+await_log() {
+  local log="$1" pattern="$2" pidfile="$3" what="$4" deadline=$((SECONDS + ${MICROSHOP_START_TIMEOUT:-240}))
+  while ((SECONDS < deadline)); do
+    if awk -v p="$pattern" '/^=== .* starting/ { found = 0 } index($0, p) { found = 1 } END { exit !found }' "$log" 2>/dev/null; then
+      return 0
+    fi
+    if ! alive "$pidfile"; then
+      echo "$what ended while starting; its log:" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+  echo "$what did not start in time; its log:" >&2
+  tail -n 30 "$log" >&2
+  return 1
+}
+
+await_db() { await_log "$LOGS/db-$1.log" "database server of $1 ready" "$DB_RUN/$1.pid" "the database server of $1"; }
+
 start_one() { # service index
-  local svc="$1" i="$2" idx upper
-  idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
-  upper=$(echo "$svc" | tr '[:lower:]' '[:upper:]')
+  local svc="$1" i="$2" up
+  up=$(upper "$svc")
   local env=(
-    "MICROSHOP_${upper}_DB_EMBEDDED_DATA_DIR=$DIR/$svc/pg"
-    "MICROSHOP_${upper}_DB_EMBEDDED_PORT=$((DB_PORT_BASE + idx))"
     "MICROSHOP_METRICS_PORT=$(metrics_port "$svc-$i")"
   )
+  if has_db_server "$svc"; then # the service's database server, as an external server
+    env+=(
+      "MICROSHOP_${up}_DB_EMBEDDED=false"
+      "MICROSHOP_${up}_DB_HOST=127.0.0.1"
+      "MICROSHOP_${up}_DB_PORT=$(db_port "$svc")"
+      "MICROSHOP_${up}_DB_DATABASE=$svc"
+      "MICROSHOP_${up}_DB_USER=$svc"
+      "MICROSHOP_${up}_DB_PASSWORD_FILE=$(password_file "$svc")"
+    )
+  fi
   if [[ "$svc" == web ]]; then
     env+=("MICROSHOP_WEB_HTTP_PORT=$((WEB_PORT + i - 1))")
   fi
@@ -88,9 +154,8 @@ alive() {
 }
 
 metrics_port() { # instance name, e.g. order-2 → its /metrics port
-  local svc="${1%-*}" i="${1##*-}" idx
-  idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
-  echo $((METRICS_PORT_BASE + idx * 10 + i))
+  local svc="${1%-*}" i="${1##*-}"
+  echo $((METRICS_PORT_BASE + $(rank "$svc") * 10 + i))
 }
 
 wait_healthy() {
@@ -113,20 +178,20 @@ wait_healthy() {
   return 1
 }
 
-# every port this start will listen on is free (a service's embedded PostgreSQL left running from
-# this cluster directory excepted: its instances take it over)
+# every port this start will listen on is free (a service's PostgreSQL left running from this cluster
+# directory by a killed database server excepted: the new server stops it, then takes its data over)
 check_ports() {
-  local svc i idx owner
+  local svc i owner
   for svc in "${SERVICES[@]}"; do
     for ((i = 1; i <= $(instances_of "$svc"); i++)); do
       [[ "$svc" == web ]] && require_free_port $((WEB_PORT + i - 1)) MICROSHOP_WEB_HTTP_PORT
       require_free_port "$(metrics_port "$svc-$i")" MICROSHOP_METRICS_PORT_BASE
     done
-    idx=$(printf '%s\n' "${SERVICES[@]}" | grep -nx "$svc" | cut -d: -f1)
-    if port_taken $((DB_PORT_BASE + idx)); then
-      owner=$(port_owner $((DB_PORT_BASE + idx)))
+    has_db_server "$svc" || continue
+    if port_taken "$(db_port "$svc")"; then
+      owner=$(port_owner "$(db_port "$svc")")
       if [[ -z "$owner" || "$owner" != "$(sed -n 1p "$DIR/$svc/pg/postmaster.pid" 2>/dev/null)" ]]; then
-        require_free_port $((DB_PORT_BASE + idx)) MICROSHOP_DB_PORT_BASE
+        require_free_port "$(db_port "$svc")" MICROSHOP_DB_PORT_BASE
       fi
     fi
   done
@@ -141,20 +206,27 @@ cmd_start() {
       *) usage ;;
     esac
   done
-  mkdir -p "$RUN" "$LOGS"
-  for pidfile in "$RUN"/*.pid; do
+  mkdir -p "$RUN" "$DB_RUN" "$LOGS"
+  for pidfile in "$RUN"/*.pid "$DB_RUN"/*.pid; do
     if alive "$pidfile"; then
       echo "the cluster already runs (scripts/cluster.sh status)" >&2
       exit 1
     fi
   done
-  rm -f "$RUN"/*.pid
+  rm -f "$RUN"/*.pid "$DB_RUN"/*.pid
   check_ports
   build_if_missing
   local started=$SECONDS svc i
   # interrupted (Ctrl-C) before the cluster is ready: stop the JVMs this start has launched, rather
   # than leave them starting in the background (they ignore the terminal's SIGINT: background jobs)
   trap 'echo; echo "interrupted: stopping what this start launched"; cmd_stop; exit 130' INT TERM
+  # the database servers first, all at once; the instances once every one accepts its role
+  for svc in "${DB_SERVICES[@]}"; do
+    if has_db_server "$svc"; then start_db "$svc"; fi
+  done
+  for svc in "${DB_SERVICES[@]}"; do
+    if has_db_server "$svc"; then await_db "$svc" || exit 1; fi
+  done
   for svc in "${SERVICES[@]}"; do
     for ((i = 1; i <= $(instances_of "$svc"); i++)); do
       start_one "$svc" "$i"
@@ -170,7 +242,7 @@ cmd_start() {
 }
 
 cmd_status() {
-  local any=0 pidfile name
+  local any=0 pidfile name svc
   for pidfile in "$RUN"/*.pid; do
     [[ -f "$pidfile" ]] || continue
     any=1
@@ -181,17 +253,29 @@ cmd_status() {
       echo "$name: not running"
     fi
   done
+  for pidfile in "$DB_RUN"/*.pid; do
+    [[ -f "$pidfile" ]] || continue
+    any=1
+    svc=$(basename "$pidfile" .pid)
+    if alive "$pidfile"; then
+      echo "db-$svc: running (pid $(cat "$pidfile"), PostgreSQL on 127.0.0.1:$(db_port "$svc"), data in $DIR/$svc/pg)"
+    else
+      echo "db-$svc: not running"
+    fi
+  done
   [[ $any -eq 1 ]] || { echo "no cluster started from $DIR"; return 0; }
   echo "health: $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/health" 2>/dev/null || echo unreachable)"
 }
 
-cmd_stop() {
+# SIGTERM to every pid file given, then wait for them all (30 s), SIGKILL what remains
+stop_all() {
   local pidfile deadline
-  for pidfile in "$RUN"/web-*.pid "$RUN"/*.pid; do # the web first: no new requests
+  for pidfile in "$@"; do
     alive "$pidfile" && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
   done
   deadline=$((SECONDS + 30))
-  for pidfile in "$RUN"/*.pid; do
+  for pidfile in "$@"; do
+    [[ -f "$pidfile" ]] || continue
     while alive "$pidfile" && ((SECONDS < deadline)); do sleep 0.2; done
     if alive "$pidfile"; then
       echo "$(basename "$pidfile" .pid) did not stop in 30 s: killing it"
@@ -199,23 +283,46 @@ cmd_stop() {
     fi
     rm -f "$pidfile"
   done
-  # a service's embedded PostgreSQL belongs to the instance that started it; when that one died
-  # before (kill -9), the others kept using it and nobody stops it: shut such servers down (fast)
+}
+
+cmd_stop() {
   local pm pid
+  # the web first (no new requests), then the services; the databases once no instance uses them
+  shopt -s nullglob
+  stop_all "$RUN"/web-*.pid
+  stop_all "$RUN"/*.pid
+  stop_all "$DB_RUN"/*.pid
+  shopt -u nullglob
+  # a database server killed -9 leaves its PostgreSQL running: shut such servers down (fast)
   for pm in "$DIR"/*/pg/postmaster.pid; do
     [[ -f "$pm" ]] || continue
     pid=$(sed -n 1p "$pm")
     if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q postgres "/proc/$pid/cmdline" 2>/dev/null; then
       kill -INT "$pid" 2>/dev/null || true
-      echo "stopped the PostgreSQL left by a killed instance ($(dirname "$(dirname "$pm")"))"
+      echo "stopped the PostgreSQL left by a killed database server ($(dirname "$(dirname "$pm")"))"
     fi
   done
   echo "stopped"
 }
 
-cmd_restart() { # name, e.g. order-2: start that instance again (after it died), without waiting
-  local name="$1"
-  mkdir -p "$RUN" "$LOGS"
+# name, e.g. order-2: start that instance again (after it died), without waiting; db-SERVICE: start
+# that service's database server again and wait until it accepts its role
+cmd_restart() {
+  local name="$1" svc
+  mkdir -p "$RUN" "$DB_RUN" "$LOGS"
+  if [[ "$name" == db-* ]]; then
+    svc="${name#db-}"
+    has_db_server "$svc" || { echo "no database server of this cluster is named $name" >&2; return 1; }
+    if alive "$DB_RUN/$svc.pid"; then
+      echo "$name runs already" >&2
+      return 1
+    fi
+    start_db "$svc"
+    await_db "$svc"
+    return
+  fi
+  [[ "$name" =~ ^[a-z]+-[0-9]+$ ]] && printf '%s\n' "${SERVICES[@]}" | grep -qx "${name%-*}" \
+    || { echo "no instance is named $name (e.g. order-2, or db-order for a database server)" >&2; return 1; }
   if alive "$RUN/$name.pid"; then
     echo "$name runs already" >&2
     return 1
@@ -223,9 +330,36 @@ cmd_restart() { # name, e.g. order-2: start that instance again (after it died),
   start_one "${name%-*}" "${name##*-}"
 }
 
+# the line an instance logs once it serves: a service once its discovery record is published, the
+# web once its HTTP server listens
+serving_line() { [[ "$1" == web ]] && echo "store front at" || echo "$1 service started"; }
+
+cmd_rolling_restart() {
+  local only=("$@") svc pidfile name t0
+  ((${#only[@]} > 0)) || only=("${SERVICES[@]}")
+  for svc in "${only[@]}"; do
+    printf '%s\n' "${SERVICES[@]}" | grep -qx "$svc" || { echo "no service is named $svc" >&2; exit 2; }
+  done
+  for svc in "${SERVICES[@]}"; do
+    printf '%s\n' "${only[@]}" | grep -qx "$svc" || continue
+    for pidfile in "$RUN/$svc"-*.pid; do
+      [[ -f "$pidfile" ]] || continue
+      name=$(basename "$pidfile" .pid)
+      t0=$SECONDS
+      if alive "$pidfile"; then
+        stop_all "$pidfile" # graceful: withdraws its record, drains what it took, leaves the cluster
+      fi
+      start_one "$svc" "${name##*-}" >/dev/null
+      await_log "$LOGS/$name.log" "$(serving_line "$svc")" "$pidfile" "$name" || exit 1
+      echo "restarted $name in $((SECONDS - t0)) s (pid $(cat "$pidfile"))"
+    done
+  done
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
-  restart) shift; cmd_restart "$1" ;;
+  restart) shift; cmd_restart "${1:?NAME, e.g. order-2 or db-order}" ;;
+  rolling-restart) shift; cmd_rolling_restart "$@" ;;
   status) cmd_status ;;
   stop) cmd_stop ;;
   *) usage ;;

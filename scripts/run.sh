@@ -13,10 +13,14 @@ if [[ ! -f "$JAR" || -n "$newest_source" ]]; then
   mvn -B -q -DskipTests package
 fi
 
-PORT="${MICROSHOP_WEB_HTTP_PORT:-8080}"
+# the web's port as the shop will read it (conf files, environment, then -conf, which wins); a -conf
+# of the wrong shape, or one that names no file, is refused here with one line
+PORT=$(java -cp "$JAR" dev.microshop.app.WebPort "$@") || exit 2
 URL="http://localhost:${PORT}/"
+MOVE_IT=MICROSHOP_WEB_HTTP_PORT
+[[ " $* " =~ [[:space:]]-?-conf[=[:space:]] ]] && MOVE_IT="web.http.port in the -conf file"
 source scripts/lib/ports.sh
-require_free_port "$PORT" MICROSHOP_WEB_HTTP_PORT
+require_free_port "$PORT" "$MOVE_IT"
 
 java ${JAVA_OPTS:-} -jar "$JAR" "$@" &
 pid=$!

@@ -1,6 +1,7 @@
 package dev.microshop.app;
 
 import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.StartRefused;
 import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.history.HistoryVerticle;
 import dev.microshop.inventory.InventoryVerticle;
@@ -11,20 +12,24 @@ import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.json.JsonObject;
 
 import java.util.function.Supplier;
 
 /**
  * The whole shop in one JVM on a local event bus: every service verticle, then the web edge
  * (which a stop undeploys first, see {@link MicroshopVertx#stopFirst}).
- * Its config may hold one object per service ({@code {"web": {"http": {"port": 9000}}}}),
- * which overrides that service's conf file and environment.
+ * Its config ({@code -conf}) holds one object per service ({@code {"web": {"http": {"port": 9000}}}},
+ * see {@link AllInOneConfig}), which overrides that service's conf file and environment.
  */
 public class AllInOneVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    try {
+      AllInOneConfig.check(config());
+    } catch (StartRefused refused) {
+      return Future.failedFuture(refused);
+    }
     return Future.all(
             deploy("inventory", InventoryVerticle::new),
             deploy("customer", CustomerVerticle::new),
@@ -36,6 +41,6 @@ public class AllInOneVerticle extends VerticleBase {
   }
 
   private Future<String> deploy(String service, Supplier<? extends Deployable> verticle) {
-    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(config().getJsonObject(service, new JsonObject())));
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setConfig(AllInOneConfig.of(config(), service)));
   }
 }

@@ -42,7 +42,7 @@ final class OrderStorm {
    * connect), {@code endedAt} when it ended; {@code status}/{@code body} when answered, else {@code error}.
    */
   record Exchange(String key, Customer customer, JsonObject order, long sentAt, long endedAt, End end,
-                  int status, String body, String error) {
+                  int status, String body, String error, int answerBytes) {
 
     String orderId() {
       return new JsonObject(body).getString("orderId");
@@ -50,6 +50,15 @@ final class OrderStorm {
 
     boolean accepted() {
       return end == End.ANSWERED && status == 202;
+    }
+
+    /**
+     * Connected, written, then closed without a single byte of answer: the server never took the
+     * request (a listener that closes resets the connections still in its backlog; a stopping server
+     * closes a connection whose request it has not read).
+     */
+    boolean neverTaken() {
+      return end == End.NO_ANSWER && answerBytes == 0;
     }
 
     @Override
@@ -65,16 +74,23 @@ final class OrderStorm {
   private final AtomicInteger accepted = new AtomicInteger();
   private final AtomicBoolean stopped = new AtomicBoolean();
   private final List<Thread> threads = new ArrayList<>();
+  private final long pauseMs;
 
-  private OrderStorm(int port, List<Customer> customers, List<String> skus) {
+  private OrderStorm(int port, List<Customer> customers, List<String> skus, long pauseMs) {
     this.port = port;
     this.customers = customers;
     this.skus = skus;
+    this.pauseMs = pauseMs;
   }
 
   /** Starts {@code clients} threads placing one- or two-line orders of {@code skus} for random customers. */
   static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients) {
-    OrderStorm storm = new OrderStorm(port, customers, skus);
+    return start(port, customers, skus, clients, 0);
+  }
+
+  /** The same, each client pausing {@code pauseMs} after each answer (a storm that lasts without piling up orders). */
+  static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients, long pauseMs) {
+    OrderStorm storm = new OrderStorm(port, customers, skus, pauseMs);
     for (int i = 0; i < clients; i++) {
       Thread t = new Thread(storm::client, "order-storm-" + i);
       t.setDaemon(true);
@@ -100,7 +116,19 @@ final class OrderStorm {
         return;
       }
       accepted.incrementAndGet();
+      if (pauseMs > 0) {
+        try {
+          Thread.sleep(pauseMs);
+        } catch (InterruptedException interrupted) {
+          return;
+        }
+      }
     }
+  }
+
+  /** How many orders of this storm the shop has accepted so far. */
+  int accepted() {
+    return accepted.get();
   }
 
   /** Waits until the shop has accepted {@code count} orders of this storm; fails after {@code timeout}. */
@@ -142,7 +170,7 @@ final class OrderStorm {
       try {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       } catch (ConnectException refused) {
-        return new Exchange(key, customer, order, -1, System.nanoTime(), End.REFUSED, 0, null, refused.toString());
+        return new Exchange(key, customer, order, -1, System.nanoTime(), End.REFUSED, 0, null, refused.toString(), 0);
       }
       socket.setSoTimeout(30_000);
       long sentAt;
@@ -154,7 +182,7 @@ final class OrderStorm {
         out.flush();
       } catch (IOException e) {
         return new Exchange(key, customer, order, System.nanoTime(), System.nanoTime(), End.NO_ANSWER, 0, null,
-            "while writing: " + e);
+            "while writing: " + e, 0);
       }
       sentAt = System.nanoTime();
       String error = "closed before a whole answer";
@@ -169,7 +197,7 @@ final class OrderStorm {
       }
       return parse(key, customer, order, sentAt, received.toByteArray(), error);
     } catch (IOException e) {
-      return new Exchange(key, customer, order, -1, System.nanoTime(), End.NO_ANSWER, 0, null, e.toString());
+      return new Exchange(key, customer, order, -1, System.nanoTime(), End.NO_ANSWER, 0, null, e.toString(), 0);
     }
   }
 
@@ -180,7 +208,7 @@ final class OrderStorm {
     int headEnd = text.indexOf("\r\n\r\n");
     if (headEnd < 0 || !text.startsWith("HTTP/1.1 ")) {
       return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, 0, null,
-          error + " after " + bytes.length + " bytes");
+          error + " after " + bytes.length + " bytes", bytes.length);
     }
     int status = Integer.parseInt(text.substring(9, 12));
     int length = -1;
@@ -192,9 +220,9 @@ final class OrderStorm {
     byte[] rest = java.util.Arrays.copyOfRange(bytes, text.substring(0, headEnd + 4).getBytes(StandardCharsets.UTF_8).length, bytes.length);
     if (length < 0 || rest.length < length) {
       return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, status, null,
-          error + ": HTTP " + status + " with " + rest.length + " of " + length + " body bytes");
+          error + ": HTTP " + status + " with " + rest.length + " of " + length + " body bytes", bytes.length);
     }
     return new Exchange(key, customer, order, sentAt, endedAt, End.ANSWERED, status,
-        new String(rest, 0, length, StandardCharsets.UTF_8), null);
+        new String(rest, 0, length, StandardCharsets.UTF_8), null, bytes.length);
   }
 }

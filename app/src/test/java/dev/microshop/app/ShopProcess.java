@@ -79,10 +79,10 @@ final class ShopProcess implements AutoCloseable {
     new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
   }
 
-  /** Waits for the JVM to exit by itself; its exit code, or fails when it still runs after {@code timeout}. */
-  int awaitExit(Duration timeout) throws InterruptedException {
+  /** Waits for the JVM to exit by itself; returns its exit code, or fails when it still runs after {@code timeout}. */
+  int waitFor(Duration timeout) throws InterruptedException {
     if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError(name + " still running " + timeout + " after a signal; see " + log);
+      throw new AssertionError(name + " still running after " + timeout + "; see " + log);
     }
     return process.exitValue();
   }

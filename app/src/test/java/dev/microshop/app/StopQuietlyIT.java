@@ -71,7 +71,7 @@ class StopQuietlyIT {
       int before = shop.lines().size();
 
       shop.signal("TERM");
-      shop.awaitExit(EXIT);
+      shop.waitFor(EXIT);
 
       List<String> after = afterSignal(shop, before);
       assertThat(after).as("lines after the SIGTERM").noneMatch(l -> l.contains(" WARN ") || l.contains(" ERROR "))
@@ -84,7 +84,7 @@ class StopQuietlyIT {
     int before = shop.lines().size();
     shop.signal(signal);
 
-    assertThat(shop.awaitExit(EXIT)).as("exit code").isEqualTo(exitCode);
+    assertThat(shop.waitFor(EXIT)).as("exit code").isEqualTo(exitCode);
     List<String> after = afterSignal(shop, before);
     assertThat(after).as("lines after SIG" + signal).noneMatch(l -> l.contains(" ERROR "))
         .noneMatch(StopQuietlyIT::stackTrace).filteredOn(l -> l.contains(STOPPED + " (SIG" + signal + ")")).hasSize(1);

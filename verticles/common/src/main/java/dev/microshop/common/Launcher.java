@@ -2,9 +2,11 @@ package dev.microshop.common;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.config.ConfigCheck;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.launcher.application.ExitCodes;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
@@ -37,6 +39,12 @@ public final class Launcher extends VertxApplication implements VertxApplication
     new Launcher(args, StartupSignals.install()).launch();
   }
 
+  /** Unknown MICROSHOP_* variables: one warning line each, once per JVM, at start. */
+  @Override
+  public void beforeStartingVertx(HookContext context) {
+    ConfigCheck.warnUnknownEnv(System.getenv());
+  }
+
   /**
    * Once the shop serves, a signal is the graceful stop (until then, {@link StartupSignals}), and
    * its embedded servers stop after Vert.x has drained, not in parallel with it.
@@ -61,6 +69,19 @@ public final class Launcher extends VertxApplication implements VertxApplication
       edge.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("stopping the HTTP edge first failed: {}", e.toString());
+    }
+  }
+
+  /**
+   * A refused start ({@link StartRefused}: a data directory in use, a {@code -conf} of the wrong
+   * shape) ends here with its one line, instead of the launcher's stack trace after it.
+   */
+  @Override
+  public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+    StartRefused refused = StartRefused.in(t);
+    if (refused != null) {
+      LOG.error("not started: {}", refused.getMessage());
+      System.exit(ExitCodes.VERTX_DEPLOYMENT); // the shutdown hooks still close Vert.x
     }
   }
 

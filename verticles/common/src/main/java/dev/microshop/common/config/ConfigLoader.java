@@ -22,7 +22,8 @@ import java.util.Map;
  *   <li>the deployment's own config (from {@code -conf} or a test).</li>
  * </ol>
  * The files are read from the directory {@code MICROSHOP_CONF_DIR} (default {@code conf}), or,
- * when absent there, from the copy on the classpath that every jar carries.
+ * when absent there, from the copy on the classpath that every jar carries. A key that the jar's
+ * defaults do not name is warned about once ({@link ConfigCheck}).
  */
 public final class ConfigLoader {
 
@@ -48,7 +49,9 @@ public final class ConfigLoader {
           JsonObject merged = files.copy();
           applyEnv(merged, SHARED_PREFIX, env);
           applyEnv(merged, envPrefix(service), env);
-          return merged.mergeIn(deploymentConfig == null ? new JsonObject() : deploymentConfig, true);
+          merged.mergeIn(deploymentConfig == null ? new JsonObject() : deploymentConfig, true);
+          ConfigCheck.warnUnknownKeys(service, merged);
+          return merged;
         })
         .eventually(() -> {
           retriever.close();

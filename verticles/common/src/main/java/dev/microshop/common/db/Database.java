@@ -43,14 +43,15 @@ public final class Database {
     int port;
     String password;
     if (config.embedded()) {
-      EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort());
+      EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort(),
+          config.embeddedShare());
       password = server.ensureServiceDatabase(config.database(), config.user());
       host = "localhost";
       port = server.port();
     } else {
       host = config.host();
       port = config.port();
-      password = config.password();
+      password = config.resolvePassword();
     }
     // without a login timeout the driver waits for a server's answer for ever (a proxy with no server behind it)
     migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database()

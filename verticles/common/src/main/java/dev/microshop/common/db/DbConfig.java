@@ -14,14 +14,21 @@ import java.util.regex.Pattern;
  * @param database     the service's database (default: the service name)
  * @param user         the service's role (default: the service name)
  * @param password     the role's password (external; embedded roles get a generated one)
+ * @param passwordFile external: a file holding the role's password (wins over {@code password}), so that
+ *                     the password appears in no process list, environment dump or log; {@code cluster.sh}
+ *                     points it at the secrets file its database server keeps
  * @param poolSize     connections in the service's pool
  * @param dataDir      embedded: the data directory, kept across restarts
  * @param embeddedPort embedded: the port, 0 for any free one
  * @param connectTimeoutSeconds how long opening a connection for the migrations may take, TCP connect and
  *                     login together: a port that accepts but never answers fails the start instead of hanging it
+ * @param embeddedShare embedded: true lets this JVM join the server that another live JVM runs on
+ *                     {@code dataDir} (the instances of one service, as scripts/cluster.sh starts them);
+ *                     false (the default) refuses to start on a directory that another JVM uses
  */
 public record DbConfig(boolean embedded, String host, int port, String database, String user, String password,
-                       int poolSize, String dataDir, int embeddedPort, int connectTimeoutSeconds) {
+                       String passwordFile, int poolSize, String dataDir, int embeddedPort, int connectTimeoutSeconds,
+                       boolean embeddedShare) {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
@@ -34,15 +41,32 @@ public record DbConfig(boolean embedded, String host, int port, String database,
         orDefault(db.getString("database"), service),
         orDefault(db.getString("user"), service),
         db.getString("password", ""),
+        db.getString("password-file", ""),
         db.getInteger("pool-size", 5),
         db.getString("embedded-data-dir", "data/pg"),
         db.getInteger("embedded-port", 0),
-        db.getInteger("connect-timeout-seconds", 30));
+        db.getInteger("connect-timeout-seconds", 30),
+        db.getBoolean("embedded-share", false));
     if (c.embedded && (!IDENTIFIER.matcher(c.database).matches() || !IDENTIFIER.matcher(c.user).matches())) {
       throw new IllegalArgumentException("embedded database and user must be lower-case identifiers: "
           + c.database + ", " + c.user);
     }
     return c;
+  }
+
+  /**
+   * The role's password: the content of {@code password-file} (trimmed) when one is named, else
+   * {@code password}. Blocking (reads the file): call off the event loop.
+   */
+  public String resolvePassword() {
+    if (passwordFile == null || passwordFile.isBlank()) {
+      return password;
+    }
+    try {
+      return java.nio.file.Files.readString(java.nio.file.Path.of(passwordFile)).trim();
+    } catch (java.io.IOException e) {
+      throw new IllegalStateException("db.password-file " + passwordFile + " cannot be read: " + e, e);
+    }
   }
 
   private static String orDefault(String value, String fallback) {

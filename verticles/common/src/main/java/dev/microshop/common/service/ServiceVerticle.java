@@ -2,6 +2,7 @@ package dev.microshop.common.service;
 
 import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
+import dev.microshop.common.db.DatabaseIdentity;
 import dev.microshop.common.db.DbConfig;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
@@ -30,7 +31,8 @@ import java.util.function.Function;
  * The start and stop of a service that owns a database: configuration, database (with its
  * migrations), its event log served on the bus, the service's own consumers, its health on
  * {@code <service>.health}, and its record in service discovery — published last, once it can
- * take work, and withdrawn first.
+ * take work, and withdrawn first. Before it serves anything, it makes sure that no live instance of
+ * the service uses another database ({@link SplitDataGuard}).
  */
 public abstract class ServiceVerticle extends VerticleBase {
 
@@ -39,6 +41,7 @@ public abstract class ServiceVerticle extends VerticleBase {
   protected JsonObject conf;
   protected Pool pool;
   private ServiceRegistry registry;
+  private SplitDataGuard guard;
   private final List<EventConsumer> consumers = new CopyOnWriteArrayList<>();
   private final List<MessageConsumer<JsonObject>> handlers = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
@@ -60,16 +63,43 @@ public abstract class ServiceVerticle extends VerticleBase {
         })
         .compose(p -> {
           pool = p;
-          return all(
-              serve(EventLogAddresses.read(service()), this::readEvents),
-              serve(EventLogAddresses.head(service()), this::eventsHead),
-              serve(EventLogAddresses.lag(service()), this::lag));
+          return DatabaseIdentity.of(p, DbConfig.from(service(), conf).user());
         })
-        .compose(v -> registry.follow())
+        .compose(identity -> {
+          guard = new SplitDataGuard(service(), identity, registry, this::leaveRotation);
+          return registry.follow();
+        })
+        .compose(v -> guard.check())
+        .compose(v -> all(
+            serve(EventLogAddresses.read(service()), this::readEvents),
+            serve(EventLogAddresses.head(service()), this::eventsHead),
+            serve(EventLogAddresses.lag(service()), this::lag)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
-        .compose(v -> registry.publishEventBusService(service(), service()))
-        .onSuccess(r -> LOG.info("{} service started", service()));
+        .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata()))
+        .onSuccess(r -> {
+          registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
+          LOG.info("{} service started", service());
+        })
+        .recover(t -> closeAfterFailedStart().transform(ar -> Future.failedFuture(t)));
+  }
+
+  /** A start that failed leaves nothing behind: no discovery follower, no pool. */
+  private Future<Void> closeAfterFailedStart() {
+    registry.close();
+    return pool == null ? Future.succeededFuture() : pool.close();
+  }
+
+  /**
+   * Split data seen after the start, and this instance is not on the service's database (see
+   * {@link SplitDataGuard}): its record goes out of service and it stops taking work, but it stays up
+   * and answers its health (DOWN, naming the conflict) until an operator restarts it.
+   */
+  private void leaveRotation(JsonObject reason) {
+    registry.outOfService(reason)
+        .compose(v -> Future.join(handlers.stream().map(MessageConsumer::unregister).toList()))
+        .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
+        .onFailure(t -> LOG.warn("{}: leaving rotation failed: {}", service(), t.toString()));
   }
 
   /**
@@ -168,7 +198,8 @@ public abstract class ServiceVerticle extends VerticleBase {
     HealthChecks checks = HealthChecks.create(vertx)
         .register("database", 2_000, promise -> pool.query("SELECT 1").execute()
             .onSuccess(rows -> promise.complete(Status.OK()))
-            .onFailure(t -> promise.complete(Status.KO(new JsonObject().put("cause", String.valueOf(t.getMessage()))))));
+            .onFailure(t -> promise.complete(Status.KO(new JsonObject().put("cause", String.valueOf(t.getMessage()))))))
+        .register("split-data", promise -> promise.complete(guard.status()));
     return vertx.eventBus().consumer(service() + ".health", message -> checks.checkStatus()
         .onSuccess(result -> message.reply(result.toJson()))
         .onFailure(t -> message.reply(new JsonObject().put("status", "DOWN").put("outcome", "DOWN"))));

@@ -138,6 +138,26 @@ class ExternalDatabaseTest {
   }
 
   @Test
+  @DisplayName("with db.embedded=false and pg_control_system() revoked (as some managed services do), the deployment fails"
+      + " saying which GRANT the role needs; with that grant it starts")
+  void identityNeedsItsGrant() throws Exception {
+    try (Connection c = external.getDatabase("postgres", DATABASE).getConnection(); Statement s = c.createStatement()) {
+      s.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC");
+      try {
+        assertThatThrownBy(() -> await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config(external.getPort(), PASSWORD)))))
+            .isInstanceOf(IllegalStateException.class)
+            .hasMessageContaining("GRANT EXECUTE ON FUNCTION pg_control_system() TO " + ROLE);
+
+        s.execute("GRANT EXECUTE ON FUNCTION pg_control_system() TO " + ROLE);
+        await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config(external.getPort(), PASSWORD))));
+      } finally {
+        s.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM " + ROLE);
+        s.execute("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC");
+      }
+    }
+  }
+
+  @Test
   @DisplayName("with db.embedded=false a wrong password fails the deployment with the server's refusal")
   void wrongPassword() {
     assertThatThrownBy(() -> await(vertx.deployVerticle(Alpha::new,

@@ -1,5 +1,6 @@
 package dev.microshop.common.db;
 
+import dev.microshop.common.StartRefused;
 import dev.microshop.common.testing.TestData;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.DisplayName;
@@ -14,6 +15,7 @@ import java.sql.ResultSet;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The second trap of the embedded server: a JVM killed -9 leaves its PostgreSQL running. */
 class OrphanedServerTest {
@@ -24,7 +26,7 @@ class OrphanedServerTest {
   }
 
   @Test
-  @DisplayName("a server whose JVM lives is joined; once that JVM is killed -9 the orphan is stopped and the data kept")
+  @DisplayName("a server whose JVM lives is refused, or joined when shared; once that JVM is killed -9 the orphan is stopped and the data kept")
   void orphan() throws Exception {
     Path dir = TestData.freshDataDir("orphan");
     Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -40,8 +42,13 @@ class OrphanedServerTest {
       assertThat(line).as("child JVM started its server; its output:%n%s", log).isNotNull();
       orphanPid = Long.parseLong(line.substring(6).trim());
 
-      // 1. the child JVM lives: its server is joined, not disturbed
-      EmbeddedPostgresServer joined = EmbeddedPostgresServer.acquire(dir.toString(), 0);
+      // 1. the child JVM lives: a start of its own on that directory is refused, naming it and that JVM;
+      //    a start that shares it on purpose (instances of one service) joins its server, undisturbed
+      assertThatThrownBy(() -> EmbeddedPostgresServer.acquire(dir.toString(), 0))
+          .isInstanceOf(StartRefused.class)
+          .hasMessageStartingWith("the data directory " + dir.toAbsolutePath().normalize()
+              + " is in use by another Microshop JVM (pid " + child.pid() + ")");
+      EmbeddedPostgresServer joined = EmbeddedPostgresServer.acquire(dir.toString(), 0, true);
       assertThat(joined.owned()).isFalse();
       assertThat(count(joined)).isEqualTo(1);
       EmbeddedPostgresServer.stopAll(); // forgets the joined server, leaves it running

@@ -1,0 +1,185 @@
+package dev.microshop.app;
+
+import dev.microshop.app.OrderStorm.Customer;
+import dev.microshop.app.OrderStorm.Exchange;
+import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.OrderStatus;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The cluster as scripts/cluster.sh starts it, with two instances each of order, inventory and
+ * customer (and each service's PostgreSQL in a database server of its own), while an order storm
+ * runs: {@code cluster.sh rolling-restart order inventory customer} stops (SIGTERM) and starts each
+ * of those six instances in turn. The web is left out of the roll: it has one instance here, so its
+ * restart would refuse connections at the edge, which no server-side drain can avoid.
+ */
+class ClusterRollingRestartIT {
+
+  private static final List<String> SKUS = List.of("MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE");
+  private static Path dir;
+  private static Map<String, String> env;
+  private static int webPort;
+  private static Vertx member;
+
+  @BeforeAll
+  static void startCluster() throws Exception {
+    dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "rolling-");
+    webPort = ShopProcess.freePort();
+    int hzPort = ThreadLocalRandom.current().nextInt(25_000, 30_000); // below the ephemeral range (32768+)
+    env = new HashMap<>(Map.of(
+        "MICROSHOP_CLUSTER_DIR", dir.toString(),
+        "MICROSHOP_CLUSTER_NAME", "rolling-" + UUID.randomUUID(),
+        "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
+        "MICROSHOP_DB_PORT_BASE", Integer.toString(hzPort + 100),
+        "MICROSHOP_METRICS_PORT_BASE", Integer.toString(hzPort + 200),
+        "MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort),
+        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString(),
+        "MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300",
+        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "100000.00"));
+    long t0 = System.nanoTime();
+    cluster("start", "--instances", "order=2,inventory=2,customer=2");
+    System.out.printf("rolling: 9 JVMs and 5 database servers healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(env));
+    member = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
+        .get(60, TimeUnit.SECONDS);
+  }
+
+  @AfterAll
+  static void stopCluster() throws Exception {
+    if (member != null) {
+      member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+    cluster("stop");
+  }
+
+  @Test
+  @DisplayName("a rolling restart of every order, inventory and customer instance under an order storm fails no request;"
+      + " every accepted order exists once and settles, and every invariant holds")
+  void rollingRestartUnderStorm() throws Exception {
+    List<Customer> customers = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String email = "rolling" + i + "-" + UUID.randomUUID() + "@example.com";
+      JsonObject created = new JsonObject(expect(201, post("/api/customers", null,
+          new JsonObject().put("name", "R" + i).put("email", email).put("password", "a long password"))));
+      String token = new JsonObject(expect(200, post("/api/login", null,
+          new JsonObject().put("email", email).put("password", "a long password")))).getString("token");
+      customers.add(new Customer(created.getString("id"), token));
+    }
+    Map<String, Long> pidsBefore = pids();
+
+    OrderStorm storm = OrderStorm.start(webPort, customers, SKUS, 4, 50);
+    storm.awaitAccepted(20, Duration.ofSeconds(60));
+    long rollStart = System.nanoTime();
+    cluster("rolling-restart", "order", "inventory", "customer");
+    long rollEnd = System.nanoTime();
+    storm.awaitAccepted(storm.accepted() + 20, Duration.ofSeconds(60)); // the restarted cluster serves on
+    List<Exchange> sent = storm.finish(Duration.ofSeconds(60));
+    long duringRoll = sent.stream().filter(e -> e.sentAt() > rollStart && e.endedAt() < rollEnd).count();
+    System.out.printf("rolling: restart of 6 instances took %d ms; %d requests, %d of them during the roll%n",
+        (rollEnd - rollStart) / 1_000_000, sent.size(), duringRoll);
+
+    assertThat(sent).as("every request answered 202: no 5xx, no time-out, no connection error")
+        .allMatch(Exchange::accepted);
+    assertThat(duringRoll).as("requests sent and answered while instances were restarting").isGreaterThan(0);
+    Map<String, Long> pidsAfter = pids();
+    for (String instance : List.of("order-1", "order-2", "inventory-1", "inventory-2", "customer-1", "customer-2")) {
+      assertThat(pidsAfter.get(instance)).as("%s was restarted", instance).isNotEqualTo(pidsBefore.get(instance));
+    }
+    assertThat(pidsAfter.get("web-1")).as("the web was not").isEqualTo(pidsBefore.get("web-1"));
+
+    List<String> accepted = sent.stream().map(Exchange::orderId).toList();
+    assertThat(accepted).as("one order per request").doesNotHaveDuplicates();
+    JsonArray orders = settled(accepted.size(), Duration.ofSeconds(120));
+    assertThat(orders.stream().map(o -> ((JsonObject) o).getString("orderId")))
+        .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
+    int checks = dev.microshop.order.Invariants.assertHold(member);
+    System.out.printf("rolling: %d orders settled, %d invariant checks passed%n", orders.size(), checks);
+  }
+
+  /** Every order once all are settled and at least {@code count} exist; fails after {@code timeout}. */
+  private static JsonArray settled(int count, Duration timeout) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonArray all = new JsonArray();
+      for (int offset = 0; ; offset += 1000) {
+        JsonArray page = member.eventBus().<JsonObject>request(OrderAddresses.LIST,
+                new JsonObject().put("limit", 1000).put("offset", offset))
+            .map(m -> m.body().getJsonArray("orders")).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        all.addAll(page);
+        if (page.size() < 1000) {
+          break;
+        }
+      }
+      List<String> unsettled = all.stream().map(o -> (JsonObject) o)
+          .filter(o -> !OrderStatus.SETTLED.contains(o.getString("status")) || o.getBoolean("inProgress", false))
+          .map(o -> o.getString("orderId") + " " + o.getString("status")).toList();
+      if (all.size() >= count && unsettled.isEmpty()) {
+        return all;
+      }
+      assertThat(System.nanoTime()).as("%d of %d orders, not settled: %s", all.size(), count, unsettled).isLessThan(deadline);
+      Thread.sleep(500);
+    }
+  }
+
+  /** Each instance's pid, from cluster.sh's pid files. */
+  private static Map<String, Long> pids() throws Exception {
+    Map<String, Long> pids = new HashMap<>();
+    try (var files = Files.list(dir.resolve("run"))) {
+      for (Path f : files.filter(f -> f.toString().endsWith(".pid")).toList()) {
+        pids.put(f.getFileName().toString().replace(".pid", ""), Long.parseLong(Files.readString(f).trim()));
+      }
+    }
+    return pids;
+  }
+
+  private static HttpResponse<String> post(String path, String token, JsonObject body) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + webPort + path))
+        .timeout(Duration.ofSeconds(20)).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return ShopProcess.HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static String expect(int status, HttpResponse<String> res) {
+    assertThat(res.statusCode()).as("%s: %s", res.request().uri(), res.body()).isEqualTo(status);
+    return res.body();
+  }
+
+  private static void cluster(String... args) throws Exception {
+    List<String> command = new ArrayList<>(List.of("bash", ShopProcess.REPO.resolve("scripts/cluster.sh").toString()));
+    command.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(command).directory(ShopProcess.REPO.toFile()).redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(ShopProcess.REPO.resolve("app/target/cluster-sh.log").toFile()));
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    assertThat(p.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("cluster.sh " + String.join(" ", args) + " (see app/target/cluster-sh.log)").isZero();
+  }
+}

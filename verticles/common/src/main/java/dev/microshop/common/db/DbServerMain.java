@@ -1,0 +1,112 @@
+package dev.microshop.common.db;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.regex.Pattern;
+
+/**
+ * The database server of one service as a process of its own, so that no service instance owns
+ * the database that its peers use: starts the service's embedded PostgreSQL over a data directory
+ * on a port, makes the service's role (generated password, kept in the secrets file beside the
+ * data directory) and database, and runs until SIGTERM, which stops PostgreSQL in fast mode.
+ * When its PostgreSQL dies under it, the process exits (status 1) so that its launcher sees it.
+ *
+ * <pre>java -cp verticles/order/target/order-fat.jar dev.microshop.common.db.DbServerMain \
+ *     --service order --data-dir data/cluster/order/pg --port 15435</pre>
+ *
+ * Any fat jar runs it (every one carries {@code common} and the PostgreSQL binaries).
+ * {@code scripts/cluster.sh} starts one per service and points the instances at it
+ * ({@code db.embedded=false}, {@code db.password-file} naming the secrets file).
+ */
+public final class DbServerMain {
+
+  private static final Logger LOG = LoggerFactory.getLogger(DbServerMain.class);
+  private static final Pattern SERVICE = Pattern.compile("[a-z][a-z0-9_]{0,62}");
+  private static final String USAGE =
+      "usage: DbServerMain --service NAME --data-dir DIR --port PORT   (NAME: lower-case, e.g. order; PORT: 1-65535)";
+
+  private static volatile boolean stopping;
+
+  private DbServerMain() {
+  }
+
+  /** The command line, checked: a wrong one exits with status 2 and one line saying what is wrong. */
+  record Args(String service, String dataDir, int port) {
+
+    static Args parse(List<String> args) {
+      Map<String, String> values = new HashMap<>();
+      for (int i = 0; i < args.size(); i += 2) {
+        String name = args.get(i);
+        if (!List.of("--service", "--data-dir", "--port").contains(name)) {
+          throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
+        }
+        if (i + 1 >= args.size()) {
+          throw new IllegalArgumentException(name + " needs a value\n" + USAGE);
+        }
+        values.put(name, args.get(i + 1));
+      }
+      String service = values.get("--service");
+      if (service == null || !SERVICE.matcher(service).matches()) {
+        throw new IllegalArgumentException("--service must name a service in lower case, not " + service + "\n" + USAGE);
+      }
+      String dataDir = values.get("--data-dir");
+      if (dataDir == null || dataDir.isBlank()) {
+        throw new IllegalArgumentException("--data-dir is missing\n" + USAGE);
+      }
+      int port;
+      try {
+        port = Integer.parseInt(values.getOrDefault("--port", ""));
+      } catch (NumberFormatException e) {
+        port = -1;
+      }
+      if (port < 1 || port > 65_535) {
+        throw new IllegalArgumentException("--port must be 1-65535, not " + values.get("--port") + "\n" + USAGE);
+      }
+      return new Args(service, dataDir, port);
+    }
+  }
+
+  public static void main(String[] argv) throws InterruptedException {
+    Args args;
+    try {
+      args = Args.parse(List.of(argv));
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    EmbeddedPostgresServer.stoppedByLauncher(); // our hook below stops it, and says so
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(args, stopped), "db-server-stop"));
+
+    EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(args.dataDir(), args.port());
+    if (!server.owned()) {
+      LOG.error("another process already runs the PostgreSQL of {} in {} (port {}): not starting a second one",
+          args.service(), server.dataDir(), server.port());
+      System.exit(1);
+    }
+    server.ensureServiceDatabase(args.service(), args.service());
+    long pid = server.postmasterPid().orElseThrow(() -> new IllegalStateException("no postmaster.pid in " + server.dataDir()));
+    ProcessHandle.of(pid).ifPresent(postmaster -> postmaster.onExit().thenRun(() -> {
+      if (!stopping) {
+        LOG.error("the PostgreSQL of {} (pid {}) ended on its own: this database server exits", args.service(), pid);
+        Runtime.getRuntime().halt(1);
+      }
+    }));
+    LOG.info("database server of {} ready on localhost:{} (pid {}, data in {}, password of role {} in {})",
+        args.service(), server.port(), pid, server.dataDir(), args.service(), server.passwordFile(args.service()));
+    stopped.await();
+  }
+
+  private static void stop(Args args, CountDownLatch stopped) {
+    stopping = true;
+    EmbeddedPostgresServer.stopAll();
+    LOG.info("database server of {} stopped", args.service());
+    stopped.countDown();
+  }
+}

@@ -1,0 +1,180 @@
+package dev.microshop.common.db;
+
+import dev.microshop.common.testing.Await;
+import dev.microshop.common.testing.TestData;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A service's database server as a process of its own ({@link DbServerMain}), run here in a child
+ * JVM as {@code scripts/cluster.sh} runs it, and a service instance that reaches it with
+ * {@code db.embedded=false} and {@code db.password-file}.
+ */
+class DbServerMainTest {
+
+  private final List<Process> children = new ArrayList<>();
+  private Vertx vertx;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (vertx != null) {
+      await(vertx.close());
+    }
+    for (Process p : children) {
+      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  @DisplayName("the database server makes the service's role and database; an instance with db.password-file uses them;"
+      + " the instance's stop leaves the server running; SIGTERM stops PostgreSQL and the process")
+  void serverApart() throws Exception {
+    Path dir = TestData.freshDataDir("db-server");
+    int port = freePort();
+    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(port));
+    String ready = server.awaitLine("database server of alpha ready");
+    assertThat(ready).contains("localhost:" + port);
+    Path passwordFile = Path.of(dir + "-microshop-secrets", "alpha.password");
+    assertThat(Files.getPosixFilePermissions(passwordFile)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+    String password = Files.readString(passwordFile).trim();
+    long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
+
+    vertx = Vertx.vertx();
+    String deployment = await(vertx.deployVerticle(ExternalDatabaseTest.Alpha::new,
+        new DeploymentOptions().setConfig(instanceConfig(port, passwordFile.toString()))));
+    Await.request(vertx, "alpha.add", new JsonObject().put("name", "first"));
+    await(vertx.undeploy(deployment)); // a graceful stop of the instance
+    assertThat(ProcessHandle.of(postmaster).map(ProcessHandle::isAlive)).as("PostgreSQL after the instance stopped").contains(true);
+    await(vertx.deployVerticle(ExternalDatabaseTest.Alpha::new,
+        new DeploymentOptions().setConfig(instanceConfig(port, passwordFile.toString()))));
+    Await.request(vertx, "alpha.add", new JsonObject().put("name", "second"));
+
+    server.process.toHandle().destroy(); // SIGTERM (Process.destroy would also close our end of its output)
+    assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.process.exitValue()).as("exit status").isEqualTo(143);
+    assertThat(server.awaitLine("database server of alpha stopped")).isNotNull();
+    assertThat(ProcessHandle.of(postmaster).map(h -> h.onExit().thenApply(ProcessHandle::isAlive))
+        .map(f -> f.completeOnTimeout(true, 30, TimeUnit.SECONDS).join()).orElse(false))
+        .as("PostgreSQL after SIGTERM (output: %s)", server.output()).isFalse();
+    assertThat(dir.resolve("postmaster.pid")).as("a clean shutdown removes postmaster.pid").doesNotExist();
+    assertThat(server.output()).doesNotContain(password);
+  }
+
+  @Test
+  @DisplayName("when its PostgreSQL dies under it, the database server exits with status 1 and says why")
+  void postgresDies() throws Exception {
+    Path dir = TestData.freshDataDir("db-server-dies");
+    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(freePort()));
+    server.awaitLine("database server of alpha ready");
+    long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
+    ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
+    assertThat(server.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.process.exitValue()).isEqualTo(1);
+    assertThat(server.awaitLine("ended on its own")).contains("pid " + postmaster);
+  }
+
+  @Test
+  @DisplayName("a wrong command line exits with status 2 and one line on what is wrong")
+  void badArguments() throws Exception {
+    Child server = start("--service", "Alpha!", "--data-dir", "x", "--port", "5432");
+    assertThat(server.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(server.process.exitValue()).isEqualTo(2);
+    assertThat(server.awaitLine("--service")).isEqualTo("--service must name a service in lower case, not Alpha!");
+  }
+
+  @Test
+  @DisplayName("a db.password-file that cannot be read fails the instance's start naming the file")
+  void unreadablePasswordFile() {
+    vertx = Vertx.vertx();
+    assertThatThrownBy(() -> await(vertx.deployVerticle(ExternalDatabaseTest.Alpha::new,
+        new DeploymentOptions().setConfig(instanceConfig(5432, "/nonexistent/alpha.password")))))
+        .hasMessageContaining("db.password-file /nonexistent/alpha.password cannot be read");
+  }
+
+  private static JsonObject instanceConfig(int port, String passwordFile) {
+    return new JsonObject().put("db", new JsonObject()
+        .put("embedded", false)
+        .put("host", "127.0.0.1")
+        .put("port", port)
+        .put("database", "alpha")
+        .put("user", "alpha")
+        .put("password", "")
+        .put("password-file", passwordFile));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+
+  /** A child JVM running {@link DbServerMain}, its output collected line by line. */
+  private record Child(Process process, List<String> lines, CompletableFuture<Void> ended) {
+
+    String awaitLine(String fragment) throws Exception {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+      while (System.nanoTime() < deadline) {
+        boolean over = ended.isDone(); // before reading the lines: every line is in once it is done
+        synchronized (lines) {
+          for (String line : lines) {
+            if (line.contains(fragment)) {
+              return line;
+            }
+          }
+        }
+        if (over) {
+          break;
+        }
+        Thread.sleep(50);
+      }
+      throw new AssertionError("no line with \"" + fragment + "\" in the database server's output:\n" + output());
+    }
+
+    String output() {
+      synchronized (lines) {
+        return String.join("\n", lines);
+      }
+    }
+  }
+
+  private Child start(String... args) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), DbServerMain.class.getName()));
+    command.addAll(List.of(args));
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    children.add(p);
+    List<String> lines = new ArrayList<>();
+    CompletableFuture<Void> ended = CompletableFuture.runAsync(() -> {
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
+        for (String line; (line = out.readLine()) != null; ) {
+          synchronized (lines) {
+            lines.add(line);
+          }
+        }
+      } catch (IOException e) {
+        // the process ended
+      }
+    });
+    return new Child(p, lines, ended);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.microshop.web;
+
+import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.inventory.InventoryVerticle;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.servicediscovery.ServiceDiscovery;
+import io.vertx.servicediscovery.ServiceDiscoveryOptions;
+import io.vertx.servicediscovery.types.EventBusService;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code GET /health} names split data: the real inventory on its embedded PostgreSQL, and the
+ * discovery record of another inventory instance on another database that shows up later.
+ */
+class SplitDataHealthTest {
+
+  private static final long DEADLINE_MS = 15_000;
+
+  private static Vertx vertx;
+  private static WebClient client;
+  private static int port;
+
+  @BeforeAll
+  static void deploy() throws Exception {
+    vertx = MicroshopVertx.localVertx();
+    await(vertx.deployVerticle(InventoryVerticle::new,
+        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("split-health")))));
+    WebVerticle web = new WebVerticle();
+    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
+        .put("services", new JsonArray().add(InventoryAddresses.SERVICE))
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
+    port = web.port();
+    client = WebClient.create(vertx);
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("an inventory instance on another database shows up: /health turns 503 with the inventory DOWN and the"
+      + " conflict named (both databases); once it is gone, /health is 200 again")
+  void splitDataShowsInHealth() throws Exception {
+    assertThat(health().statusCode()).isEqualTo(200);
+    ServiceDiscovery other = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
+    try {
+      String registration = await(other.publish(EventBusService.createRecord(InventoryAddresses.SERVICE,
+          InventoryAddresses.SERVICE, "dev.microshop.inventory", new JsonObject()
+              .put("node", "elsewhere").put("jvm", "7@elsewhere").put("instance", "peer")
+              .put("since", Long.MAX_VALUE).put("database", "1/inventory")))).getRegistration();
+
+      JsonObject inventory = check(healthUntil(503).bodyAsJsonObject(), InventoryAddresses.SERVICE);
+      assertThat(inventory.getString("status")).isEqualTo("DOWN");
+      JsonObject splitData = check(inventory.getJsonObject("data"), "split-data");
+      assertThat(splitData.getString("status")).isEqualTo("DOWN");
+      assertThat(splitData.getJsonObject("data").getString("conflict"))
+          .matches("split data: this instance \\(node local, jvm .+\\) uses database \\d+/inventory but the live instance"
+              + " on node elsewhere \\(jvm 7@elsewhere\\) uses database 1/inventory .*");
+
+      await(other.unpublish(registration));
+      healthUntil(200);
+    } finally {
+      other.close();
+    }
+  }
+
+  /** Polls {@code /health} until it answers {@code status}, within a deadline. */
+  private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
+    long deadline = System.currentTimeMillis() + DEADLINE_MS;
+    HttpResponse<Buffer> res = health();
+    while (res.statusCode() != status && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      res = health();
+    }
+    assertThat(res.statusCode()).as("/health within %d ms: %s", DEADLINE_MS, res.bodyAsString()).isEqualTo(status);
+    return res;
+  }
+
+  private static JsonObject check(JsonObject health, String id) {
+    return health.getJsonArray("checks").stream().map(JsonObject.class::cast)
+        .filter(c -> id.equals(c.getString("id"))).findFirst()
+        .orElseThrow(() -> new AssertionError("no check " + id + " in " + health.encode()));
+  }
+
+  private static HttpResponse<Buffer> health() throws Exception {
+    return await(client.get(port, "127.0.0.1", "/health").send());
+  }
+}
