@@ -31,9 +31,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ports.sh
+source scripts/lib/procs.sh
+source scripts/lib/services.sh
 
-SERVICES=(inventory customer order shipping history web)
-DB_SERVICES=(inventory customer order shipping history) # the web keeps no database
 DIR="${MICROSHOP_CLUSTER_DIR:-data/cluster}"
 RUN="$DIR/run"
 DB_RUN="$RUN/db" # the database servers' pid files, apart from the instances' ($RUN/*.pid)
@@ -70,17 +70,14 @@ build_if_missing() {
   fi
 }
 
-rank() { printf '%s\n' "${SERVICES[@]}" | grep -nx "$1" | cut -d: -f1; }
-upper() { echo "$1" | tr '[:lower:]' '[:upper:]'; }
 
 # true when this script runs the service's database server (not an external server of the operator's)
 has_db_server() {
   local svc="$1" var
   var="MICROSHOP_$(upper "$svc")_DB_EMBEDDED"
-  printf '%s\n' "${DB_SERVICES[@]}" | grep -qx "$svc" && [[ "${!var:-true}" != false ]]
+  has_database "$svc" && [[ "${!var:-true}" != false ]]
 }
 
-db_port() { echo $((DB_PORT_BASE + $(rank "$1"))); }
 password_file() { echo "$(cd "$DIR" && pwd)/$1/pg-microshop-secrets/$1.password"; }
 
 start_db() { # service: its database server, in the background
@@ -93,26 +90,6 @@ start_db() { # service: its database server, in the background
     >>"$LOGS/db-$svc.log" 2>&1 &
   echo $! >"$DB_RUN/$svc.pid"
   echo "started the database server of $svc (pid $!, port $(db_port "$svc"))"
-}
-
-# waits until LOG has a line matching PATTERN after its last "=== ... starting" marker; fails when
-# the process of PIDFILE ends first, or after the timeout
-await_log() {
-  local log="$1" pattern="$2" pidfile="$3" what="$4" deadline=$((SECONDS + ${MICROSHOP_START_TIMEOUT:-240}))
-  while ((SECONDS < deadline)); do
-    if awk -v p="$pattern" '/^=== .* starting/ { found = 0 } index($0, p) { found = 1 } END { exit !found }' "$log" 2>/dev/null; then
-      return 0
-    fi
-    if ! alive "$pidfile"; then
-      echo "$what ended while starting; its log:" >&2
-      tail -n 30 "$log" >&2
-      return 1
-    fi
-    sleep 0.3
-  done
-  echo "$what did not start in time; its log:" >&2
-  tail -n 30 "$log" >&2
-  return 1
 }
 
 await_db() { await_log "$LOGS/db-$1.log" "database server of $1 ready" "$DB_RUN/$1.pid" "the database server of $1"; }
@@ -143,19 +120,6 @@ start_one() { # service index
     >>"$LOGS/$svc-$i.log" 2>&1 &
   echo $! >"$RUN/$svc-$i.pid"
   echo "started $svc #$i (pid $!)"
-}
-
-# a pid file's process runs (a zombie does not: a killed JVM stays one until init reaps it)
-alive() {
-  [[ -f "$1" ]] || return 1
-  local state
-  state=$(awk '{print $3}' "/proc/$(cat "$1")/stat" 2>/dev/null) || return 1
-  [[ -n "$state" && "$state" != Z ]]
-}
-
-metrics_port() { # instance name, e.g. order-2 → its /metrics port
-  local svc="${1%-*}" i="${1##*-}"
-  echo $((METRICS_PORT_BASE + $(rank "$svc") * 10 + i))
 }
 
 wait_healthy() {
@@ -267,26 +231,7 @@ cmd_status() {
   echo "health: $(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$WEB_PORT/health" 2>/dev/null || echo unreachable)"
 }
 
-# SIGTERM to every pid file given, then wait for them all (30 s), SIGKILL what remains
-stop_all() {
-  local pidfile deadline
-  for pidfile in "$@"; do
-    alive "$pidfile" && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
-  done
-  deadline=$((SECONDS + 30))
-  for pidfile in "$@"; do
-    [[ -f "$pidfile" ]] || continue
-    while alive "$pidfile" && ((SECONDS < deadline)); do sleep 0.2; done
-    if alive "$pidfile"; then
-      echo "$(basename "$pidfile" .pid) did not stop in 30 s: killing it"
-      kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
-    fi
-    rm -f "$pidfile"
-  done
-}
-
 cmd_stop() {
-  local pm pid
   # the web first (no new requests), then the services; the databases once no instance uses them
   shopt -s nullglob
   stop_all "$RUN"/web-*.pid
@@ -294,14 +239,7 @@ cmd_stop() {
   stop_all "$DB_RUN"/*.pid
   shopt -u nullglob
   # a database server killed -9 leaves its PostgreSQL running: shut such servers down (fast)
-  for pm in "$DIR"/*/pg/postmaster.pid; do
-    [[ -f "$pm" ]] || continue
-    pid=$(sed -n 1p "$pm")
-    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q postgres "/proc/$pid/cmdline" 2>/dev/null; then
-      kill -INT "$pid" 2>/dev/null || true
-      echo "stopped the PostgreSQL left by a killed database server ($(dirname "$(dirname "$pm")"))"
-    fi
-  done
+  stop_orphaned_postgres "$DIR"/*/pg
   echo "stopped"
 }
 
@@ -329,10 +267,6 @@ cmd_restart() {
   fi
   start_one "${name%-*}" "${name##*-}"
 }
-
-# the line an instance logs once it serves: a service once its discovery record is published, the
-# web once its HTTP server listens
-serving_line() { [[ "$1" == web ]] && echo "store front at" || echo "$1 service started"; }
 
 cmd_rolling_restart() {
   local only=("$@") svc pidfile name t0

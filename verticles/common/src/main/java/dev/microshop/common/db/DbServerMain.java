@@ -20,6 +20,12 @@ import java.util.regex.Pattern;
  *     --service order --data-dir data/cluster/order/pg --port 15435</pre>
  *
  * Any fat jar runs it (every one carries {@code common} and the PostgreSQL binaries).
+ *
+ * <p>A database host (the instances of other machines connect to it): {@code --listen 10.0.0.1
+ * --allow 10.0.0.0/24} (or several CIDRs, comma-separated, e.g. each member's {@code /32}) makes
+ * PostgreSQL listen on that address too, and {@code pg_hba} admit there only the service's role, to
+ * its own database, from those networks, with its SCRAM password; the superuser's trust stays on
+ * loopback. {@code scripts/node.sh start --db-host} runs one per service that way.
  * {@code scripts/cluster.sh} starts one per service and points the instances at it
  * ({@code db.embedded=false}, {@code db.password-file} naming the secrets file).
  */
@@ -28,7 +34,9 @@ public final class DbServerMain {
   private static final Logger LOG = LoggerFactory.getLogger(DbServerMain.class);
   private static final Pattern SERVICE = Pattern.compile("[a-z][a-z0-9_]{0,62}");
   private static final String USAGE =
-      "usage: DbServerMain --service NAME --data-dir DIR --port PORT   (NAME: lower-case, e.g. order; PORT: 1-65535)";
+      "usage: DbServerMain --service NAME --data-dir DIR --port PORT [--listen ADDRESS --allow CIDR[,CIDR...]]\n"
+          + "  NAME: lower-case, e.g. order; PORT: 1-65535; ADDRESS: an IP address to listen on besides loopback;\n"
+          + "  CIDR: the networks whose hosts may connect as the service's role, e.g. 10.0.0.0/24";
 
   private static volatile boolean stopping;
 
@@ -36,13 +44,13 @@ public final class DbServerMain {
   }
 
   /** The command line, checked: a wrong one exits with status 2 and one line saying what is wrong. */
-  record Args(String service, String dataDir, int port) {
+  record Args(String service, String dataDir, int port, EmbeddedPostgresServer.Remote remote) {
 
     static Args parse(List<String> args) {
       Map<String, String> values = new HashMap<>();
       for (int i = 0; i < args.size(); i += 2) {
         String name = args.get(i);
-        if (!List.of("--service", "--data-dir", "--port").contains(name)) {
+        if (!List.of("--service", "--data-dir", "--port", "--listen", "--allow").contains(name)) {
           throw new IllegalArgumentException("unknown option " + name + "\n" + USAGE);
         }
         if (i + 1 >= args.size()) {
@@ -67,7 +75,17 @@ public final class DbServerMain {
       if (port < 1 || port > 65_535) {
         throw new IllegalArgumentException("--port must be 1-65535, not " + values.get("--port") + "\n" + USAGE);
       }
-      return new Args(service, dataDir, port);
+      String listen = values.get("--listen");
+      String allow = values.get("--allow");
+      if ((listen == null) != (allow == null)) {
+        throw new IllegalArgumentException("--listen and --allow go together\n" + USAGE);
+      }
+      EmbeddedPostgresServer.Remote remote = EmbeddedPostgresServer.Remote.NONE;
+      if (listen != null) {
+        remote = new EmbeddedPostgresServer.Remote(listen.trim(), service,
+            java.util.Arrays.stream(allow.split(",")).map(String::trim).filter(a -> !a.isEmpty()).toList());
+      }
+      return new Args(service, dataDir, port, remote);
     }
   }
 
@@ -84,7 +102,7 @@ public final class DbServerMain {
     EmbeddedPostgresServer.stoppedByLauncher(); // our hook below stops it, and says so
     Runtime.getRuntime().addShutdownHook(new Thread(() -> stop(args, stopped), "db-server-stop"));
 
-    EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(args.dataDir(), args.port());
+    EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(args.dataDir(), args.port(), false, args.remote());
     if (!server.owned()) {
       LOG.error("another process already runs the PostgreSQL of {} in {} (port {}): not starting a second one",
           args.service(), server.dataDir(), server.port());
@@ -98,8 +116,12 @@ public final class DbServerMain {
         Runtime.getRuntime().halt(1);
       }
     }));
-    LOG.info("database server of {} ready on localhost:{} (pid {}, data in {}, password of role {} in {})",
-        args.service(), server.port(), pid, server.dataDir(), args.service(), server.passwordFile(args.service()));
+    String where = "localhost:" + server.port() + (args.remote().listening()
+        ? " and " + args.remote().address() + ":" + server.port() + " (role " + args.service() + " from "
+            + String.join(",", args.remote().allowed()) + ", SCRAM)"
+        : "");
+    LOG.info("database server of {} ready on {} (pid {}, data in {}, password of role {} in {})",
+        args.service(), where, pid, server.dataDir(), args.service(), server.passwordFile(args.service()));
     stopped.await();
   }
 

@@ -104,9 +104,72 @@ public final class EmbeddedPostgresServer {
    * server there, joins it if {@code share}, else refuses ({@link StartRefused}). Blocking.
    */
   public static EmbeddedPostgresServer acquire(String dataDir, int port, boolean share) {
+    return acquire(dataDir, port, share, Remote.NONE);
+  }
+
+  /**
+   * As {@link #acquire(String, int, boolean)}, and also listening where {@code remote} says, for the
+   * service instances of other machines (a database host). Blocking.
+   */
+  public static EmbeddedPostgresServer acquire(String dataDir, int port, boolean share, Remote remote) {
     Path dir = Path.of(dataDir).toAbsolutePath().normalize();
     synchronized (LIFECYCLE) {
-      return SERVERS.computeIfAbsent(dir, d -> start(d, port, share));
+      return SERVERS.computeIfAbsent(dir, d -> start(d, port, share, remote));
+    }
+  }
+
+  /**
+   * Access from other machines: PostgreSQL also listens on {@code address}, and {@code pg_hba.conf}
+   * admits there only {@code role}, only to its own database, only from the {@code allowed}
+   * networks (CIDRs), only with its SCRAM password. The superuser's trust stays on loopback.
+   * {@link #NONE}: loopback only.
+   */
+  public record Remote(String address, String role, List<String> allowed) {
+
+    public static final Remote NONE = new Remote(null, null, List.of());
+    private static final java.util.regex.Pattern ADDRESS = java.util.regex.Pattern.compile("[0-9a-fA-F.:]{2,45}");
+    private static final java.util.regex.Pattern ROLE = java.util.regex.Pattern.compile("[a-z][a-z0-9_]{0,62}");
+
+    public Remote {
+      allowed = List.copyOf(allowed);
+      if (address != null) {
+        if (!ADDRESS.matcher(address).matches() || !address.matches(".*[.:].*")) {
+          throw new IllegalArgumentException("the listen address must be an IP address, not " + address);
+        }
+        if (role == null || !ROLE.matcher(role).matches()) {
+          throw new IllegalArgumentException("the role must be a lower-case identifier, not " + role);
+        }
+        if (allowed.isEmpty()) {
+          throw new IllegalArgumentException("name the networks allowed to connect (CIDRs, e.g. 10.0.0.0/24)");
+        }
+        for (String cidr : allowed) {
+          String[] parts = cidr.split("/", -1);
+          if (parts.length != 2 || !ADDRESS.matcher(parts[0]).matches() || !parts[1].matches("[0-9]{1,3}")
+              || Integer.parseInt(parts[1]) > (parts[0].contains(":") ? 128 : 32)) {
+            throw new IllegalArgumentException("not a CIDR (address/prefix, e.g. 10.0.0.0/24 or 10.0.0.2/32): " + cidr);
+          }
+        }
+      }
+    }
+
+    boolean listening() {
+      return address != null;
+    }
+
+    String listenAddresses() {
+      return listening() ? "localhost," + address : "localhost";
+    }
+
+    /** The pg_hba lines for the other machines: the role, to its database, from each network, with SCRAM. */
+    String hbaLines() {
+      if (!listening()) {
+        return "";
+      }
+      StringBuilder lines = new StringBuilder("# the service's own role from the cluster's addresses, with its password (DbServerMain --listen)\n");
+      for (String cidr : allowed) {
+        lines.append("host  ").append(role).append("  ").append(role).append("  ").append(cidr).append("  scram-sha-256\n");
+      }
+      return lines.toString();
     }
   }
 
@@ -169,7 +232,7 @@ public final class EmbeddedPostgresServer {
     }
   }
 
-  private static EmbeddedPostgresServer start(Path dir, int port, boolean share) {
+  private static EmbeddedPostgresServer start(Path dir, int port, boolean share, Remote remote) {
     try {
       Files.createDirectories(dir.getParent() == null ? dir : dir.getParent());
       // several JVMs (instances of one service) may start on the same directory at once: one at a
@@ -178,14 +241,14 @@ public final class EmbeddedPostgresServer {
       try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(bootstrap,
                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
            FileLock ignored = channel.lock()) {
-        return startLocked(dir, port, share);
+        return startLocked(dir, port, share, remote);
       }
     } catch (IOException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
     }
   }
 
-  private static EmbeddedPostgresServer startLocked(Path dir, int port, boolean share) {
+  private static EmbeddedPostgresServer startLocked(Path dir, int port, boolean share, Remote remote) {
     try {
       Optional<Integer> joined = runningServerOfLiveJvm(dir);
       if (joined.isPresent() && !share) {
@@ -206,9 +269,9 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("fsync", "on")
           .setServerConfig("synchronous_commit", "on")
           .setServerConfig("full_page_writes", "on")
-          .setServerConfig("listen_addresses", "localhost")
+          .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
-          .setDataDirectoryCustomizer(d -> writeHba(d.toPath()))
+          .setDataDirectoryCustomizer(d -> writeHba(d.toPath(), remote))
           .start();
       LOG.info("embedded PostgreSQL on port {} with data in {}", pg.getPort(), dir);
       return new EmbeddedPostgresServer(dir, pg.getPort(), pg);
@@ -217,9 +280,9 @@ public final class EmbeddedPostgresServer {
     }
   }
 
-  private static void writeHba(Path dir) {
+  private static void writeHba(Path dir, Remote remote) {
     try {
-      Files.writeString(dir.resolve("pg_hba.conf"), HBA);
+      Files.writeString(dir.resolve("pg_hba.conf"), HBA + remote.hbaLines());
     } catch (IOException e) {
       throw new IllegalStateException("cannot write pg_hba.conf in " + dir, e);
     }

@@ -16,6 +16,10 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.Properties;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -78,6 +82,61 @@ class DbServerMainTest {
         .as("PostgreSQL after SIGTERM (output: %s)", server.output()).isFalse();
     assertThat(dir.resolve("postmaster.pid")).as("a clean shutdown removes postmaster.pid").doesNotExist();
     assertThat(server.output()).doesNotContain(password);
+  }
+
+  @Test
+  @DisplayName("a database host (--listen, --allow) admits from the allowed network only the service's role, to its own"
+      + " database, with its password; the superuser and other networks are refused there; loopback trust stays")
+  void databaseHost() throws Exception {
+    // 127.0.0.2 stands for the host's cluster address; a client bound to 127.0.0.2 for an allowed
+    // machine, to 127.0.0.3 for one outside the allowed network (the whole of 127/8 is on lo)
+    Path dir = TestData.freshDataDir("db-host");
+    int port = freePort();
+    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(port),
+        "--listen", "127.0.0.2", "--allow", "127.0.0.2/32");
+    assertThat(server.awaitLine("database server of alpha ready"))
+        .contains("localhost:" + port + " and 127.0.0.2:" + port + " (role alpha from 127.0.0.2/32, SCRAM)");
+    String password = Files.readString(Path.of(dir + "-microshop-secrets", "alpha.password")).trim();
+
+    try (Connection c = connect(port, "127.0.0.2", "alpha", "alpha", password)) {
+      assertThat(c.isValid(5)).isTrue();
+    }
+    assertThatThrownBy(() -> connect(port, "127.0.0.2", "alpha", "alpha", "not-the-password").close())
+        .hasMessageContaining("password authentication failed");
+    assertThatThrownBy(() -> connect(port, "127.0.0.2", "postgres", "postgres", "").close())
+        .as("the superuser from the cluster's network").hasMessageContaining("no pg_hba.conf entry");
+    assertThatThrownBy(() -> connect(port, "127.0.0.2", "postgres", "alpha", password).close())
+        .as("the service's role to another database").hasMessageContaining("no pg_hba.conf entry");
+    assertThatThrownBy(() -> connect(port, "127.0.0.3", "alpha", "alpha", password).close())
+        .as("a machine outside the allowed network").hasMessageContaining("no pg_hba.conf entry");
+    try (Connection c = connect(port, "127.0.0.1", "postgres", "postgres", "")) {
+      assertThat(c.isValid(5)).as("the superuser over loopback").isTrue();
+    }
+    assertThat(server.output()).doesNotContain(password);
+  }
+
+  @Test
+  @DisplayName("--listen without --allow, or an --allow that is no CIDR, exits with status 2 and says so")
+  void databaseHostArguments() throws Exception {
+    Child alone = start("--service", "alpha", "--data-dir", "x", "--port", "5432", "--listen", "10.0.0.1");
+    assertThat(alone.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(alone.process.exitValue()).isEqualTo(2);
+    assertThat(alone.awaitLine("--listen")).isEqualTo("--listen and --allow go together");
+    Child notCidr = start("--service", "alpha", "--data-dir", "x", "--port", "5432", "--listen", "10.0.0.1",
+        "--allow", "10.0.0.0/24 trust");
+    assertThat(notCidr.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(notCidr.process.exitValue()).isEqualTo(2);
+    assertThat(notCidr.awaitLine("CIDR")).contains("not a CIDR").contains("10.0.0.0/24 trust");
+  }
+
+  /** A JDBC connection to 127.0.0.2:port, from the local address {@code from} (pgjdbc's localSocketAddress). */
+  private static Connection connect(int port, String from, String database, String user, String password) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", user);
+    props.setProperty("password", password);
+    props.setProperty("localSocketAddress", from);
+    props.setProperty("connectTimeout", "10");
+    return DriverManager.getConnection("jdbc:postgresql://127.0.0.2:" + port + "/" + database, props);
   }
 
   @Test

@@ -1,0 +1,65 @@
+# Process helpers shared by cluster.sh and node.sh (sourced): pid files, start-up waits, graceful stops.
+
+# a pid file's process runs (a zombie does not: a killed JVM stays one until init reaps it)
+alive() {
+  [[ -f "$1" ]] || return 1
+  local state
+  state=$(awk '{print $3}' "/proc/$(cat "$1")/stat" 2>/dev/null) || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+
+# waits until LOG has a line matching PATTERN after its last "=== ... starting" marker; fails when
+# the process of PIDFILE ends first, or after MICROSHOP_START_TIMEOUT (default 240 s)
+await_log() {
+  local log="$1" pattern="$2" pidfile="$3" what="$4" deadline=$((SECONDS + ${MICROSHOP_START_TIMEOUT:-240}))
+  while ((SECONDS < deadline)); do
+    if awk -v p="$pattern" '/^=== .* starting/ { found = 0 } index($0, p) { found = 1 } END { exit !found }' "$log" 2>/dev/null; then
+      return 0
+    fi
+    if ! alive "$pidfile"; then
+      echo "$what ended while starting; its log:" >&2
+      tail -n 30 "$log" >&2
+      return 1
+    fi
+    sleep 0.3
+  done
+  echo "$what did not start in time; its log:" >&2
+  tail -n 30 "$log" >&2
+  return 1
+}
+
+# SIGTERM to every pid file given, then wait for them all (30 s), SIGKILL what remains
+stop_all() {
+  local pidfile deadline
+  for pidfile in "$@"; do
+    alive "$pidfile" && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
+  done
+  deadline=$((SECONDS + 30))
+  for pidfile in "$@"; do
+    [[ -f "$pidfile" ]] || continue
+    while alive "$pidfile" && ((SECONDS < deadline)); do sleep 0.2; done
+    if alive "$pidfile"; then
+      echo "$(basename "$pidfile" .pid) did not stop in 30 s: killing it"
+      kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
+    fi
+    rm -f "$pidfile"
+  done
+}
+
+# the line an instance logs once it serves: a service once its discovery record is published, the
+# web once its HTTP server listens
+serving_line() { [[ "$1" == web ]] && echo "store front at" || echo "$1 service started"; }
+
+# shuts down (fast) the PostgreSQL a killed database server left running in each data directory given
+stop_orphaned_postgres() {
+  local dir pm pid
+  for dir in "$@"; do
+    pm="$dir/postmaster.pid"
+    [[ -f "$pm" ]] || continue
+    pid=$(sed -n 1p "$pm")
+    if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && grep -q postgres "/proc/$pid/cmdline" 2>/dev/null; then
+      kill -INT "$pid" 2>/dev/null || true
+      echo "stopped the PostgreSQL left by a killed database server ($(dirname "$dir"))"
+    fi
+  done
+}
