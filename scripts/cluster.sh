@@ -259,7 +259,7 @@ cmd_restart() {
     await_db "$svc"
     return
   fi
-  [[ "$name" =~ ^[a-z]+-[0-9]+$ ]] && printf '%s\n' "${SERVICES[@]}" | grep -qx "${name%-*}" \
+  [[ "$name" =~ ^[a-z]+-[0-9]+$ ]] && is_service "${name%-*}" \
     || { echo "no instance is named $name (e.g. order-2, or db-order for a database server)" >&2; return 1; }
   if alive "$RUN/$name.pid"; then
     echo "$name runs already" >&2
@@ -272,10 +272,10 @@ cmd_rolling_restart() {
   local only=("$@") svc pidfile name t0
   ((${#only[@]} > 0)) || only=("${SERVICES[@]}")
   for svc in "${only[@]}"; do
-    printf '%s\n' "${SERVICES[@]}" | grep -qx "$svc" || { echo "no service is named $svc" >&2; exit 2; }
+    is_service "$svc" || { echo "no service is named $svc" >&2; exit 2; }
   done
   for svc in "${SERVICES[@]}"; do
-    printf '%s\n' "${only[@]}" | grep -qx "$svc" || continue
+    contains "$svc" "${only[@]}" || continue
     for pidfile in "$RUN/$svc"-*.pid; do
       [[ -f "$pidfile" ]] || continue
       name=$(basename "$pidfile" .pid)

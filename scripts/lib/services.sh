@@ -6,8 +6,10 @@ DB_SERVICES=(inventory customer order shipping history) # the web keeps no datab
 
 rank() { printf '%s\n' "${SERVICES[@]}" | grep -nx "$1" | cut -d: -f1; }
 upper() { echo "$1" | tr '[:lower:]' '[:upper:]'; }
-is_service() { printf '%s\n' "${SERVICES[@]}" | grep -qx "$1"; }
-has_database() { printf '%s\n' "${DB_SERVICES[@]}" | grep -qx "$1"; }
+# (a loop, not printf | grep -q: under pipefail, grep's early exit can fail the pipeline with SIGPIPE)
+contains() { local x="$1" e; shift; for e in "$@"; do [[ "$e" == "$x" ]] && return 0; done; return 1; }
+is_service() { contains "$1" "${SERVICES[@]}"; }
+has_database() { contains "$1" "${DB_SERVICES[@]}"; }
 
 # a service's database server listens on DB_PORT_BASE + its rank (inventory 1 … history 5)
 db_port() { echo $((DB_PORT_BASE + $(rank "$1"))); }
