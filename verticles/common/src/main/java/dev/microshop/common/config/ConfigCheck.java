@@ -41,7 +41,8 @@ public final class ConfigCheck {
       "MICROSHOP_CLUSTER_TLS_KEYSTORE", "MICROSHOP_CLUSTER_TLS_KEYSTORE_PASSWORD",
       "MICROSHOP_CLUSTER_TLS_TRUSTSTORE", "MICROSHOP_CLUSTER_TLS_TRUSTSTORE_PASSWORD",
       // scripts/cluster.sh and chaos.sh (exported to the JVMs they start)
-      "MICROSHOP_CLUSTER_DIR", "MICROSHOP_DB_PORT_BASE", "MICROSHOP_METRICS_PORT_BASE", "MICROSHOP_START_TIMEOUT");
+      "MICROSHOP_CLUSTER_DIR", "MICROSHOP_DB_PORT_BASE", "MICROSHOP_METRICS_PORT_BASE", "MICROSHOP_START_TIMEOUT",
+      "MICROSHOP_NODE_DIR", "MICROSHOP_NODE_SECRETS");
 
   private static final Set<String> WARNED = ConcurrentHashMap.newKeySet();
   private static final Map<String, Set<String>> KNOWN_KEYS = new ConcurrentHashMap<>();
