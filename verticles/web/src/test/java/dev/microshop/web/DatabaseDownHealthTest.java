@@ -59,7 +59,7 @@ class DatabaseDownHealthTest {
   @DisplayName("the inventory's database stops while its verticle runs: /health turns 503 naming the inventory's database DOWN;"
       + " the database back on its port, /health is 200 again")
   void databaseDownThenBack() throws Exception {
-    assertThat(health().statusCode()).isEqualTo(200);
+    healthUntil(200);
     // the server this JVM started for the inventory (acquire returns the running one)
     int pgPort = EmbeddedPostgresServer.acquire(dataDir.toString(), 0).port();
 
@@ -81,25 +81,11 @@ class DatabaseDownHealthTest {
         .getString("status")).isEqualTo("UP");
   }
 
-  /** Polls {@code /health} until it answers {@code status}, within a deadline. */
   private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
-    long deadline = System.currentTimeMillis() + DEADLINE_MS;
-    HttpResponse<Buffer> res = health();
-    while (res.statusCode() != status && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-      res = health();
-    }
-    assertThat(res.statusCode()).as("/health within %d ms: %s", DEADLINE_MS, res.bodyAsString()).isEqualTo(status);
-    return res;
+    return Health.until(client, port, status, DEADLINE_MS);
   }
 
   private static JsonObject check(JsonObject health, String id) {
-    return health.getJsonArray("checks").stream().map(JsonObject.class::cast)
-        .filter(c -> id.equals(c.getString("id"))).findFirst()
-        .orElseThrow(() -> new AssertionError("no check " + id + " in " + health.encode()));
-  }
-
-  private static HttpResponse<Buffer> health() throws Exception {
-    return await(client.get(port, "127.0.0.1", "/health").send());
+    return Health.check(health, id);
   }
 }

@@ -59,7 +59,7 @@ class SplitDataHealthTest {
   @DisplayName("an inventory instance on another database shows up: /health turns 503 with the inventory DOWN and the"
       + " conflict named (both databases); once it is gone, /health is 200 again")
   void splitDataShowsInHealth() throws Exception {
-    assertThat(health().statusCode()).isEqualTo(200);
+    healthUntil(200);
     ServiceDiscovery other = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
     try {
       String registration = await(other.publish(EventBusService.createRecord(InventoryAddresses.SERVICE,
@@ -82,25 +82,11 @@ class SplitDataHealthTest {
     }
   }
 
-  /** Polls {@code /health} until it answers {@code status}, within a deadline. */
   private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
-    long deadline = System.currentTimeMillis() + DEADLINE_MS;
-    HttpResponse<Buffer> res = health();
-    while (res.statusCode() != status && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-      res = health();
-    }
-    assertThat(res.statusCode()).as("/health within %d ms: %s", DEADLINE_MS, res.bodyAsString()).isEqualTo(status);
-    return res;
+    return Health.until(client, port, status, DEADLINE_MS);
   }
 
   private static JsonObject check(JsonObject health, String id) {
-    return health.getJsonArray("checks").stream().map(JsonObject.class::cast)
-        .filter(c -> id.equals(c.getString("id"))).findFirst()
-        .orElseThrow(() -> new AssertionError("no check " + id + " in " + health.encode()));
-  }
-
-  private static HttpResponse<Buffer> health() throws Exception {
-    return await(client.get(port, "127.0.0.1", "/health").send());
+    return Health.check(health, id);
   }
 }
