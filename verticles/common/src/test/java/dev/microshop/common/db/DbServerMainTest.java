@@ -45,7 +45,11 @@ class DbServerMainTest {
       await(vertx.close());
     }
     for (Process p : children) {
-      p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      // SIGTERM first: a database server killed -9 would leave its PostgreSQL running
+      p.toHandle().destroy();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      }
     }
   }
 
