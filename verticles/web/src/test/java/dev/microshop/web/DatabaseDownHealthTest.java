@@ -3,12 +3,9 @@ package dev.microshop.web;
 import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.TestData;
-import dev.microshop.inventory.InventoryVerticle;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -40,12 +37,7 @@ class DatabaseDownHealthTest {
   static void deploy() throws Exception {
     vertx = MicroshopVertx.localVertx();
     dataDir = TestData.freshDataDir("health");
-    await(vertx.deployVerticle(InventoryVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(dataDir))));
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
-        .put("services", new JsonArray().add(InventoryAddresses.SERVICE))
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
-    port = web.port();
+    port = InventoryAndWeb.deploy(vertx, dataDir);
     client = WebClient.create(vertx);
   }
 

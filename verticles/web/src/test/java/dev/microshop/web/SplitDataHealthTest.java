@@ -4,12 +4,9 @@ import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.common.testing.TestData;
-import dev.microshop.inventory.InventoryVerticle;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -39,13 +36,7 @@ class SplitDataHealthTest {
   @BeforeAll
   static void deploy() throws Exception {
     vertx = MicroshopVertx.localVertx();
-    await(vertx.deployVerticle(InventoryVerticle::new,
-        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("split-health")))));
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
-        .put("services", new JsonArray().add(InventoryAddresses.SERVICE))
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
-    port = web.port();
+    port = InventoryAndWeb.deploy(vertx, TestData.freshDataDir("split-health"));
     client = WebClient.create(vertx);
   }
 

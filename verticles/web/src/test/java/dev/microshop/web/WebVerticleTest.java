@@ -4,9 +4,7 @@ import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
-import dev.microshop.inventory.InventoryVerticle;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -40,13 +38,7 @@ class WebVerticleTest {
   @BeforeAll
   static void deploy() throws Exception {
     vertx = MicroshopVertx.localVertx();
-    await(vertx.deployVerticle(InventoryVerticle::new,
-        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("web")))));
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
-        .put("services", new JsonArray().add("inventory"))
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
-    port = web.port();
+    port = InventoryAndWeb.deploy(vertx, TestData.freshDataDir("web"));
     client = WebClient.create(vertx);
   }
 
