@@ -1,6 +1,7 @@
 package dev.microshop.bench;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ClusterTls;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
@@ -45,15 +46,24 @@ import java.util.concurrent.atomic.AtomicLong;
  *   load-orders BASE SECONDS CUSTOMERS [PG_PORT] orders: accepted, approved/s, POST→APPROVED p50/p99; with
  *                                               PG_PORT the commits of those orders (from the load's start until
  *                                               every saga is done and the event readers caught up)
- *   storm BASE SECONDS CUSTOMERS                orders for the chaos run (accepted keys → order ids)
+ *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS]]  orders for the chaos runs (accepted keys → order ids); BASES
+ *                                               is one web or several, comma-separated (customer i starts on the
+ *                                               i-th, a retry goes to the next: a client behind a balancer); SKUS
+ *                                               a comma-separated list to order from; every failed attempt counted
+ *                                               by cause ("failedAttempts": 503, timeout, connect, ...)
  *   commits PG_PORT                             xact_commit summed over the shop's databases, and the next xid
  *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
  * </pre>
  */
 public final class Main {
 
-  private static final String[] SKUS = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE",
+  private static final String[] DEFAULT_SKUS = {"MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE",
       "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
+  /** The products the order loads choose from (the storm's SKUS argument, else the default list). */
+  private static String[] skus = DEFAULT_SKUS;
+  /** The order attempts that got no 202, by cause: one command per JVM, so one map. */
+  private static final Map<String, java.util.concurrent.atomic.LongAdder> FAILED_ATTEMPTS =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   public static void main(String[] args) {
     try {
@@ -74,8 +84,13 @@ public final class Main {
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
-      case "storm" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
-          args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
+      case "storm" -> {
+        if (args.length > 5) {
+          skus = args[5].split(",");
+        }
+        print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
+            args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
+      }
       case "commits" -> print(commits(Integer.parseInt(args[1])));
       case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
       case "report" -> {
@@ -245,8 +260,10 @@ public final class Main {
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
    * POST→APPROVED is taken from the order's own timeline.
    */
-  private static JsonObject loadOrders(String base, int seconds, int customers, boolean measure, long pauseMs,
+  private static JsonObject loadOrders(String webs, int seconds, int customers, boolean measure, long pauseMs,
                                        int pgPort) throws Exception {
+    String[] bases = webs.split(",");
+    String base = bases[0];
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
@@ -254,8 +271,12 @@ public final class Main {
     for (int i = 0; i < customers; i++) {
       String email = "load-" + UUID.randomUUID() + "@example.com";
       JsonObject account = new JsonObject().put("name", "Load " + i).put("email", email).put("password", "a long password");
-      await(retrying(() -> client.postAbs(base + "/api/customers").timeout(15_000).sendJsonObject(account), 201, 409));
-      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(base + "/api/login").timeout(15_000)
+      String[] mine = rotated(bases, i);
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.function.Supplier<String> web = () -> mine[calls.getAndIncrement() % mine.length]; // a retry: the next web
+      await(retrying(() -> client.postAbs(web.get() + "/api/customers").timeout(15_000).sendJsonObject(account), 201, 409));
+      calls.set(0);
+      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(web.get() + "/api/login").timeout(15_000)
           .sendJsonObject(new JsonObject().put("email", email).put("password", "a long password")), 200));
       tokens.add(login.bodyAsJsonObject().getString("token"));
     }
@@ -269,7 +290,8 @@ public final class Main {
     long cpuBefore = cpu();
     List<Future<Void>> loops = new ArrayList<>();
     for (int i = 0; i < customers; i++) {
-      loops.add(orderLoop(client, base, tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond, pauseMs));
+      loops.add(orderLoop(client, rotated(bases, i), tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond,
+          pauseMs));
     }
     await(Future.all(loops));
     double elapsed = (System.nanoTime() - start) / 1e9;
@@ -278,6 +300,9 @@ public final class Main {
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
+    JsonObject failed = new JsonObject();
+    FAILED_ATTEMPTS.forEach((cause, n) -> failed.put(cause, n.sum()));
+    result.put("failedAttempts", failed).put("failed", FAILED_ATTEMPTS.values().stream().mapToLong(java.util.concurrent.atomic.LongAdder::sum).sum());
     if (commitsBefore != null) {
       // the orders' own commits: until every saga is done and the event readers caught up, before
       // this command reads the orders back (its reads are not the shop's work)
@@ -334,15 +359,24 @@ public final class Main {
     return result;
   }
 
-  private static Future<Void> orderLoop(WebClient client, String base, String token, String prefix, int n, long start,
+  /** The webs in the order customer {@code i} uses them: its own first, then the next ones (its retries). */
+  private static String[] rotated(String[] bases, int i) {
+    String[] order = new String[bases.length];
+    for (int k = 0; k < bases.length; k++) {
+      order[k] = bases[(i + k) % bases.length];
+    }
+    return order;
+  }
+
+  private static Future<Void> orderLoop(WebClient client, String[] bases, String token, String prefix, int n, long start,
                                         long end, Map<String, String> accepted, Map<String, String> owners, long[] perSecond,
                                         long pauseMs) {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    orderStep(client, base, token, prefix, n, start, end, accepted, owners, perSecond, pauseMs, done);
+    orderStep(client, bases, token, prefix, n, start, end, accepted, owners, perSecond, pauseMs, done);
     return done.future();
   }
 
-  private static void orderStep(WebClient client, String base, String token, String prefix, int n, long start, long end,
+  private static void orderStep(WebClient client, String[] bases, String token, String prefix, int n, long start, long end,
                                 Map<String, String> accepted, Map<String, String> owners, long[] perSecond, long pauseMs,
                                 io.vertx.core.Promise<Void> done) {
     if (System.nanoTime() > end) {
@@ -351,14 +385,14 @@ public final class Main {
     }
     String key = prefix + n;
     JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
-        .put("sku", SKUS[ThreadLocalRandom.current().nextInt(SKUS.length)]).put("quantity", 1)));
-    placeWithRetries(client, base, token, key, body, 0).onComplete(ar -> {
+        .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
+    placeWithRetries(client, bases, token, key, body, 0).onComplete(ar -> {
       if (ar.succeeded() && ar.result() != null) {
         accepted.put(key, ar.result());
         owners.put(key, token);
         perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
       }
-      Runnable next = () -> orderStep(client, base, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs, done);
+      Runnable next = () -> orderStep(client, bases, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs, done);
       if (pauseMs > 0) {
         Vertx.currentContext().owner().setTimer(pauseMs, id -> next.run());
       } else {
@@ -368,21 +402,44 @@ public final class Main {
   }
 
   /** A client that keeps its Idempotency-Key across retries: the same order, never a second one. */
-  private static Future<String> placeWithRetries(WebClient client, String base, String token, String key, JsonObject body,
+  private static Future<String> placeWithRetries(WebClient client, String[] bases, String token, String key, JsonObject body,
                                                  int attempt) {
-    return client.postAbs(base + "/api/orders").bearerTokenAuthentication(token).putHeader("Idempotency-Key", key)
-        .timeout(15_000).sendJsonObject(body)
+    return client.postAbs(bases[attempt % bases.length] + "/api/orders").bearerTokenAuthentication(token)
+        .putHeader("Idempotency-Key", key).timeout(15_000).sendJsonObject(body)
         .transform(ar -> {
           if (ar.succeeded() && ar.result().statusCode() == 202) {
             return Future.succeededFuture(ar.result().bodyAsJsonObject().getString("orderId"));
           }
+          FAILED_ATTEMPTS.computeIfAbsent(failureCause(ar), c -> new java.util.concurrent.atomic.LongAdder()).increment();
           if (attempt >= 20) {
             return Future.succeededFuture(null);
           }
           Vertx vertx = Vertx.currentContext().owner();
           return Future.<Void>future(p -> vertx.setTimer(250, id -> p.complete()))
-              .compose(v -> placeWithRetries(client, base, token, key, body, attempt + 1));
+              .compose(v -> placeWithRetries(client, bases, token, key, body, attempt + 1));
         });
+  }
+
+  /**
+   * Why an order attempt got no 202: its status code, or "connect" (refused or unreachable: nothing
+   * was sent), "timeout" (no answer in time), "closed" (the connection closed before the answer), or
+   * the exception's class.
+   */
+  private static String failureCause(io.vertx.core.AsyncResult<HttpResponse<Buffer>> ar) {
+    if (ar.succeeded()) {
+      return Integer.toString(ar.result().statusCode());
+    }
+    Throwable t = ar.cause();
+    if (t instanceof java.net.ConnectException || t instanceof io.netty.channel.ConnectTimeoutException) {
+      return "connect";
+    }
+    if (t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+      return "timeout";
+    }
+    if (t instanceof io.vertx.core.http.HttpClosedException) {
+      return "closed";
+    }
+    return t.getClass().getSimpleName();
   }
 
   /**
@@ -462,8 +519,10 @@ public final class Main {
    * design.md through each service's own queries. Prints {@code invariants: N checked, M violated}.
    */
   private static int checkInvariants(java.nio.file.Path acceptedFile) throws Exception {
-    Vertx vertx = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())))
-        .buildClustered());
+    VertxOptions options = new VertxOptions();
+    ClusterTls.apply(options.getEventBusOptions(), System.getenv()); // a cluster with event-bus TLS takes members with it only
+    Vertx vertx = await(Vertx.builder().with(options)
+        .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv()))).buildClustered());
     List<String> violations = new ArrayList<>();
     int checked = 0;
     try {
