@@ -1,11 +1,15 @@
 package dev.microshop.app;
 
 import dev.microshop.common.testing.TestData;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -15,7 +19,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -27,17 +34,27 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * database host runs the database servers of every service listening on its address; hosts a and b
  * each run web, order, inventory and customer (two instances of each, both on the one database of
  * their service), host c shipping and history; the event bus with mutual TLS (a certificate made
- * here, as the README says). Needs root (CI runs as root).
+ * here, as the README says). The second test storms the shop through both webs while hosts a and b
+ * are cut from each other (both still reach the database host and host c), then kills every JVM of
+ * host b. Needs root (CI runs as root).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiHostIT {
 
   private static final String PREFIX = "ms" + (ProcessHandle.current().pid() % 10_000);
   private static final String[] HOSTS = {"db", "a", "b", "c"};
   private static final String MEMBERS = address("a") + "," + address("b") + "," + address("c");
   private static final String JWT_SECRET = "multi-host-test-secret-of-at-least-32-characters";
+  /** Every cluster member the hosts run: web, order, inventory and customer on a and b, shipping and history on c. */
+  private static final int MEMBERS_COUNT = 10;
+  private static final Pattern MEMBERS_LINE = Pattern.compile("Members \\{size:(\\d+), ver:\\d+\\}");
+  private static final int STORM_SECONDS = 900;
+  private static final int PARTITION_SECONDS = 25;
   private static final List<Process> JVMS = new ArrayList<>();
   private static Path dir;
   private static Path keystore;
+  private static final String WEB_A = "http://" + address("a") + ":8080";
+  private static final String WEB_B = "http://" + address("b") + ":8080";
 
   @BeforeAll
   static void network() throws Exception {
@@ -66,6 +83,7 @@ class MultiHostIT {
         "-keyalg", "EC", "-groupname", "secp256r1", "-validity", "2", "-dname", "CN=microshop-cluster",
         "-ext", "SAN=ip:" + MEMBERS.replace(",", ",ip:"), "-storetype", "PKCS12", "-keystore", keystore.toString(),
         "-storepass", "cluster-secret", "-keypass", "cluster-secret");
+    startHosts();
   }
 
   @AfterAll
@@ -83,11 +101,8 @@ class MultiHostIT {
     shQuiet("ip", "netns", "del", PREFIX + "-sw");
   }
 
-  @Test
-  @DisplayName("node.sh on four hosts: a database host, two hosts with web, order, inventory and customer on the one database"
-      + " of each service, one with shipping and history; orders through both webs settle, the invariants hold, and an"
-      + " inventory on a database of its own is refused while orders go on")
-  void scaleOut() throws Exception {
+  /** The operator's way: the database host first, its role passwords copied to the others, then hosts a, b and c. */
+  private static void startHosts() throws Exception {
     // on a cluster interface, an event bus without mutual TLS is refused before anything starts
     Map<String, String> plain = new LinkedHashMap<>(hostEnv("a"));
     plain.remove("MICROSHOP_CLUSTER_TLS_KEYSTORE");
@@ -112,12 +127,18 @@ class MultiHostIT {
       assertThat(start.getValue().waitFor(300, TimeUnit.SECONDS)).isTrue();
       assertThat(start.getValue().exitValue()).as("node.sh start on host %s: %s (logs in %s)", start.getKey(), out, dir).isZero();
     }
-    String webA = "http://" + address("a") + ":8080";
-    String webB = "http://" + address("b") + ":8080";
-    awaitHealthy(webA);
-    awaitHealthy(webB);
+    awaitHealthy(WEB_A);
+    awaitHealthy(WEB_B);
     System.out.printf("multi-host: 4 hosts, 5 database servers and 10 instances healthy in %d ms%n",
         (System.nanoTime() - t0) / 1_000_000);
+  }
+
+  @Test
+  @Order(1)
+  @DisplayName("node.sh on four hosts: a database host, two hosts with web, order, inventory and customer on the one database"
+      + " of each service, one with shipping and history; customers made through one web log in through the other, orders"
+      + " through both webs settle as their credit and stock say, the invariants hold, no role password is in a log")
+  void scaleOut() throws Exception {
 
     // customers made through one web log in through the other: one shop
     List<String> tokens = new ArrayList<>();
@@ -125,10 +146,10 @@ class MultiHostIT {
       String email = "buyer" + c + "@example.com";
       String account = new JsonObject().put("name", "Buyer " + c).put("email", email).put("password", "a long password").encode();
       assertThat(new JsonObject(curl("-X", "POST", "-H", "Content-Type: application/json", "-d", account,
-          (c % 2 == 0 ? webA : webB) + "/api/customers")).getString("email")).isEqualTo(email);
+          (c % 2 == 0 ? WEB_A : WEB_B) + "/api/customers")).getString("email")).isEqualTo(email);
       tokens.add(new JsonObject(curl("-X", "POST", "-H", "Content-Type: application/json",
           "-d", new JsonObject().put("email", email).put("password", "a long password").encode(),
-          (c % 2 == 0 ? webB : webA) + "/api/login")).getString("token"));
+          (c % 2 == 0 ? WEB_B : WEB_A) + "/api/login")).getString("token"));
     }
     Map<String, String> placed = new LinkedHashMap<>(); // order id → the token that reads it
     for (int i = 0; i < 12; i++) {
@@ -137,37 +158,27 @@ class MultiHostIT {
         case 9 -> "{\"sku\":\"POSTER-ARCH\",\"quantity\":31}"; // 465.00 within the credit, one more than the stock
         default -> "{\"sku\":\"MUG-CLASSIC\",\"quantity\":" + (1 + i % 3) + "}";
       };
-      placed.put(place(i % 2 == 0 ? webA : webB, tokens.get(i % 3), "order-" + i, line), tokens.get(i % 3));
+      placed.put(place(i % 2 == 0 ? WEB_A : WEB_B, tokens.get(i % 3), "order-" + i, line), tokens.get(i % 3));
     }
 
-    // an inventory on host c with a database of its own (db.embedded=true, the default): refused
-    Process third = startByHand("c", "inventory", Map.of(
-        "MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", dir.resolve("c-own-inventory/pg").toString()));
-    for (int i = 12; i < 16; i++) { // orders go on while it starts and is refused
-      placed.put(place(i % 2 == 0 ? webA : webB, tokens.get(i % 3), "order-" + i, "{\"sku\":\"MUG-CLASSIC\",\"quantity\":1}"),
-          tokens.get(i % 3));
-    }
-    assertThat(third.waitFor(180, TimeUnit.SECONDS)).as("the third inventory ends").isTrue();
-    String thirdLog = Files.readString(dir.resolve("c-inventory-by-hand.log"));
-    assertThat(third.exitValue()).as(thirdLog).isEqualTo(15);
-    assertThat(thirdLog).contains("refusing to serve inventory");
-    for (int i = 16; i < 20; i++) {
-      placed.put(place(i % 2 == 0 ? webA : webB, tokens.get(i % 3), "order-" + i, "{\"sku\":\"MUG-CLASSIC\",\"quantity\":1}"),
+    for (int i = 12; i < 20; i++) {
+      placed.put(place(i % 2 == 0 ? WEB_A : WEB_B, tokens.get(i % 3), "order-" + i, "{\"sku\":\"MUG-CLASSIC\",\"quantity\":1}"),
           tokens.get(i % 3));
     }
 
     Map<String, Integer> outcomes = new HashMap<>();
     for (Map.Entry<String, String> order : placed.entrySet()) {
-      outcomes.merge(settled(order.getKey(), order.getValue(), webA), 1, Integer::sum);
+      outcomes.merge(settled(order.getKey(), order.getValue(), WEB_A), 1, Integer::sum);
     }
     assertThat(outcomes.getOrDefault("REJECTED", 0)).as("outcomes %s", outcomes).isEqualTo(2);
     assertThat(outcomes.getOrDefault("DELIVERED", 0)).as("outcomes %s", outcomes).isEqualTo(18);
     assertThat(outcomes.values().stream().mapToInt(Integer::intValue).sum()).isEqualTo(20);
 
     // the invariants, read by a cluster member on host c (the test's JVM cannot reach the bridge)
-    Process check = startByHand("c", null, Map.of());
+    Process check = startByHand("c", "invariants", Map.of(), "-cp", System.getProperty("java.class.path"),
+        InvariantsMain.class.getName());
     assertThat(check.waitFor(180, TimeUnit.SECONDS)).isTrue();
-    String checked = Files.readString(dir.resolve("c-invariants-by-hand.log"));
+    String checked = Files.readString(dir.resolve("c-invariants.log"));
     assertThat(check.exitValue()).as(checked).isZero();
     assertThat(checked).containsPattern("invariants hold: [1-9][0-9]* checks");
     for (String h : HOSTS) { // role passwords stay in their files: none in any log
@@ -181,6 +192,216 @@ class MultiHostIT {
       }
     }
     System.out.printf("multi-host: %s; %s%n", outcomes, checked.lines().filter(l -> l.startsWith("invariants")).findFirst().orElse(""));
+  }
+
+  @Test
+  @Order(2)
+  @DisplayName("an order storm through both webs (scarce stock, tight credit) while hosts a and b are cut from each other"
+      + " for at least 25 s (both still reach the database host and host c), every JVM of host b is killed and started again"
+      + " by node.sh, and an inventory on a database of its own is refused: every accepted order exists once and is final,"
+      + " every invariant holds, the history agrees, and the ten members are one cluster again")
+  void stormThroughPartitionAndKill() throws Exception {
+    Path stormLog = dir.resolve("c-storm.log");
+    // 8 customers through both webs (each starts on its own, a retry goes to the other), a scarce sku among others
+    // it runs until the test has done all below and written the stop file (at most STORM_SECONDS)
+    Path stop = dir.resolve("storm.stop");
+    Process storm = bench("c", "storm", "storm", WEB_A + "," + WEB_B, Integer.toString(STORM_SECONDS), "8", "100",
+        "MUG-TRAVEL,BOOK-VERTX,KEYBOARD-MECH,POSTER-ARCH,PEN-GEL-3,STICKERS-10", stop.toString());
+    awaitLine(stormLog, "customers ready", storm, 180);
+    long stormStart = System.nanoTime();
+
+    // hosts a and b cut from each other: their packets to each other are dropped, nothing else
+    partition(true);
+    long cut = System.nanoTime();
+    // Hazelcast splits the cluster: the master's side keeps host c, the other host's four members form a cluster of their own
+    Map<String, Integer> split = awaitSplit(90);
+    long splitAfter = (System.nanoTime() - cut) / 1_000_000;
+    Thread.sleep(Math.max(0, PARTITION_SECONDS * 1000L - splitAfter));
+    System.out.printf("multi-host storm: partition a↔b: split after %d ms into %s; healed after %d s; web a %s, web b %s%n",
+        splitAfter, split, seconds(cut), health(WEB_A), health(WEB_B));
+    partition(false);
+    long healed = System.nanoTime();
+    awaitOneCluster(240);
+    System.out.printf("multi-host storm: partition healed; one cluster of %d members again %d ms later%n", MEMBERS_COUNT,
+        (System.nanoTime() - healed) / 1_000_000);
+
+    // every JVM of host b killed, then started again the operator's way
+    List<String> pids = shQuiet("ip", "netns", "pids", ns("b")).lines().map(String::trim).filter(l -> !l.isEmpty()).toList();
+    assertThat(pids).as("host b's JVMs").hasSize(4);
+    for (String pid : pids) {
+      sh("kill", "-9", pid);
+    }
+    long killed = System.nanoTime();
+    for (String pid : pids) {
+      assertThat(gone(pid, 10_000)).as("pid %s of host b gone 10 s after kill -9", pid).isTrue();
+    }
+    // a killed JVM's main thread turns zombie before its other threads have exited and closed its sockets
+    long portsDeadline = System.currentTimeMillis() + 10_000;
+    while (!shQuiet("ip", "netns", "exec", ns("b"), "ss", "-ltnH").isBlank()) {
+      assertThat(System.currentTimeMillis()).as("host b's ports free 10 s after the kill").isLessThan(portsDeadline);
+      Thread.sleep(100);
+    }
+    node("b", "start", "--services", "web,order,inventory,customer", "--db-address", address("db"));
+    awaitHealthy(WEB_B);
+    awaitOneCluster(180);
+    System.out.printf("multi-host storm: host b's 4 JVMs killed %d s into the storm, back and one cluster %d ms later%n",
+        seconds(stormStart) - seconds(killed), (System.nanoTime() - killed) / 1_000_000);
+    // an inventory on host c with a database of its own (db.embedded=true, the default): refused while orders go on.
+    // Last, as it churns Hazelcast's partition table: a member that joins and leaves at once can leave a partition
+    // stuck "migrating" on its source (seen once here: a JVM started after it could not register its event-bus
+    // handlers for minutes); docs/clustering.md says more.
+    long thirdStartedAt = seconds(stormStart);
+    Process third = startByHand("c", "own-inventory", Map.of(
+        "MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", dir.resolve("c-own-inventory/pg").toString()),
+        "-jar", ShopProcess.REPO.resolve("verticles/inventory/target/inventory-fat.jar").toString(), "-cluster");
+    assertThat(third.waitFor(180, TimeUnit.SECONDS)).as("the third inventory ends").isTrue();
+    String thirdLog = Files.readString(dir.resolve("c-own-inventory.log"));
+    assertThat(third.exitValue()).as(thirdLog).isEqualTo(15);
+    assertThat(thirdLog).contains("refusing to serve inventory");
+    awaitOneCluster(60); // the refused JVM has left
+    long refusedAt = seconds(stormStart);
+    System.out.printf("multi-host storm: the third inventory refused %d s into the storm%n", refusedAt);
+
+    Thread.sleep(10_000); // orders after the refusal
+    Files.writeString(stop, "stop");
+
+    assertThat(storm.waitFor(300, TimeUnit.SECONDS)).as("the storm ends (its last orders' retries)").isTrue();
+    String stormOut = Files.readString(stormLog);
+    assertThat(storm.exitValue()).as(stormOut).isZero();
+    JsonObject summary = new JsonObject(stormOut.lines().reduce((a, b) -> b).orElseThrow());
+    // the storm unaffected by the refused inventory: as many orders accepted in the 10 s after it as in the 10 s before
+    JsonArray perSecond = summary.getJsonArray("perSecond");
+    assertThat(perSecond.size()).as("the storm ran until told to stop, not to its cap of %d s", STORM_SECONDS)
+        .isLessThan(STORM_SECONDS);
+    long before = acceptedIn(perSecond, thirdStartedAt - 10, thirdStartedAt);
+    long after = acceptedIn(perSecond, refusedAt, refusedAt + 10);
+    System.out.printf("multi-host storm: orders accepted in the 10 s before the third inventory started: %d, in the 10 s"
+        + " after its refusal: %d%n", before, after);
+    assertThat(after).as("orders accepted in the 10 s after the refusal; per second %s", perSecond).isGreaterThanOrEqualTo(before / 2);
+    assertThat(summary.getInteger("accepted")).as("orders accepted by the storm").isGreaterThanOrEqualTo(500);
+    Path accepted = dir.resolve("accepted.txt");
+    Files.write(accepted, summary.getJsonArray("orderIds").stream().map(Object::toString).toList());
+
+    // quiet: the sagas and the shipments end; then every invariant, the accepted orders and the history view
+    String checked = "";
+    long deadline = System.currentTimeMillis() + 240_000;
+    while (System.currentTimeMillis() < deadline) {
+      Process check = bench("c", "check", "check-invariants", accepted.toString());
+      assertThat(check.waitFor(180, TimeUnit.SECONDS)).isTrue();
+      checked = Files.readString(dir.resolve("c-check.log"));
+      if (check.exitValue() == 0) {
+        break;
+      }
+      Thread.sleep(5_000);
+    }
+    assertThat(checked).containsPattern("invariants: [1-9][0-9]* checked, 0 violated");
+    Matcher outcomes = Pattern.compile("orders: (\\d+) accepted, (\\d+) approved, (\\d+) rejected").matcher(checked);
+    assertThat(outcomes.find()).as(checked).isTrue();
+    assertThat(Integer.parseInt(outcomes.group(2))).as("approved orders").isPositive();
+    assertThat(Integer.parseInt(outcomes.group(3))).as("rejected orders (scarce stock, tight credit)").isPositive();
+    awaitOneCluster(60);
+    System.out.printf("multi-host storm: %d orders accepted (%s), failed attempts %s, accepted per second %s; %s%n",
+        summary.getInteger("accepted"), outcomes.group(), summary.getJsonObject("failedAttempts"), summary.getJsonArray("perSecond"),
+        checked.lines().filter(l -> l.startsWith("invariants")).findFirst().orElse(""));
+  }
+
+  private static long acceptedIn(JsonArray perSecond, long from, long to) {
+    long sum = 0;
+    for (long t = Math.max(0, from); t < Math.min(to, perSecond.size()); t++) {
+      sum += perSecond.getLong((int) t);
+    }
+    return sum;
+  }
+
+  /** Cuts (or heals) hosts a and b from each other: each drops its packets to the other; both still reach db and c. */
+  private static void partition(boolean cut) throws Exception {
+    String verb = cut ? "add" : "del";
+    sh("ip", "-n", ns("a"), "route", verb, "blackhole", address("b") + "/32");
+    sh("ip", "-n", ns("b"), "route", verb, "blackhole", address("a") + "/32");
+  }
+
+  /**
+   * Each running member's view of the cluster, from its log (Hazelcast's "Members {size:N, ...}" line,
+   * printed on every change): host-service → the size of the last view.
+   */
+  private static Map<String, Integer> memberSizes() throws Exception {
+    Map<String, Integer> sizes = new java.util.TreeMap<>();
+    for (String h : List.of("a", "b", "c")) {
+      for (String service : h.equals("c") ? List.of("shipping", "history") : List.of("web", "order", "inventory", "customer")) {
+        String log = Files.readString(dir.resolve(h).resolve("logs").resolve(service + ".log"));
+        Matcher m = MEMBERS_LINE.matcher(log.substring(log.lastIndexOf("=== "))); // this run of the JVM only
+        int size = 0;
+        while (m.find()) {
+          size = Integer.parseInt(m.group(1));
+        }
+        sizes.put(h + "-" + service, size);
+      }
+    }
+    return sizes;
+  }
+
+  /**
+   * Waits until the cluster has split along the partition: the four members of host a (or b) see
+   * only each other, every other member sees the other six.
+   */
+  private static Map<String, Integer> awaitSplit(int timeoutSeconds) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+    Map<String, Integer> sizes = memberSizes();
+    while (!splitAlong("a", sizes) && !splitAlong("b", sizes)) {
+      assertThat(System.currentTimeMillis()).as("the cluster split between hosts a and b; views %s; logs in %s", sizes, dir)
+          .isLessThan(deadline);
+      Thread.sleep(500);
+      sizes = memberSizes();
+    }
+    return sizes;
+  }
+
+  private static boolean splitAlong(String alone, Map<String, Integer> sizes) {
+    return sizes.entrySet().stream().allMatch(e -> e.getValue() == (e.getKey().startsWith(alone + "-") ? 4 : MEMBERS_COUNT - 4));
+  }
+
+  /** Waits until every member's last view holds all ten members. */
+  private static void awaitOneCluster(int timeoutSeconds) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+    Map<String, Integer> sizes = memberSizes();
+    while (sizes.values().stream().anyMatch(n -> n != MEMBERS_COUNT)) {
+      assertThat(System.currentTimeMillis()).as("one cluster of %d again; views %s; logs in %s", MEMBERS_COUNT, sizes, dir)
+          .isLessThan(deadline);
+      Thread.sleep(500);
+      sizes = memberSizes();
+    }
+  }
+
+  private static void awaitLine(Path log, String line, Process p, int timeoutSeconds) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutSeconds * 1000L;
+    while (!Files.exists(log) || !Files.readString(log).contains(line)) {
+      assertThat(p.isAlive()).as("%s: %s", log, Files.exists(log) ? Files.readString(log) : "").isTrue();
+      assertThat(System.currentTimeMillis()).as("\"%s\" in %s", line, log).isLessThan(deadline);
+      Thread.sleep(200);
+    }
+  }
+
+  /** Whether the process is gone (or a zombie: it holds nothing any more) within the time. */
+  private static boolean gone(String pid, long timeoutMs) throws Exception {
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    do {
+      Optional<ProcessHandle> p = ProcessHandle.of(Long.parseLong(pid));
+      String stat = shQuiet("cat", "/proc/" + pid + "/stat");
+      if (p.isEmpty() || !p.get().isAlive() || stat.isEmpty() || stat.split(" ")[2].equals("Z")) {
+        return true;
+      }
+      Thread.sleep(100);
+    } while (System.currentTimeMillis() < deadline);
+    return false;
+  }
+
+  private static String health(String web) {
+    return shQuiet("ip", "netns", "exec", ns("c"), "curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "5",
+        web + "/health");
+  }
+
+  private static long seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1_000_000_000L;
   }
 
   private static String place(String web, String token, String key, String line) throws Exception {
@@ -219,6 +440,7 @@ class MultiHostIT {
     env.put("MICROSHOP_CLUSTER_NAME", PREFIX);
     env.put("MICROSHOP_CLUSTER_MEMBERS", MEMBERS);
     env.put("MICROSHOP_CLUSTER_INTERFACE", address(host));
+    env.put("MICROSHOP_CLUSTER_PORT_COUNT", "4"); // a host runs at most 4 members: after a partition, a short merge search
     env.put("MICROSHOP_CLUSTER_TLS_KEYSTORE", keystore.toString());
     env.put("MICROSHOP_CLUSTER_TLS_KEYSTORE_PASSWORD", "cluster-secret");
     env.put("MICROSHOP_WEB_AUTH_PRODUCTION", "true");
@@ -250,25 +472,28 @@ class MultiHostIT {
   }
 
   /**
-   * A JVM started by hand on a host, as a careless operator would: the service's fat jar with the
-   * cluster's settings and the extra variables (service null: {@link InvariantsMain} from the test classpath).
+   * A JVM started by hand on a host, with the cluster's settings and the extra variables, its output
+   * in {@code <host>-<name>.log}: a service's fat jar as a careless operator would start it
+   * ({@code "-jar", ".../inventory-fat.jar", "-cluster"}), or a tool from the test classpath.
    */
-  private static Process startByHand(String host, String service, Map<String, String> extra) throws Exception {
+  private static Process startByHand(String host, String name, Map<String, String> extra, String... javaArgs) throws Exception {
     List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns(host), "env"));
     hostEnv(host).forEach((k, v) -> command.add(k + "=" + v));
     extra.forEach((k, v) -> command.add(k + "=" + v));
     command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xmx160m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
-    if (service == null) {
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), InvariantsMain.class.getName()));
-    } else {
-      command.addAll(List.of("-jar", ShopProcess.REPO.resolve("verticles/" + service + "/target/" + service + "-fat.jar").toString(),
-          "-cluster"));
-    }
+    command.addAll(List.of(javaArgs));
     Process p = new ProcessBuilder(command).directory(ShopProcess.REPO.toFile()).redirectErrorStream(true)
-        .redirectOutput(dir.resolve(host + "-" + (service == null ? "invariants" : service) + "-by-hand.log").toFile()).start();
+        .redirectOutput(dir.resolve(host + "-" + name + ".log").toFile()).start();
     JVMS.add(p);
     return p;
+  }
+
+  /** The benchmark's tool (bench's Main: storm, check-invariants) run on a host, from the test classpath. */
+  private static Process bench(String host, String name, String... args) throws Exception {
+    List<String> javaArgs = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), "dev.microshop.bench.Main"));
+    javaArgs.addAll(List.of(args));
+    return startByHand(host, name, Map.of(), javaArgs.toArray(String[]::new));
   }
 
   private static String curl(String... args) throws Exception {

@@ -46,11 +46,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *   load-orders BASE SECONDS CUSTOMERS [PG_PORT] orders: accepted, approved/s, POST→APPROVED p50/p99; with
  *                                               PG_PORT the commits of those orders (from the load's start until
  *                                               every saga is done and the event readers caught up)
- *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS]]  orders for the chaos runs (accepted keys → order ids); BASES
+ *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS [STOP_FILE]]]  orders for the chaos runs (accepted keys → order ids); BASES
  *                                               is one web or several, comma-separated (customer i starts on the
  *                                               i-th, a retry goes to the next: a client behind a balancer); SKUS
  *                                               a comma-separated list to order from; every failed attempt counted
- *                                               by cause ("failedAttempts": 503, timeout, connect, ...)
+ *                                               by cause ("failedAttempts": 503, timeout, connect, ...); with STOP_FILE
+ *                                               it also ends once that file exists (SECONDS is then a cap)
  *   commits PG_PORT                             xact_commit summed over the shop's databases, and the next xid
  *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
  * </pre>
@@ -61,6 +62,8 @@ public final class Main {
       "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
   /** The products the order loads choose from (the storm's SKUS argument, else the default list). */
   private static String[] skus = DEFAULT_SKUS;
+  /** The storm ends early once this file exists (null: at its time). */
+  private static java.nio.file.Path stopFile;
   /** The order attempts that got no 202, by cause: one command per JVM, so one map. */
   private static final Map<String, java.util.concurrent.atomic.LongAdder> FAILED_ATTEMPTS =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -87,6 +90,9 @@ public final class Main {
       case "storm" -> {
         if (args.length > 5) {
           skus = args[5].split(",");
+        }
+        if (args.length > 6) {
+          stopFile = java.nio.file.Path.of(args[6]);
         }
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
             args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
@@ -300,6 +306,11 @@ public final class Main {
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
+    JsonArray series = new JsonArray(); // orders accepted in each second of the load (until a stop file ended it)
+    for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {
+      series.add(perSecond[i]);
+    }
+    result.put("perSecond", series);
     JsonObject failed = new JsonObject();
     FAILED_ATTEMPTS.forEach((cause, n) -> failed.put(cause, n.sum()));
     result.put("failedAttempts", failed).put("failed", FAILED_ATTEMPTS.values().stream().mapToLong(java.util.concurrent.atomic.LongAdder::sum).sum());
@@ -349,11 +360,7 @@ public final class Main {
           .put("p50ToApprovedMs", toApproved.getValueAtPercentile(50) / 1e6)
           .put("p99ToApprovedMs", toApproved.getValueAtPercentile(99) / 1e6)
           .put("percentilesToApproved", percentiles(toApproved));
-      JsonArray series = new JsonArray();
-      for (int i = 0; i < seconds; i++) {
-        series.add(perSecond[i]);
-      }
-      result.put("perSecond", series).remove("orderIds");
+      result.remove("orderIds");
     }
     vertx.close();
     return result;
@@ -379,7 +386,7 @@ public final class Main {
   private static void orderStep(WebClient client, String[] bases, String token, String prefix, int n, long start, long end,
                                 Map<String, String> accepted, Map<String, String> owners, long[] perSecond, long pauseMs,
                                 io.vertx.core.Promise<Void> done) {
-    if (System.nanoTime() > end) {
+    if (System.nanoTime() > end || stopFile != null && java.nio.file.Files.exists(stopFile)) {
       done.complete();
       return;
     }

@@ -17,10 +17,14 @@ import java.util.Map;
  *   <li>{@code MICROSHOP_CLUSTER_NAME}: the cluster name (nodes of another name never join);</li>
  *   <li>{@code MICROSHOP_CLUSTER_MEMBERS}: comma-separated member addresses for the TCP/IP join
  *       ({@code host} or {@code host:port}; a host without a port is probed from
- *       the first port on, 20 ports up);</li>
+ *       the first port on, as many ports up as the port count);</li>
  *   <li>{@code MICROSHOP_CLUSTER_INTERFACE}: the interface to bind and advertise, e.g.
  *       {@code 10.0.0.*}; the event bus binds there too;</li>
  *   <li>{@code MICROSHOP_CLUSTER_PORT}: the first Hazelcast port tried (auto-incremented).</li>
+ *   <li>{@code MICROSHOP_CLUSTER_PORT_COUNT}: how many ports from it a member may take and a join
+ *       or split-brain search probes on each host (cluster.xml: 12); set it to the most members
+ *       one host runs: the search after a partition spends 5 s on every probed port where nobody
+ *       listens.</li>
  * </ul>
  */
 public final class ClusterConfig {
@@ -48,6 +52,15 @@ public final class ClusterConfig {
     String port = env.get("MICROSHOP_CLUSTER_PORT");
     if (port != null && !port.isBlank()) {
       network.setPort(Integer.parseInt(port.trim()));
+    }
+    String portCount = env.get("MICROSHOP_CLUSTER_PORT_COUNT");
+    if (portCount != null && !portCount.isBlank()) {
+      int count = Integer.parseInt(portCount.trim());
+      if (count < 1) {
+        throw new IllegalArgumentException("MICROSHOP_CLUSTER_PORT_COUNT must be at least 1, not " + count);
+      }
+      network.setPortCount(count);
+      config.setProperty("hazelcast.tcp.join.port.try.count", Integer.toString(count));
     }
     return config;
   }
