@@ -281,6 +281,7 @@ cmd_rolling_restart() {
       name=$(basename "$pidfile" .pid)
       t0=$SECONDS
       if alive "$pidfile"; then
+        echo "stopping $name (pid $(cat "$pidfile"))"
         stop_all "$pidfile" # graceful: withdraws its record, drains what it took, leaves the cluster
       fi
       start_one "$svc" "${name##*-}" >/dev/null

@@ -205,8 +205,8 @@ class MultiHostIT {
     // 8 customers through both webs (each starts on its own, a retry goes to the other), a scarce sku among others
     // it runs until the test has done all below and written the stop file (at most STORM_SECONDS)
     Path stop = dir.resolve("storm.stop");
-    Process storm = bench("c", "storm", "storm", WEB_A + "," + WEB_B, Integer.toString(STORM_SECONDS), "8", "100",
-        "MUG-TRAVEL,BOOK-VERTX,KEYBOARD-MECH,POSTER-ARCH,PEN-GEL-3,STICKERS-10", stop.toString());
+    Process storm = bench("c", "storm", List.of("-Dstorm.stop-file=" + stop), "storm", WEB_A + "," + WEB_B,
+        Integer.toString(STORM_SECONDS), "8", "100", "MUG-TRAVEL,BOOK-VERTX,KEYBOARD-MECH,POSTER-ARCH,PEN-GEL-3,STICKERS-10");
     awaitLine(stormLog, "customers ready", storm, 180);
     long stormStart = System.nanoTime();
 
@@ -286,7 +286,7 @@ class MultiHostIT {
     String checked = "";
     long deadline = System.currentTimeMillis() + 240_000;
     while (System.currentTimeMillis() < deadline) {
-      Process check = bench("c", "check", "check-invariants", accepted.toString());
+      Process check = bench("c", "check", List.of(), "check-invariants", accepted.toString());
       assertThat(check.waitFor(180, TimeUnit.SECONDS)).isTrue();
       checked = Files.readString(dir.resolve("c-check.log"));
       if (check.exitValue() == 0) {
@@ -490,8 +490,9 @@ class MultiHostIT {
   }
 
   /** The benchmark's tool (bench's Main: storm, check-invariants) run on a host, from the test classpath. */
-  private static Process bench(String host, String name, String... args) throws Exception {
-    List<String> javaArgs = new ArrayList<>(List.of("-cp", System.getProperty("java.class.path"), "dev.microshop.bench.Main"));
+  private static Process bench(String host, String name, List<String> properties, String... args) throws Exception {
+    List<String> javaArgs = new ArrayList<>(properties);
+    javaArgs.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.microshop.bench.Main"));
     javaArgs.addAll(List.of(args));
     return startByHand(host, name, Map.of(), javaArgs.toArray(String[]::new));
   }

@@ -26,7 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * fast as the shop answers, each on a connection of its own so that every request's end is known
  * exactly: refused at connect, written and then left without a whole answer (closed, reset, timed
  * out), or answered. A thread stops at its first request that is not answered 202 (the shop is
- * going or gone), or when told to.
+ * going or gone), or when told to. With several webs, client i starts on the i-th and a refused
+ * connection goes at once to the next one with the same key, as a balancer would send it (every
+ * attempt is kept); anything else that is not a 202 stops the thread as with one web.
  */
 final class OrderStorm {
 
@@ -38,10 +40,10 @@ final class OrderStorm {
   }
 
   /**
-   * One request: {@code sentAt} is when its bytes were written (nanoTime; -1 when refused at
+   * One request to the web on {@code port}: {@code sentAt} is when its bytes were written (nanoTime; -1 when refused at
    * connect), {@code endedAt} when it ended; {@code status}/{@code body} when answered, else {@code error}.
    */
-  record Exchange(String key, Customer customer, JsonObject order, long sentAt, long endedAt, End end,
+  record Exchange(int port, String key, Customer customer, JsonObject order, long sentAt, long endedAt, End end,
                   int status, String body, String error, int answerBytes) {
 
     String orderId() {
@@ -67,7 +69,7 @@ final class OrderStorm {
     }
   }
 
-  private final int port;
+  private final List<Integer> ports;
   private final List<Customer> customers;
   private final List<String> skus;
   private final ConcurrentLinkedQueue<Exchange> exchanges = new ConcurrentLinkedQueue<>();
@@ -76,8 +78,8 @@ final class OrderStorm {
   private final List<Thread> threads = new ArrayList<>();
   private final long pauseMs;
 
-  private OrderStorm(int port, List<Customer> customers, List<String> skus, long pauseMs) {
-    this.port = port;
+  private OrderStorm(List<Integer> ports, List<Customer> customers, List<String> skus, long pauseMs) {
+    this.ports = ports;
     this.customers = customers;
     this.skus = skus;
     this.pauseMs = pauseMs;
@@ -90,9 +92,15 @@ final class OrderStorm {
 
   /** The same, each client pausing {@code pauseMs} after each answer (a storm that lasts without piling up orders). */
   static OrderStorm start(int port, List<Customer> customers, List<String> skus, int clients, long pauseMs) {
-    OrderStorm storm = new OrderStorm(port, customers, skus, pauseMs);
+    return start(List.of(port), customers, skus, clients, pauseMs);
+  }
+
+  /** The same through several webs: client i starts on the i-th, a refused connection goes to the next. */
+  static OrderStorm start(List<Integer> ports, List<Customer> customers, List<String> skus, int clients, long pauseMs) {
+    OrderStorm storm = new OrderStorm(List.copyOf(ports), customers, skus, pauseMs);
     for (int i = 0; i < clients; i++) {
-      Thread t = new Thread(storm::client, "order-storm-" + i);
+      int first = i % ports.size();
+      Thread t = new Thread(() -> storm.client(first), "order-storm-" + i);
       t.setDaemon(true);
       storm.threads.add(t);
       t.start();
@@ -100,7 +108,7 @@ final class OrderStorm {
     return storm;
   }
 
-  private void client() {
+  private void client(int firstWeb) {
     ThreadLocalRandom random = ThreadLocalRandom.current();
     while (!stopped.get()) {
       Customer customer = customers.get(random.nextInt(customers.size()));
@@ -110,8 +118,7 @@ final class OrderStorm {
       if (random.nextBoolean()) {
         lines.add(new JsonObject().put("sku", skus.get((first + 1) % skus.size())).put("quantity", 1));
       }
-      Exchange e = place(port, customer, "storm-" + UUID.randomUUID(), new JsonObject().put("lines", lines));
-      exchanges.add(e);
+      Exchange e = placeFailingOver(firstWeb, customer, "storm-" + UUID.randomUUID(), new JsonObject().put("lines", lines));
       if (!e.accepted()) {
         return;
       }
@@ -121,6 +128,27 @@ final class OrderStorm {
           Thread.sleep(pauseMs);
         } catch (InterruptedException interrupted) {
           return;
+        }
+      }
+    }
+  }
+
+  /**
+   * One order, sent again with its key to the next web while the connection is refused (nothing
+   * was sent), at most twice around the webs, 100 ms apart each time round; one web: once.
+   */
+  private Exchange placeFailingOver(int first, Customer customer, String key, JsonObject order) {
+    for (int attempt = 0; ; attempt++) {
+      Exchange e = place(ports.get((first + attempt) % ports.size()), customer, key, order);
+      exchanges.add(e);
+      if (e.end() != End.REFUSED || ports.size() == 1 || attempt + 1 >= 2 * ports.size()) {
+        return e;
+      }
+      if ((attempt + 1) % ports.size() == 0) {
+        try {
+          Thread.sleep(100);
+        } catch (InterruptedException interrupted) {
+          return e;
         }
       }
     }
@@ -170,7 +198,7 @@ final class OrderStorm {
       try {
         socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
       } catch (ConnectException refused) {
-        return new Exchange(key, customer, order, -1, System.nanoTime(), End.REFUSED, 0, null, refused.toString(), 0);
+        return new Exchange(port, key, customer, order, -1, System.nanoTime(), End.REFUSED, 0, null, refused.toString(), 0);
       }
       socket.setSoTimeout(30_000);
       long sentAt;
@@ -181,7 +209,7 @@ final class OrderStorm {
         out.write(body);
         out.flush();
       } catch (IOException e) {
-        return new Exchange(key, customer, order, System.nanoTime(), System.nanoTime(), End.NO_ANSWER, 0, null,
+        return new Exchange(port, key, customer, order, System.nanoTime(), System.nanoTime(), End.NO_ANSWER, 0, null,
             "while writing: " + e, 0);
       }
       sentAt = System.nanoTime();
@@ -195,19 +223,19 @@ final class OrderStorm {
       } catch (IOException e) {
         error = e.toString();
       }
-      return parse(key, customer, order, sentAt, received.toByteArray(), error);
+      return parse(port, key, customer, order, sentAt, received.toByteArray(), error);
     } catch (IOException e) {
-      return new Exchange(key, customer, order, -1, System.nanoTime(), End.NO_ANSWER, 0, null, e.toString(), 0);
+      return new Exchange(port, key, customer, order, -1, System.nanoTime(), End.NO_ANSWER, 0, null, e.toString(), 0);
     }
   }
 
   /** The answer in {@code bytes} when it is whole (status line, headers and Content-Length bytes of body). */
-  private static Exchange parse(String key, Customer customer, JsonObject order, long sentAt, byte[] bytes, String error) {
+  private static Exchange parse(int port, String key, Customer customer, JsonObject order, long sentAt, byte[] bytes, String error) {
     long endedAt = System.nanoTime();
     String text = new String(bytes, StandardCharsets.UTF_8);
     int headEnd = text.indexOf("\r\n\r\n");
     if (headEnd < 0 || !text.startsWith("HTTP/1.1 ")) {
-      return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, 0, null,
+      return new Exchange(port, key, customer, order, sentAt, endedAt, End.NO_ANSWER, 0, null,
           error + " after " + bytes.length + " bytes", bytes.length);
     }
     int status = Integer.parseInt(text.substring(9, 12));
@@ -219,10 +247,10 @@ final class OrderStorm {
     }
     byte[] rest = java.util.Arrays.copyOfRange(bytes, text.substring(0, headEnd + 4).getBytes(StandardCharsets.UTF_8).length, bytes.length);
     if (length < 0 || rest.length < length) {
-      return new Exchange(key, customer, order, sentAt, endedAt, End.NO_ANSWER, status, null,
+      return new Exchange(port, key, customer, order, sentAt, endedAt, End.NO_ANSWER, status, null,
           error + ": HTTP " + status + " with " + rest.length + " of " + length + " body bytes", bytes.length);
     }
-    return new Exchange(key, customer, order, sentAt, endedAt, End.ANSWERED, status,
+    return new Exchange(port, key, customer, order, sentAt, endedAt, End.ANSWERED, status,
         new String(rest, 0, length, StandardCharsets.UTF_8), null, bytes.length);
   }
 }

@@ -46,12 +46,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   load-orders BASE SECONDS CUSTOMERS [PG_PORT] orders: accepted, approved/s, POST→APPROVED p50/p99; with
  *                                               PG_PORT the commits of those orders (from the load's start until
  *                                               every saga is done and the event readers caught up)
- *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS [STOP_FILE]]]  orders for the chaos runs (accepted keys → order ids); BASES
+ *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS]]  orders for the chaos runs (accepted keys → order ids); BASES
  *                                               is one web or several, comma-separated (customer i starts on the
  *                                               i-th, a retry goes to the next: a client behind a balancer); SKUS
  *                                               a comma-separated list to order from; every failed attempt counted
- *                                               by cause ("failedAttempts": 503, timeout, connect, ...); with STOP_FILE
- *                                               it also ends once that file exists (SECONDS is then a cap)
+ *                                               by cause ("failedAttempts": 503, timeout, connect, ...), and each
+ *                                               one on stderr ("failed attempt: EPOCH_MS WEB CAUSE"); with
+ *                                               -Dstorm.stop-file=PATH it also ends once PATH exists
  *   commits PG_PORT                             xact_commit summed over the shop's databases, and the next xid
  *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
  * </pre>
@@ -62,11 +63,11 @@ public final class Main {
       "TOTE-CANVAS", "CABLE-USBC-2M", "TEE-LOGO-M"};
   /** The products the order loads choose from (the storm's SKUS argument, else the default list). */
   private static String[] skus = DEFAULT_SKUS;
-  /** The storm ends early once this file exists (null: at its time). */
-  private static java.nio.file.Path stopFile;
   /** The order attempts that got no 202, by cause: one command per JVM, so one map. */
   private static final Map<String, java.util.concurrent.atomic.LongAdder> FAILED_ATTEMPTS =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Set once the storm's stop file exists: each customer ends after its order in progress. */
+  private static volatile boolean stormStopped;
 
   public static void main(String[] args) {
     try {
@@ -90,9 +91,6 @@ public final class Main {
       case "storm" -> {
         if (args.length > 5) {
           skus = args[5].split(",");
-        }
-        if (args.length > 6) {
-          stopFile = java.nio.file.Path.of(args[6]);
         }
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
             args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
@@ -157,7 +155,8 @@ public final class Main {
       loops.add(insertLoop(pool, end, commits));
     }
     long start = System.nanoTime();
-    await(Future.all(loops));
+    // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
+    Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     await(pool.query("DROP TABLE bench_insert").execute());
     vertx.close();
@@ -172,7 +171,7 @@ public final class Main {
   }
 
   private static void insertStep(Pool pool, long end, AtomicLong commits, io.vertx.core.Promise<Void> done) {
-    if (System.nanoTime() > end) {
+    if (System.nanoTime() > end || stormStopped) {
       done.complete();
       return;
     }
@@ -214,7 +213,8 @@ public final class Main {
     for (int i = 0; i < connections; i++) {
       loops.add(getLoop(client, url, start, end, latency, perSecond, errors));
     }
-    await(Future.all(loops));
+    // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
+    Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpuMs = cpu() - cpuBefore;
     vertx.close();
@@ -289,6 +289,10 @@ public final class Main {
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
+    String stopFile = System.getProperty("storm.stop-file");
+    if (stopFile != null) {
+      vertx.setPeriodic(200, id -> stormStopped |= java.nio.file.Files.exists(java.nio.file.Path.of(stopFile)));
+    }
     System.err.println("customers ready: placing orders");
     JsonObject commitsBefore = pgPort > 0 ? commits(pgPort) : null;
     long start = System.nanoTime();
@@ -299,7 +303,8 @@ public final class Main {
       loops.add(orderLoop(client, rotated(bases, i), tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond,
           pauseMs));
     }
-    await(Future.all(loops));
+    // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
+    Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpuMs = cpu() - cpuBefore;
     JsonObject result = new JsonObject().put("accepted", accepted.size()).put("seconds", elapsed)
@@ -386,7 +391,7 @@ public final class Main {
   private static void orderStep(WebClient client, String[] bases, String token, String prefix, int n, long start, long end,
                                 Map<String, String> accepted, Map<String, String> owners, long[] perSecond, long pauseMs,
                                 io.vertx.core.Promise<Void> done) {
-    if (System.nanoTime() > end || stopFile != null && java.nio.file.Files.exists(stopFile)) {
+    if (System.nanoTime() > end || stormStopped) {
       done.complete();
       return;
     }
@@ -411,13 +416,18 @@ public final class Main {
   /** A client that keeps its Idempotency-Key across retries: the same order, never a second one. */
   private static Future<String> placeWithRetries(WebClient client, String[] bases, String token, String key, JsonObject body,
                                                  int attempt) {
-    return client.postAbs(bases[attempt % bases.length] + "/api/orders").bearerTokenAuthentication(token)
+    String web = bases[attempt % bases.length];
+    return client.postAbs(web + "/api/orders").bearerTokenAuthentication(token)
         .putHeader("Idempotency-Key", key).timeout(15_000).sendJsonObject(body)
         .transform(ar -> {
           if (ar.succeeded() && ar.result().statusCode() == 202) {
             return Future.succeededFuture(ar.result().bodyAsJsonObject().getString("orderId"));
           }
-          FAILED_ATTEMPTS.computeIfAbsent(failureCause(ar), c -> new java.util.concurrent.atomic.LongAdder()).increment();
+          String cause = failureCause(ar);
+          FAILED_ATTEMPTS.computeIfAbsent(cause, c -> new java.util.concurrent.atomic.LongAdder()).increment();
+          // when and where, so that a run can tell a refusal of a web that was stopping from any other
+          System.err.println("failed attempt: " + System.currentTimeMillis() + " " + web + " " + cause
+              + (ar.failed() ? " (" + ar.cause() + ")" : ""));
           if (attempt >= 20) {
             return Future.succeededFuture(null);
           }
@@ -428,16 +438,20 @@ public final class Main {
   }
 
   /**
-   * Why an order attempt got no 202: its status code, or "connect" (refused or unreachable: nothing
-   * was sent), "timeout" (no answer in time), "closed" (the connection closed before the answer), or
-   * the exception's class.
+   * Why an order attempt got no 202: its status code, or "connect" (refused: nothing was sent),
+   * "connect-timeout" (no answer to the connection attempt in time: nothing was sent either, but a
+   * listener that takes nobody, not one that is gone), "timeout" (no answer in time), "closed" (the
+   * connection closed before the answer), or the exception's class.
    */
   private static String failureCause(io.vertx.core.AsyncResult<HttpResponse<Buffer>> ar) {
     if (ar.succeeded()) {
       return Integer.toString(ar.result().statusCode());
     }
     Throwable t = ar.cause();
-    if (t instanceof java.net.ConnectException || t instanceof io.netty.channel.ConnectTimeoutException) {
+    if (t instanceof io.netty.channel.ConnectTimeoutException) {
+      return "connect-timeout";
+    }
+    if (t instanceof java.net.ConnectException) {
       return "connect";
     }
     if (t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {

@@ -22,7 +22,11 @@ final class Sse {
     r.write(": stream open\n\n");
     // a graceful stop waits for the requests in progress: an endless stream is ended at once
     // (the client reconnects to another instance, or after the restart)
-    ctx.request().connection().shutdownHandler(v -> {
+    Drain drain = ctx.get(Drain.KEY);
+    if (drain != null) {
+      drain.stream(r);
+    }
+    ctx.request().connection().shutdownHandler(v -> { // an HTTP/2 connection's GOAWAY
       if (!r.closed() && !r.ended()) {
         r.end();
       }

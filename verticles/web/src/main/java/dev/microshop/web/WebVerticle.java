@@ -27,7 +27,6 @@ import org.slf4j.LoggerFactory;
 
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /** The HTTP edge: the JSON API, health and metrics, and the store front from {@code webroot/}. */
 public class WebVerticle extends VerticleBase {
@@ -42,6 +41,7 @@ public class WebVerticle extends VerticleBase {
   static final long SHUTDOWN_GRACE_MS = 10_000;
 
   private HttpServer server;
+  private final Drain drain = new Drain();
 
   @Override
   public Future<?> start() {
@@ -72,6 +72,7 @@ public class WebVerticle extends VerticleBase {
       new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
 
       Router router = api.createRouter();
+      router.route().order(-101).handler(drain::handle);
       router.route().order(-100).handler(SecurityHeaders::apply);
       if (!c.corsOrigins().isEmpty()) {
         router.route().order(-99).handler(CorsHandler.create().addOrigins(c.corsOrigins())
@@ -86,7 +87,7 @@ public class WebVerticle extends VerticleBase {
       router.route().failureHandler(ApiErrors::handle);
       router.route("/*").handler(staticFiles(c.webroot()));
 
-      server = vertx.createHttpServer();
+      server = vertx.createHttpServer().connectionHandler(drain::connected);
       return Future.join(ops.ready(), registry.follow())
           .compose(v -> server.requestHandler(router).listen(c.port(), c.host()));
     })
@@ -111,15 +112,16 @@ public class WebVerticle extends VerticleBase {
   }
 
   /**
-   * Withdraws this edge's record, then stops taking connections and lets the requests already
-   * taken end with their answers (at most {@link #SHUTDOWN_GRACE_MS}; open event streams are
-   * ended at once, see {@link Sse}). Without it Vert.x closes the server with a zero timeout and
-   * a request in progress gets no answer at all.
+   * Stops taking connections first (a balancer's next connection is refused and goes to another
+   * web), then withdraws this edge's record, and lets the connections already open end with their
+   * answers, each saying {@code Connection: close} (at most {@link #SHUTDOWN_GRACE_MS}; open event
+   * streams are ended at once): see {@link Drain}. Without it Vert.x closes the server with a
+   * zero timeout and a request in progress gets no answer at all.
    */
   @Override
   public Future<?> stop() {
-    return registry.unpublishAll()
-        .compose(v -> server == null ? Future.succeededFuture() : server.shutdown(SHUTDOWN_GRACE_MS, TimeUnit.MILLISECONDS))
+    Future<Void> drained = server == null ? Future.succeededFuture() : drain.begin(server, SHUTDOWN_GRACE_MS);
+    return Future.join(drained, registry.unpublishAll())
         .eventually(() -> {
           registry.close();
           return Future.succeededFuture();
