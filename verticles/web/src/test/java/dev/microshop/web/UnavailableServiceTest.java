@@ -1,5 +1,7 @@
 package dev.microshop.web;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.DeploymentOptions;
@@ -20,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The web verticle alone, with fake inventories on the event bus: what a client sees when the
- * service is missing, silent or broken. Always a JSON answer, never a hang or a stack trace.
+ * service is missing, silent or broken. Always a JSON answer, never a hang or a stack trace; a 5xx
+ * answer carries an {@code errorId} that leads to exactly one line of the web's log.
  */
 class UnavailableServiceTest {
 
@@ -30,6 +33,7 @@ class UnavailableServiceTest {
   private Vertx vertx;
   private WebClient client;
   private int port;
+  private CapturedLog log;
 
   @BeforeEach
   void deploy() throws Exception {
@@ -40,46 +44,56 @@ class UnavailableServiceTest {
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
     port = web.port();
     client = WebClient.create(vertx);
+    log = CapturedLog.open();
   }
 
   @AfterEach
   void close() throws Exception {
+    log.close();
     await(vertx.close());
   }
 
   @Test
-  @DisplayName("no inventory published in discovery: 503 at once, and /health is DOWN")
+  @DisplayName("no inventory published in discovery: 503 at once, its errorId logged once at WARN; /health is DOWN,"
+      + " a health report without an errorId")
   void notPublished() throws Exception {
     long start = System.nanoTime();
-    assertError(get("/api/products"), 503, "unavailable");
+    HttpResponse<Buffer> res = get("/api/products");
+    assertError(res, 503, "unavailable");
     assertThat((System.nanoTime() - start) / 1_000_000).as("answered without waiting for the request timeout")
         .isLessThan(TIMEOUT_MS);
+    assertLoggedOnce(res, Level.WARN, "GET /api/products answered 503");
     HttpResponse<Buffer> health = get("/health");
     assertThat(health.statusCode()).isEqualTo(503);
     assertThat(health.bodyAsJsonObject().getString("outcome")).isEqualTo("DOWN");
+    assertThat(health.bodyAsJsonObject().containsKey("errorId")).isFalse();
   }
 
   @Test
   @DisplayName("published but no handler on the address: 503")
   void noHandler() throws Exception {
     publishFakeInventory();
-    assertError(get("/api/products"), 503, "unavailable");
+    HttpResponse<Buffer> res = get("/api/products");
+    assertError(res, 503, "unavailable");
+    assertLoggedOnce(res, Level.WARN, "GET /api/products answered 503");
   }
 
   @Test
-  @DisplayName("a handler that never answers: 504 after the request timeout")
+  @DisplayName("a handler that never answers: 504 after the request timeout, its errorId logged once at WARN")
   void silent() throws Exception {
     publishFakeInventory();
     MessageConsumer<JsonObject> silent = vertx.eventBus().consumer(InventoryAddresses.GET_PRODUCT, m -> { });
     await(silent.completion());
     long start = System.nanoTime();
-    assertError(get("/api/products/MUG-CLASSIC"), 504, "timeout");
+    HttpResponse<Buffer> res = get("/api/products/MUG-CLASSIC");
+    assertError(res, 504, "timeout");
     // after the timeout (once, or twice when the idempotent read is retried), never a hang
     assertThat((System.nanoTime() - start) / 1_000_000).isBetween(TIMEOUT_MS - 20, 4 * TIMEOUT_MS);
+    assertLoggedOnce(res, Level.WARN, "GET /api/products/MUG-CLASSIC answered 504");
   }
 
   @Test
-  @DisplayName("a handler that fails with an internal error: 500 without its details")
+  @DisplayName("a handler that fails with an internal error: 500 without its details, its errorId logged once at ERROR")
   void broken() throws Exception {
     publishFakeInventory();
     await(vertx.eventBus().consumer(InventoryAddresses.LIST_PRODUCTS,
@@ -87,6 +101,22 @@ class UnavailableServiceTest {
     HttpResponse<Buffer> res = get("/api/products");
     assertError(res, 500, "internal");
     assertThat(res.bodyAsString()).doesNotContain("NullPointer").doesNotContain("Secret");
+    assertLoggedOnce(res, Level.ERROR, "GET /api/products answered 500");
+  }
+
+  @Test
+  @DisplayName("an unexpected exception in the web itself (a reply it cannot read): 500 without its details, its errorId"
+      + " logged in one line at ERROR, the stack trace on the lines after it")
+  void unexpected() throws Exception {
+    publishFakeInventory();
+    await(vertx.eventBus().consumer(InventoryAddresses.LIST_PRODUCTS,
+        m -> m.reply(new JsonObject().put("products", "not a list"))).completion());
+    HttpResponse<Buffer> res = get("/api/products");
+    assertError(res, 500, "internal");
+    assertThat(res.bodyAsString()).doesNotContain("ClassCast").doesNotContain("CatalogRoutes");
+    ILoggingEvent logged = assertLoggedOnce(res, Level.ERROR, "GET /api/products answered 500");
+    assertThat(logged.getThrowableProxy()).as("the stack trace").isNotNull();
+    assertThat(CapturedLog.printed(logged)).contains("ClassCastException").contains("at dev.microshop.web.CatalogRoutes");
   }
 
   @Test
@@ -116,6 +146,19 @@ class UnavailableServiceTest {
     return new DeploymentOptions().setConfig(new JsonObject()
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
         .put("auth", new JsonObject().put("production", true).put("jwt-secret", secret)));
+  }
+
+  /**
+   * The answer's errorId is in exactly one line of the log: the one event for this answer, at
+   * {@code level}, that names the request and status (its stack trace, if any, on the lines after).
+   */
+  private ILoggingEvent assertLoggedOnce(HttpResponse<Buffer> res, Level level, String requestAndStatus) {
+    String errorId = res.bodyAsJsonObject().getString("errorId");
+    assertThat(log.linesWith(errorId)).as("log lines with errorId %s", errorId).hasSize(1);
+    ILoggingEvent logged = log.eventWith(errorId);
+    assertThat(logged.getLevel()).isEqualTo(level);
+    assertThat(logged.getFormattedMessage()).contains(requestAndStatus).contains("trace=");
+    return logged;
   }
 
   private void publishFakeInventory() throws Exception {

@@ -161,6 +161,11 @@ class WebVerticleTest {
     assertThat(res.getHeader("Content-Type")).startsWith("application/json");
     assertThat(res.bodyAsJsonObject().getString("error")).isEqualTo(error);
     assertThat(res.bodyAsJsonObject().getString("message")).isNotBlank();
+    if (status >= 500) {
+      assertThat(res.bodyAsJsonObject().getString("errorId")).as("a 5xx answer's errorId").isNotBlank();
+    } else {
+      assertThat(res.bodyAsJsonObject().containsKey("errorId")).as("an errorId on a %s", status).isFalse();
+    }
   }
 
   private static HttpResponse<Buffer> get(String path) throws Exception {
