@@ -440,13 +440,16 @@ final class Report {
             z.getInteger("coresPerHost"), z.getLong("databaseHostOrdersPerSecond")))
         .append(String.format(Locale.ROOT, "and it becomes the bound once more than %.0f instance host(s) of the same size feed it. ",
             z.getDouble("instanceHostsBeforeTheDatabaseBinds")))
-        .append(String.format(Locale.ROOT, "Sizing it: about %.2f cores per 100 orders/s at 100%% busy (give it headroom: ", db / 10))
-        .append("at 60% busy, ").append(String.format(Locale.ROOT, "%.2f", db / 6)).append(" cores per 100 orders/s), ")
-        .append("and more cores help only while the heaviest single database, ").append(z.getString("heaviestDatabase"))
-        .append(String.format(Locale.ROOT, " (%.2f ms per order), is not itself the bound: ", basis.getDouble(z.getString("heaviestDatabase"), 0.0)))
-        .append("the databases can be spread over several database hosts (one service's database stays on one), but one ")
-        .append("service's database cannot be split, so the heaviest sets the ceiling for a given host size; ")
-        .append("beyond that, the per-order work in that database (commits, event-log reads) is what to reduce.\n\n")
+        .append(String.format(Locale.ROOT, "Sizing it: about %.2f cores per 100 orders/s at 100%% busy, %.2f at 60%% ", db / 10, db / 6))
+        .append("(headroom for bursts, vacuum and checkpoints); past one host's cores the databases can be spread over ")
+        .append("several database hosts, each service's database whole on one of them, so the heaviest, ")
+        .append(z.getString("heaviestDatabase"))
+        .append(String.format(Locale.ROOT, " (%.2f ms per order), caps the shop at about %d orders/s per %d cores of its host. ",
+            basis.getDouble(z.getString("heaviestDatabase"), 0.0),
+            Math.round(z.getInteger("coresPerHost") * 1000 / Math.max(0.001, basis.getDouble(z.getString("heaviestDatabase"), 0.0))),
+            z.getInteger("coresPerHost")))
+        .append("Past that, only a bigger host for it or less work per order in it (fewer commits, cheaper event-log reads) ")
+        .append("raises the ceiling: adding instances does not.\n\n")
         .append("Assumptions, plainly: CPU only. The figures come from one ").append(cores)
         .append("-core box where every process and the load generator share the cores (contention, context switches and ")
         .append("idle timers are in the per-order CPU; on hosts of their own each would likely cost somewhat less); network ")
