@@ -6,11 +6,16 @@
 # Measures, on this machine and in this run: a bare Vert.x HTTP server (fixed JSON), the same doing
 # one vertx-pg-client primary-key SELECT per request, single-row INSERT commits per second on the
 # shop's own embedded PostgreSQL; then the all-in-one shop: GET /api/products/{sku} (req/s, p50,
-# p99), orders (approved per second, POST→APPROVED p50/p99, write commits per order), its RSS idle and
-# under load and its time from start to ready; without --quick also every clustered JVM's RSS.
+# p99), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
+# the JVM and of PostgreSQL), its RSS idle and under load and its time from start to ready.
+# Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
+# inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
+# same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
+# PostgreSQL's RSS, and the CPU-ms per order of each (utime + stime from /proc, during the order load
+# until its sagas are done), from which the report estimates what more machines would carry.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
-# same cores; its CPU share is reported. Writes bench/results/<date>.json and .html and
-# docs/benchmarks.md.
+# same cores; its CPU share is reported. A full run takes about 11 minutes on 2 cores, --quick under 5.
+# Writes bench/results/<date>.json and .html and docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -32,6 +37,8 @@ BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
 SHOP_OPTS="${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# a PostgreSQL server's RSS: its postmaster's and every child's, summed (shared buffers count once per process)
+pg_rss_kb() { ps -o rss= --ppid "$1" -p "$1" | awk '{s+=$1} END {print s+0}'; }
 wait_http() { # url timeout_s
   local deadline=$((SECONDS + $2))
   until curl -fsS -o /dev/null "$1" 2>/dev/null; do
@@ -40,8 +47,17 @@ wait_http() { # url timeout_s
   done
 }
 last_json() { tail -n 1; }
+restock() { # base URL: plenty of stock and credit, the order benchmark measures the saga, not rejections
+  local admin sku
+  admin=$(curl -fsS -X POST "$1/api/login" -H 'Content-Type: application/json' \
+    -d '{"email":"admin@microshop.local","password":"microshop-admin-dev"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
+  for sku in MUG-CLASSIC PEN-GEL-3 STICKERS-10 NOTEBOOK-A5 SOCKS-STRIPE TOTE-CANVAS CABLE-USBC-2M TEE-LOGO-M; do
+    curl -fsS -o /dev/null -X POST "$1/api/admin/products/$sku/restock" -H "Authorization: Bearer $admin" \
+      -H 'Content-Type: application/json' -H "Idempotency-Key: bench-$sku" -d '{"quantity":100000}'
+  done
+}
 
-echo "== the all-in-one shop"
+echo "== $(date +%T) the all-in-one shop"
 t0=$(date +%s%N)
 MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$W/pg" MICROSHOP_WEB_HTTP_PORT=$PORT \
 MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 \
@@ -56,15 +72,9 @@ echo "{\"idleKb\": $(rss_kb $SHOP)}" >"$W/rss-idle.json"
 PG_PORT=$(sed -n 4p "$W/pg/postmaster.pid")
 PG_PID=$(sed -n 1p "$W/pg/postmaster.pid")
 
-# plenty of stock and credit: the order benchmark measures the saga, not rejections
-ADMIN=$(curl -fsS -X POST "http://127.0.0.1:$PORT/api/login" -H 'Content-Type: application/json' \
-  -d '{"email":"admin@microshop.local","password":"microshop-admin-dev"}' | sed -E 's/.*"token":"([^"]+)".*/\1/')
-for sku in MUG-CLASSIC PEN-GEL-3 STICKERS-10 NOTEBOOK-A5 SOCKS-STRIPE TOTE-CANVAS CABLE-USBC-2M TEE-LOGO-M; do
-  curl -fsS -o /dev/null -X POST "http://127.0.0.1:$PORT/api/admin/products/$sku/restock" -H "Authorization: Bearer $ADMIN" \
-    -H 'Content-Type: application/json' -H "Idempotency-Key: bench-$sku" -d '{"quantity":100000}'
-done
+restock "http://127.0.0.1:$PORT"
 
-echo "== bounds: bare HTTP, bare HTTP + one PK SELECT, INSERT commits"
+echo "== $(date +%T) bounds: bare HTTP, bare HTTP + one PK SELECT, INSERT commits"
 "${BENCH[@]}" bare-http 18090 >"$W/bare-http-server.log" 2>&1 & BARE=$!
 wait_http "http://127.0.0.1:18090/" 30
 "${BENCH[@]}" load-get "http://127.0.0.1:18090/" "$DUR" $CONNS "$WARM" | last_json >"$W/bare-http.json"
@@ -75,30 +85,85 @@ wait_http "http://127.0.0.1:18091/" 30
 kill $BAREPG
 "${BENCH[@]}" insert-commits "$PG_PORT" "$DUR" 16 | last_json >"$W/insert.json"
 
-echo "== the shop: product reads"
+echo "== $(date +%T) the shop: product reads"
 ( peak=0; while kill -0 $SHOP 2>/dev/null; do r=$(rss_kb $SHOP); ((r > peak)) && peak=$r && echo "$peak" >"$W/rss-peak"; sleep 0.5; done ) &
 "${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/shop-get.json"
 
-echo "== the shop: orders"
+echo "== $(date +%T) the shop: orders"
 "${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+printf 'shop %s\npostgres %s tree\n' "$SHOP" "$PG_PID" >"$W/shop-pids"
+if [[ $QUICK -eq 0 ]]; then # the CPU the shop spends with no load (timers, pollers): its idle cost, apart from its per-order cost
+  sleep 5
+  "${BENCH[@]}" cpu-idle "$W/shop-pids" 10 | last_json >"$W/shop-idle.json"
+fi
 sleep 1
 # with the PostgreSQL port, load-orders counts the orders' commits: from the load's start until every saga is
-# done and the event readers caught up (not its own reads of the orders afterwards)
-"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" | last_json >"$W/shop-orders.json"
+# done and the event readers caught up (not its own reads of the orders afterwards); in the same window,
+# the CPU of the shop's JVM and of its PostgreSQL (the postmaster and its children)
+"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" "$W/shop-pids" | last_json >"$W/shop-orders.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 
-if [[ $QUICK -eq 0 ]]; then
-  echo "== clustered: one JVM per service"
-  export MICROSHOP_CLUSTER_DIR="$W/cluster" MICROSHOP_WEB_HTTP_PORT=18180 MICROSHOP_CLUSTER_NAME="bench-$$" \
-    MICROSHOP_CLUSTER_PORT=27701 MICROSHOP_DB_PORT_BASE=27800 MICROSHOP_METRICS_PORT_BASE=27900 MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" \
-    MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000
-  bash scripts/cluster.sh start >"$W/cluster-start.log" 2>&1
+# the clustered shop under the same loads as the all-in-one: NAME (its directory under $W), cluster.sh's
+# --instances (empty: one JVM per service). Writes $W/NAME-*.json: start, RSS, product reads, orders with
+# the CPU-ms of every instance JVM, database server JVM and PostgreSQL (postmaster and children).
+rss_all() { # pids file → one JSON object: each process's RSS in kB (a PostgreSQL's summed over its processes)
+  local first=1 line
+  echo "{"
+  while read -r -a line; do
+    [[ $first -eq 1 ]] || echo ","
+    first=0
+    if [[ "${line[2]:-}" == tree ]]; then echo "\"${line[0]}\": $(pg_rss_kb "${line[1]}")"; else echo "\"${line[0]}\": $(rss_kb "${line[1]}")"; fi
+  done <"$1"
+  echo "}"
+}
+CLUSTER_UP=""
+clustered() {
+  local name="$1" instances="$2" dir="$W/$1" base="http://127.0.0.1:18180" t0 f n svc pm ports="" pids
+  export MICROSHOP_CLUSTER_DIR="$dir" MICROSHOP_CLUSTER_NAME="bench-$$-$name" JAVA_OPTS="$SHOP_OPTS"
+  t0=$(date +%s%N)
+  CLUSTER_UP="$dir"
+  bash scripts/cluster.sh start ${instances:+--instances "$instances"} >"$W/$name-start.log" 2>&1 \
+    || { tail -n 30 "$W/$name-start.log" >&2; return 1; }
+  echo "{\"startToReadyMs\": $((($(date +%s%N) - t0) / 1000000))}" >"$W/$name-start.json"
   sleep 2
-  { echo "{"; first=1; for f in "$W"/cluster/run/*.pid; do n=$(basename "$f" .pid); [[ $first -eq 1 ]] || echo ","; first=0; echo "\"$n\": $(rss_kb "$(cat "$f")")"; done; echo "}"; } >"$W/cluster-rss-idle.json"
-  "${BENCH[@]}" load-get "http://127.0.0.1:18180/api/products/MUG-CLASSIC" "$DUR" $CONNS >/dev/null
-  { echo "{"; first=1; for f in "$W"/cluster/run/*.pid; do n=$(basename "$f" .pid); [[ $first -eq 1 ]] || echo ","; first=0; echo "\"$n\": $(rss_kb "$(cat "$f")")"; done; echo "}"; } >"$W/cluster-rss-load.json"
+  # every process: the instances (NAME PID), the database server JVMs (db-SERVICE), each PostgreSQL (pg-SERVICE)
+  pids="$W/$name-pids"
+  : >"$pids"
+  for f in "$dir"/run/*.pid; do echo "$(basename "$f" .pid) $(cat "$f")" >>"$pids"; done
+  for f in "$dir"/run/db/*.pid; do echo "db-$(basename "$f" .pid) $(cat "$f")" >>"$pids"; done
+  for svc in order inventory customer shipping history; do # the order database's server first (load-orders waits on it)
+    pm="$dir/$svc/pg/postmaster.pid"
+    [[ -f "$pm" ]] || continue
+    echo "pg-$svc $(sed -n 1p "$pm") tree" >>"$pids"
+    ports+="${ports:+,}$(sed -n 4p "$pm")"
+  done
+  rss_all "$pids" >"$W/$name-rss-idle.json"
+  restock "$base"
+  "${BENCH[@]}" load-get "$base/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/$name-get.json"
+  rss_all "$pids" >"$W/$name-rss-reads.json"
+  "${BENCH[@]}" storm "$base" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+  sleep 5
+  "${BENCH[@]}" cpu-idle "$pids" 10 | last_json >"$W/$name-idle.json"
+  sleep 1
+  "${BENCH[@]}" load-orders "$base" "$DUR" $CUSTOMERS "$ports" "$pids" | last_json >"$W/$name-orders.json"
+  rss_all "$pids" >"$W/$name-rss-orders.json"
   bash scripts/cluster.sh stop >/dev/null
+  CLUSTER_UP=""
+}
+
+if [[ $QUICK -eq 0 ]]; then
+  trap 'kill $SHOP 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true
+        [[ -z "$CLUSTER_UP" ]] || MICROSHOP_CLUSTER_DIR="$CLUSTER_UP" bash scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
+  export MICROSHOP_WEB_HTTP_PORT=18180 MICROSHOP_CLUSTER_PORT=27701 MICROSHOP_DB_PORT_BASE=27800 \
+    MICROSHOP_METRICS_PORT_BASE=27900 MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" \
+    MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 \
+    MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000
+  echo "== $(date +%T) clustered: one JVM per service"
+  clustered cluster ""
+  echo "== $(date +%T) clustered: order, inventory and customer x2"
+  clustered cluster-x2 "order=2,inventory=2,customer=2"
 fi
 
+echo "== $(date +%T) the report"
 "${BENCH[@]}" report "$W" bench/results docs/benchmarks.md

@@ -43,9 +43,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *   bare-pg PORT PG_PORT                        the same, doing one primary-key SELECT per request (vertx-pg-client)
  *   insert-commits PG_PORT SECONDS CONCURRENCY  single-row INSERT commits per second
  *   load-get URL SECONDS CONNECTIONS            GET load: req/s, p50, p99, per-second series
- *   load-orders BASE SECONDS CUSTOMERS [PG_PORT] orders: accepted, approved/s, POST→APPROVED p50/p99; with
- *                                               PG_PORT the commits of those orders (from the load's start until
- *                                               every saga is done and the event readers caught up)
+ *   load-orders BASE SECONDS CUSTOMERS [PG_PORTS [PIDS_FILE]]  orders: accepted, approved/s, POST→APPROVED
+ *                                               p50/p99; with PG_PORTS (comma-separated, the order database's
+ *                                               server first: one all-in-one server, or each service's) the commits
+ *                                               of those orders, from the load's start until every saga is done and
+ *                                               the event readers caught up; with PIDS_FILE (lines "NAME PID" or
+ *                                               "NAME PID tree", see CpuTicks) the CPU-ms each process spent in
+ *                                               that same window
  *   storm BASES SECONDS CUSTOMERS [PAUSE_MS [SKUS]]  orders for the chaos runs (accepted keys → order ids); BASES
  *                                               is one web or several, comma-separated (customer i starts on the
  *                                               i-th, a retry goes to the next: a client behind a balancer); SKUS
@@ -53,7 +57,9 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                               by cause ("failedAttempts": 503, timeout, connect, ...), and each
  *                                               one on stderr ("failed attempt: EPOCH_MS WEB CAUSE"); with
  *                                               -Dstorm.stop-file=PATH it also ends once PATH exists
- *   commits PG_PORT                             xact_commit summed over the shop's databases, and the next xid
+ *   commits PG_PORTS                            xact_commit summed over the shop's databases, and the next xid
+ *   cpu-idle PIDS_FILE SECONDS                  the CPU-ms each process spends in SECONDS of no load (timers,
+ *                                               heartbeats, pollers), to tell a process's per-order CPU from its idle cost
  *   check-invariants [ENV...]                   joins the cluster; every invariant of design.md
  * </pre>
  */
@@ -87,15 +93,16 @@ public final class Main {
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
-          args.length > 4 ? Integer.parseInt(args[4]) : 0));
+          args.length > 4 ? ports(args[4]) : new int[0], args.length > 5 ? new CpuTicks(java.nio.file.Path.of(args[5])) : null));
       case "storm" -> {
         if (args.length > 5) {
           skus = args[5].split(",");
         }
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
-            args.length > 4 ? Long.parseLong(args[4]) : 200, 0));
+            args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null));
       }
-      case "commits" -> print(commits(Integer.parseInt(args[1])));
+      case "commits" -> print(commits(ports(args[1])));
+      case "cpu-idle" -> print(cpuIdle(new CpuTicks(java.nio.file.Path.of(args[1])), Integer.parseInt(args[2])));
       case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
       case "report" -> {
         Report.write(java.nio.file.Path.of(args[1]), java.nio.file.Path.of(args[2]), java.nio.file.Path.of(args[3]));
@@ -103,6 +110,10 @@ public final class Main {
       }
       default -> throw new IllegalArgumentException("unknown command " + args[0]);
     }
+  }
+
+  private static int[] ports(String commaSeparated) {
+    return java.util.Arrays.stream(commaSeparated.split(",")).filter(p -> !p.isBlank()).mapToInt(Integer::parseInt).toArray();
   }
 
   private static void print(JsonObject result) {
@@ -267,7 +278,7 @@ public final class Main {
    * POST→APPROVED is taken from the order's own timeline.
    */
   private static JsonObject loadOrders(String webs, int seconds, int customers, boolean measure, long pauseMs,
-                                       int pgPort) throws Exception {
+                                       int[] pgPorts, CpuTicks cpuTicks) throws Exception {
     String[] bases = webs.split(",");
     String base = bases[0];
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -294,7 +305,9 @@ public final class Main {
       vertx.setPeriodic(200, id -> stormStopped |= java.nio.file.Files.exists(java.nio.file.Path.of(stopFile)));
     }
     System.err.println("customers ready: placing orders");
-    JsonObject commitsBefore = pgPort > 0 ? commits(pgPort) : null;
+    JsonObject commitsBefore = pgPorts.length > 0 ? commits(pgPorts) : null;
+    JsonObject ticksBefore = cpuTicks != null ? cpuTicks.sample() : null;
+    long[] machineBefore = CpuTicks.machine();
     long start = System.nanoTime();
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
@@ -322,9 +335,16 @@ public final class Main {
     if (commitsBefore != null) {
       // the orders' own commits: until every saga is done and the event readers caught up, before
       // this command reads the orders back (its reads are not the shop's work)
-      sagasDone(pgPort, 120_000);
+      sagasDone(pgPorts[0], 120_000);
       Thread.sleep(2_000);
-      result.put("commits", new JsonObject().put("before", commitsBefore).put("after", commits(pgPort)));
+      if (ticksBefore != null) { // the same window: the load and its sagas and event readers, not the read-back
+        JsonObject ticksAfter = cpuTicks.sample();
+        result.put("cpu", new JsonObject().put("windowSeconds", (System.nanoTime() - start) / 1e9)
+            .put("clockTicksPerSecond", cpuTicks.ticksPerSecond())
+            .put("machineBusyShare", CpuTicks.busyShare(machineBefore, CpuTicks.machine()))
+            .put("ms", cpuTicks.millisBetween(ticksBefore, ticksAfter)).put("ticksBefore", ticksBefore).put("ticksAfter", ticksAfter));
+      }
+      result.put("commits", new JsonObject().put("before", commitsBefore).put("after", commits(pgPorts)));
     }
     if (measure) {
       Histogram toApproved = new Histogram(600_000_000_000L, 3);
@@ -488,27 +508,46 @@ public final class Main {
     });
   }
 
+  private static JsonObject cpuIdle(CpuTicks cpuTicks, int seconds) throws InterruptedException {
+    JsonObject before = cpuTicks.sample();
+    long[] machineBefore = CpuTicks.machine();
+    long start = System.nanoTime();
+    Thread.sleep(seconds * 1000L);
+    JsonObject ms = cpuTicks.millisBetween(before, cpuTicks.sample());
+    ms.remove("load-generator"); // this command, not a load
+    return new JsonObject().put("seconds", (System.nanoTime() - start) / 1e9).put("ms", ms)
+        .put("machineBusyShare", CpuTicks.busyShare(machineBefore, CpuTicks.machine()));
+  }
+
   // ---------------------------------------------------------------- database figures
 
   /**
    * The transactions committed in the shop's databases so far ({@code xact_commit}, read-only ones
    * included) and the next transaction id: an id is taken only by a transaction that writes, so the
    * difference of two readings counts the write commits (server-wide: the shop's databases share
-   * the all-in-one server, and these readings write nothing).
+   * the all-in-one server, and these readings write nothing). With several servers (one per service,
+   * clustered) both are summed over them.
    */
-  private static JsonObject commits(int pgPort) throws Exception {
+  private static JsonObject commits(int[] pgPorts) throws Exception {
     Vertx vertx = Vertx.vertx();
-    Pool pool = superuser(vertx, pgPort, "postgres");
     JsonObject out = new JsonObject();
     long total = 0;
-    for (var r : await(pool.query("SELECT datname, xact_commit FROM pg_stat_database"
-        + " WHERE datname IN ('inventory', 'customer', 'order', 'shipping', 'history')").execute())) {
-      out.put(r.getString(0), r.getLong(1));
-      total += r.getLong(1);
+    long nextXid = 0;
+    try {
+      for (int pgPort : pgPorts) {
+        Pool pool = superuser(vertx, pgPort, "postgres");
+        for (var r : await(pool.query("SELECT datname, xact_commit FROM pg_stat_database"
+            + " WHERE datname IN ('inventory', 'customer', 'order', 'shipping', 'history')").execute())) {
+          out.put(r.getString(0), r.getLong(1));
+          total += r.getLong(1);
+        }
+        nextXid += await(pool.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").execute())
+            .iterator().next().getLong(0);
+        await(pool.close());
+      }
+    } finally {
+      vertx.close();
     }
-    long nextXid = await(pool.query("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint").execute())
-        .iterator().next().getLong(0);
-    vertx.close();
     return out.put("total", total).put("nextXid", nextXid);
   }
 

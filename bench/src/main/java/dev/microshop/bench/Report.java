@@ -10,6 +10,8 @@ import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
 /** Turns a bench run's measurements into bench/results/DATE.json and .html, and docs/benchmarks.md. */
 final class Report {
@@ -50,15 +52,22 @@ final class Report {
             .put("startToReadyMs", read(work, "start.json").getLong("startToReadyMs"))
             .put("rssIdleMb", read(work, "rss-idle.json").getLong("idleKb") / 1024)
             .put("rssUnderLoadMb", rssLoadMb)
-            .put("postgresRssUnderLoadMb", read(work, "rss-load.json").getLong("postgresKb", 0L) / 1024))
+            .put("postgresRssUnderLoadMb", read(work, "rss-load.json").getLong("postgresKb", 0L) / 1024)
+            .put("cpuMsPerOrder", cpuPerOrder(orders, readIfThere(work, "shop-idle.json"))))
         .put("ratios", ratios)
         .put("targets", new JsonObject()
             .put("productReads >= 0.5 x bare single-query rate", ratios.getDouble("productReadsVsBareSelect") >= 0.5)
             .put("approved/s >= 0.5 x (INSERT commits/s / commits per order)", ratios.getDouble("approvedPerSecondVsInsertBound") >= 0.5)
             .put("all-in-one RSS under load <= 350 MB", rssLoadMb <= 350));
-    if (Files.exists(work.resolve("cluster-rss-idle.json"))) {
-      result.put("clustered", new JsonObject().put("rssIdleKb", read(work, "cluster-rss-idle.json"))
-          .put("rssUnderLoadKb", read(work, "cluster-rss-load.json")));
+    JsonObject clustered = new JsonObject();
+    for (String[] run : new String[][] {{"cluster", "oneJvmPerService", ""}, {"cluster-x2", "x2", "order=2,inventory=2,customer=2"}}) {
+      if (Files.exists(work.resolve(run[0] + "-orders.json"))) {
+        clustered.put(run[1], clusteredRun(work, run[0], run[2], get, orders));
+      }
+    }
+    if (!clustered.isEmpty()) {
+      clustered.put("sizing", sizing(clustered.getJsonObject("oneJvmPerService", clustered.getJsonObject("x2"))));
+      result.put("clustered", clustered);
     }
     Files.createDirectories(resultsDir);
     String date = LocalDate.now().toString();
@@ -68,6 +77,158 @@ final class Report {
     Files.writeString(markdown, markdown(result, date));
     System.out.println(result.encodePrettily());
     System.out.println("written: " + resultsDir.resolve(date + ".json") + ", " + resultsDir.resolve(date + ".html") + ", " + markdown);
+  }
+
+  /** One clustered run's figures, with their ratios to the all-in-one's of the same run. */
+  private static JsonObject clusteredRun(Path work, String name, String instances, JsonObject aioGet, JsonObject aioOrders)
+      throws IOException {
+    JsonObject get = read(work, name + "-get.json");
+    JsonObject orders = read(work, name + "-orders.json");
+    JsonObject perOrder = cpuPerOrder(orders, readIfThere(work, name + "-idle.json"));
+    JsonObject aioPerOrder = cpuPerOrder(aioOrders, readIfThere(work, "shop-idle.json"));
+    JsonObject ratios = new JsonObject()
+        .put("productReadsPerSecond", ratio(get.getLong("requestsPerSecond"), aioGet.getLong("requestsPerSecond")))
+        .put("productReadsP99", ratio(get.getDouble("p99Ms"), aioGet.getDouble("p99Ms")))
+        .put("approvedPerSecond", ratio(orders.getLong("approvedPerSecond", 0L), aioOrders.getLong("approvedPerSecond", 0L)))
+        .put("p50ToApproved", ratio(orders.getDouble("p50ToApprovedMs", 0.0), aioOrders.getDouble("p50ToApprovedMs", 0.0)))
+        .put("p99ToApproved", ratio(orders.getDouble("p99ToApprovedMs", 0.0), aioOrders.getDouble("p99ToApprovedMs", 0.0)))
+        .put("cpuMsPerOrder", ratio(perOrder.getDouble("shopTotal"), aioPerOrder.getDouble("shopTotal")))
+        .put("cpuMsPerOrderNetOfIdle", ratio(perOrder.getDouble("shopTotalNetOfIdle"), aioPerOrder.getDouble("shopTotalNetOfIdle")));
+    return new JsonObject().put("instances", instances.isEmpty() ? "one JVM per service" : instances)
+        .put("startToReadyMs", read(work, name + "-start.json").getLong("startToReadyMs"))
+        .put("productReads", get).put("orders", orders)
+        .put("cpuMsPerOrder", perOrder)
+        .put("ratiosToAllInOne", ratios)
+        .put("rssKb", new JsonObject().put("idle", read(work, name + "-rss-idle.json"))
+            .put("afterProductReads", read(work, name + "-rss-reads.json"))
+            .put("afterOrders", read(work, name + "-rss-orders.json")));
+  }
+
+  /**
+   * CPU-ms per approved order of every process measured during the order load (and of the load
+   * generator): gross (all it spent in the load's window) and, when its idle cost was measured, net
+   * (minus its idle CPU rate over the same window: timers, heartbeats and pollers cost that whatever
+   * the load). Summed by component (net when it can be): each service's instances ("order" = order-1
+   * + order-2), its database (the database server JVM + its PostgreSQL), the all-in-one's JVM and
+   * PostgreSQL.
+   */
+  private static JsonObject cpuPerOrder(JsonObject orders, JsonObject idle) {
+    JsonObject byProcess = new JsonObject();
+    JsonObject byProcessNet = new JsonObject();
+    JsonObject idleMsPerSecond = new JsonObject();
+    Map<String, Double> byComponent = new TreeMap<>();
+    JsonObject cpu = orders.getJsonObject("cpu");
+    long approved = orders.getLong("approved", 0L);
+    double gross = 0;
+    double net = 0;
+    if (cpu != null && approved > 0) {
+      JsonObject ms = cpu.getJsonObject("ms");
+      double window = cpu.getDouble("windowSeconds");
+      for (String n : ms.fieldNames()) {
+        double perOrder = ms.getLong(n) / (double) approved;
+        byProcess.put(n, round2(perOrder));
+        double netPerOrder = perOrder;
+        if (idle != null && idle.getJsonObject("ms").containsKey(n)) {
+          double rate = idle.getJsonObject("ms").getLong(n) / idle.getDouble("seconds");
+          idleMsPerSecond.put(n, round1(rate));
+          netPerOrder = Math.max(0, (ms.getLong(n) - rate * window) / approved);
+          byProcessNet.put(n, round2(netPerOrder));
+        }
+        String component = n.startsWith("db-") ? "database " + n.substring(3)
+            : n.startsWith("pg-") ? "database " + n.substring(3)
+            : n.matches("[a-z]+-[0-9]+") ? n.substring(0, n.lastIndexOf('-')) : n;
+        byComponent.merge(component, netPerOrder, Double::sum);
+        if (!n.equals("load-generator")) {
+          gross += perOrder;
+          net += netPerOrder;
+        }
+      }
+    }
+    JsonObject components = new JsonObject();
+    byComponent.forEach((n, v) -> components.put(n, round2(v)));
+    return new JsonObject().put("approved", approved).put("byProcess", byProcess)
+        .put("idleMsPerSecond", idleMsPerSecond).put("byProcessNetOfIdle", byProcessNet)
+        .put("byComponent", components).put("componentsNetOfIdle", idle != null)
+        .put("shopTotal", round2(gross)).put("shopTotalNetOfIdle", round2(net))
+        .put("windowSeconds", cpu == null ? 0 : round1(cpu.getDouble("windowSeconds")))
+        .put("busyShareOfAllCores", cpu == null ? 0 : ratio(cpu.getJsonObject("ms").fieldNames().stream()
+            .mapToLong(n -> cpu.getJsonObject("ms").getLong(n)).sum() / 1000.0,
+            cpu.getDouble("windowSeconds") * Runtime.getRuntime().availableProcessors()))
+        .put("machineBusyShare", cpu == null ? 0 : cpu.getDouble("machineBusyShare", 0.0))
+        .put("machineBusyShareWhileIdle", idle == null ? 0 : idle.getDouble("machineBusyShare", 0.0));
+  }
+
+  /**
+   * What N hosts of this machine's size would carry if each service's instances scale out while each
+   * service keeps one database: one host holds the five databases (their PostgreSQL and database
+   * server JVMs), the other N - 1 the instances; from the CPU-ms per order measured on one machine.
+   */
+  private static JsonObject sizing(JsonObject run) {
+    JsonObject comps = run.getJsonObject("cpuMsPerOrder").getJsonObject("byComponent");
+    int cores = Runtime.getRuntime().availableProcessors();
+    double db = 0;
+    double instances = 0;
+    String heaviest = null;
+    String heaviestDb = null;
+    JsonObject perCore = new JsonObject();
+    for (String n : comps.fieldNames()) {
+      if (n.equals("load-generator")) {
+        continue;
+      }
+      double ms = comps.getDouble(n);
+      perCore.put(n, ms == 0 ? 0 : Math.round(1000 / ms));
+      if (n.startsWith("database ")) {
+        db += ms;
+        heaviestDb = heaviestDb == null || ms > comps.getDouble(heaviestDb) ? n : heaviestDb;
+      } else {
+        instances += ms;
+      }
+      heaviest = heaviest == null || ms > comps.getDouble(heaviest) ? n : heaviest;
+    }
+    double dbHost = db == 0 ? 0 : cores * 1000 / db;
+    JsonArray hosts = new JsonArray();
+    for (int n : new int[] {2, 4, 8}) {
+      double inst = instances == 0 ? 0 : (n - 1) * cores * 1000 / instances;
+      hosts.add(new JsonObject().put("hosts", n).put("cores", n * cores)
+          .put("instanceHostsCarry", Math.round(inst)).put("databaseHostCarries", Math.round(dbHost))
+          .put("ordersPerSecond", Math.round(Math.min(inst, dbHost)))
+          .put("bound", inst <= dbHost ? "instances" : "database host")
+          .put("databaseCoresToKeepUp", round1(inst * db / 1000)));
+    }
+    return new JsonObject().put("basis", run.getString("instances")).put("coresPerHost", cores)
+        .put("ordersPerSecondPerCore", perCore).put("saturatesFirst", heaviest).put("heaviestDatabase", heaviestDb)
+        .put("databaseMsPerOrder", round2(db)).put("instancesMsPerOrder", round2(instances))
+        .put("databaseHostOrdersPerSecond", Math.round(dbHost))
+        .put("instanceHostsBeforeTheDatabaseBinds", db == 0 ? 0 : Math.floor(instances / db))
+        .put("hosts", hosts);
+  }
+
+  private static double round2(double d) {
+    return Math.round(d * 100) / 100.0;
+  }
+
+  private static double round1(double d) {
+    return Math.round(d * 10) / 10.0;
+  }
+
+  /** "its JVM 3.96 ms per order (idle 5.0 ms/s, net 3.50 ms), its PostgreSQL ..., the load generator ..." */
+  private static String allInOneCpu(JsonObject cpu) {
+    List<String> parts = new java.util.ArrayList<>();
+    for (String[] p : new String[][] {{"shop", "its JVM"}, {"postgres", "its PostgreSQL"}, {"load-generator", "the load generator"}}) {
+      Double gross = cpu.getJsonObject("byProcess").getDouble(p[0]);
+      if (gross == null) {
+        continue;
+      }
+      Double idle = cpu.getJsonObject("idleMsPerSecond").getDouble(p[0]);
+      Double net = cpu.getJsonObject("byProcessNetOfIdle").getDouble(p[0]);
+      parts.add(String.format(Locale.ROOT, "%s %.2f CPU-ms per order", p[1], gross)
+          + (idle == null ? "" : String.format(Locale.ROOT, " (idle %.1f ms/s, net %.2f ms)", idle, net)));
+    }
+    return String.join(", ", parts);
+  }
+
+  private static JsonObject readIfThere(Path work, String name) throws IOException {
+    return Files.exists(work.resolve(name)) ? read(work, name) : null;
   }
 
   private static JsonObject read(Path work, String name) throws IOException {
@@ -123,17 +284,204 @@ final class Report {
         .append("event readers caught up, before the benchmark reads the orders back. Write commits are the transaction ")
         .append("ids taken (only a transaction that writes takes one), the durable commits that the INSERT bound measures; ")
         .append("read-only transactions, which `pg_stat_database` counts as commits too, are given beside.\n");
-    if (r.containsKey("clustered")) {
-      md.append("\nClustered RSS per JVM (kB), idle → under load:\n\n| JVM | idle | under load |\n|---|---|---|\n");
-      JsonObject idle = r.getJsonObject("clustered").getJsonObject("rssIdleKb");
-      JsonObject load = r.getJsonObject("clustered").getJsonObject("rssUnderLoadKb");
-      for (String n : idle.fieldNames()) {
-        md.append("| ").append(n).append(" | ").append(idle.getValue(n)).append(" | ").append(load.getValue(n)).append(" |\n");
-      }
-    }
     md.append("\nTargets met: ").append(r.getJsonObject("targets").encode()).append("\n");
+    if (r.containsKey("clustered")) {
+      md.append(clusteredMarkdown(r));
+    }
     return md.toString();
   }
+
+  private static String clusteredMarkdown(JsonObject r) {
+    JsonObject c = r.getJsonObject("clustered");
+    JsonObject s = r.getJsonObject("shop");
+    JsonObject aioGet = s.getJsonObject("productReads");
+    JsonObject aioOrders = s.getJsonObject("orders");
+    int cores = r.getJsonObject("machine").getInteger("cores");
+    List<String> runs = c.fieldNames().stream().filter(n -> !n.equals("sizing")).sorted().toList(); // oneJvmPerService, then x2
+    StringBuilder md = new StringBuilder("\n## The cost of clustering\n\n")
+        .append("The same product reads and order load as the all-in-one's, against the clustered shop (`scripts/cluster.sh`: each JVM with the all-in-one's options, every ")
+        .append("service's PostgreSQL in a database server process of its own), right after the all-in-one, in the same run. ")
+        .append("**On one ").append(cores).append("-core machine these figures show the overhead of the cluster, not a speed-up**: ")
+        .append("every hop of the saga crosses the event bus over TCP (Hazelcast membership, serialised messages) instead of a ")
+        .append("local call, and more JVMs and more PostgreSQL servers share the same cores (and the load generator). ")
+        .append("A second instance of a service adds no core here; what more machines would carry is estimated below from ")
+        .append("the CPU each component spent per order.\n\n")
+        .append("| figure | all-in-one |");
+    for (String run : runs) {
+      md.append(" clustered: ").append(c.getJsonObject(run).getString("instances")).append(" | ratio |");
+    }
+    md.append("\n|---|---|").append("---|---|".repeat(runs.size())).append("\n");
+    md.append(String.format(Locale.ROOT, "| orders approved per second | %d /s |", aioOrders.getLong("approvedPerSecond", 0L)));
+    for (String run : runs) {
+      JsonObject o = c.getJsonObject(run).getJsonObject("orders");
+      md.append(String.format(Locale.ROOT, " %d /s | %.3f |", o.getLong("approvedPerSecond", 0L),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("approvedPerSecond")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| POST→APPROVED p50 | %.1f ms |", aioOrders.getDouble("p50ToApprovedMs", 0.0)));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.1f ms | %.3f |", c.getJsonObject(run).getJsonObject("orders").getDouble("p50ToApprovedMs", 0.0),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("p50ToApproved")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| POST→APPROVED p99 | %.1f ms |", aioOrders.getDouble("p99ToApprovedMs", 0.0)));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.1f ms | %.3f |", c.getJsonObject(run).getJsonObject("orders").getDouble("p99ToApprovedMs", 0.0),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("p99ToApproved")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| `GET /api/products/{sku}` | %d req/s |", aioGet.getLong("requestsPerSecond")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %d req/s | %.3f |", c.getJsonObject(run).getJsonObject("productReads").getLong("requestsPerSecond"),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("productReadsPerSecond")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| product reads p99 | %.2f ms |", aioGet.getDouble("p99Ms")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.2f ms | %.3f |", c.getJsonObject(run).getJsonObject("productReads").getDouble("p99Ms"),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("productReadsP99")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| CPU-ms per approved order (the shop's processes, load generator apart) | %.2f ms |",
+        s.getJsonObject("cpuMsPerOrder").getDouble("shopTotal")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.2f ms | %.3f |", c.getJsonObject(run).getJsonObject("cpuMsPerOrder").getDouble("shopTotal"),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("cpuMsPerOrder")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| (the same, net of each process's idle CPU) | %.2f ms |",
+        s.getJsonObject("cpuMsPerOrder").getDouble("shopTotalNetOfIdle")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.2f ms | %.3f |", c.getJsonObject(run).getJsonObject("cpuMsPerOrder").getDouble("shopTotalNetOfIdle"),
+          c.getJsonObject(run).getJsonObject("ratiosToAllInOne").getDouble("cpuMsPerOrderNetOfIdle")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| orders approved (measured) | %d |", aioOrders.getLong("approved", 0L)));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %d | |", c.getJsonObject(run).getJsonObject("orders").getLong("approved", 0L)));
+    }
+    md.append(String.format(Locale.ROOT, "%n| share of all cores busy during the order load: the shop's processes and the load generator | %.2f |",
+        s.getJsonObject("cpuMsPerOrder").getDouble("busyShareOfAllCores")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.2f | |", c.getJsonObject(run).getJsonObject("cpuMsPerOrder").getDouble("busyShareOfAllCores")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| (the same: every process of the machine, other people's too, from /proc/stat) | %.2f |",
+        s.getJsonObject("cpuMsPerOrder").getDouble("machineBusyShare")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %.2f | |", c.getJsonObject(run).getJsonObject("cpuMsPerOrder").getDouble("machineBusyShare")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| start to ready (fresh data) | %d ms |", s.getLong("startToReadyMs")));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %d ms | |", c.getJsonObject(run).getLong("startToReadyMs")));
+    }
+    md.append("\n\nRatios are clustered ÷ all-in-one: below 1 is slower for throughput, above 1 is slower for latency and CPU.\n");
+
+    // CPU per order, by process
+    md.append("\n### CPU per approved order, by process\n\n")
+        .append("utime + stime from `/proc/<pid>/stat` of every process, read when the order load starts and again once every ")
+        .append("saga is done and the event readers caught up (not the benchmark's reads of the orders afterwards), divided by ")
+        .append("the orders approved. A PostgreSQL server is its postmaster and every child (`ps --ppid`, and the ended ")
+        .append("backends through the postmaster's cutime + cstime); a database server is the `DbServerMain` JVM beside it. ")
+        .append("Idle: the CPU-ms per second each process spent in 10 s of no load just before the order load (Hazelcast ")
+        .append("heartbeats, the event readers' timers, pollers); net: the per-order CPU minus that idle rate over the load's ")
+        .append("window, the cost that grows with orders (the sizing below uses it).\n\n")
+        .append("The all-in-one: ").append(allInOneCpu(s.getJsonObject("cpuMsPerOrder"))).append(".\n\n")
+        .append("| process |");
+    List<String> all = runs;
+    java.util.function.Function<String, JsonObject> cpuOf = run -> c.getJsonObject(run).getJsonObject("cpuMsPerOrder");
+    for (String run : all) {
+      md.append(" ").append(c.getJsonObject(run).getString("instances")).append(": CPU-ms/order | idle ms/s | net ms/order |");
+    }
+    md.append("\n|---|").append("---|---|---|".repeat(all.size())).append("\n");
+    java.util.SortedSet<String> procs = new java.util.TreeSet<>();
+    all.forEach(run -> procs.addAll(cpuOf.apply(run).getJsonObject("byProcess").fieldNames()));
+    for (String p : procs) {
+      md.append("| ").append(p).append(" |");
+      for (String run : all) {
+        JsonObject cpu = cpuOf.apply(run);
+        Double v = cpu.getJsonObject("byProcess").getDouble(p);
+        Double idle = cpu.getJsonObject("idleMsPerSecond").getDouble(p);
+        Double net = cpu.getJsonObject("byProcessNetOfIdle").getDouble(p);
+        md.append(v == null ? " – |" : String.format(Locale.ROOT, " %.2f |", v))
+            .append(idle == null ? " – |" : String.format(Locale.ROOT, " %.1f |", idle))
+            .append(net == null ? " – |" : String.format(Locale.ROOT, " %.2f |", net));
+      }
+      md.append("\n");
+    }
+
+    // sizing
+    JsonObject z = c.getJsonObject("sizing");
+    JsonObject basis = c.getJsonObject(runs.get(0)).getJsonObject("cpuMsPerOrder").getJsonObject("byComponent");
+    for (String run : runs) {
+      if (c.getJsonObject(run).getString("instances").equals(z.getString("basis"))) {
+        basis = c.getJsonObject(run).getJsonObject("cpuMsPerOrder").getJsonObject("byComponent");
+      }
+    }
+    md.append("\n### Sizing: what more machines would carry (an estimate)\n\n")
+        .append("From the net CPU-ms per order of the clustered run with ").append(z.getString("basis"))
+        .append(" (above), by component (a service's instances together; a service's database = its PostgreSQL + its database ")
+        .append("server JVM). One core of a component carries 1000 ÷ its CPU-ms per order orders per second:\n\n")
+        .append("| component | CPU-ms per order | orders/s one core carries |\n|---|---|---|\n");
+    for (String n : z.getJsonObject("ordersPerSecondPerCore").fieldNames()) {
+      md.append(String.format(Locale.ROOT, "| %s | %.2f | %d |%n", n, basis.getDouble(n), z.getJsonObject("ordersPerSecondPerCore").getLong(n)));
+    }
+    md.append(String.format(Locale.ROOT, "| **all instances** | %.2f | %d |%n| **all five databases** | %.2f | %d |%n",
+        z.getDouble("instancesMsPerOrder"), Math.round(1000 / Math.max(0.001, z.getDouble("instancesMsPerOrder"))),
+        z.getDouble("databaseMsPerOrder"), Math.round(1000 / Math.max(0.001, z.getDouble("databaseMsPerOrder")))));
+    md.append(String.format(Locale.ROOT, "%nGiven a core each, **%s saturates first** (the most CPU per order). ", z.getString("saturatesFirst")))
+        .append("But the instance tiers scale out (start more instances on more machines: event-bus point-to-point ")
+        .append("delivery spreads the load), while each service keeps **one** database, whatever the number of instances. ")
+        .append(String.format(Locale.ROOT, "So with N hosts of %d cores, one of them the database host holding the five databases ", z.getInteger("coresPerHost")))
+        .append("and N − 1 running the instances:\n\n")
+        .append("| hosts (cores) | instance hosts carry | the database host carries | estimate | bound | database cores needed to keep up |\n")
+        .append("|---|---|---|---|---|---|\n");
+    for (Object o : z.getJsonArray("hosts")) {
+      JsonObject h = (JsonObject) o;
+      md.append(String.format(Locale.ROOT, "| %d (%d) | %d orders/s | %d orders/s | **%d orders/s** | %s | %.1f |%n", h.getInteger("hosts"),
+          h.getInteger("cores"), h.getLong("instanceHostsCarry"), h.getLong("databaseHostCarries"), h.getLong("ordersPerSecond"),
+          h.getString("bound"), h.getDouble("databaseCoresToKeepUp")));
+    }
+    double db = z.getDouble("databaseMsPerOrder");
+    md.append(String.format(Locale.ROOT, "%nThe database host: %.2f CPU-ms per order summed over the five services' PostgreSQL and ", db))
+        .append(String.format(Locale.ROOT, "database server JVMs, so one %d-core database host carries at most about %d orders/s, ",
+            z.getInteger("coresPerHost"), z.getLong("databaseHostOrdersPerSecond")))
+        .append(String.format(Locale.ROOT, "and it becomes the bound once more than %.0f instance host(s) of the same size feed it. ",
+            z.getDouble("instanceHostsBeforeTheDatabaseBinds")))
+        .append(String.format(Locale.ROOT, "Sizing it: about %.2f cores per 100 orders/s at 100%% busy, %.2f at 60%% ", db / 10, db / 6))
+        .append("(headroom for bursts, vacuum and checkpoints); past one host's cores the databases can be spread over ")
+        .append("several database hosts, each service's database whole on one of them, so the heaviest, ")
+        .append(z.getString("heaviestDatabase"))
+        .append(String.format(Locale.ROOT, " (%.2f ms per order), caps the shop at about %d orders/s per %d cores of its host. ",
+            basis.getDouble(z.getString("heaviestDatabase"), 0.0),
+            Math.round(z.getInteger("coresPerHost") * 1000 / Math.max(0.001, basis.getDouble(z.getString("heaviestDatabase"), 0.0))),
+            z.getInteger("coresPerHost")))
+        .append("Past that, only a bigger host for it or less work per order in it (fewer commits, cheaper event-log reads) ")
+        .append("raises the ceiling: adding instances does not.\n\n")
+        .append("Assumptions, plainly: CPU only. The figures come from one ").append(cores)
+        .append("-core box where every process and the load generator share the cores (contention, context switches and ")
+        .append("idle timers are in the per-order CPU; on hosts of their own each would likely cost somewhat less); network ")
+        .append("latency and bandwidth between hosts are not in them (every event-bus hop and SQL round trip would add ")
+        .append("latency, not CPU); a component is taken to scale linearly with cores and instances; disk (WAL fsync), row ")
+        .append("locks on the hot products and the connection pools' sizes are not modelled; the load generator's and the ")
+        .append("web's HTTP clients would run elsewhere (its CPU is left out).\n");
+
+    // RSS
+    md.append("\n### Memory (RSS, kB) of every clustered process\n\n")
+        .append("Instance JVMs, database server JVMs (`db-`) and PostgreSQL servers (`pg-`: the postmaster and its children summed, ")
+        .append("so shared buffers count once per process, an overstatement), idle and after each load.\n\n");
+    for (String run : runs) {
+      JsonObject rss = c.getJsonObject(run).getJsonObject("rssKb");
+      md.append("Clustered, ").append(c.getJsonObject(run).getString("instances")).append(":\n\n")
+          .append("| process | idle | after the product reads | after the orders |\n|---|---|---|---|\n");
+      long[] sums = new long[6];
+      for (String n : rss.getJsonObject("idle").fieldNames()) {
+        long[] v = {rss.getJsonObject("idle").getLong(n, 0L), rss.getJsonObject("afterProductReads").getLong(n, 0L),
+            rss.getJsonObject("afterOrders").getLong(n, 0L)};
+        md.append("| ").append(n).append(" | ").append(v[0]).append(" | ").append(v[1]).append(" | ").append(v[2]).append(" |\n");
+        int group = n.startsWith("db-") || n.startsWith("pg-") ? 3 : 0;
+        for (int k = 0; k < 3; k++) {
+          sums[group + k] += v[k];
+        }
+      }
+      md.append(String.format(Locale.ROOT, "| **instance JVMs, total** | %d | %d | %d |%n| **database servers and PostgreSQL, total** | %d | %d | %d |%n%n",
+          sums[0], sums[1], sums[2], sums[3], sums[4], sums[5]));
+    }
+    return md.toString();
+  }
+
 
   private static String html(JsonObject r) {
     JsonObject b = r.getJsonObject("bounds");
