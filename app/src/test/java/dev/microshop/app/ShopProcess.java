@@ -163,9 +163,23 @@ final class ShopProcess implements AutoCloseable {
         HttpResponse.BodyHandlers.ofString());
   }
 
+  /**
+   * A port free now, from 10000–14999: below the ephemeral range (32768+), where any process's
+   * outgoing connection may take a port the OS just called free and make a listener that binds it
+   * seconds later fail (seen: a clustered web's "Address already in use" while a benchmark ran
+   * beside the suite), and apart from the fixed ports of the scripts and the tests' Hazelcast
+   * ranges (15432+, 18080+, 19000+, 25000–30000).
+   */
   static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
+    for (int attempt = 0; attempt < 100; attempt++) {
+      int port = java.util.concurrent.ThreadLocalRandom.current().nextInt(10_000, 15_000);
+      try (ServerSocket s = new ServerSocket()) {
+        s.bind(new java.net.InetSocketAddress("0.0.0.0", port));
+        return port;
+      } catch (IOException taken) {
+        // another one
+      }
     }
+    throw new IOException("no free port in 10000-14999 after 100 tries");
   }
 }
