@@ -189,7 +189,7 @@ cmd_start() {
     if has_db_server "$svc"; then start_db "$svc"; fi
   done
   for svc in "${DB_SERVICES[@]}"; do
-    if has_db_server "$svc"; then await_db "$svc" || exit 1; fi
+    if has_db_server "$svc"; then await_db "$svc" || abort_start; fi
   done
   for svc in "${SERVICES[@]}"; do
     for ((i = 1; i <= $(instances_of "$svc"); i++)); do
@@ -201,9 +201,10 @@ cmd_start() {
     echo
     echo "Microshop cluster is ready in $((SECONDS - started)) s: http://localhost:$WEB_PORT/"
   else
-    exit 1
+    abort_start
   fi
 }
+
 
 cmd_status() {
   local any=0 pidfile name svc

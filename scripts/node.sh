@@ -211,7 +211,7 @@ cmd_start() {
   trap 'echo; echo "interrupted: stopping what this start launched"; cmd_stop; exit 130' INT TERM
   for svc in "${DB_LIST[@]}"; do start_db "$svc"; done
   for svc in "${DB_LIST[@]}"; do
-    await_log "$LOGS/db-$svc.log" "database server of $svc ready" "$DB_RUN/$svc.pid" "the database server of $svc" || exit 1
+    await_log "$LOGS/db-$svc.log" "database server of $svc ready" "$DB_RUN/$svc.pid" "the database server of $svc" || abort_start
     publish_secret "$svc"
   done
   if ((${#DB_LIST[@]} > 0)); then
@@ -220,11 +220,12 @@ cmd_start() {
   fi
   for svc in "${INSTANCE_LIST[@]}"; do start_one "$svc"; done
   for svc in "${INSTANCE_LIST[@]}"; do
-    await_log "$LOGS/$svc.log" "$(serving_line "$svc")" "$RUN/$svc.pid" "$svc" || exit 1
+    await_log "$LOGS/$svc.log" "$(serving_line "$svc")" "$RUN/$svc.pid" "$svc" || abort_start
   done
   trap - INT TERM
   echo "node ready in $((SECONDS - started)) s"
 }
+
 
 cmd_status() {
   local any=0 pidfile name

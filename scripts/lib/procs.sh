@@ -63,3 +63,12 @@ stop_orphaned_postgres() {
     fi
   done
 }
+
+# a start that failed stops what it launched (the logs stay) rather than leave part of the shop
+# running; uses the sourcing script's cmd_stop and LOGS
+abort_start() {
+  trap - INT TERM
+  echo "the start failed: stopping what it launched (logs in $LOGS)" >&2
+  cmd_stop >&2
+  exit 1
+}

@@ -135,13 +135,16 @@ final class OrderStorm {
 
   /**
    * One order, sent again with its key to the next web while the connection is refused (nothing
-   * was sent), at most twice around the webs, 100 ms apart each time round; one web: once.
+   * was sent) or reset before a single byte of answer (a closing listener resets the connections
+   * still in its backlog: the server never took the request), as a balancer retries an empty
+   * response of a request with an Idempotency-Key; at most twice around the webs, 100 ms apart each
+   * time round; one web: once.
    */
   private Exchange placeFailingOver(int first, Customer customer, String key, JsonObject order) {
     for (int attempt = 0; ; attempt++) {
       Exchange e = place(ports.get((first + attempt) % ports.size()), customer, key, order);
       exchanges.add(e);
-      if (e.end() != End.REFUSED || ports.size() == 1 || attempt + 1 >= 2 * ports.size()) {
+      if (e.end() != End.REFUSED && !e.neverTaken() || ports.size() == 1 || attempt + 1 >= 2 * ports.size()) {
         return e;
       }
       if ((attempt + 1) % ports.size() == 0) {
