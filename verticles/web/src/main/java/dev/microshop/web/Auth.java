@@ -141,7 +141,7 @@ final class Auth {
     return p;
   }
 
-  private static String developmentSecret(Path file) {
+  static String developmentSecret(Path file) {
     try {
       if (Files.exists(file)) {
         return Files.readString(file).trim();
@@ -153,9 +153,17 @@ final class Auth {
         Files.createDirectories(file.getParent());
       }
       Path tmp = Files.createTempFile(file.toAbsolutePath().getParent(), "jwt", ".tmp");
-      Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
-      Files.writeString(tmp, secret);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      try {
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        Files.writeString(tmp, secret);
+        // a hard link is created only where no file is: of two webs starting at once, the first key
+        // stays and the other web reads it (a rename would replace it, and the webs would hold two keys)
+        Files.createLink(file, tmp);
+      } catch (java.nio.file.FileAlreadyExistsException another) {
+        return Files.readString(file).trim();
+      } finally {
+        Files.deleteIfExists(tmp);
+      }
       LOG.warn("no auth.jwt-secret configured: using a generated development key kept in {}", file);
       return secret;
     } catch (IOException e) {
