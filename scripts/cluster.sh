@@ -2,7 +2,8 @@
 # One JVM per service from the fat jars, joined over Hazelcast (cluster.xml) on this machine, and one
 # database server process per service beside them.
 #
-#   scripts/cluster.sh start [--instances order=2,inventory=2]   start, wait until healthy, print the URL
+#   scripts/cluster.sh start [--instances order=2,inventory=2]   start, wait until healthy, print the URL (a start
+#                                                                 that fails stops what it launched; logs stay)
 #   scripts/cluster.sh status                                     each JVM and database server, and the shop's health
 #   scripts/cluster.sh stop                                       SIGTERM (graceful) the instances, then the database
 #                                                                 servers; SIGKILL what still runs after 30 s

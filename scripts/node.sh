@@ -14,6 +14,7 @@
 #       --db-address ADDR   where this machine's instances find the database servers (default with --db-host:
 #                           127.0.0.1); their role passwords come from the secrets directory (below)
 #       --insecure          allow the event bus without mutual TLS on an interface other than loopback
+#       (a start that fails stops what it launched; the logs stay)
 #   scripts/node.sh status    this machine's instances and database servers, and its web's health
 #   scripts/node.sh stop      SIGTERM the web, then the services, then the database servers; SIGKILL after 30 s
 #
