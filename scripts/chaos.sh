@@ -116,17 +116,8 @@ while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
   bash scripts/cluster.sh restart "$victim" >/dev/null
 done
 # the storm ends STORM seconds after its start plus its last requests' retries; never wait forever
-for _ in $(seq 1 600); do kill -0 $STORM_PID 2>/dev/null || break; sleep 0.5; done
-if kill -0 $STORM_PID 2>/dev/null; then
-  kill $STORM_PID 2>/dev/null || true
-  fail "the storm did not end 5 min after its time"
-fi
-storm_status=0
-wait $STORM_PID || storm_status=$?
-((storm_status == 0)) || { tail -n 20 "$W/storm.err" >&2; fail "the storm exited with status $storm_status"; }
-summary=$(tail -n 1 "$W/storm.out")
-[[ "$summary" =~ \"accepted\":([0-9]+) ]] || fail "the storm printed no summary: $summary"
-accepted=${BASH_REMATCH[1]}
+await_storm_summary 600 "the storm did not end 5 min after its time"
+summary=$SUMMARY accepted=$ACCEPTED
 echo "storm over: $accepted orders accepted, $kills processes killed (the customer's PostgreSQL among them: $pg_killed)"
 sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' <<<"$summary" | tr -d '"' | tr ',' '\n' | grep -v '^$' >"$W/accepted.txt" || true
 ((kills >= MIN_KILLS)) || fail "$kills processes killed, fewer than the $MIN_KILLS planned"

@@ -3,6 +3,22 @@
 # Needs BASE (a web), BENCH (the bench command), W (the work directory, with accepted.txt) and
 # MICROSHOP_CLUSTER_DIR.
 
+# waits for the storm (STORM_PID) to end, at most HALF_SECONDS × 0.5 s (then fails with WHY), checks its
+# exit status and sets SUMMARY (its last line) and ACCEPTED; uses the sourcing script's fail
+await_storm_summary() {
+  local half_seconds="$1" why="$2" storm_status=0
+  for _ in $(seq 1 "$half_seconds"); do kill -0 "$STORM_PID" 2>/dev/null || break; sleep 0.5; done
+  if kill -0 "$STORM_PID" 2>/dev/null; then
+    kill "$STORM_PID" 2>/dev/null || true
+    fail "$why"
+  fi
+  wait "$STORM_PID" || storm_status=$?
+  ((storm_status == 0)) || { tail -n 20 "$W/storm.err" >&2; fail "the storm exited with status $storm_status"; }
+  SUMMARY=$(tail -n 1 "$W/storm.out")
+  [[ "$SUMMARY" =~ \"accepted\":([0-9]+) ]] || fail "the storm printed no summary: $SUMMARY"
+  ACCEPTED=${BASH_REMATCH[1]}
+}
+
 diagnose() { # what an operator would look at first: the health report, each JVM, the end of each log
   echo "health: $(curl -sS "$BASE/health" 2>&1 || true)" >&2
   bash scripts/cluster.sh status >&2 || true

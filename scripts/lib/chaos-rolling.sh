@@ -57,17 +57,8 @@ done
 roll_seconds=$((SECONDS - roll_started))
 sleep 3 # and a few orders on the restarted cluster
 touch "$W/stop"
-for _ in $(seq 1 240); do kill -0 $STORM_PID 2>/dev/null || break; sleep 0.5; done
-if kill -0 $STORM_PID 2>/dev/null; then
-  kill $STORM_PID 2>/dev/null || true
-  fail "the storm did not end 2 min after its stop file"
-fi
-storm_status=0
-wait $STORM_PID || storm_status=$?
-((storm_status == 0)) || { tail -n 20 "$W/storm.err" >&2; fail "the storm exited with status $storm_status"; }
-summary=$(tail -n 1 "$W/storm.out")
-[[ "$summary" =~ \"accepted\":([0-9]+) ]] || fail "the storm printed no summary: $summary"
-accepted=${BASH_REMATCH[1]}
+await_storm_summary 240 "the storm did not end 2 min after its stop file"
+summary=$SUMMARY accepted=$ACCEPTED
 [[ "$summary" =~ \"failed\":([0-9]+) ]] || fail "the storm printed no failed count: $summary"
 failed=${BASH_REMATCH[1]}
 sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' <<<"$summary" | tr -d '"' | tr ',' '\n' | grep -v '^$' >"$W/accepted.txt" || true
