@@ -95,7 +95,19 @@ echo "storm over: $accepted orders accepted; $((instances * ROLLS)) restarts of 
   "$failed failed attempts, $rerouted of them rerouted (refused by a web while it was restarting)"
 echo "failed attempts by cause: $(sed -E 's/.*"failedAttempts":(\{[^}]*\}).*/\1/' <<<"$summary")"
 if [[ -s "$W/not-rerouted.txt" ]]; then
-  head -n 20 "$W/not-rerouted.txt" >&2
+  # each with its time of day, as the logs have it, beside the roll's own lines
+  while read -r _ _ ms rest; do echo "failed attempt at $(date -d "@${ms:0:10}" +%T).${ms:10:3}: $rest"; done \
+    < <(head -n 20 "$W/not-rerouted.txt") >&2
+  while read -r ms rest; do echo "$(date -d "@${ms:0:10}" +%T).${ms:10:3} $rest"; done <"$W/roll.txt" >&2
+  # and what the webs logged of their 5xx answers (one line per errorId, with the cause)
+  grep -h ' answered 5' "$MICROSHOP_CLUSTER_DIR"/logs/web-*.log 2>/dev/null | cut -c1-400 | head -n 20 >&2 || true
+  # and the cluster's membership as each web saw it (a web removed from the cluster answers 503)
+  for log in "$MICROSHOP_CLUSTER_DIR"/logs/web-*.log; do
+    echo "--- membership seen by $(basename "$log" .log)" >&2
+    awk '$1 ~ /^[0-9][0-9]:[0-9][0-9]:/ { t = $1 }
+         /Members \{size/ { print t, $0; next }
+         /suspected|Mastership|[Mm]erg/ { print substr($0, 1, 200) }' "$log" | tail -n 30 >&2 || true
+  done
   fail "$(wc -l <"$W/not-rerouted.txt") order attempts failed otherwise than by a refused connection to a restarting web"
 fi
 ((accepted >= MIN_ACCEPTED)) || fail "$accepted orders accepted, fewer than the floor of $MIN_ACCEPTED"

@@ -1,5 +1,7 @@
 package dev.microshop.common.discovery;
 
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
@@ -9,8 +11,9 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * Requests to one service over the event bus, found through service discovery first: when no
- * instance of the service is published the request fails at once with 503 instead of waiting;
- * otherwise it is sent with a timeout (504 when no answer comes).
+ * instance of the service is published the request is not sent, and fails with 503 instead of
+ * waiting (after one more look a moment later, see {@link #request}); otherwise it is sent with a
+ * timeout (504 when no answer comes).
  */
 public final class ServiceClient {
 
@@ -30,10 +33,12 @@ public final class ServiceClient {
   /**
    * Sends {@code body} to {@code address} (one of the service's own addresses) and returns the
    * reply body. When nobody was there to take it (an instance just died and the cluster has not
-   * caught up) it is sent once more, a moment later: it was never delivered.
+   * caught up), or no instance was published (the registry between a record's withdrawal and its
+   * publication again, as a sweep during a member change does), it is sent once more, a moment
+   * later: it was never delivered.
    */
   public Future<JsonObject> request(String address, JsonObject body) {
-    return send(address, body).recover(t -> isNoHandlers(t) ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
+    return send(address, body).recover(t -> notDelivered(t) ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
   }
 
   /**
@@ -42,7 +47,7 @@ public final class ServiceClient {
    * what a request to an instance that died meanwhile gets.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
-    return send(address, body).recover(t -> isNoHandlers(t) || isTimeout(t)
+    return send(address, body).recover(t -> notDelivered(t) || isTimeout(t)
         ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
   }
 
@@ -56,8 +61,10 @@ public final class ServiceClient {
     return Future.future(p -> vertx.setTimer(RETRY_DELAY_MS, id -> p.complete()));
   }
 
-  private static boolean isNoHandlers(Throwable t) {
-    return t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
+  /** Nobody took it: no handler on the event bus, or no published instance (the registry's 503). */
+  private static boolean notDelivered(Throwable t) {
+    return t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
+        || t instanceof ServiceException se && se.code() == FailureCode.UNAVAILABLE;
   }
 
   private static boolean isTimeout(Throwable t) {
