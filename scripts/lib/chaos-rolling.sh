@@ -83,7 +83,7 @@ awk -v web1="$WEB_1" -v web2="$WEB_2" -v bad="$W/not-rerouted.txt" '
     if ($2 == "restarted" && ($3 in from)) { n++; lo[n] = from[$3]; hi[n] = $1; who[n] = $3; delete from[$3] }
     next
   }
-  { # failed.txt: "failed attempt: MS WEB CAUSE (exception)"
+  { # failed.txt: "failed attempt: MS WEB CAUSE (exception)" or "... STATUS BODY"
     web = $4 == web1 ? "web-1" : $4 == web2 ? "web-2" : "?"
     ok = 0
     if ($5 == "connect") for (i = 1; i <= n; i++) if (who[i] == web && $3 >= lo[i] && $3 <= hi[i]) ok = 1

@@ -55,7 +55,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                               i-th, a retry goes to the next: a client behind a balancer); SKUS
  *                                               a comma-separated list to order from; every failed attempt counted
  *                                               by cause ("failedAttempts": 503, timeout, connect, ...), and each
- *                                               one on stderr ("failed attempt: EPOCH_MS WEB CAUSE"); with
+ *                                               one on stderr ("failed attempt: EPOCH_MS WEB CAUSE", then the
+ *                                               exception, or the answer's body); with
  *                                               -Dstorm.stop-file=PATH it also ends once PATH exists
  *   commits PG_PORTS                            xact_commit summed over the shop's databases, and the next xid
  *   cpu-idle PIDS_FILE SECONDS                  the CPU-ms each process spends in SECONDS of no load (timers,
@@ -447,7 +448,7 @@ public final class Main {
           FAILED_ATTEMPTS.computeIfAbsent(cause, c -> new java.util.concurrent.atomic.LongAdder()).increment();
           // when and where, so that a run can tell a refusal of a web that was stopping from any other
           System.err.println("failed attempt: " + System.currentTimeMillis() + " " + web + " " + cause
-              + (ar.failed() ? " (" + ar.cause() + ")" : ""));
+              + (ar.failed() ? " (" + ar.cause() + ")" : " " + answerOf(ar.result())));
           if (attempt >= 20) {
             return Future.succeededFuture(null);
           }
@@ -455,6 +456,12 @@ public final class Main {
           return Future.<Void>future(p -> vertx.setTimer(250, id -> p.complete()))
               .compose(v -> placeWithRetries(client, bases, token, key, body, attempt + 1));
         });
+  }
+
+  /** A refusal's body as the shop wrote it (its error, message and errorId), on one line. */
+  private static String answerOf(HttpResponse<Buffer> response) {
+    String body = response.bodyAsString();
+    return body == null ? "(no body)" : body.replaceAll("\\s+", " ");
   }
 
   /**

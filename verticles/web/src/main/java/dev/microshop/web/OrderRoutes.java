@@ -21,8 +21,8 @@ final class OrderRoutes {
 
   private final OrderStreams streams;
 
-  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history) {
-    this.streams = new OrderStreams(vertx, orders);
+  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, OrderStreams.Limits streamLimits) {
+    this.streams = new OrderStreams(vertx, orders, streamLimits);
     this.orders = orders;
     this.history = history;
   }

@@ -2,6 +2,8 @@ package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -19,10 +21,23 @@ import java.util.concurrent.ConcurrentHashMap;
  * order transaction (hundreds per second under load), so they are coalesced: one read of the open
  * streams at a time, at most one every {@code MIN_SPACING_MS}, and another one after it when
  * wake-ups arrived meanwhile.
+ *
+ * <p>Streams are bounded: at most {@link Limits#perCustomer} open at once per customer and
+ * {@link Limits#max} in all on this web verticle; one more is refused with 429 before anything is
+ * read (a slot is taken at once and given back when the stream closes, or when it never opens).
  */
 final class OrderStreams {
 
-  private static final long SAFETY_NET_MS = 3_000;
+  /** The bounds on open streams ({@code streams.per-customer}, {@code streams.max}). */
+  record Limits(int perCustomer, int max) {
+    Limits {
+      if (perCustomer < 1 || max < 1) {
+        throw new IllegalArgumentException("streams.per-customer and streams.max must be at least 1");
+      }
+    }
+  }
+
+  static final long SAFETY_NET_MS = 3_000;
   static final long MIN_SPACING_MS = 50;
 
   private record Stream(Sse sse, String orderId, String customerId, String[] last) {
@@ -31,13 +46,17 @@ final class OrderStreams {
   private final ServiceClient orders;
   private final Map<Object, Stream> streams = new ConcurrentHashMap<>();
   private final Vertx vertx;
-  // touched on the web verticle's event loop only (its consumer and timers)
+  private final Limits limits;
+  // touched on the web verticle's event loop only (its handlers, consumer and timers)
   private boolean refreshing;
   private boolean wokenMeanwhile;
+  private final Map<String, Integer> openPerCustomer = new java.util.HashMap<>();
+  private int open;
 
-  OrderStreams(Vertx vertx, ServiceClient orders) {
+  OrderStreams(Vertx vertx, ServiceClient orders, Limits limits) {
     this.vertx = vertx;
     this.orders = orders;
+    this.limits = limits;
     vertx.eventBus().consumer(EventLogAddresses.notify(OrderAddresses.SERVICE), m -> wake());
     vertx.setPeriodic(SAFETY_NET_MS, id -> {
       wake();
@@ -64,15 +83,55 @@ final class OrderStreams {
   }
 
   void handle(RoutingContext ctx) {
-    JsonObject query = new JsonObject().put("orderId", ctx.pathParam("id")).put("customerId", Auth.customerId(ctx));
+    String customerId = Auth.customerId(ctx);
+    if (open >= limits.max()) {
+      throw new ServiceException(FailureCode.TOO_MANY_REQUESTS,
+          "this server has " + limits.max() + " live order streams open, its most: try again later");
+    }
+    if (openPerCustomer.getOrDefault(customerId, 0) >= limits.perCustomer()) {
+      throw new ServiceException(FailureCode.TOO_MANY_REQUESTS,
+          "at most " + limits.perCustomer() + " live order streams per customer: close one first");
+    }
+    open++;
+    openPerCustomer.merge(customerId, 1, Integer::sum);
+    Runnable release = once(() -> {
+      open--;
+      openPerCustomer.computeIfPresent(customerId, (c, n) -> n > 1 ? n - 1 : null);
+    });
+    JsonObject query = new JsonObject().put("orderId", ctx.pathParam("id")).put("customerId", customerId);
     orders.request(OrderAddresses.GET, query).onSuccess(order -> {
-      Sse sse = Sse.open(ctx);
       Object key = new Object();
-      Stream stream = new Stream(sse, query.getString("orderId"), query.getString("customerId"), new String[1]);
+      ctx.response().closeHandler(v -> {
+        streams.remove(key);
+        release.run();
+      });
+      if (ctx.response().closed()) { // gone while the order was read: its close handler came too early
+        release.run();
+        return;
+      }
+      Sse sse = Sse.open(ctx);
+      Stream stream = new Stream(sse, query.getString("orderId"), customerId, new String[1]);
       streams.put(key, stream);
-      ctx.response().closeHandler(v -> streams.remove(key));
       push(stream, order);
-    }).onFailure(ctx::fail);
+    }).onFailure(t -> {
+      release.run();
+      ctx.fail(t);
+    });
+  }
+
+  /** How many streams are open now (for the tests). */
+  int open() {
+    return open;
+  }
+
+  private static Runnable once(Runnable action) {
+    boolean[] done = new boolean[1];
+    return () -> {
+      if (!done[0]) {
+        done[0] = true;
+        action.run();
+      }
+    };
   }
 
   private io.vertx.core.Future<Void> refreshAll() {

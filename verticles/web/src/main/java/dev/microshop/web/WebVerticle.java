@@ -15,6 +15,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
@@ -67,7 +68,7 @@ public class WebVerticle extends VerticleBase {
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       new CatalogRoutes(inventory).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
-      new OrderRoutes(vertx, orders, history).mount(api);
+      new OrderRoutes(vertx, orders, history, c.streams()).mount(api);
       new AdminRoutes(inventory, customers, orders, history).mount(api);
       new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
 
@@ -87,7 +88,11 @@ public class WebVerticle extends VerticleBase {
       router.route().failureHandler(ApiErrors::handle);
       router.route("/*").handler(staticFiles(c.webroot()));
 
-      server = vertx.createHttpServer().connectionHandler(drain::connected);
+      // a connection that sends nothing (and is sent nothing) for idle-timeout-seconds is closed: an
+      // open order stream is not idle (a ping every few seconds), a client that opened and went quiet is
+      server = vertx.createHttpServer(new HttpServerOptions().setIdleTimeout(c.idleTimeoutSeconds())
+              .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
+          .connectionHandler(drain::connected);
       return Future.join(ops.ready(), registry.follow())
           .compose(v -> server.requestHandler(router).listen(c.port(), c.host()));
     })
@@ -129,10 +134,17 @@ public class WebVerticle extends VerticleBase {
   }
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
-                   List<String> services, List<String> corsOrigins, LoginThrottle throttle) {
+                   List<String> services, List<String> corsOrigins, LoginThrottle throttle,
+                   OrderStreams.Limits streams, int idleTimeoutSeconds) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
       JsonObject auth = conf.getJsonObject("auth", new JsonObject());
+      JsonObject streams = conf.getJsonObject("streams", new JsonObject());
+      int idleTimeout = http.getInteger("idle-timeout-seconds", 60);
+      if (idleTimeout * 1000L <= OrderStreams.SAFETY_NET_MS) {
+        throw new IllegalArgumentException("http.idle-timeout-seconds must be more than the order streams' ping interval ("
+            + OrderStreams.SAFETY_NET_MS / 1000 + " s), not " + idleTimeout);
+      }
       JsonArray services = conf.getJsonArray("services", new JsonArray()
           .add(InventoryAddresses.SERVICE).add(CustomerAddresses.SERVICE).add(OrderAddresses.SERVICE)
           .add(ShippingAddresses.SERVICE).add(HistoryAddresses.SERVICE));
@@ -145,7 +157,9 @@ public class WebVerticle extends VerticleBase {
           services.stream().map(String::valueOf).toList(),
           http.getJsonArray("cors-origins", new JsonArray()).stream().map(String::valueOf).filter(o -> !o.isBlank()).toList(),
           new LoginThrottle(auth.getInteger("login-attempts-per-ip", 60), auth.getInteger("login-failures-per-email", 5),
-              auth.getLong("login-window-seconds", 60L) * 1000));
+              auth.getLong("login-window-seconds", 60L) * 1000),
+          new OrderStreams.Limits(streams.getInteger("per-customer", 5), streams.getInteger("max", 1000)),
+          idleTimeout);
     }
   }
 }

@@ -360,11 +360,124 @@ class OrderApiTest {
     }
   }
 
+  @Test
+  @DisplayName("live order streams are bounded: a 6th of one customer and one over the server's most get 429; closing one frees its slot")
+  void orderStreamsBounded() throws Exception {
+    WebVerticle small = new WebVerticle(); // a second web of this shop with a low overall bound
+    String deployment = await(vertx.deployVerticle(small, new DeploymentOptions().setConfig(new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+        .put("auth", new JsonObject().put("jwt-secret", SECRET))
+        .put("streams", new JsonObject().put("per-customer", 5).put("max", 7)))));
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions(),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
+    try {
+      String owner = newCustomer();
+      String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-bound-1").bodyAsJsonObject().getString("orderId");
+      List<Opened> mine = new java.util.ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        mine.add(await(open(http, small.port(), id, owner)));
+        assertThat(mine.get(i).status()).isEqualTo(200);
+      }
+      Opened sixth = await(open(http, small.port(), id, owner));
+      assertThat(sixth.status()).isEqualTo(429);
+      assertThat(sixth.refusal().getString("error")).isEqualTo("too_many_requests");
+      assertThat(sixth.refusal().getString("message")).contains("at most 5 live order streams per customer");
+
+      // another customer takes the server's last two slots; the next stream is over its most
+      String other = newCustomer();
+      String otherId = post("/api/orders", other, lines(line("PEN-GEL-3", 1)), "sse-bound-2").bodyAsJsonObject().getString("orderId");
+      assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
+      assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
+      Opened over = await(open(http, small.port(), otherId, other));
+      assertThat(over.status()).isEqualTo(429);
+      assertThat(over.refusal().getString("message")).contains("7 live order streams open");
+
+      // the owner closes one stream: its slot is free again (once the server saw the close)
+      await(mine.get(0).response().request().connection().close());
+      long deadline = System.currentTimeMillis() + 5_000;
+      Opened again;
+      while ((again = await(open(http, small.port(), id, owner))).status() == 429) {
+        assertThat(System.currentTimeMillis()).as("a closed stream's slot is given back").isLessThan(deadline);
+        Thread.sleep(50);
+      }
+      assertThat(again.status()).isEqualTo(200);
+      // and the first web, with the default bounds, never saw these streams
+      assertThat(await(open(http, port, id, owner)).status()).isEqualTo(200);
+    } finally {
+      await(http.close());
+      await(vertx.undeploy(deployment));
+    }
+  }
+
+  /** A stream's answer: the open response, or a refusal with its JSON body (read as it arrives). */
+  private record Opened(io.vertx.core.http.HttpClientResponse response, JsonObject refusal) {
+    int status() {
+      return response.statusCode();
+    }
+  }
+
+  private static io.vertx.core.Future<Opened> open(io.vertx.core.http.HttpClient http, int webPort, String id, String token) {
+    return openStream(http, webPort, id, token).compose(res -> res.statusCode() == 200
+        ? io.vertx.core.Future.succeededFuture(new Opened(res, null))
+        : res.body().map(b -> new Opened(res, b.toJsonObject())));
+  }
+
+  @Test
+  @DisplayName("a connection that sends nothing is closed after http.idle-timeout-seconds; an open order stream (pinged) is not")
+  void idleConnectionsClosed() throws Exception {
+    WebVerticle quick = new WebVerticle();
+    String deployment = await(vertx.deployVerticle(quick, new DeploymentOptions().setConfig(new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("idle-timeout-seconds", 4))
+        .put("auth", new JsonObject().put("jwt-secret", SECRET)))));
+    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    io.vertx.core.net.NetClient tcp = vertx.createNetClient();
+    try {
+      String owner = newCustomer();
+      String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-idle").bodyAsJsonObject().getString("orderId");
+      StringBuffer stream = new StringBuffer();
+      io.vertx.core.Promise<Void> streamClosed = io.vertx.core.Promise.promise();
+      io.vertx.core.http.HttpClientResponse res = await(openStream(http, quick.port(), id, owner).onSuccess(r -> {
+        r.handler(chunk -> stream.append(chunk));
+        r.request().connection().closeHandler(v -> streamClosed.tryComplete());
+      }));
+      assertThat(res.statusCode()).isEqualTo(200);
+
+      long start = System.nanoTime();
+      io.vertx.core.net.NetSocket silent = await(tcp.connect(quick.port(), "127.0.0.1"));
+      io.vertx.core.Promise<Void> closed = io.vertx.core.Promise.promise();
+      silent.closeHandler(v -> closed.complete());
+      await(closed.future());
+      long afterMs = (System.nanoTime() - start) / 1_000_000;
+      assertThat(afterMs).as("the silent connection is closed after the idle timeout").isBetween(3_500L, 9_000L);
+      Thread.sleep(2_000); // the stream has lived past the idle timeout by now
+      assertThat(streamClosed.future().isComplete()).as("the stream stays open").isFalse();
+      assertThat(stream.toString()).contains(": ping");
+    } finally {
+      await(tcp.close());
+      await(http.close());
+      await(vertx.undeploy(deployment));
+    }
+  }
+
+  @Test
+  @DisplayName("an idle timeout that would close the order streams between their pings is refused at start")
+  void idleTimeoutShorterThanThePingsRefused() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(vertx.deployVerticle(new WebVerticle(), new DeploymentOptions()
+            .setConfig(new JsonObject().put("http", new JsonObject().put("port", 0).put("idle-timeout-seconds", 3))
+                .put("auth", new JsonObject().put("jwt-secret", SECRET))))))
+        .hasMessageContaining("http.idle-timeout-seconds must be more than");
+  }
+
+  private static io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> openStream(io.vertx.core.http.HttpClient http,
+                                                                                      int webPort, String id, String token) {
+    return http.request(io.vertx.core.http.HttpMethod.GET, webPort, "127.0.0.1", "/api/orders/" + id + "/events")
+        .compose(req -> req.putHeader("Authorization", "Bearer " + token).send());
+  }
+
   /** Opens the order's live stream ({@code GET /api/orders/{id}/events}) as {@code token}. */
   private static io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> openStream(io.vertx.core.http.HttpClient http,
                                                                                       String id, String token) {
-    return http.request(io.vertx.core.http.HttpMethod.GET, port, "127.0.0.1", "/api/orders/" + id + "/events")
-        .compose(req -> req.putHeader("Authorization", "Bearer " + token).send());
+    return openStream(http, port, id, token);
   }
 
   private static JsonObject settled(String id, String token) throws Exception {
