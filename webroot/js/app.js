@@ -91,7 +91,7 @@ async function streamEvents(path, onEvent, signal) {
   }
 }
 
-// Keeps a stream open, reconnecting after a drop, until the view changes.
+// Keeps a stream open, reconnecting after a drop (or a 429), until the view changes.
 function follow(path, onEvent, onError) {
   const controller = new AbortController();
   let delay = 500;
@@ -101,7 +101,9 @@ function follow(path, onEvent, onError) {
         await streamEvents(path, (n, d) => { delay = 500; onEvent(n, d); }, controller.signal);
       } catch (e) {
         if (controller.signal.aborted) return;
-        if (e instanceof ApiError && e.status >= 400 && e.status < 500) { onError(e); return; }
+        // too many streams open (429): said, and tried again later; any other refusal ends it
+        if (e instanceof ApiError && e.status === 429) onError(e);
+        else if (e instanceof ApiError && e.status >= 400 && e.status < 500) { onError(e); return; }
       }
       await new Promise((r) => setTimeout(r, delay));
       delay = Math.min(delay * 2, 10000);
