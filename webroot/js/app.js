@@ -31,10 +31,11 @@ const cart = {
 // ---------- the API ----------
 
 class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter) {
     super(sentence(status, body));
     this.status = status;
     this.code = body && body.error;
+    this.retryAfter = parseInt(retryAfter, 10) || 0; // seconds, from a 503's Retry-After
   }
 }
 
@@ -60,8 +61,22 @@ async function api(method, path, body, headers = {}) {
   }
   const data = await res.json().catch(() => ({}));
   if (res.status === 401 && s) { session.clear(); renderNav(); }
-  if (!res.ok) throw new ApiError(res.status, data);
+  if (!res.ok) throw new ApiError(res.status, data, res.headers.get('Retry-After'));
   return data;
+}
+
+// Places the order; while the shop is busy (503 with Retry-After) says so and tries again after
+// the time it asks, with the same Idempotency-Key (the same order, never a second one), a few times.
+async function placeOrder(lines, key) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await api('POST', '/api/orders', { lines }, { 'Idempotency-Key': key });
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 503 || !e.retryAfter || attempt >= 5) throw e;
+      status(`The shop is busy: trying again in ${e.retryAfter} s…`);
+      await new Promise((r) => setTimeout(r, e.retryAfter * 1000));
+    }
+  }
 }
 
 // Server-sent events over fetch: calls onEvent(name, data) for each event until the stream ends.
@@ -233,7 +248,7 @@ async function cartView() {
     sessionStorage.setItem('microshop.checkout-key', key); // a retry of this checkout is the same order
     try {
       const lines = Object.entries(cart.get()).map(([sku, quantity]) => ({ sku, quantity }));
-      const placed = await api('POST', '/api/orders', { lines }, { 'Idempotency-Key': key });
+      const placed = await placeOrder(lines, key);
       sessionStorage.removeItem('microshop.checkout-key');
       cart.clear();
       location.hash = `#/orders/${placed.orderId}`;

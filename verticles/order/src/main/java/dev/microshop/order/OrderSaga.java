@@ -65,6 +65,11 @@ final class OrderSaga {
     this.settings = settings;
   }
 
+  /** How many orders this instance is driving now (a step in flight or about to be sent). */
+  int inProgress() {
+    return driving.size();
+  }
+
   /** Drives the order's saga as far as it goes now; completes when it is done or waits for a retry. Never fails. */
   Future<Void> drive(UUID orderId) {
     if (!driving.add(orderId)) {

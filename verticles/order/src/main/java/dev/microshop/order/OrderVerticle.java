@@ -1,6 +1,7 @@
 package dev.microshop.order;
 
 import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
@@ -38,6 +39,8 @@ public class OrderVerticle extends ServiceVerticle {
   private OrderSaga saga;
   private OrderSaga.Settings settings;
   private long timer = -1;
+  /** Placements are refused (503) while this instance drives this many orders ({@code saga.max-in-progress}). */
+  private int maxInProgress;
 
   @Override
   protected String service() {
@@ -54,6 +57,7 @@ public class OrderVerticle extends ServiceVerticle {
         new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()),
         settings, this::eventsWritten);
     long resumeEvery = s.getLong("resume-interval-ms", 1000L);
+    maxInProgress = s.getInteger("max-in-progress", 1000);
     return all(
         serve(OrderAddresses.PLACE, this::place),
         serve(OrderAddresses.GET, this::get),
@@ -75,6 +79,10 @@ public class OrderVerticle extends ServiceVerticle {
 
   private Future<JsonObject> place(JsonObject body) {
     PlaceOrder cmd = PlaceOrder.fromJson(body);
+    if (saga.inProgress() >= maxInProgress) { // admission: refused before anything is stored
+      return Future.failedFuture(new ServiceException(FailureCode.BUSY,
+          "the shop is busy (" + saga.inProgress() + " orders in progress): try again in a moment"));
+    }
     UUID id = UUID.randomUUID();
     return transaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs()))
         .compose(inserted -> {

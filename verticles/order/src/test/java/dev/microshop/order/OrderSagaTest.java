@@ -205,6 +205,41 @@ class OrderSagaTest {
         .isEqualTo(new Invariants.Checked((int) orders, shop.customerCount(), shop.productCount()));
   }
 
+  @Test
+  @DisplayName("admission: with saga.max-in-progress orders in progress, a placement is refused with 503 at once and stores nothing; once one settles, it is taken")
+  void placementsRefusedWhileBusy() throws Exception {
+    String a = shop.product("1.00", 10);
+    String first = shop.customer();
+    String second = shop.customer();
+    shop.undeployOrders();
+    Await.await(shop.vertx.undeploy(shop.customerDeployment));
+    MessageConsumer<JsonObject> hanging = shop.vertx.eventBus().consumer(CustomerAddresses.RESERVE_CREDIT, m -> { });
+    Await.await(hanging.completion());
+    shop.orderDeployment = Await.await(shop.vertx.deployVerticle(OrderVerticle::new, shop.options(new JsonObject()
+        .put("saga", new JsonObject().put("step-timeout-ms", 4_000).put("max-in-progress", 1)))));
+    try {
+      String id = shop.place(first, line(a, 1));
+      awaitEvent(id, first, "STOCK_RESERVED"); // its credit step is in flight: one order in progress
+      JsonObject refused = Shop.placeBody(second, "busy-1", line(a, 1));
+      assertThat(shop.failure(OrderAddresses.PLACE, refused)).isEqualTo(503);
+      assertThat(ordersOf(second)).isEmpty();
+
+      Await.await(hanging.unregister());
+      shop.customerDeployment = Await.await(shop.vertx.deployVerticle(CustomerVerticle::new, shop.options(new JsonObject()
+          .put("default-credit-limit", "100.00"))));
+      // the credit step times out and is sent again to the customer service now back
+      assertThat(shop.settled(id, first).getString("status")).isEqualTo("APPROVED");
+      String taken = shop.request(OrderAddresses.PLACE, refused).getString("orderId");
+      assertThat(shop.settled(taken, second).getString("status")).isEqualTo("APPROVED");
+    } finally {
+      if (hanging.isRegistered()) {
+        Await.await(hanging.unregister());
+      }
+      shop.undeployOrders();
+      shop.deployOrders();
+    }
+  }
+
   private void awaitEvent(String id, String customer, String event) throws Exception {
     long deadline = System.currentTimeMillis() + 10_000;
     while (!events(shop.order(id, customer)).contains(event)) {

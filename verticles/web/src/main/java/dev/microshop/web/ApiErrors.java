@@ -15,7 +15,8 @@ import java.util.UUID;
 /**
  * The single failure handler of the HTTP API: every failure becomes a JSON body
  * {@code {"error": CODE, "message": ...}} with the matching status. Event-bus failures map as
- * {@code NO_HANDLERS} → 503, {@code TIMEOUT} → 504, {@code RECIPIENT_FAILURE} → its code.
+ * {@code NO_HANDLERS} → 503, {@code TIMEOUT} → 504, {@code RECIPIENT_FAILURE} → its code. A 503
+ * also says when to ask again ({@code Retry-After}).
  *
  * <p>A 5xx answer also carries an {@code errorId}, logged here in one line with the method, path
  * and status: at ERROR with the stack trace for a 500 (never sent to the client), at WARN with the
@@ -25,6 +26,8 @@ import java.util.UUID;
 final class ApiErrors {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
+  /** A 503's {@code Retry-After}: a dependency comes back, or the work in progress drains, within seconds. */
+  static final String RETRY_AFTER_SECONDS = "2";
 
   private ApiErrors() {
   }
@@ -45,7 +48,8 @@ final class ApiErrors {
       message = switch (re.failureType()) {
         case NO_HANDLERS -> "the service is not available";
         case TIMEOUT -> "the service did not answer in time";
-        default -> code.status() >= 500 ? "the service failed" : re.getMessage();
+        // a service's 503 says why in words meant for clients ("database unavailable", "the shop is busy ...")
+        default -> code.status() >= 500 && code.status() != 503 ? "the service failed" : re.getMessage();
       };
     } else if (failure instanceof HttpException he) {
       status = he.getStatusCode();
@@ -104,6 +108,9 @@ final class ApiErrors {
   private static void send(RoutingContext ctx, int status, JsonObject body) {
     if (ctx.response().ended() || ctx.response().headWritten()) {
       return;
+    }
+    if (status == FailureCode.UNAVAILABLE.status()) { // away or busy for a moment: when to ask again
+      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
     }
     ctx.response()
         .setStatusCode(status)

@@ -1,6 +1,7 @@
 package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.history.api.HistoryAddresses;
@@ -21,7 +22,13 @@ final class OrderRoutes {
 
   private final OrderStreams streams;
 
-  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, OrderStreams.Limits streamLimits) {
+  /** Placements in flight on this web verticle (its event loop only), and their bound ({@code orders.max-in-flight}). */
+  private int placing;
+  private final int maxPlacing;
+
+  OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, OrderStreams.Limits streamLimits,
+              int maxPlacing) {
+    this.maxPlacing = maxPlacing;
     this.streams = new OrderStreams(vertx, orders, streamLimits);
     this.orders = orders;
     this.history = history;
@@ -46,7 +53,13 @@ final class OrderRoutes {
         .put("customerId", Auth.customerId(ctx))
         .put("idempotencyKey", key)
         .put("lines", PlaceOrder.lines(body.getValue("lines")));
+    if (placing >= maxPlacing) { // admission: this web has enough placements in flight; nothing is sent
+      throw new ServiceException(FailureCode.BUSY,
+          "the shop is busy (" + placing + " orders being placed here): try again in a moment");
+    }
+    placing++;
     orders.requestIdempotent(OrderAddresses.PLACE, command)
+        .onComplete(ar -> placing--)
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));
           Http.json(ctx, 202, accepted);

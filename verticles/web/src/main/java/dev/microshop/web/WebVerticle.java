@@ -68,7 +68,7 @@ public class WebVerticle extends VerticleBase {
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       new CatalogRoutes(inventory).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
-      new OrderRoutes(vertx, orders, history, c.streams()).mount(api);
+      new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
       new AdminRoutes(inventory, customers, orders, history).mount(api);
       new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
 
@@ -135,7 +135,7 @@ public class WebVerticle extends VerticleBase {
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
                    List<String> services, List<String> corsOrigins, LoginThrottle throttle,
-                   OrderStreams.Limits streams, int idleTimeoutSeconds) {
+                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
       JsonObject auth = conf.getJsonObject("auth", new JsonObject());
@@ -159,7 +159,15 @@ public class WebVerticle extends VerticleBase {
           new LoginThrottle(auth.getInteger("login-attempts-per-ip", 60), auth.getInteger("login-failures-per-email", 5),
               auth.getLong("login-window-seconds", 60L) * 1000),
           new OrderStreams.Limits(streams.getInteger("per-customer", 5), streams.getInteger("max", 1000)),
-          idleTimeout);
+          idleTimeout,
+          positive(conf.getJsonObject("orders", new JsonObject()).getInteger("max-in-flight", 512), "orders.max-in-flight"));
+    }
+
+    private static int positive(int value, String key) {
+      if (value < 1) {
+        throw new IllegalArgumentException(key + " must be at least 1, not " + value);
+      }
+      return value;
     }
   }
 }

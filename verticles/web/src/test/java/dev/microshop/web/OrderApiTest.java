@@ -409,6 +409,53 @@ class OrderApiTest {
     }
   }
 
+  @Test
+  @DisplayName("admission at the web: with orders.max-in-flight placements in flight, the next gets 503 + Retry-After at once and is never sent; afterwards it is taken")
+  void placementsRefusedWhileBusy() throws Exception {
+    WebVerticle one = new WebVerticle(); // a web of this shop that places one order at a time
+    String deployment = await(vertx.deployVerticle(one, new DeploymentOptions().setConfig(new JsonObject()
+        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
+        .put("auth", new JsonObject().put("jwt-secret", SECRET))
+        .put("orders", new JsonObject().put("max-in-flight", 1)))));
+    java.util.concurrent.atomic.AtomicInteger sent = new java.util.concurrent.atomic.AtomicInteger();
+    io.vertx.core.Handler<io.vertx.core.eventbus.DeliveryContext<Object>> slowFirst = dc -> {
+      if (dc.message().address().equals(dev.microshop.order.api.OrderAddresses.PLACE)
+          && dc.message().body() instanceof JsonObject b && b.getString("idempotencyKey", "").startsWith("busy-")) {
+        sent.incrementAndGet();
+        if (b.getString("idempotencyKey").equals("busy-slow")) { // held a moment on its way to the order service
+          vertx.setTimer(1_500, id -> dc.next());
+          return;
+        }
+      }
+      dc.next();
+    };
+    vertx.eventBus().addOutboundInterceptor(slowFirst);
+    try {
+      String owner = newCustomer();
+      HttpRequest<Buffer> slowRequest = client.post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
+          .putHeader("Idempotency-Key", "busy-slow").putHeader("Content-Type", "application/json");
+      io.vertx.core.Future<HttpResponse<Buffer>> slow = slowRequest.sendBuffer(lines(line("PEN-GEL-3", 1)).toBuffer());
+      long deadline = System.currentTimeMillis() + 5_000;
+      while (sent.get() == 0) { // the slow one is in flight
+        assertThat(System.currentTimeMillis()).isLessThan(deadline);
+        Thread.sleep(10);
+      }
+      HttpRequest<Buffer> next = client.post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
+          .putHeader("Idempotency-Key", "busy-next");
+      HttpResponse<Buffer> refused = send(next, lines(line("PEN-GEL-3", 1)).toBuffer());
+      assertError(refused, 503, "unavailable");
+      assertThat(refused.bodyAsJsonObject().getString("message")).contains("the shop is busy");
+      assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
+      assertThat(sent.get()).as("the refused placement never reached the order service").isEqualTo(1);
+
+      assertThat(await(slow).statusCode()).isEqualTo(202);
+      assertThat(send(next, lines(line("PEN-GEL-3", 1)).toBuffer()).statusCode()).isEqualTo(202);
+    } finally {
+      vertx.eventBus().removeOutboundInterceptor(slowFirst);
+      await(vertx.undeploy(deployment));
+    }
+  }
+
   /** A stream's answer: the open response, or a refusal with its JSON body (read as it arrives). */
   private record Opened(io.vertx.core.http.HttpClientResponse response, JsonObject refusal) {
     int status() {

@@ -31,7 +31,12 @@ public enum FailureCode {
   /** A dependency (database, another service) cannot be reached right now. */
   UNAVAILABLE(503, "unavailable"),
   /** No answer in time. */
-  TIMEOUT(504, "timeout");
+  TIMEOUT(504, "timeout"),
+  /**
+   * Too much work in progress: the request was refused at once, before anything was stored (503,
+   * as {@link #UNAVAILABLE} on the wire; a refusal by design, so not logged as a failure).
+   */
+  BUSY(503, "unavailable");
 
   private final int status;
   private final String error;
