@@ -1,7 +1,6 @@
 package dev.microshop.history;
 
 import dev.microshop.common.eventlog.EventConsumer;
-import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.history.api.HistoryAddresses;
@@ -51,13 +50,7 @@ public class HistoryVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> ordersOfCustomer(JsonObject body) {
-    String raw = Input.of(body).only("customerId").string("customerId", 1, 64);
-    UUID customer;
-    try {
-      customer = UUID.fromString(raw);
-    } catch (IllegalArgumentException e) {
-      throw ServiceException.badRequest("customerId must be a UUID");
-    }
+    UUID customer = Input.of(body).only("customerId").uuid("customerId");
     return history.orders(pool, customer, 200).map(orders -> new JsonObject().put("orders", orders));
   }
 

@@ -210,10 +210,6 @@ public class OrderVerticle extends ServiceVerticle {
 
   /** An id that is not even a UUID names no order: 404, as for any order one may not see. */
   private static UUID uuidOrNotFound(String raw) {
-    try {
-      return UUID.fromString(raw);
-    } catch (IllegalArgumentException e) {
-      throw ServiceException.notFound("no order " + raw);
-    }
+    return Input.uuidOr(raw, () -> ServiceException.notFound("no order " + raw));
   }
 }

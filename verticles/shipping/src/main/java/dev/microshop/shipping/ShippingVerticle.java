@@ -98,12 +98,7 @@ public class ShippingVerticle extends ServiceVerticle {
 
   private Future<JsonObject> get(JsonObject body) {
     String raw = Input.of(body).only("orderId").string("orderId", 1, 64);
-    UUID id;
-    try {
-      id = UUID.fromString(raw);
-    } catch (IllegalArgumentException e) {
-      throw ServiceException.notFound("no shipment for order " + raw);
-    }
+    UUID id = Input.uuidOr(raw, () -> ServiceException.notFound("no shipment for order " + raw));
     return shipments.get(pool, id).map(s -> s.orElseThrow(() -> ServiceException.notFound("no shipment for order " + raw)));
   }
 

@@ -60,6 +60,23 @@ public final class Input {
     return s;
   }
 
+  /** A field holding a UUID (a customer id, an order id), or 400. */
+  public java.util.UUID uuid(String field) {
+    return uuidOr(string(field, 1, 64), () -> ServiceException.badRequest(field + " must be a UUID"));
+  }
+
+  /**
+   * The UUID written in {@code raw}, or the failure {@code otherwise} gives (e.g. a 404: an id that is
+   * not even a UUID names nothing one may see).
+   */
+  public static java.util.UUID uuidOr(String raw, java.util.function.Supplier<ServiceException> otherwise) {
+    try {
+      return java.util.UUID.fromString(raw);
+    } catch (IllegalArgumentException e) {
+      throw otherwise.get();
+    }
+  }
+
   /** An optional string: null when absent. */
   public String optionalString(String field, int maxLength) {
     return json.getValue(field) == null ? null : string(field, 0, maxLength);

@@ -27,11 +27,6 @@ public record ReserveCredit(String orderId, UUID customerId, long amountCents) {
 
   /** A customer id field, or 400. */
   public static UUID customerId(Input in) {
-    String raw = in.string("customerId", 1, 64);
-    try {
-      return UUID.fromString(raw);
-    } catch (IllegalArgumentException e) {
-      throw ServiceException.badRequest("customerId must be a UUID");
-    }
+    return in.uuid("customerId");
   }
 }

@@ -29,12 +29,7 @@ public record PlaceOrder(UUID customerId, String idempotencyKey, JsonArray lines
 
   public static PlaceOrder fromJson(JsonObject body) {
     Input in = Input.of(body).only("customerId", "idempotencyKey", "lines");
-    UUID customer;
-    try {
-      customer = UUID.fromString(in.string("customerId", 1, 64));
-    } catch (IllegalArgumentException e) {
-      throw ServiceException.badRequest("customerId must be a UUID");
-    }
+    UUID customer = in.uuid("customerId");
     String key = in.matching("idempotencyKey", IDEMPOTENCY_KEY, "1 to 100 visible ASCII characters");
     return new PlaceOrder(customer, key, lines(body.getValue("lines")));
   }
