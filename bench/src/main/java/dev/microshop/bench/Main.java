@@ -453,7 +453,7 @@ public final class Main {
             return Future.succeededFuture(null);
           }
           Vertx vertx = Vertx.currentContext().owner();
-          return Future.<Void>future(p -> vertx.setTimer(250, id -> p.complete()))
+          return dev.microshop.common.MicroshopVertx.delay(vertx, 250)
               .compose(v -> placeWithRetries(client, bases, token, key, body, attempt + 1));
         });
   }
@@ -511,7 +511,7 @@ public final class Main {
             : "HTTP " + ar.result().statusCode() + ": " + ar.result().bodyAsString());
       }
       Vertx vertx = Vertx.currentContext().owner();
-      return Future.<Void>future(p -> vertx.setTimer(500, id -> p.complete())).compose(v -> retrying(call, ok, attempt + 1));
+      return dev.microshop.common.MicroshopVertx.delay(vertx, 500).compose(v -> retrying(call, ok, attempt + 1));
     });
   }
 

@@ -1,5 +1,6 @@
 package dev.microshop.common.discovery;
 
+import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.Future;
@@ -58,7 +59,7 @@ public final class ServiceClient {
   }
 
   private Future<Void> later() {
-    return Future.future(p -> vertx.setTimer(RETRY_DELAY_MS, id -> p.complete()));
+    return MicroshopVertx.delay(vertx, RETRY_DELAY_MS);
   }
 
   /** Nobody took it: no handler on the event bus, or no published instance (the registry's 503). */

@@ -1,5 +1,6 @@
 package dev.microshop.common.service;
 
+import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DatabaseIdentity;
@@ -124,7 +125,7 @@ public abstract class ServiceVerticle extends VerticleBase {
     if (inFlight.get() == 0 || System.currentTimeMillis() > deadline) {
       return Future.succeededFuture();
     }
-    return Future.<Void>future(p -> vertx.setTimer(20, id -> p.complete())).compose(v -> drained(deadline));
+    return MicroshopVertx.delay(vertx, 20).compose(v -> drained(deadline));
   }
 
   /** Service discovery: where this service publishes itself and finds the others. */
