@@ -10,9 +10,8 @@
 #   scripts/cluster.sh restart NAME                               start instance NAME (e.g. order-2) or database
 #                                                                 server db-SERVICE (e.g. db-customer) again
 #   scripts/cluster.sh rolling-restart [SERVICE...]               each instance (of the SERVICEs named, default all)
-#                                                                 in turn, youngest first (the master last): SIGTERM,
-#                                                                 wait for its exit, start it, wait until it serves
-#                                                                 again; the database servers stay up
+#                                                                 in turn: SIGTERM, wait for its exit, start it, wait
+#                                                                 until it serves again; the database servers stay up
 #
 # Each service's PostgreSQL runs in a process of its own (dev.microshop.common.db.DbServerMain), started
 # first and stopped last by this script, never by a service instance: data under
@@ -271,41 +270,26 @@ cmd_restart() {
   start_one "${name%-*}" "${name##*-}"
 }
 
-# the pid files of the instances of the services named, youngest process first (one not running
-# first of all): the oldest member is Hazelcast's master, and restarting in start order stopped the
-# master at every step (a mastership claim across the cluster each time); youngest first, the master
-# changes once per roll, at its end
-youngest_first() {
-  local svc pidfile pid
-  for svc in "${SERVICES[@]}"; do
-    contains "$svc" "$@" || continue
-    for pidfile in "$RUN/$svc"-*.pid; do
-      [[ -f "$pidfile" ]] || continue
-      pid=$(cat "$pidfile" 2>/dev/null || true)
-      # field 22 of /proc/PID/stat: the process's start, in clock ticks since boot
-      echo "$(awk '{ print $22 }' "/proc/$pid/stat" 2>/dev/null || echo 99999999999999) $pidfile"
-    done
-  done | sort -k1,1nr | cut -d' ' -f2-
-}
-
 cmd_rolling_restart() {
-  local only=("$@") svc pidfile name t0 pidfiles
+  local only=("$@") svc pidfile name t0
   ((${#only[@]} > 0)) || only=("${SERVICES[@]}")
   for svc in "${only[@]}"; do
     is_service "$svc" || { echo "no service is named $svc" >&2; exit 2; }
   done
-  mapfile -t pidfiles < <(youngest_first "${only[@]}")
-  for pidfile in "${pidfiles[@]}"; do
-    name=$(basename "$pidfile" .pid)
-    svc=${name%-*}
-    t0=$SECONDS
-    if alive "$pidfile"; then
-      echo "stopping $name (pid $(cat "$pidfile"))"
-      stop_all "$pidfile" # graceful: withdraws its record, drains what it took, leaves the cluster
-    fi
-    start_one "$svc" "${name##*-}" >/dev/null
-    await_log "$LOGS/$name.log" "$(serving_line "$svc")" "$pidfile" "$name" || exit 1
-    echo "restarted $name in $((SECONDS - t0)) s (pid $(cat "$pidfile"))"
+  for svc in "${SERVICES[@]}"; do
+    contains "$svc" "${only[@]}" || continue
+    for pidfile in "$RUN/$svc"-*.pid; do
+      [[ -f "$pidfile" ]] || continue
+      name=$(basename "$pidfile" .pid)
+      t0=$SECONDS
+      if alive "$pidfile"; then
+        echo "stopping $name (pid $(cat "$pidfile"))"
+        stop_all "$pidfile" # graceful: withdraws its record, drains what it took, leaves the cluster
+      fi
+      start_one "$svc" "${name##*-}" >/dev/null
+      await_log "$LOGS/$name.log" "$(serving_line "$svc")" "$pidfile" "$name" || exit 1
+      echo "restarted $name in $((SECONDS - t0)) s (pid $(cat "$pidfile"))"
+    done
   done
 }
 
