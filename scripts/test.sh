@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit and service tests (surefire), then the system tests that start real
-# JVMs from the fat jars and drive the store front in headless Chromium (failsafe).
+# JVMs from the fat jars and drive the store front in headless Chromium (failsafe), but for the
+# ones tagged "long" (the rolling restart of the whole cluster under an order storm, 6-8 min).
+#   scripts/test.sh [MAVEN ARGS...]          the suite (~15 min on 2 cores)
+#   scripts/test.sh --long [MAVEN ARGS...]   the long ones only (the build, then those ITs)
 # Needs a JDK 17+ and Maven; PostgreSQL is embedded. Debian's chromium and chromium-driver are
 # installed here when missing (as root, or through sudo).
 set -euo pipefail
@@ -17,4 +20,8 @@ if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 
+if [[ "${1:-}" == "--long" ]]; then
+  shift
+  exec mvn -B verify -Dit.groups=long -Dit.excludedGroups= -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false "$@"
+fi
 mvn -B verify "$@"

@@ -12,6 +12,7 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -38,7 +39,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * (SIGTERM) and starts each of the ten instances in turn. A web that is stopping refuses new
  * connections (the balancer's cue) but answers every request it took; shipping and history are
  * restarted in place (nothing the storm sends waits on them: they read the order's events later).
+ * Tagged "long" (6-8 min on 2 cores): {@code scripts/test.sh --long} runs it, apart from the suite.
  */
+@Tag("long")
 class ClusterRollingRestartIT {
 
   private static final List<String> SKUS = List.of("MUG-CLASSIC", "PEN-GEL-3", "STICKERS-10", "NOTEBOOK-A5", "SOCKS-STRIPE");
