@@ -14,7 +14,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The fat jars as built (the integration-test phase runs after every module's package): PostgreSQL's
  * binaries for Linux x86-64 only in the jars of the services, the all-in-one and the benchmark,
- * none in the web's, and sizes that say so (the README lists them).
+ * none in the web's, and sizes that say so (the README lists them); each jar holds its own service's
+ * classes and only the contracts ({@code api} packages, from the {@code -api} modules) of the others,
+ * which is what a module depending on another service's implementation would break.
  */
 class JarContentsIT {
 
@@ -39,6 +41,22 @@ class JarContentsIT {
     Path path = ShopProcess.REPO.resolve(jar);
     assertThat(postgresArchives(path)).isEmpty();
     assertThat(Files.size(path)).isLessThan(36 * MIB);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"customer", "inventory", "order", "shipping", "history", "web", "bench"})
+  @DisplayName("a service's jar holds its own classes and the other services' contracts only")
+  void ownServiceOnly(String module) throws Exception {
+    Path jar = ShopProcess.REPO.resolve(module.equals("bench") ? "bench/target/bench-fat.jar"
+        : "verticles/" + module + "/target/" + module + "-fat.jar");
+    List<String> services = List.of("customer", "inventory", "order", "shipping", "history", "web", "bench");
+    try (ZipFile zip = new ZipFile(jar.toFile())) {
+      List<String> classes = zip.stream().map(e -> e.getName()).filter(n -> n.startsWith("dev/microshop/") && n.endsWith(".class")).toList();
+      assertThat(classes).as("its own classes").anyMatch(n -> n.startsWith("dev/microshop/" + module + "/"));
+      assertThat(classes).as("classes of another service that are not its contract")
+          .filteredOn(n -> services.stream().anyMatch(other -> !other.equals(module) && n.startsWith("dev/microshop/" + other + "/")))
+          .allMatch(n -> n.matches("dev/microshop/[a-z]+/api/[^/]+\\.class"));
+    }
   }
 
   /** The names of zonky's PostgreSQL archives in the jar (one per platform it can start on). */

@@ -12,6 +12,7 @@ import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import dev.microshop.order.db.Order;
 import dev.microshop.order.db.OrderRepository;
+import dev.microshop.shipping.api.ShippingAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -30,10 +31,6 @@ public class OrderVerticle extends ServiceVerticle {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderVerticle.class);
   private static final int RESUME_BATCH = 200;
-  /** The shipping service's events that move an order (its contract; ShippingContractTest keeps them in step). */
-  public static final String SHIPPING = "shipping";
-  public static final String SHIPMENT_SHIPPED = "shipment.shipped";
-  public static final String SHIPMENT_DELIVERED = "shipment.delivered";
 
   private final OrderRepository orders = new OrderRepository();
   private OrderSaga saga;
@@ -64,7 +61,7 @@ public class OrderVerticle extends ServiceVerticle {
         serve(OrderAddresses.CANCEL, this::cancel),
         serve(OrderAddresses.LIST, this::list),
         serve(OrderAddresses.STATS, this::stats))
-        .compose(v -> consume(SHIPPING, this::onShipmentEvent))
+        .compose(v -> consume(ShippingAddresses.SERVICE, this::onShipmentEvent))
         .onSuccess(v -> {
           resumeAll();
           timer = vertx.setPeriodic(resumeEvery, id -> resumeDue());
@@ -159,8 +156,8 @@ public class OrderVerticle extends ServiceVerticle {
    * cancelled; a cancel in progress is refused. Then DELIVERED.
    */
   private Future<Void> onShipmentEvent(io.vertx.sqlclient.SqlConnection tx, dev.microshop.common.eventlog.Event e) {
-    boolean shipped = e.type().equals(SHIPMENT_SHIPPED);
-    if (!shipped && !e.type().equals(SHIPMENT_DELIVERED)) {
+    boolean shipped = e.type().equals(ShippingAddresses.SHIPMENT_SHIPPED);
+    if (!shipped && !e.type().equals(ShippingAddresses.SHIPMENT_DELIVERED)) {
       return Future.succeededFuture();
     }
     UUID id = UUID.fromString(e.aggregateId());
