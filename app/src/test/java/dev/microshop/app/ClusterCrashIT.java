@@ -185,7 +185,7 @@ class ClusterCrashIT {
     Map<String, Integer> approvable = new HashMap<>();
     ordered.forEach((sku, n) -> approvable.put(sku, Math.min(n, onHand.get(sku))));
     assertThat(delivered).as("orders approved and delivered per product (ordered: %s)", ordered).isEqualTo(approvable);
-    int checks = dev.microshop.order.Invariants.assertHold(member);
+    int checks = dev.microshop.invariants.Invariants.assertHold(member);
     System.out.printf("cluster crash: %d orders settled (%d delivered), %d invariant checks passed%n", orders.size(),
         delivered.values().stream().mapToInt(Integer::intValue).sum(), checks);
   }

@@ -132,7 +132,7 @@ class ClusterRollingRestartIT {
     JsonArray orders = settled(accepted.size(), Duration.ofSeconds(120));
     assertThat(orders.stream().map(o -> ((JsonObject) o).getString("orderId")))
         .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
-    int checks = dev.microshop.order.Invariants.assertHold(member);
+    int checks = dev.microshop.invariants.Invariants.assertHold(member);
     System.out.printf("rolling: %d orders settled, %d invariant checks passed%n", orders.size(), checks);
   }
 
@@ -151,7 +151,7 @@ class ClusterRollingRestartIT {
         }
       }
       List<String> unsettled = all.stream().map(o -> (JsonObject) o)
-          .filter(o -> !OrderStatus.SETTLED.contains(o.getString("status")) || o.getBoolean("inProgress", false))
+          .filter(o -> !OrderStatus.valueOf(o.getString("status")).settled() || o.getBoolean("inProgress", false))
           .map(o -> o.getString("orderId") + " " + o.getString("status")).toList();
       if (all.size() >= count && unsettled.isEmpty()) {
         return all;

@@ -2,7 +2,7 @@ package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
-import dev.microshop.order.Invariants;
+import dev.microshop.invariants.Invariants;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;

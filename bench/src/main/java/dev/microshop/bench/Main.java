@@ -2,6 +2,7 @@ package dev.microshop.bench;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.invariants.Invariants;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
@@ -583,110 +584,27 @@ public final class Main {
 
   /**
    * Joins the cluster (MICROSHOP_CLUSTER_* from the environment) and checks every invariant of
-   * design.md through each service's own queries. Prints {@code invariants: N checked, M violated}.
+   * design.md, the history view's included, with the project's one checker ({@link Invariants}).
+   * Prints how the accepted orders ended, each violation, then {@code invariants: N checked, M violated}.
    */
   private static int checkInvariants(java.nio.file.Path acceptedFile) throws Exception {
     VertxOptions options = new VertxOptions();
     ClusterTls.apply(options.getEventBusOptions(), System.getenv()); // a cluster with event-bus TLS takes members with it only
     Vertx vertx = await(Vertx.builder().with(options)
         .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv()))).buildClustered());
-    List<String> violations = new ArrayList<>();
-    int checked = 0;
     try {
-      JsonArray orders = new JsonArray();
-      for (int offset = 0; ; offset += 1000) {
-        JsonArray page = request(vertx, OrderAddresses.LIST, new JsonObject().put("limit", 1000).put("offset", offset))
-            .getJsonArray("orders");
-        orders.addAll(page);
-        if (page.size() < 1000) {
-          break;
-        }
-      }
-      Map<String, Integer> seen = new HashMap<>();
-      Map<String, String> statusOf = new HashMap<>();
-      orders.forEach(o -> {
-        seen.merge(((JsonObject) o).getString("orderId"), 1, Integer::sum);
-        statusOf.put(((JsonObject) o).getString("orderId"), ((JsonObject) o).getString("status"));
-      });
-      List<String> accepted = new ArrayList<>();
+      List<String> accepted = null;
       if (acceptedFile != null) {
-        for (String id : java.nio.file.Files.readAllLines(acceptedFile)) {
-          if (id.isBlank()) {
-            continue;
-          }
-          accepted.add(id.trim());
-          checked++;
-          if (seen.getOrDefault(id.trim(), 0) != 1) {
-            violations.add("accepted order " + id.trim() + " exists " + seen.getOrDefault(id.trim(), 0) + " times");
-          }
-        }
-      } else {
-        accepted.addAll(statusOf.keySet());
+        accepted = java.nio.file.Files.readAllLines(acceptedFile).stream().map(String::trim).filter(id -> !id.isEmpty()).toList();
       }
-      printOutcomes(accepted, statusOf);
-      Map<String, Long> creditHeld = new HashMap<>();
-      Map<String, Long> reservedBySku = new HashMap<>();
-      for (Object o : orders) {
-        JsonObject order = (JsonObject) o;
-        String status = order.getString("status");
-        checked++;
-        if (!Set.of("APPROVED", "REJECTED", "CANCELLED", "SHIPPED", "DELIVERED").contains(status) || order.getBoolean("inProgress", false)) {
-          violations.add("order " + order.getString("orderId") + " is " + status + (order.getBoolean("inProgress", false) ? " (saga in progress)" : ""));
-        }
-        if (Set.of("APPROVED", "SHIPPED", "DELIVERED").contains(status)) {
-          creditHeld.merge(order.getString("customerId"), order.getLong("totalCents"), Long::sum);
-        }
-        if (status.equals("APPROVED")) {
-          for (Object l : order.getJsonArray("lines")) {
-            reservedBySku.merge(((JsonObject) l).getString("sku"), ((JsonObject) l).getLong("quantity"), Long::sum);
-          }
-        }
-      }
-      for (Object c : request(vertx, CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers")) {
-        JsonObject customer = (JsonObject) c;
-        String id = customer.getString("customerId");
-        long reserved = customer.getLong("reservedCents");
-        checked += 2;
-        if (reserved != creditHeld.getOrDefault(id, 0L)) {
-          violations.add("customer " + id + " holds " + reserved + " cents, its approved orders total " + creditHeld.getOrDefault(id, 0L));
-        }
-        if (reserved > customer.getLong("creditLimitCents")) {
-          violations.add("customer " + id + " holds more than the limit");
-        }
-      }
-      for (Object p : request(vertx, InventoryAddresses.STOCK_REPORT, new JsonObject()).getJsonArray("products")) {
-        JsonObject product = (JsonObject) p;
-        String sku = product.getString("sku");
-        int onHand = product.getInteger("onHand");
-        int reserved = product.getInteger("reserved");
-        checked += 3;
-        if (onHand < 0 || reserved > onHand) {
-          violations.add(sku + ": on hand " + onHand + ", reserved " + reserved);
-        }
-        if (reserved != reservedBySku.getOrDefault(sku, 0L)) {
-          violations.add(sku + ": reserved " + reserved + ", approved unshipped orders hold " + reservedBySku.getOrDefault(sku, 0L));
-        }
-        if (product.getLong("reservedByOrders") != reserved) {
-          violations.add(sku + ": reservations say " + product.getLong("reservedByOrders") + ", stock says " + reserved);
-        }
-      }
-      JsonObject history = request(vertx, "history.all", new JsonObject());
-      Map<String, String> historyStatus = new HashMap<>();
-      history.getJsonArray("orders").forEach(o -> historyStatus.put(((JsonObject) o).getString("orderId"), ((JsonObject) o).getString("status")));
-      for (Object o : orders) {
-        JsonObject order = (JsonObject) o;
-        checked++;
-        if (!order.getString("status").equals(historyStatus.get(order.getString("orderId")))) {
-          violations.add("history of " + order.getString("orderId") + " says " + historyStatus.get(order.getString("orderId"))
-              + ", the order service " + order.getString("status"));
-        }
-      }
+      Invariants.Report report = Invariants.check(vertx, 1000, true, accepted);
+      printOutcomes(accepted != null ? accepted : List.copyOf(report.statusOf().keySet()), report.statusOf());
+      report.violations().forEach(v -> System.out.println("VIOLATED: " + v));
+      System.out.printf("invariants: %d checked, %d violated%n", report.checks(), report.violations().size());
+      return report.violations().isEmpty() ? 0 : 1;
     } finally {
-      violations.forEach(v -> System.out.println("VIOLATED: " + v));
-      System.out.printf("invariants: %d checked, %d violated%n", checked, violations.size());
       vertx.close();
     }
-    return violations.isEmpty() ? 0 : 1;
   }
 
   /**

@@ -7,6 +7,7 @@ import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.customer.api.CreditReservation;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.customer.api.Register;
+import dev.microshop.customer.api.ReleaseCredit;
 import dev.microshop.customer.api.ReserveCredit;
 import dev.microshop.customer.db.CustomerRepository;
 import dev.microshop.customer.db.CustomerRepository.Customer;
@@ -79,7 +80,7 @@ public class CustomerVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> get(JsonObject body) {
-    UUID id = ReserveCredit.customerId(Input.of(body).only("customerId"));
+    UUID id = Input.of(body).only("customerId").uuid("customerId");
     return customers.byId(pool, id)
         .compose(c -> c.map(this::view).orElseGet(() -> Future.failedFuture(ServiceException.notFound("no customer " + id))));
   }
@@ -90,13 +91,13 @@ public class CustomerVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> releaseCredit(JsonObject body) {
-    String orderId = CreditReservation.orderIdOf(body);
-    return transaction(tx -> customers.release(tx, orderId)).map(CreditReservation::toJson);
+    ReleaseCredit cmd = ReleaseCredit.fromJson(body);
+    return transaction(tx -> customers.release(tx, cmd.orderId())).map(CreditReservation::toJson);
   }
 
   private Future<JsonObject> setCreditLimit(JsonObject body) {
     Input in = Input.of(body).only("customerId", "creditLimit");
-    UUID id = ReserveCredit.customerId(in);
+    UUID id = in.uuid("customerId");
     long limit = in.cents("creditLimit");
     return pool.withTransaction(tx -> customers.setCreditLimit(tx, id, limit))
         .compose(v -> get(new JsonObject().put("customerId", id.toString())));

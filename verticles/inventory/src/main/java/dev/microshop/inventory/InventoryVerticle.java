@@ -8,6 +8,7 @@ import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import dev.microshop.inventory.api.ReserveStock;
+import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.inventory.api.StockReservation;
 import dev.microshop.inventory.db.ProductRepository;
 import dev.microshop.inventory.db.ReservationRepository;
@@ -73,19 +74,19 @@ public class InventoryVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> release(JsonObject body) {
-    String orderId = StockReservation.orderIdOf(body);
-    return transaction(tx -> reservations.release(tx, orderId)).map(StockReservation::toJson);
+    StockCommand command = StockCommand.fromJson(body);
+    return transaction(tx -> reservations.release(tx, command.orderId())).map(StockReservation::toJson);
   }
 
   private Future<JsonObject> ship(JsonObject body) {
-    String orderId = StockReservation.orderIdOf(body);
-    return transaction(tx -> reservations.ship(tx, orderId)).map(StockReservation::toJson);
+    StockCommand command = StockCommand.fromJson(body);
+    return transaction(tx -> reservations.ship(tx, command.orderId())).map(StockReservation::toJson);
   }
 
   private Future<JsonObject> getReservation(JsonObject body) {
-    String orderId = StockReservation.orderIdOf(body);
-    return reservations.get(pool, orderId).map(r -> r
-        .orElseThrow(() -> ServiceException.notFound("no stock reservation for order " + orderId)).toJson());
+    StockCommand query = StockCommand.fromJson(body);
+    return reservations.get(pool, query.orderId()).map(r -> r
+        .orElseThrow(() -> ServiceException.notFound("no stock reservation for order " + query.orderId())).toJson());
   }
 
   private Future<JsonObject> stockReport(JsonObject body) {

@@ -4,11 +4,18 @@ import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.customer.api.CreditReservation;
 import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.customer.api.ReleaseCredit;
+import dev.microshop.customer.api.ReserveCredit;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.OrderLine;
+import dev.microshop.inventory.api.ReserveStock;
+import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.inventory.api.StockReservation;
+import dev.microshop.order.api.Milestone;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.db.Order;
 import dev.microshop.order.db.OrderRepository;
+import dev.microshop.order.db.SagaStep;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -16,6 +23,7 @@ import io.vertx.sqlclient.Pool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -111,31 +119,33 @@ final class OrderSaga {
   private Future<Order.Transition> step(Order o) {
     String id = o.id().toString();
     return switch (o.step()) {
-      case "RESERVE_STOCK" -> inventory.request(InventoryAddresses.RESERVE, new JsonObject().put("orderId", id)
-              .put("lines", requested(o.lines())))
+      case RESERVE_STOCK -> inventory.request(InventoryAddresses.RESERVE, new ReserveStock(id, requested(o.lines())).toJson())
           .map(StockReservation::fromJson)
-          .map(r -> StockReservation.RESERVED.equals(r.status())
-              ? new Order.Transition(OrderStatus.PENDING, "RESERVE_CREDIT", r.lines(), r.totalCents(), null,
-                  java.util.List.of(OrderStatus.STOCK_RESERVED))
-              : o.to(OrderStatus.REJECTED, Order.DONE, reason(r.reason(), "the stock was released"), OrderStatus.REJECTED));
-      case "RESERVE_CREDIT" -> customers.request(CustomerAddresses.RESERVE_CREDIT, new JsonObject().put("orderId", id)
-              .put("customerId", o.customerId().toString()).put("amountCents", o.totalCents()))
+          .map(r -> r.status() == StockReservation.Status.RESERVED
+              ? new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_CREDIT, r.lines(), r.totalCents(), null,
+                  List.of(Milestone.STOCK_RESERVED))
+              : o.to(OrderStatus.REJECTED, SagaStep.DONE, reason(r.reason(), "the stock was released"), Milestone.REJECTED));
+      case RESERVE_CREDIT -> customers.request(CustomerAddresses.RESERVE_CREDIT,
+              new ReserveCredit(id, o.customerId(), o.totalCents()).toJson())
           .map(CreditReservation::fromJson)
-          .map(r -> CreditReservation.RESERVED.equals(r.status())
-              ? o.to(OrderStatus.APPROVED, Order.DONE, null, OrderStatus.CREDIT_RESERVED, OrderStatus.APPROVED)
-              : o.to(OrderStatus.PENDING, "RELEASE_STOCK", reason(r.reason(), "the credit was released"),
-                  OrderStatus.CREDIT_REJECTED));
-      case "RELEASE_STOCK" -> inventory.request(InventoryAddresses.RELEASE, new JsonObject().put("orderId", id))
-          .map(r -> o.to(OrderStatus.REJECTED, Order.DONE, o.reason(), OrderStatus.STOCK_RELEASED, OrderStatus.REJECTED));
-      case "CANCEL_STOCK" -> inventory.request(InventoryAddresses.RELEASE, new JsonObject().put("orderId", id))
-          .map(r -> o.to(OrderStatus.APPROVED, "CANCEL_CREDIT", null, OrderStatus.STOCK_RELEASED))
+          .map(r -> r.status() == CreditReservation.Status.RESERVED
+              ? o.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED, Milestone.APPROVED)
+              : o.to(OrderStatus.PENDING, SagaStep.RELEASE_STOCK, reason(r.reason(), "the credit was released"),
+                  Milestone.CREDIT_REJECTED));
+      case RELEASE_STOCK -> inventory.request(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
+          .map(StockReservation::fromJson)
+          .map(r -> o.to(OrderStatus.REJECTED, SagaStep.DONE, o.reason(), Milestone.STOCK_RELEASED, Milestone.REJECTED));
+      case CANCEL_STOCK -> inventory.request(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
+          .map(StockReservation::fromJson)
+          .map(r -> o.to(OrderStatus.APPROVED, SagaStep.CANCEL_CREDIT, null, Milestone.STOCK_RELEASED))
           .recover(t -> FailureCode.of(t) == FailureCode.CONFLICT
-              ? Future.succeededFuture(o.to(OrderStatus.APPROVED, Order.DONE, "the order has shipped",
-                  OrderStatus.CANCEL_REFUSED))
+              ? Future.succeededFuture(o.to(OrderStatus.APPROVED, SagaStep.DONE, "the order has shipped",
+                  Milestone.CANCEL_REFUSED))
               : Future.failedFuture(t));
-      case "CANCEL_CREDIT" -> customers.request(CustomerAddresses.RELEASE_CREDIT, new JsonObject().put("orderId", id))
-          .map(r -> o.to(OrderStatus.CANCELLED, Order.DONE, null, OrderStatus.CREDIT_RELEASED, OrderStatus.CANCELLED));
-      default -> Future.failedFuture(new IllegalStateException("unknown saga step " + o.step()));
+      case CANCEL_CREDIT -> customers.request(CustomerAddresses.RELEASE_CREDIT, new ReleaseCredit(id).toJson())
+          .map(CreditReservation::fromJson)
+          .map(r -> o.to(OrderStatus.CANCELLED, SagaStep.DONE, null, Milestone.CREDIT_RELEASED, Milestone.CANCELLED));
+      case DONE -> Future.failedFuture(new IllegalStateException("order " + id + " has no step left"));
     };
   }
 
@@ -153,11 +163,9 @@ final class OrderSaga {
     return orders.failedAttempt(pool, o.id(), backoff);
   }
 
-  private static JsonArray requested(JsonArray lines) {
-    JsonArray out = new JsonArray();
-    lines.forEach(l -> out.add(new JsonObject().put("sku", ((JsonObject) l).getString("sku"))
-        .put("quantity", ((JsonObject) l).getInteger("quantity"))));
-    return out;
+  /** The order's lines as placed (sku and quantity; the prices are the inventory's answer). */
+  private static List<OrderLine> requested(JsonArray lines) {
+    return lines.stream().map(l -> new OrderLine(((JsonObject) l).getString("sku"), ((JsonObject) l).getInteger("quantity"))).toList();
   }
 
   private static String reason(String reason, String fallback) {

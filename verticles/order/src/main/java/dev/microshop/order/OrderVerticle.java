@@ -8,10 +8,12 @@ import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.Milestone;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import dev.microshop.order.db.Order;
 import dev.microshop.order.db.OrderRepository;
+import dev.microshop.order.db.SagaStep;
 import dev.microshop.shipping.api.ShippingAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -19,7 +21,9 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -100,7 +104,7 @@ public class OrderVerticle extends ServiceVerticle {
 
   /** The answer to a placement, the same for its repeats. */
   private static JsonObject accepted(String orderId) {
-    return new JsonObject().put("orderId", orderId).put("status", OrderStatus.PENDING);
+    return new JsonObject().put("orderId", orderId).put("status", OrderStatus.PENDING.name());
   }
 
   private Future<JsonObject> get(JsonObject body) {
@@ -124,17 +128,17 @@ public class OrderVerticle extends ServiceVerticle {
     return transaction(tx -> orders.lock(tx, id).compose(found -> {
           Order o = found.filter(x -> x.customerId().equals(owner))
               .orElseThrow(() -> ServiceException.notFound("no order " + id));
-          if (o.status().equals(OrderStatus.CANCELLED) || (o.status().equals(OrderStatus.APPROVED) && !o.finished())) {
+          if (o.status() == OrderStatus.CANCELLED || (o.status() == OrderStatus.APPROVED && !o.finished())) {
             return Future.succeededFuture(); // cancelled, or being cancelled: nothing more to do
           }
-          if (o.status().equals(OrderStatus.PENDING)) {
+          if (o.status() == OrderStatus.PENDING) {
             throw ServiceException.conflict("the order is still being processed; try again in a moment");
           }
-          if (!o.status().equals(OrderStatus.APPROVED)) {
-            throw ServiceException.conflict("a " + o.status().toLowerCase() + " order cannot be cancelled");
+          if (o.status() != OrderStatus.APPROVED) {
+            throw ServiceException.conflict("a " + o.status().name().toLowerCase(Locale.ROOT) + " order cannot be cancelled");
           }
           LOG.info("order {}: cancel requested", id);
-          return orders.transition(tx, o, o.to(OrderStatus.APPROVED, "CANCEL_STOCK", null, OrderStatus.CANCEL_REQUESTED),
+          return orders.transition(tx, o, o.to(OrderStatus.APPROVED, SagaStep.CANCEL_STOCK, null, Milestone.CANCEL_REQUESTED),
               settings.leaseMs()).mapEmpty();
         }))
         .compose(v -> saga.drive(id))
@@ -143,7 +147,10 @@ public class OrderVerticle extends ServiceVerticle {
 
   private Future<JsonObject> list(JsonObject body) {
     Input in = Input.of(body).only("status", "customerId", "limit", "offset");
-    String status = in.optionalString("status", 20);
+    String statusName = in.optionalString("status", 20);
+    OrderStatus status = statusName == null ? null : Arrays.stream(OrderStatus.values())
+        .filter(s -> s.name().equals(statusName)).findFirst()
+        .orElseThrow(() -> ServiceException.badRequest("status must be one of " + Arrays.toString(OrderStatus.values())));
     String customer = in.optionalString("customerId", 64);
     int limit = in.integer("limit", 1, 1000, 100);
     int offset = in.integer("offset", 0, Integer.MAX_VALUE, 0);
@@ -167,14 +174,14 @@ public class OrderVerticle extends ServiceVerticle {
         return Future.succeededFuture();
       }
       Order o = found.get();
-      if (shipped && o.status().equals(OrderStatus.APPROVED)) {
+      if (shipped && o.status() == OrderStatus.APPROVED) {
         Order.Transition t = o.finished()
-            ? o.to(OrderStatus.SHIPPED, Order.DONE, null, OrderStatus.SHIPPED)
-            : o.to(OrderStatus.SHIPPED, Order.DONE, "the order has shipped", OrderStatus.CANCEL_REFUSED, OrderStatus.SHIPPED);
+            ? o.to(OrderStatus.SHIPPED, SagaStep.DONE, null, Milestone.SHIPPED)
+            : o.to(OrderStatus.SHIPPED, SagaStep.DONE, "the order has shipped", Milestone.CANCEL_REFUSED, Milestone.SHIPPED);
         return orders.transition(tx, o, t, settings.leaseMs()).mapEmpty();
       }
-      if (!shipped && o.status().equals(OrderStatus.SHIPPED)) {
-        return orders.transition(tx, o, o.to(OrderStatus.DELIVERED, Order.DONE, null, OrderStatus.DELIVERED),
+      if (!shipped && o.status() == OrderStatus.SHIPPED) {
+        return orders.transition(tx, o, o.to(OrderStatus.DELIVERED, SagaStep.DONE, null, Milestone.DELIVERED),
             settings.leaseMs()).mapEmpty();
       }
       return Future.succeededFuture(); // a repeat, or an order that moved on

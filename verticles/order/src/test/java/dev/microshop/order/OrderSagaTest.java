@@ -4,6 +4,7 @@ import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
 import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.invariants.Invariants;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.MessageConsumer;

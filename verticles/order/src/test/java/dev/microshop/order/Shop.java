@@ -6,6 +6,7 @@ import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.InventoryVerticle;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.invariants.Invariants;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.OrderStatus;
 import io.vertx.core.DeploymentOptions;
@@ -100,7 +101,7 @@ public final class Shop {
     long deadline = System.currentTimeMillis() + 30_000;
     while (true) {
       JsonObject o = order(orderId, customer);
-      if (!o.getBoolean("inProgress", false) && OrderStatus.SETTLED.contains(o.getString("status"))) {
+      if (!o.getBoolean("inProgress", false) && OrderStatus.valueOf(o.getString("status")).settled()) {
         return o;
       }
       if (System.currentTimeMillis() > deadline) {

@@ -7,12 +7,14 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.inventory.api.InventoryAddresses;
-import dev.microshop.inventory.api.StockReservation;
+import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.order.api.OrderAddresses;
-import dev.microshop.order.api.OrderStatus;
+import dev.microshop.order.api.Milestone;
+import dev.microshop.shipping.api.Shipment;
 import dev.microshop.shipping.api.ShippingAddresses;
 import dev.microshop.shipping.db.ShipmentRepository;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
@@ -64,10 +66,10 @@ public class ShippingVerticle extends ServiceVerticle {
 
   private Future<Void> onOrderEvent(SqlConnection tx, Event e) {
     UUID orderId = UUID.fromString(e.aggregateId());
-    if (e.type().equals(OrderStatus.eventType(OrderStatus.APPROVED))) {
+    if (e.type().equals(Milestone.APPROVED.eventType())) {
       return shipments.create(tx, orderId, UUID.fromString(e.payload().getString("customerId")), e.occurredAt(), prepareMs);
     }
-    if (e.type().equals(OrderStatus.eventType(OrderStatus.CANCELLED))) {
+    if (e.type().equals(Milestone.CANCELLED.eventType())) {
       return shipments.cancel(tx, orderId);
     }
     return Future.succeededFuture();
@@ -76,19 +78,19 @@ public class ShippingVerticle extends ServiceVerticle {
   /** One round of the courier: every shipment whose next step is due. */
   private void courierRound() {
     shipments.claimDue(pool, BATCH, leaseMs)
-        .onSuccess(due -> due.forEach(d -> step(UUID.fromString(d[0]), d[1])
+        .onSuccess(due -> due.forEach(d -> step(d.orderId(), d.status())
             .onFailure(t -> {
-              LOG.warn("shipment of order {}: {} (retried)", d[0], t.getMessage());
-              shipments.retryLater(pool, UUID.fromString(d[0]));
+              LOG.warn("shipment of order {}: {} (retried)", d.orderId(), t.getMessage());
+              shipments.retryLater(pool, d.orderId());
             })))
         .onFailure(t -> LOG.warn("courier round: {}", t.getMessage()));
   }
 
-  private Future<Void> step(UUID orderId, String status) {
-    if (status.equals("SHIPPED")) {
+  private Future<Void> step(UUID orderId, Shipment.Status status) {
+    if (status == Shipment.Status.SHIPPED) {
       return transaction(tx -> shipments.delivered(tx, orderId));
     }
-    return inventory.request(InventoryAddresses.SHIP, StockReservation.command(orderId.toString()))
+    return inventory.request(InventoryAddresses.SHIP, new StockCommand(orderId.toString()).toJson())
         .compose(shipped -> transaction(tx -> shipments.shipped(tx, orderId, deliveryMs)),
             t -> FailureCode.of(t) == FailureCode.CONFLICT
                 // the stock was released: the order was cancelled before it left
@@ -99,10 +101,10 @@ public class ShippingVerticle extends ServiceVerticle {
   private Future<JsonObject> get(JsonObject body) {
     String raw = Input.of(body).only("orderId").string("orderId", 1, 64);
     UUID id = Input.uuidOr(raw, () -> ServiceException.notFound("no shipment for order " + raw));
-    return shipments.get(pool, id).map(s -> s.orElseThrow(() -> ServiceException.notFound("no shipment for order " + raw)));
+    return shipments.get(pool, id).map(s -> s.orElseThrow(() -> ServiceException.notFound("no shipment for order " + raw)).toJson());
   }
 
   private Future<JsonObject> list(JsonObject body) {
-    return shipments.list(pool).map(list -> new JsonObject().put("shipments", list));
+    return shipments.list(pool).map(list -> new JsonObject().put("shipments", new JsonArray(list.stream().map(Shipment::toJson).toList())));
   }
 }

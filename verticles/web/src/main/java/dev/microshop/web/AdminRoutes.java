@@ -6,6 +6,7 @@ import dev.microshop.common.json.Input;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.Restock;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -52,9 +53,8 @@ final class AdminRoutes {
       throw ServiceException.badRequest("the Idempotency-Key header is required");
     }
     JsonObject body = Http.body(ctx);
-    int quantity = Input.of(body).only("quantity").integer("quantity", 1, 100_000);
-    inventory.request(InventoryAddresses.RESTOCK, new JsonObject().put("requestId", key)
-            .put("sku", ctx.pathParam("sku")).put("quantity", quantity))
+    int quantity = Input.of(body).only("quantity").integer("quantity", 1, Restock.MAX_QUANTITY);
+    inventory.request(InventoryAddresses.RESTOCK, new Restock(key, ctx.pathParam("sku"), quantity).toJson())
         .onSuccess(r -> Http.json(ctx, 200, r))
         .onFailure(ctx::fail);
   }

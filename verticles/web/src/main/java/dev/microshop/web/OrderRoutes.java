@@ -5,6 +5,7 @@ import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.history.api.HistoryAddresses;
+import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.json.JsonObject;
@@ -49,16 +50,14 @@ final class OrderRoutes {
     }
     JsonObject body = Http.body(ctx);
     Input.of(body).only("lines"); // a price, total, status or owner sent by the client is refused
-    JsonObject command = new JsonObject()
-        .put("customerId", Auth.customerId(ctx))
-        .put("idempotencyKey", key)
-        .put("lines", PlaceOrder.lines(body.getValue("lines")));
+    PlaceOrder command = new PlaceOrder(Input.uuidOr(Auth.customerId(ctx), () -> ServiceException.unauthorized("invalid token")),
+        key, OrderLine.listFromJson(body.getValue("lines")));
     if (placing >= maxPlacing) { // admission: this web has enough placements in flight; nothing is sent
       throw new ServiceException(FailureCode.BUSY,
           "the shop is busy (" + placing + " orders being placed here): try again in a moment");
     }
     placing++;
-    orders.requestIdempotent(OrderAddresses.PLACE, command)
+    orders.requestIdempotent(OrderAddresses.PLACE, command.toJson())
         .onComplete(ar -> placing--)
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));

@@ -4,6 +4,7 @@ import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
 import dev.microshop.customer.api.CreditReservation;
+import dev.microshop.customer.api.CreditReservation.Status;
 import dev.microshop.customer.api.ReserveCredit;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -91,38 +92,38 @@ public final class CustomerRepository {
     return tx.preparedQuery(LOCK).execute(Tuple.of(cmd.customerId())).compose(rows -> {
       Optional<Customer> customer = customer(rows);
       if (customer.isEmpty()) {
-        return store(tx, cmd, CreditReservation.REJECTED, "unknown customer");
+        return store(tx, cmd, Status.REJECTED, "unknown customer");
       }
       long limit = customer.get().creditLimitCents();
       return reservedCents(tx, cmd.customerId()).compose(reserved -> reserved + cmd.amountCents() > limit
-          ? store(tx, cmd, CreditReservation.REJECTED, "insufficient credit: " + Money.format(cmd.amountCents())
+          ? store(tx, cmd, Status.REJECTED, "insufficient credit: " + Money.format(cmd.amountCents())
               + " needed, " + Money.format(Math.max(0, limit - reserved)) + " available")
-          : store(tx, cmd, CreditReservation.RESERVED, null));
+          : store(tx, cmd, Status.RESERVED, null));
     });
   }
 
-  private Future<CreditReservation> store(SqlClient tx, ReserveCredit cmd, String status, String reason) {
+  private Future<CreditReservation> store(SqlClient tx, ReserveCredit cmd, Status status, String reason) {
     CreditReservation r = new CreditReservation(cmd.orderId(), status, cmd.amountCents(), reason);
-    return tx.preparedQuery(DECIDE).execute(Tuple.of(cmd.orderId(), status, reason))
-        .compose(v -> EventLog.append(tx, "credit." + status.toLowerCase(), cmd.orderId(),
+    return tx.preparedQuery(DECIDE).execute(Tuple.of(cmd.orderId(), status.name(), reason))
+        .compose(v -> EventLog.append(tx, status.eventType(), cmd.orderId(),
             r.toJson().put("customerId", cmd.customerId().toString())))
         .map(v -> r);
   }
 
   /** Gives an order's credit back; first of all for this order: a tombstone. */
   public Future<CreditReservation> release(SqlClient tx, String orderId) {
-    return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, null, 0L, CreditReservation.RELEASED))
+    return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, null, 0L, Status.RELEASED.name()))
         .compose(tombstone -> tombstone.size() == 1
-            ? Future.succeededFuture(new CreditReservation(orderId, CreditReservation.RELEASED, 0, null))
+            ? Future.succeededFuture(new CreditReservation(orderId, Status.RELEASED, 0, null))
             : tx.preparedQuery(RELEASE).execute(Tuple.of(orderId)).compose(released -> existing(tx, orderId)
                 .compose(r -> released.rowCount() == 0 ? Future.succeededFuture(r)
-                    : EventLog.append(tx, "credit.released", orderId, r.toJson()).map(v -> r))));
+                    : EventLog.append(tx, Status.RELEASED.eventType(), orderId, r.toJson()).map(v -> r))));
   }
 
   private Future<CreditReservation> existing(SqlClient tx, String orderId) {
     return tx.preparedQuery(GET_RESERVATION).execute(Tuple.of(orderId)).map(rows -> {
       Row r = rows.iterator().next();
-      return new CreditReservation(r.getString("order_id"), r.getString("status"), r.getLong("amount_cents"),
+      return new CreditReservation(r.getString("order_id"), Status.valueOf(r.getString("status")), r.getLong("amount_cents"),
           r.getString("reason"));
     });
   }

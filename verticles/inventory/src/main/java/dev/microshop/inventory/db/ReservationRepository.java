@@ -2,8 +2,10 @@ package dev.microshop.inventory.db;
 
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.inventory.api.ReserveStock;
 import dev.microshop.inventory.api.StockReservation;
+import dev.microshop.inventory.api.StockReservation.Status;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -45,20 +47,20 @@ public final class ReservationRepository {
       + " ) r ON r.sku = p.sku ORDER BY p.sku";
 
   public Future<StockReservation> reserve(SqlClient tx, ReserveStock cmd) {
-    JsonArray requested = new JsonArray(cmd.lines().stream().map(ReserveStock.Line::toJson).toList());
+    JsonArray requested = OrderLine.toJson(cmd.lines());
     return tx.preparedQuery(CLAIM).execute(Tuple.of(cmd.orderId(), "PENDING", requested))
         .compose(claimed -> claimed.size() == 1 ? decide(tx, cmd) : existing(tx, cmd.orderId()));
   }
 
   private Future<StockReservation> decide(SqlClient tx, ReserveStock cmd) {
-    String[] skus = cmd.lines().stream().map(ReserveStock.Line::sku).toArray(String[]::new);
+    String[] skus = cmd.lines().stream().map(OrderLine::sku).toArray(String[]::new);
     return tx.preparedQuery(LOCK_PRODUCTS).execute(Tuple.tuple().addArrayOfString(skus)).compose(rows -> {
       Map<String, Row> products = new HashMap<>();
       rows.forEach(r -> products.put(r.getString("sku"), r));
       String reason = null;
       JsonArray priced = new JsonArray();
       long total = 0;
-      for (ReserveStock.Line line : cmd.lines()) {
+      for (OrderLine line : cmd.lines()) {
         Row p = products.get(line.sku());
         if (p == null) {
           reason = "unknown product " + line.sku();
@@ -74,24 +76,23 @@ public final class ReservationRepository {
         total += price * line.quantity();
       }
       if (reason != null) {
-        JsonArray requested = new JsonArray(cmd.lines().stream().map(ReserveStock.Line::toJson).toList());
-        StockReservation rejected = new StockReservation(cmd.orderId(), StockReservation.REJECTED, requested, null, reason);
+        StockReservation rejected = new StockReservation(cmd.orderId(), Status.REJECTED, OrderLine.toJson(cmd.lines()), null, reason);
         return store(tx, rejected);
       }
-      StockReservation reserved = new StockReservation(cmd.orderId(), StockReservation.RESERVED, priced, total, null);
+      StockReservation reserved = new StockReservation(cmd.orderId(), Status.RESERVED, priced, total, null);
       return tx.preparedQuery(ADD_RESERVED).execute(quantities(cmd.lines()))
           .compose(v -> store(tx, reserved));
     });
   }
 
   private Future<StockReservation> store(SqlClient tx, StockReservation r) {
-    return tx.preparedQuery(DECIDE).execute(Tuple.of(r.orderId(), r.status(), r.lines(), r.totalCents(), r.reason()))
+    return tx.preparedQuery(DECIDE).execute(Tuple.of(r.orderId(), r.status().name(), r.lines(), r.totalCents(), r.reason()))
         .compose(v -> recorded(tx, r));
   }
 
   /** The event of a reservation's new state ({@code stock.reserved}, {@code stock.rejected}, ...), same transaction. */
   private static Future<StockReservation> recorded(SqlClient tx, StockReservation r) {
-    return EventLog.append(tx, "stock." + r.status().toLowerCase(), r.orderId(), r.toJson()).map(v -> r);
+    return EventLog.append(tx, r.status().eventType(), r.orderId(), r.toJson()).map(v -> r);
   }
 
   private Future<StockReservation> existing(SqlClient tx, String orderId) {
@@ -100,13 +101,13 @@ public final class ReservationRepository {
 
   /** Gives the stock of a reserved order back; first of all for this order: a tombstone. */
   public Future<StockReservation> release(SqlClient tx, String orderId) {
-    return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, StockReservation.RELEASED, new JsonArray()))
+    return tx.preparedQuery(CLAIM).execute(Tuple.of(orderId, Status.RELEASED.name(), new JsonArray()))
         .compose(tombstone -> tombstone.size() == 1
-            ? Future.succeededFuture(new StockReservation(orderId, StockReservation.RELEASED, new JsonArray(), null, null))
+            ? Future.succeededFuture(new StockReservation(orderId, Status.RELEASED, new JsonArray(), null, null))
             : lockedGet(tx, orderId).compose(r -> switch (r.status()) {
-                case StockReservation.RESERVED -> tx.preparedQuery(ADD_RESERVED).execute(negated(r.lines()))
-                    .compose(v -> setStatus(tx, r, StockReservation.RELEASED));
-                case StockReservation.SHIPPED -> Future.failedFuture(
+                case RESERVED -> tx.preparedQuery(ADD_RESERVED).execute(negated(r.lines()))
+                    .compose(v -> setStatus(tx, r, Status.RELEASED));
+                case SHIPPED -> Future.failedFuture(
                     ServiceException.conflict("order " + orderId + " has shipped; its stock cannot be released"));
                 default -> Future.succeededFuture(r); // REJECTED or RELEASED already: nothing held
               }));
@@ -115,11 +116,11 @@ public final class ReservationRepository {
   /** Reserved stock leaves the warehouse. */
   public Future<StockReservation> ship(SqlClient tx, String orderId) {
     return lockedGet(tx, orderId).compose(r -> switch (r.status()) {
-      case StockReservation.RESERVED -> tx.preparedQuery(SHIP_STOCK).execute(arrays(skus(r.lines()), quantitiesOf(r.lines(), 1)))
-          .compose(v -> setStatus(tx, r, StockReservation.SHIPPED));
-      case StockReservation.SHIPPED -> Future.succeededFuture(r);
+      case RESERVED -> tx.preparedQuery(SHIP_STOCK).execute(arrays(skus(r.lines()), quantitiesOf(r.lines(), 1)))
+          .compose(v -> setStatus(tx, r, Status.SHIPPED));
+      case SHIPPED -> Future.succeededFuture(r);
       default -> Future.failedFuture(ServiceException.conflict("order " + orderId + " holds no stock to ship ("
-          + r.status().toLowerCase() + ")"));
+          + r.status().name().toLowerCase(java.util.Locale.ROOT) + ")"));
     });
   }
 
@@ -142,9 +143,9 @@ public final class ReservationRepository {
         .orElseGet(() -> Future.failedFuture(ServiceException.conflict("order " + orderId + " holds no stock"))));
   }
 
-  private Future<StockReservation> setStatus(SqlClient tx, StockReservation r, String status) {
+  private Future<StockReservation> setStatus(SqlClient tx, StockReservation r, Status status) {
     StockReservation next = new StockReservation(r.orderId(), status, r.lines(), r.totalCents(), r.reason());
-    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(r.orderId(), status)).compose(v -> recorded(tx, next));
+    return tx.preparedQuery(SET_STATUS).execute(Tuple.of(r.orderId(), status.name())).compose(v -> recorded(tx, next));
   }
 
   private static Optional<StockReservation> first(RowSet<Row> rows) {
@@ -153,14 +154,14 @@ public final class ReservationRepository {
     }
     Row r = rows.iterator().next();
     Object lines = r.getValue("lines");
-    return Optional.of(new StockReservation(r.getString("order_id"), r.getString("status"),
+    return Optional.of(new StockReservation(r.getString("order_id"), Status.valueOf(r.getString("status")),
         lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
         r.getString("reason")));
   }
 
-  private static Tuple quantities(List<ReserveStock.Line> lines) {
-    return arrays(lines.stream().map(ReserveStock.Line::sku).toArray(String[]::new),
-        lines.stream().map(ReserveStock.Line::quantity).toArray(Integer[]::new));
+  private static Tuple quantities(List<OrderLine> lines) {
+    return arrays(lines.stream().map(OrderLine::sku).toArray(String[]::new),
+        lines.stream().map(OrderLine::quantity).toArray(Integer[]::new));
   }
 
   private static Tuple negated(JsonArray lines) {

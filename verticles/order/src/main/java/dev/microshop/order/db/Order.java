@@ -1,6 +1,8 @@
 package dev.microshop.order.db;
 
 import dev.microshop.common.json.Money;
+import dev.microshop.order.api.Milestone;
+import dev.microshop.order.api.OrderStatus;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -9,21 +11,19 @@ import java.util.List;
 import java.util.UUID;
 
 /** An order as stored, with the state of its saga. */
-public record Order(UUID id, UUID customerId, String status, String step, JsonArray lines, Long totalCents,
+public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step, JsonArray lines, Long totalCents,
                     String reason, int attempts, int version, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
 
-  public static final String DONE = "DONE";
-
   public boolean finished() {
-    return DONE.equals(step);
+    return step == SagaStep.DONE;
   }
 
   /** The next state of the order, and the milestones that lead there. */
-  public record Transition(String status, String step, JsonArray lines, Long totalCents, String reason,
-                           List<String> events) {
+  public record Transition(OrderStatus status, SagaStep step, JsonArray lines, Long totalCents, String reason,
+                           List<Milestone> events) {
   }
 
-  public Transition to(String newStatus, String newStep, String newReason, String... events) {
+  public Transition to(OrderStatus newStatus, SagaStep newStep, String newReason, Milestone... events) {
     return new Transition(newStatus, newStep, lines, totalCents, newReason, List.of(events));
   }
 
@@ -47,7 +47,7 @@ public record Order(UUID id, UUID customerId, String status, String step, JsonAr
     JsonObject j = new JsonObject()
         .put("orderId", id.toString())
         .put("customerId", customerId.toString())
-        .put("status", status)
+        .put("status", status.name())
         .put("lines", priced)
         .put("createdAt", createdAt.toString())
         .put("updatedAt", updatedAt.toString());

@@ -1,6 +1,8 @@
 package dev.microshop.order.db;
 
 import dev.microshop.common.eventlog.EventLog;
+import dev.microshop.inventory.api.OrderLine;
+import dev.microshop.order.api.Milestone;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.Future;
@@ -22,7 +24,7 @@ public final class OrderRepository {
   private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
       + " version, created_at, updated_at";
   private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
-      + " saga_step, lines, next_attempt_at) VALUES ($1, $2, $3, $4, 'PENDING', 'RESERVE_STOCK', $5,"
+      + " saga_step, lines, next_attempt_at) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '" + SagaStep.RESERVE_STOCK + "', $5,"
       + " now() + $6 * interval '1 millisecond')"
       + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id";
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
@@ -32,11 +34,11 @@ public final class OrderRepository {
       + " reason = $7, attempts = 0, next_attempt_at = now() + $8 * interval '1 millisecond', version = version + 1,"
       + " updated_at = now() WHERE id = $1 AND version = $2";
   private static final String FAILED_ATTEMPT = "UPDATE orders SET attempts = attempts + 1,"
-      + " next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND saga_step <> 'DONE'";
+      + " next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND saga_step <> '" + SagaStep.DONE + "'";
   private static final String CLAIM_DUE = "UPDATE orders SET next_attempt_at = now() + $2 * interval '1 millisecond'"
-      + " WHERE id IN (SELECT id FROM orders WHERE saga_step <> 'DONE' AND next_attempt_at <= now()"
+      + " WHERE id IN (SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "' AND next_attempt_at <= now()"
       + "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id";
-  private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> 'DONE'";
+  private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "'";
   private static final String ADD_EVENT = "INSERT INTO order_timeline (order_id, seq, event, reason)"
       + " SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM order_timeline WHERE order_id = $1";
   private static final String TIMELINE = "SELECT event, reason, at FROM order_timeline WHERE order_id = $1 ORDER BY seq";
@@ -47,11 +49,11 @@ public final class OrderRepository {
   /** Stores a new PENDING order; empty when the customer used this idempotency key before. */
   public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs) {
     return tx.preparedQuery(INSERT)
-        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), cmd.lines(), leaseMs))
+        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, List.of(OrderStatus.PLACED), null, snapshot(id, cmd.customerId(), OrderStatus.PENDING,
-                cmd.lines(), null, null)).map(v -> Optional.of(id)));
+            : addEvents(tx, id, List.of(Milestone.PLACED), null, snapshot(id, cmd.customerId(), OrderStatus.PENDING,
+                OrderLine.toJson(cmd.lines()), null, null)).map(v -> Optional.of(id)));
   }
 
   /** The order and request hash a customer's idempotency key stands for. */
@@ -76,7 +78,7 @@ public final class OrderRepository {
    */
   public Future<Boolean> transition(SqlClient tx, Order from, Order.Transition t, long leaseMs) {
     return tx.preparedQuery(TRANSITION)
-        .execute(Tuple.tuple().addValue(from.id()).addValue(from.version()).addValue(t.status()).addValue(t.step())
+        .execute(Tuple.tuple().addValue(from.id()).addValue(from.version()).addValue(t.status().name()).addValue(t.step().name())
             .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
@@ -120,8 +122,8 @@ public final class OrderRepository {
     });
   }
 
-  public Future<List<Order>> list(SqlClient client, String status, UUID customerId, int limit, int offset) {
-    return client.preparedQuery(LIST).execute(Tuple.of(status, customerId, limit, offset)).map(rows -> {
+  public Future<List<Order>> list(SqlClient client, OrderStatus status, UUID customerId, int limit, int offset) {
+    return client.preparedQuery(LIST).execute(Tuple.of(status == null ? null : status.name(), customerId, limit, offset)).map(rows -> {
       List<Order> out = new ArrayList<>();
       rows.forEach(r -> out.add(order(r)));
       return out;
@@ -132,21 +134,20 @@ public final class OrderRepository {
    * Adds the milestones to the order's timeline and, in the same transaction, to the event log
    * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is.
    */
-  private Future<Void> addEvents(SqlClient tx, UUID id, List<String> events, String reason, JsonObject order) {
+  private Future<Void> addEvents(SqlClient tx, UUID id, List<Milestone> events, String reason, JsonObject order) {
     Future<Void> chain = Future.succeededFuture();
-    for (String event : events) {
-      boolean withReason = event.equals(OrderStatus.REJECTED) || event.equals(OrderStatus.CREDIT_REJECTED)
-          || event.equals(OrderStatus.CANCEL_REFUSED);
+    for (Milestone event : events) {
+      String why = event.withReason() ? reason : null;
       chain = chain
-          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event, withReason ? reason : null)))
-          .compose(v -> EventLog.append(tx, OrderStatus.eventType(event), id.toString(),
-              order.copy().put("milestone", event).put("milestoneReason", withReason ? reason : null)));
+          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event.name(), why)))
+          .compose(v -> EventLog.append(tx, event.eventType(), id.toString(),
+              order.copy().put("milestone", event.name()).put("milestoneReason", why)));
     }
     return chain;
   }
 
-  private static JsonObject snapshot(UUID id, UUID customerId, String status, JsonArray lines, Long totalCents, String reason) {
-    return new JsonObject().put("orderId", id.toString()).put("customerId", customerId.toString()).put("status", status)
+  private static JsonObject snapshot(UUID id, UUID customerId, OrderStatus status, JsonArray lines, Long totalCents, String reason) {
+    return new JsonObject().put("orderId", id.toString()).put("customerId", customerId.toString()).put("status", status.name())
         .put("lines", lines).put("totalCents", totalCents).put("reason", reason);
   }
 
@@ -162,7 +163,8 @@ public final class OrderRepository {
 
   private static Order order(Row r) {
     Object lines = r.getValue("lines");
-    return new Order(r.getUUID("id"), r.getUUID("customer_id"), r.getString("status"), r.getString("saga_step"),
+    return new Order(r.getUUID("id"), r.getUUID("customer_id"), OrderStatus.valueOf(r.getString("status")),
+        SagaStep.valueOf(r.getString("saga_step")),
         lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
         r.getString("reason"), r.getInteger("attempts"), r.getInteger("version"),
         r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"));

@@ -1,6 +1,8 @@
 package dev.microshop.shipping.db;
 
 import dev.microshop.common.eventlog.EventLog;
+import dev.microshop.shipping.api.Shipment;
+import dev.microshop.shipping.api.Shipment.Status;
 import dev.microshop.shipping.api.ShippingAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -24,19 +26,19 @@ public final class ShipmentRepository {
   private static final String COLUMNS = "order_id, shipment_id, customer_id, status, tracking_number, created_at,"
       + " shipped_at, delivered_at";
   private static final String CREATE = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
-      + " next_step_at) VALUES ($1, $2, $3, 'PREPARING', $4, now() + $5 * interval '1 millisecond')"
+      + " next_step_at) VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond')"
       + " ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM shipment WHERE order_id = $1";
   private static final String LIST = "SELECT " + COLUMNS + " FROM shipment ORDER BY created_at, order_id";
-  private static final String CANCEL = "UPDATE shipment SET status = 'CANCELLED' WHERE order_id = $1"
-      + " AND status = 'PREPARING' RETURNING " + COLUMNS;
-  private static final String SHIPPED = "UPDATE shipment SET status = 'SHIPPED', tracking_number = $2, shipped_at = now(),"
-      + " attempts = 0, next_step_at = now() + $3 * interval '1 millisecond' WHERE order_id = $1 AND status = 'PREPARING'"
+  private static final String CANCEL = "UPDATE shipment SET status = '" + Status.CANCELLED + "' WHERE order_id = $1"
+      + " AND status = '" + Status.PREPARING + "' RETURNING " + COLUMNS;
+  private static final String SHIPPED = "UPDATE shipment SET status = '" + Status.SHIPPED + "', tracking_number = $2, shipped_at = now(),"
+      + " attempts = 0, next_step_at = now() + $3 * interval '1 millisecond' WHERE order_id = $1 AND status = '" + Status.PREPARING + "'"
       + " RETURNING " + COLUMNS;
-  private static final String DELIVERED = "UPDATE shipment SET status = 'DELIVERED', delivered_at = now()"
-      + " WHERE order_id = $1 AND status = 'SHIPPED' RETURNING " + COLUMNS;
+  private static final String DELIVERED = "UPDATE shipment SET status = '" + Status.DELIVERED + "', delivered_at = now()"
+      + " WHERE order_id = $1 AND status = '" + Status.SHIPPED + "' RETURNING " + COLUMNS;
   private static final String CLAIM_DUE = "UPDATE shipment SET next_step_at = now() + $2 * interval '1 millisecond'"
-      + " WHERE order_id IN (SELECT order_id FROM shipment WHERE status IN ('PREPARING', 'SHIPPED')"
+      + " WHERE order_id IN (SELECT order_id FROM shipment WHERE status IN ('" + Status.PREPARING + "', '" + Status.SHIPPED + "')"
       + "   AND next_step_at <= now() ORDER BY next_step_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
       + " RETURNING order_id, status";
   private static final String RETRY = "UPDATE shipment SET attempts = attempts + 1,"
@@ -63,11 +65,15 @@ public final class ShipmentRepository {
     return tx.preparedQuery(DELIVERED).execute(Tuple.of(orderId)).compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_DELIVERED));
   }
 
-  /** Leases up to {@code limit} shipments whose next courier step is due: {@code [orderId, status]}. */
-  public Future<List<String[]>> claimDue(SqlClient client, int limit, long leaseMs) {
+  /** A shipment whose next courier step is due: leave (PREPARING) or arrive (SHIPPED). */
+  public record Due(UUID orderId, Status status) {
+  }
+
+  /** Leases up to {@code limit} shipments whose next courier step is due. */
+  public Future<List<Due>> claimDue(SqlClient client, int limit, long leaseMs) {
     return client.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs)).map(rows -> {
-      List<String[]> out = new ArrayList<>();
-      rows.forEach(r -> out.add(new String[] {r.getUUID("order_id").toString(), r.getString("status")}));
+      List<Due> out = new ArrayList<>();
+      rows.forEach(r -> out.add(new Due(r.getUUID("order_id"), Status.valueOf(r.getString("status")))));
       return out;
     });
   }
@@ -76,15 +82,15 @@ public final class ShipmentRepository {
     return client.preparedQuery(RETRY).execute(Tuple.of(orderId)).mapEmpty();
   }
 
-  public Future<Optional<JsonObject>> get(SqlClient client, UUID orderId) {
+  public Future<Optional<Shipment>> get(SqlClient client, UUID orderId) {
     return client.preparedQuery(GET).execute(Tuple.of(orderId))
-        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(json(rows.iterator().next())));
+        .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(shipment(rows.iterator().next())));
   }
 
-  public Future<JsonArray> list(SqlClient client) {
+  public Future<List<Shipment>> list(SqlClient client) {
     return client.query(LIST).execute().map(rows -> {
-      JsonArray out = new JsonArray();
-      rows.forEach(r -> out.add(json(r)));
+      List<Shipment> out = new ArrayList<>();
+      rows.forEach(r -> out.add(shipment(r)));
       return out;
     });
   }
@@ -93,27 +99,18 @@ public final class ShipmentRepository {
     if (changed.size() == 0) {
       return Future.succeededFuture();
     }
-    JsonObject shipment = json(changed.iterator().next());
-    return EventLog.append(tx, type, shipment.getString("orderId"), shipment);
+    Shipment shipment = shipment(changed.iterator().next());
+    return EventLog.append(tx, type, shipment.orderId().toString(), shipment.toJson());
   }
 
-  private static JsonObject json(Row r) {
-    JsonObject j = new JsonObject()
-        .put("orderId", r.getUUID("order_id").toString())
-        .put("shipmentId", r.getUUID("shipment_id").toString())
-        .put("customerId", r.getUUID("customer_id").toString())
-        .put("status", r.getString("status"))
-        .put("createdAt", r.getOffsetDateTime("created_at").toString());
-    if (r.getString("tracking_number") != null) {
-      j.put("trackingNumber", r.getString("tracking_number"));
-    }
-    if (r.getOffsetDateTime("shipped_at") != null) {
-      j.put("shippedAt", r.getOffsetDateTime("shipped_at").toString());
-    }
-    if (r.getOffsetDateTime("delivered_at") != null) {
-      j.put("deliveredAt", r.getOffsetDateTime("delivered_at").toString());
-    }
-    return j;
+  private static Shipment shipment(Row r) {
+    return new Shipment(r.getUUID("order_id"), r.getUUID("shipment_id"), r.getUUID("customer_id"),
+        Status.valueOf(r.getString("status")), r.getOffsetDateTime("created_at").toString(), r.getString("tracking_number"),
+        text(r.getOffsetDateTime("shipped_at")), text(r.getOffsetDateTime("delivered_at")));
+  }
+
+  private static String text(OffsetDateTime time) {
+    return time == null ? null : time.toString();
   }
 
   private static String trackingNumber() {

@@ -1,31 +1,37 @@
 package dev.microshop.customer.api;
 
-import dev.microshop.common.json.Input;
 import io.vertx.core.json.JsonObject;
 
 /**
  * What became of an order's credit: the reply of reserve-credit and release-credit.
  *
- * @param status RESERVED, REJECTED or RELEASED
+ * @param status what became of it (stored as its name)
  * @param reason why it was rejected (insufficient credit, unknown customer)
  */
-public record CreditReservation(String orderId, String status, long amountCents, String reason) {
+public record CreditReservation(String orderId, Status status, long amountCents, String reason) {
 
-  public static final String RESERVED = "RESERVED";
-  public static final String REJECTED = "REJECTED";
-  public static final String RELEASED = "RELEASED";
+  /** The states of an order's credit, each with the type of the event the customer service's log records on entering it. */
+  public enum Status {
+    RESERVED("credit.reserved"), REJECTED("credit.rejected"), RELEASED("credit.released");
+
+    private final String eventType;
+
+    Status(String eventType) {
+      this.eventType = eventType;
+    }
+
+    public String eventType() {
+      return eventType;
+    }
+  }
 
   public JsonObject toJson() {
-    JsonObject j = new JsonObject().put("orderId", orderId).put("status", status).put("amountCents", amountCents);
+    JsonObject j = new JsonObject().put("orderId", orderId).put("status", status.name()).put("amountCents", amountCents);
     return reason == null ? j : j.put("reason", reason);
   }
 
   public static CreditReservation fromJson(JsonObject j) {
-    return new CreditReservation(j.getString("orderId"), j.getString("status"), j.getLong("amountCents", 0L), j.getString("reason"));
+    return new CreditReservation(j.getString("orderId"), Status.valueOf(j.getString("status")), j.getLong("amountCents", 0L), j.getString("reason"));
   }
 
-  /** The body of release-credit: {@code {orderId}}. */
-  public static String orderIdOf(JsonObject body) {
-    return Input.of(body).only("orderId").matching("orderId", ReserveCredit.ORDER_ID, "an order id");
-  }
 }

@@ -18,15 +18,10 @@ public record ReserveCredit(String orderId, UUID customerId, long amountCents) {
     if (!(amount instanceof Integer || amount instanceof Long) || ((Number) amount).longValue() < 0) {
       throw ServiceException.badRequest("amountCents must be a whole number of cents, 0 or more");
     }
-    return new ReserveCredit(in.matching("orderId", ORDER_ID, "an order id"), customerId(in), ((Number) amount).longValue());
+    return new ReserveCredit(in.matching("orderId", ORDER_ID, "an order id"), in.uuid("customerId"), ((Number) amount).longValue());
   }
 
   public JsonObject toJson() {
     return new JsonObject().put("orderId", orderId).put("customerId", customerId.toString()).put("amountCents", amountCents);
-  }
-
-  /** A customer id field, or 400. */
-  public static UUID customerId(Input in) {
-    return in.uuid("customerId");
   }
 }
