@@ -65,44 +65,74 @@ public final class HistoryRepository {
 
   /** Orders with their timelines and shipments; all of them when {@code customerId} is null. */
   public Future<JsonArray> orders(SqlClient client, UUID customerId, int limit) {
-    return client.preparedQuery(ORDERS).execute(Tuple.of(customerId, limit)).compose(rows -> {
+    return page(client, customerId, limit)
+        .compose(views -> withTimelines(client, views))
+        .compose(views -> withShipments(client, views))
+        .map(views -> new JsonArray(new ArrayList<>(views.values())));
+  }
+
+  /** The page of orders, newest first, each as its view (with an empty timeline), by order id. */
+  private static Future<Map<UUID, JsonObject>> page(SqlClient client, UUID customerId, int limit) {
+    return client.preparedQuery(ORDERS).execute(Tuple.of(customerId, limit)).map(rows -> {
       Map<UUID, JsonObject> views = new LinkedHashMap<>();
       for (Row r : rows) {
         views.put(r.getUUID("order_id"), view(r));
       }
-      UUID[] ids = views.keySet().toArray(UUID[]::new);
-      if (ids.length == 0) {
-        return Future.succeededFuture(new JsonArray());
-      }
-      return client.preparedQuery(TIMELINES).execute(Tuple.of(ids))
-          .compose(timeline -> {
-            for (Row t : timeline) {
-              JsonObject entry = new JsonObject().put("event", t.getString("milestone")).put("at", t.getOffsetDateTime("at").toString());
-              if (t.getString("reason") != null) {
-                entry.put("reason", t.getString("reason"));
-              }
-              views.get(t.getUUID("order_id")).getJsonArray("timeline").add(entry);
-            }
-            return client.preparedQuery(SHIPMENTS).execute(Tuple.of(ids));
-          })
-          .map(shipments -> {
-            for (Row s : shipments) {
-              JsonObject shipment = new JsonObject().put("shipmentId", s.getUUID("shipment_id").toString())
-                  .put("status", s.getString("status"));
-              if (s.getString("tracking_number") != null) {
-                shipment.put("trackingNumber", s.getString("tracking_number"));
-              }
-              if (s.getOffsetDateTime("shipped_at") != null) {
-                shipment.put("shippedAt", s.getOffsetDateTime("shipped_at").toString());
-              }
-              if (s.getOffsetDateTime("delivered_at") != null) {
-                shipment.put("deliveredAt", s.getOffsetDateTime("delivered_at").toString());
-              }
-              views.get(s.getUUID("order_id")).put("shipment", shipment);
-            }
-            return new JsonArray(new ArrayList<>(views.values()));
-          });
+      return views;
     });
+  }
+
+  /** Adds each order's milestones to its timeline; no query for an empty page. */
+  private static Future<Map<UUID, JsonObject>> withTimelines(SqlClient client, Map<UUID, JsonObject> views) {
+    if (views.isEmpty()) {
+      return Future.succeededFuture(views);
+    }
+    return client.preparedQuery(TIMELINES).execute(Tuple.of(ids(views))).map(timeline -> {
+      for (Row t : timeline) {
+        views.get(t.getUUID("order_id")).getJsonArray("timeline").add(milestone(t));
+      }
+      return views;
+    });
+  }
+
+  /** Adds each order's shipment, where it has one; no query for an empty page. */
+  private static Future<Map<UUID, JsonObject>> withShipments(SqlClient client, Map<UUID, JsonObject> views) {
+    if (views.isEmpty()) {
+      return Future.succeededFuture(views);
+    }
+    return client.preparedQuery(SHIPMENTS).execute(Tuple.of(ids(views))).map(shipments -> {
+      for (Row s : shipments) {
+        views.get(s.getUUID("order_id")).put("shipment", shipment(s));
+      }
+      return views;
+    });
+  }
+
+  private static UUID[] ids(Map<UUID, JsonObject> views) {
+    return views.keySet().toArray(UUID[]::new);
+  }
+
+  private static JsonObject milestone(Row t) {
+    JsonObject entry = new JsonObject().put("event", t.getString("milestone")).put("at", t.getOffsetDateTime("at").toString());
+    if (t.getString("reason") != null) {
+      entry.put("reason", t.getString("reason"));
+    }
+    return entry;
+  }
+
+  private static JsonObject shipment(Row s) {
+    JsonObject shipment = new JsonObject().put("shipmentId", s.getUUID("shipment_id").toString())
+        .put("status", s.getString("status"));
+    if (s.getString("tracking_number") != null) {
+      shipment.put("trackingNumber", s.getString("tracking_number"));
+    }
+    if (s.getOffsetDateTime("shipped_at") != null) {
+      shipment.put("shippedAt", s.getOffsetDateTime("shipped_at").toString());
+    }
+    if (s.getOffsetDateTime("delivered_at") != null) {
+      shipment.put("deliveredAt", s.getOffsetDateTime("delivered_at").toString());
+    }
+    return shipment;
   }
 
   private static JsonObject view(Row r) {
