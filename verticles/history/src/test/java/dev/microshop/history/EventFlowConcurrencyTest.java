@@ -1,6 +1,5 @@
 package dev.microshop.history;
 
-import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
 import dev.microshop.invariants.Invariants;
 import dev.microshop.order.Shop;
@@ -9,10 +8,9 @@ import io.vertx.core.Future;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -32,31 +30,21 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class EventFlowConcurrencyTest {
 
-  private static Shop shop;
-
-  @BeforeAll
-  static void start() throws Exception {
-    shop = HistoryFixture.start("flow", 800, 300);
-  }
-
-  @AfterAll
-  static void stop() throws Exception {
-    shop.close();
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final BackEnd backEnd = new BackEnd("flow", 800, 300);
 
   @Test
   @DisplayName("500 orders with shipping and cancellations: invariants hold and the history agrees order by order")
   void fiveHundredOrders() throws Exception {
-    int customersBefore = shop.customerCount();
-    int productsBefore = shop.productCount();
+    int customersBefore = shop().customerCount();
+    int productsBefore = shop().productCount();
     List<String> skus = new ArrayList<>();
     for (int i = 0; i < 8; i++) {
-      skus.add(shop.product((2 + i) + ".50", 40));
+      skus.add(shop().product((2 + i) + ".50", 40));
     }
     List<Future<JsonObject>> registrations = new ArrayList<>();
     for (int i = 0; i < 50; i++) {
-      registrations.add(shop.vertx.eventBus().<JsonObject>request("customer.register", new JsonObject()
+      registrations.add(shop().vertx.eventBus().<JsonObject>request("customer.register", new JsonObject()
           .put("name", "C" + i).put("email", "flow" + i + "-" + UUID.randomUUID() + "@example.com")
           .put("password", "a long password")).map(m -> m.body()));
     }
@@ -68,7 +56,7 @@ class EventFlowConcurrencyTest {
     List<Future<JsonObject>> placed = new ArrayList<>();
     for (int i = 0; i < 500; i++) {
       String sku = skus.get(random.nextInt(skus.size()));
-      placed.add(shop.vertx.eventBus().<JsonObject>request(OrderAddresses.PLACE,
+      placed.add(shop().vertx.eventBus().<JsonObject>request(OrderAddresses.PLACE,
           placeBody(customers.get(i % 50), "f-" + i, line(sku, 1 + random.nextInt(3)))).map(m -> m.body()));
     }
     Await.await(Future.all(placed));
@@ -78,10 +66,10 @@ class EventFlowConcurrencyTest {
     for (int i = 0; i < 500; i += 5) {
       String id = placed.get(i).result().getString("orderId");
       String customer = customers.get(i % 50);
-      if (shop.settled(id, customer).getString("status").equals("REJECTED")) {
+      if (shop().settled(id, customer).getString("status").equals("REJECTED")) {
         continue;
       }
-      cancels.add(shop.vertx.eventBus().<JsonObject>request(OrderAddresses.CANCEL,
+      cancels.add(shop().vertx.eventBus().<JsonObject>request(OrderAddresses.CANCEL,
               new JsonObject().put("orderId", id).put("customerId", customer))
           .map(m -> "200 " + m.body().getString("status"))
           .recover(t -> Future.succeededFuture(t instanceof ReplyException re
@@ -97,17 +85,21 @@ class EventFlowConcurrencyTest {
         .isEmpty();
     assertThat(outcomes).as("some cancels succeed").anyMatch(o -> o.equals("200 CANCELLED"));
 
-    JsonArray orders = HistoryFixture.quiesce(shop, 120_000);
+    JsonArray orders = HistoryFixture.quiesce(shop(), 120_000);
     long quietMs = (System.nanoTime() - start) / 1_000_000;
     Map<String, Long> byStatus = orders.stream().map(o -> ((JsonObject) o).getString("status"))
         .collect(Collectors.groupingBy(s -> s, Collectors.counting()));
-    Invariants.Checked invariants = shop.assertInvariants(64); // 8 pages of orders, the last one short
-    int agreement = HistoryFixture.assertHistoryAgrees(shop, orders);
+    Invariants.Checked invariants = shop().assertInvariants(64); // 8 pages of orders, the last one short
+    int agreement = HistoryFixture.assertHistoryAgrees(shop(), orders);
     System.out.printf("500 orders with shipping: quiet after %d ms, %s, invariants hold over %s, %d history checks passed%n",
         quietMs, byStatus, invariants, agreement);
     assertThat(orders).hasSize(500);
     assertThat(invariants).isEqualTo(new Invariants.Checked(500, customersBefore + 50, productsBefore + 8));
     assertThat(agreement).isEqualTo(HistoryFixture.CHECKS_PER_ORDER * 500);
     assertThat(byStatus.keySet()).contains("DELIVERED", "CANCELLED", "REJECTED").doesNotContain("PENDING", "APPROVED", "SHIPPED");
+  }
+
+  private static Shop shop() {
+    return backEnd.shop();
   }
 }
