@@ -1,24 +1,18 @@
 package dev.microshop.inventory;
 
-import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
-import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,21 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 @ExtendWith(VertxExtension.class)
 class InventoryVerticleTest {
 
-  private static final AtomicInteger SEQ = new AtomicInteger();
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = Vertx.vertx();
-    await(vertx.deployVerticle(InventoryVerticle::new,
-        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("inventory")))));
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedInventory inventory = new DeployedInventory("inventory");
 
   @Test
   @DisplayName("the demo catalog is seeded: its 21 products, sorted by sku, with exact prices and stock")
@@ -136,7 +117,7 @@ class InventoryVerticleTest {
     JsonObject racing = restock.copy().put("requestId", "race-" + sku).put("quantity", 3);
     List<Future<JsonObject>> copies = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      copies.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESTOCK, racing).map(m -> m.body()));
+      copies.add(inventory.vertx().eventBus().<JsonObject>request(InventoryAddresses.RESTOCK, racing).map(m -> m.body()));
     }
     await(Future.all(copies));
     assertThat(copies).allSatisfy(f -> assertThat(f.result().getInteger("onHand")).isEqualTo(15));
@@ -167,7 +148,7 @@ class InventoryVerticleTest {
   }
 
   private static String sku() {
-    return "T-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    return inventory.sku("T");
   }
 
   private static int onHand(String sku) throws Exception {
@@ -180,11 +161,11 @@ class InventoryVerticleTest {
   }
 
   private static JsonObject request(String address, JsonObject body) throws Exception {
-    return Await.request(vertx, address, body);
+    return inventory.request(address, body);
   }
 
   private static int failure(String address, JsonObject body) throws Exception {
-    return Await.failureCode(vertx, address, body);
+    return inventory.failureCode(address, body);
   }
 
   private static <T> T await(Future<T> f) throws Exception {

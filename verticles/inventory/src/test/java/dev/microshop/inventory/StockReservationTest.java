@@ -1,45 +1,25 @@
 package dev.microshop.inventory;
 
-import dev.microshop.common.db.EmbeddedPostgresServer;
-import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.microshop.common.testing.Await.await;
-import static dev.microshop.common.testing.Await.failureCode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Reserve, release and ship: all or nothing, idempotent by order id, in any order of arrival. */
 class StockReservationTest {
 
-  private static final AtomicInteger SEQ = new AtomicInteger();
-  private static Vertx vertx;
-
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = Vertx.vertx();
-    await(vertx.deployVerticle(InventoryVerticle::new,
-        new DeploymentOptions().setConfig(TestData.serviceConfig(TestData.freshDataDir("reservations")))));
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedInventory inventory = new DeployedInventory("reservations");
 
   @Test
   @DisplayName("reserve holds the stock of every line and replies the catalog's prices and the total")
@@ -80,7 +60,7 @@ class StockReservationTest {
     String racing = order();
     List<Future<JsonObject>> copies = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
-      copies.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESERVE, reserveBody(racing, line(a, 3))).map(m -> m.body()));
+      copies.add(sendReserve(reserveBody(racing, line(a, 3))));
     }
     await(Future.all(copies));
     assertThat(copies).allSatisfy(f -> assertThat(f.result().getString("status")).isEqualTo("RESERVED"));
@@ -98,10 +78,8 @@ class StockReservationTest {
   @DisplayName("release gives the stock back once; a release before the reserve blocks the late reserve")
   void releaseAndTombstone() throws Exception {
     String a = product("2.00", 10);
-    String order = order();
-    reserve(order, line(a, 6));
-    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
-    assertThat(release(order).getString("status")).isEqualTo("RELEASED");
+    String order = reserved(a, 6);
+    assertRepeatable(StockReservationTest::release, order, "RELEASED");
     assertStock(a, 10, 0);
     assertThat(reserve(order, line(a, 6)).getString("status")).isEqualTo("RELEASED"); // not resurrected
     assertStock(a, 10, 0);
@@ -116,19 +94,16 @@ class StockReservationTest {
   @DisplayName("ship takes reserved stock out of the warehouse once; released or unknown orders can't ship, shipped can't release")
   void ship() throws Exception {
     String a = product("2.00", 10);
-    String order = order();
-    reserve(order, line(a, 3));
-    assertThat(ship(order).getString("status")).isEqualTo("SHIPPED");
-    assertThat(ship(order).getString("status")).isEqualTo("SHIPPED");
+    String order = reserved(a, 3);
+    assertRepeatable(StockReservationTest::ship, order, "SHIPPED");
     assertStock(a, 7, 0);
-    assertThat(failureCode(vertx, InventoryAddresses.RELEASE, new JsonObject().put("orderId", order))).isEqualTo(409);
+    assertThat(inventory.failureCode(InventoryAddresses.RELEASE, new JsonObject().put("orderId", order))).isEqualTo(409);
     assertStock(a, 7, 0);
 
-    String released = order();
-    reserve(released, line(a, 1));
+    String released = reserved(a, 1);
     release(released);
-    assertThat(failureCode(vertx, InventoryAddresses.SHIP, new JsonObject().put("orderId", released))).isEqualTo(409);
-    assertThat(failureCode(vertx, InventoryAddresses.SHIP, new JsonObject().put("orderId", order()))).isEqualTo(409);
+    assertThat(inventory.failureCode(InventoryAddresses.SHIP, new JsonObject().put("orderId", released))).isEqualTo(409);
+    assertThat(inventory.failureCode(InventoryAddresses.SHIP, new JsonObject().put("orderId", order()))).isEqualTo(409);
     assertStock(a, 7, 0);
   }
 
@@ -138,14 +113,14 @@ class StockReservationTest {
     String a = product("1.00", 10);
     List<Future<JsonObject>> all = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
-      all.add(vertx.eventBus().<JsonObject>request(InventoryAddresses.RESERVE, reserveBody(order(), line(a, 1 + i % 3))).map(m -> m.body()));
+      all.add(sendReserve(reserveBody(order(), line(a, 1 + i % 3))));
     }
     await(Future.join(all));
     int reserved = all.stream().map(Future::result).filter(r -> r.getString("status").equals("RESERVED"))
         .mapToInt(r -> r.getJsonArray("lines").getJsonObject(0).getInteger("quantity")).sum();
     assertThat(reserved).isBetween(8, 10); // at most 10; the last ones are refused only when nothing fits
     assertStock(a, 10, reserved);
-    JsonObject report = await(vertx.eventBus().<JsonObject>request(InventoryAddresses.STOCK_REPORT, new JsonObject())).body();
+    JsonObject report = await(inventory.vertx().eventBus().<JsonObject>request(InventoryAddresses.STOCK_REPORT, new JsonObject())).body();
     JsonObject row = report.getJsonArray("products").stream().map(JsonObject.class::cast)
         .filter(p -> p.getString("sku").equals(a)).findFirst().orElseThrow();
     assertThat(row.getLong("reservedByOrders")).isEqualTo(reserved);
@@ -156,17 +131,17 @@ class StockReservationTest {
   void badCommands() throws Exception {
     String a = product("1.00", 10);
     String order = order();
-    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 0)))).isEqualTo(400);
-    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 101)))).isEqualTo(400);
-    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 1), line(a, 2)))).isEqualTo(400);
-    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, reserveBody(order, line(a, 1).put("priceCents", 1)))).isEqualTo(400);
-    assertThat(failureCode(vertx, InventoryAddresses.RESERVE, new JsonObject().put("orderId", order).put("lines", new JsonArray()))).isEqualTo(400);
-    assertThat(failureCode(vertx, InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", order))).isEqualTo(404);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE, reserveBody(order, line(a, 0)))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE, reserveBody(order, line(a, 101)))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE, reserveBody(order, line(a, 1), line(a, 2)))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE, reserveBody(order, line(a, 1).put("priceCents", 1)))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE, new JsonObject().put("orderId", order).put("lines", new JsonArray()))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", order))).isEqualTo(404);
     assertStock(a, 10, 0);
   }
 
   private static String product(String price, int stock) throws Exception {
-    String sku = "R-" + ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet();
+    String sku = inventory.sku("R");
     request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "P").put("price", price).put("stock", stock));
     return sku;
   }
@@ -187,6 +162,29 @@ class StockReservationTest {
     return request(InventoryAddresses.RESERVE, reserveBody(orderId, lines));
   }
 
+  /** A new order whose reserve of {@code quantity} of {@code sku} was sent (and answered). */
+  private static String reserved(String sku, int quantity) throws Exception {
+    String orderId = order();
+    reserve(orderId, line(sku, quantity));
+    return orderId;
+  }
+
+  /** A reserve sent without waiting for its answer (the copies of a race). */
+  private static Future<JsonObject> sendReserve(JsonObject body) {
+    return inventory.vertx().eventBus().<JsonObject>request(InventoryAddresses.RESERVE, body).map(m -> m.body());
+  }
+
+  /** A command on one order: release or ship. */
+  private interface OrderCommand {
+    JsonObject send(String orderId) throws Exception;
+  }
+
+  /** {@code command} answers {@code status} for {@code orderId}, and the same again when it is repeated. */
+  private static void assertRepeatable(OrderCommand command, String orderId, String status) throws Exception {
+    assertThat(command.send(orderId).getString("status")).isEqualTo(status);
+    assertThat(command.send(orderId).getString("status")).isEqualTo(status);
+  }
+
   private static JsonObject release(String orderId) throws Exception {
     return request(InventoryAddresses.RELEASE, new JsonObject().put("orderId", orderId));
   }
@@ -202,6 +200,6 @@ class StockReservationTest {
   }
 
   private static JsonObject request(String address, JsonObject body) throws Exception {
-    return dev.microshop.common.testing.Await.request(vertx, address, body);
+    return inventory.request(address, body);
   }
 }
