@@ -59,7 +59,7 @@ class DbServerMainTest {
   void serverApart() throws Exception {
     Path dir = TestData.freshDataDir("db-server");
     int port = freePort();
-    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(port));
+    Child server = startAlpha(dir, port);
     String ready = server.awaitLine("database server of alpha ready");
     assertThat(ready).contains("localhost:" + port);
     Path passwordFile = Path.of(dir + "-microshop-secrets", "alpha.password");
@@ -96,8 +96,7 @@ class DbServerMainTest {
     // machine, to 127.0.0.3 for one outside the allowed network (the whole of 127/8 is on lo)
     Path dir = TestData.freshDataDir("db-host");
     int port = freePort();
-    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(port),
-        "--listen", "127.0.0.2", "--allow", "127.0.0.2/32");
+    Child server = startAlpha(dir, port, "--listen", "127.0.0.2", "--allow", "127.0.0.2/32");
     assertThat(server.awaitLine("database server of alpha ready"))
         .contains("localhost:" + port + " and 127.0.0.2:" + port + " (role alpha from 127.0.0.2/32, SCRAM)");
     String password = Files.readString(Path.of(dir + "-microshop-secrets", "alpha.password")).trim();
@@ -147,7 +146,7 @@ class DbServerMainTest {
   @DisplayName("when its PostgreSQL dies under it, the database server exits with status 1 and says why")
   void postgresDies() throws Exception {
     Path dir = TestData.freshDataDir("db-server-dies");
-    Child server = start("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(freePort()));
+    Child server = startAlpha(dir, freePort());
     server.awaitLine("database server of alpha ready");
     long postmaster = Long.parseLong(Files.readAllLines(dir.resolve("postmaster.pid")).get(0).trim());
     ProcessHandle.of(postmaster).orElseThrow().destroyForcibly();
@@ -218,6 +217,13 @@ class DbServerMainTest {
         return String.join("\n", lines);
       }
     }
+  }
+
+  /** The database server of the service {@code alpha} on {@code dir} and {@code port}, with {@code more} arguments. */
+  private Child startAlpha(Path dir, int port, String... more) throws IOException {
+    List<String> args = new ArrayList<>(List.of("--service", "alpha", "--data-dir", dir.toString(), "--port", Integer.toString(port)));
+    args.addAll(List.of(more));
+    return start(args.toArray(String[]::new));
   }
 
   private Child start(String... args) throws IOException {

@@ -2,9 +2,9 @@ package dev.microshop.common.db;
 
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.eventlog.EventLogAddresses;
-import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
+import dev.microshop.common.testing.TestService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -54,18 +54,12 @@ class ExternalDatabaseTest {
       "");
 
   /** A service on the test migrations of {@code alpha}: adds a thing and records that it did. */
-  public static class Alpha extends ServiceVerticle {
-    @Override
-    protected String service() {
-      return "alpha";
-    }
-
-    @Override
-    protected Future<?> startService() {
-      return serve("alpha.add", body -> transaction(tx -> tx.preparedQuery("INSERT INTO thing (name) VALUES ($1)")
+  public static class Alpha extends TestService {
+    public Alpha() {
+      super("alpha", s -> s.serve("alpha.add", body -> s.transaction(tx -> tx.preparedQuery("INSERT INTO thing (name) VALUES ($1)")
           .execute(Tuple.of(body.getString("name")))
           .compose(rows -> EventLog.append(tx, "thing.added", body.getString("name"), body)))
-          .map(v -> new JsonObject()));
+          .map(v -> new JsonObject())));
     }
   }
 

@@ -1,10 +1,9 @@
 package dev.microshop.common.discovery;
 
-import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.testing.ClusterMembers;
 import io.vertx.core.Vertx;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -12,8 +11,6 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -27,21 +24,14 @@ class ServiceRegistryTest {
   @BeforeAll
   static void cluster() throws Exception {
     // a cluster of our own, on loopback, below the ephemeral port range
-    Map<String, String> env = Map.of(
-        "MICROSHOP_CLUSTER_NAME", "registry-test-" + UUID.randomUUID(),
-        "MICROSHOP_CLUSTER_PORT", Integer.toString(20_000 + ThreadLocalRandom.current().nextInt(8_000)));
-    a = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
-    b = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
+    Map<String, String> env = ClusterMembers.env("registry-test");
+    a = ClusterMembers.join(env);
+    b = ClusterMembers.join(env);
   }
 
   @AfterAll
   static void close() throws Exception {
-    if (b != null) {
-      await(b.close());
-    }
-    if (a != null) {
-      await(a.close());
-    }
+    ClusterMembers.close(b, a);
   }
 
   @Test

@@ -1,9 +1,9 @@
 package dev.microshop.common.eventlog;
 
 import dev.microshop.common.db.EmbeddedPostgresServer;
-import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
+import dev.microshop.common.testing.TestService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -33,34 +33,22 @@ class EventConsumerTest {
   static final AtomicInteger FAILURES = new AtomicInteger();
 
   /** The producer: writes events in its own transactions. */
-  public static class Alpha extends ServiceVerticle {
-    @Override
-    protected String service() {
-      return "alpha";
-    }
-
-    @Override
-    protected Future<?> startService() {
-      return serve("alpha.write", body -> transaction(tx -> {
+  public static class Alpha extends TestService {
+    public Alpha() {
+      super("alpha", s -> s.serve("alpha.write", body -> s.transaction(tx -> {
         Future<Void> chain = Future.succeededFuture();
         for (Object key : body.getJsonArray("keys")) {
           chain = chain.compose(v -> EventLog.append(tx, "test.written", String.valueOf(key), new JsonObject().put("key", key)));
         }
         return chain;
-      }).map(v -> new JsonObject()));
+      }).map(v -> new JsonObject())));
     }
   }
 
   /** The consumer: records each event it applies. */
-  public static class Beta extends ServiceVerticle {
-    @Override
-    protected String service() {
-      return "beta";
-    }
-
-    @Override
-    protected Future<?> startService() {
-      return consume("alpha", (tx, event) -> {
+  public static class Beta extends TestService {
+    public Beta() {
+      super("beta", s -> s.consume("alpha", (tx, event) -> {
         String key = event.payload().getString("key");
         return tx.preparedQuery("INSERT INTO applied (key, event_id) VALUES ($1, $2)").execute(Tuple.of(key, event.id()))
             .compose(v -> FAIL_ONCE.remove(key)
@@ -68,12 +56,12 @@ class EventConsumerTest {
                 : Future.succeededFuture())
             .onFailure(t -> FAILURES.incrementAndGet())
             .mapEmpty();
-      }).compose(c -> serve("beta.applied", body -> pool.query("SELECT key, count(*) FROM applied GROUP BY key").execute()
+      }).compose(c -> s.serve("beta.applied", body -> s.pool().query("SELECT key, count(*) FROM applied GROUP BY key").execute()
           .map(rows -> {
             JsonObject counts = new JsonObject();
             rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
             return counts;
-          })));
+          }))));
     }
   }
 

@@ -3,10 +3,11 @@ package dev.microshop.common.service;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.discovery.ServiceRegistry;
+import dev.microshop.common.testing.ClusterMembers;
 import dev.microshop.common.testing.TestData;
+import dev.microshop.common.testing.TestService;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,7 +19,6 @@ import io.vertx.servicediscovery.Record;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.types.EventBusService;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,9 +33,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ThreadLocalRandom;
 
 import static dev.microshop.common.testing.Await.await;
 import static dev.microshop.common.testing.Await.request;
@@ -49,15 +47,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SplitDataGuardTest {
 
   /** A service on the test migrations of {@code alpha} that answers a ping. */
-  public static class Alpha extends ServiceVerticle {
-    @Override
-    protected String service() {
-      return "alpha";
-    }
-
-    @Override
-    protected Future<?> startService() {
-      return serve("alpha.ping", body -> Future.succeededFuture(new JsonObject().put("pong", true)));
+  public static class Alpha extends TestService {
+    public Alpha() {
+      super("alpha", s -> s.serve("alpha.ping", body -> Future.succeededFuture(new JsonObject().put("pong", true))));
     }
   }
 
@@ -73,11 +65,9 @@ class SplitDataGuardTest {
 
   @BeforeAll
   static void cluster() throws Exception {
-    Map<String, String> env = Map.of(
-        "MICROSHOP_CLUSTER_NAME", "guard-test-" + UUID.randomUUID(),
-        "MICROSHOP_CLUSTER_PORT", Integer.toString(20_000 + ThreadLocalRandom.current().nextInt(8_000)));
-    a = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
-    b = await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
+    Map<String, String> env = ClusterMembers.env("guard-test");
+    a = ClusterMembers.join(env);
+    b = ClusterMembers.join(env);
     reader = new ServiceRegistry(a);
     other = ServiceDiscovery.create(b, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
   }
@@ -100,12 +90,7 @@ class SplitDataGuardTest {
       reader.close();
       other.close();
     }
-    if (b != null) {
-      await(b.close());
-    }
-    if (a != null) {
-      await(a.close());
-    }
+    ClusterMembers.close(b, a);
     EmbeddedPostgresServer.stopAll();
   }
 
