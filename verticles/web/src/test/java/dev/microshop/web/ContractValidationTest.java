@@ -4,16 +4,11 @@ import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
-import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -29,6 +24,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 
 import static dev.microshop.common.testing.Await.await;
+import static dev.microshop.web.WebRequests.line;
+import static dev.microshop.web.WebRequests.order;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -67,14 +64,11 @@ class ContractValidationTest {
     for (String service : List.of(CustomerAddresses.SERVICE, InventoryAddresses.SERVICE, OrderAddresses.SERVICE)) {
       await(registry.publishEventBusService(service, service));
     }
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
+    port = DeployedWeb.deployWeb(vertx, new JsonObject()
         .put("services", new JsonArray())
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
-        .put("auth", new JsonObject().put("jwt-secret", SECRET)))));
-    port = web.port();
+        .put("auth", new JsonObject().put("jwt-secret", SECRET)));
     client = WebClient.create(vertx);
-    admin = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(SECRET)))
+    admin = WebRequests.jwt(vertx, SECRET)
         .generateToken(new JsonObject().put("sub", UUID.randomUUID().toString()).put("role", Auth.ADMIN),
             new JWTOptions().setIssuer("microshop").setAudience(List.of("microshop-web")).setExpiresInSeconds(600));
   }
@@ -161,31 +155,15 @@ class ContractValidationTest {
         .put("password", "correct horse");
   }
 
-  private static JsonObject line(String sku, Object quantity) {
-    return new JsonObject().put("sku", sku).put("quantity", quantity);
-  }
-
-  private static JsonObject order(JsonObject... lines) {
-    return new JsonObject().put("lines", new JsonArray(List.of((Object[]) lines)));
-  }
-
   private static HttpResponse<Buffer> get(String path) throws Exception {
     return await(client.get(port, "127.0.0.1", path).send());
   }
 
   private static HttpResponse<Buffer> post(String path, String token, String idempotencyKey, JsonObject body) throws Exception {
-    HttpRequest<Buffer> req = client.post(port, "127.0.0.1", path);
-    if (token != null) {
-      req.bearerTokenAuthentication(token);
-    }
-    if (idempotencyKey != null) {
-      req.putHeader("Idempotency-Key", idempotencyKey);
-    }
-    return send(req, body);
+    return send(WebRequests.with(client.post(port, "127.0.0.1", path), token, idempotencyKey), body);
   }
 
   private static HttpResponse<Buffer> send(HttpRequest<Buffer> req, JsonObject body) throws Exception {
-    Future<HttpResponse<Buffer>> res = req.putHeader("Content-Type", "application/json").sendBuffer(body.toBuffer());
-    return await(res);
+    return WebRequests.send(req, body.toBuffer());
   }
 }

@@ -1,20 +1,14 @@
 package dev.microshop.web;
 
-import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
-import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -28,24 +22,8 @@ class DatabaseDownHealthTest {
 
   private static final long DEADLINE_MS = 30_000;
 
-  private static Vertx vertx;
-  private static WebClient client;
-  private static int port;
-  private static Path dataDir;
-
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = MicroshopVertx.localVertx();
-    dataDir = TestData.freshDataDir("health");
-    port = InventoryAndWeb.deploy(vertx, dataDir);
-    client = WebClient.create(vertx);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedWeb web = DeployedWeb.withInventory("health");
 
   @Test
   @DisplayName("the inventory's database stops while its verticle runs: /health turns 503 naming the inventory's database DOWN;"
@@ -53,7 +31,7 @@ class DatabaseDownHealthTest {
   void databaseDownThenBack() throws Exception {
     healthUntil(200);
     // the server this JVM started for the inventory (acquire returns the running one)
-    int pgPort = EmbeddedPostgresServer.acquire(dataDir.toString(), 0).port();
+    int pgPort = EmbeddedPostgresServer.acquire(web.dataDir().toString(), 0).port();
 
     EmbeddedPostgresServer.stopAll();
     HttpResponse<Buffer> down = healthUntil(503);
@@ -67,14 +45,14 @@ class DatabaseDownHealthTest {
     assertThat(database.getString("status")).isEqualTo("DOWN");
     assertThat(database.getJsonObject("data").getString("cause")).isNotBlank();
 
-    EmbeddedPostgresServer.acquire(dataDir.toString(), pgPort);
+    EmbeddedPostgresServer.acquire(web.dataDir().toString(), pgPort);
     HttpResponse<Buffer> up = healthUntil(200);
     assertThat(check(check(up.bodyAsJsonObject(), InventoryAddresses.SERVICE).getJsonObject("data"), "database")
         .getString("status")).isEqualTo("UP");
   }
 
   private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
-    return Health.until(client, port, status, DEADLINE_MS);
+    return Health.until(web.client(), web.port(), status, DEADLINE_MS);
   }
 
   private static JsonObject check(JsonObject health, String id) {

@@ -24,10 +24,6 @@ final class InventoryAndWeb {
    */
   static int deploy(Vertx vertx, Path dataDir) throws Exception {
     await(vertx.deployVerticle(InventoryVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(dataDir))));
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
-        .put("services", new JsonArray().add(InventoryAddresses.SERVICE))
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1")))));
-    return web.port();
+    return DeployedWeb.deployWeb(vertx, new JsonObject().put("services", new JsonArray().add(InventoryAddresses.SERVICE)));
   }
 }

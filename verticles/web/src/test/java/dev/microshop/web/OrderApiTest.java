@@ -1,36 +1,27 @@
 package dev.microshop.web;
 
-import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
-import dev.microshop.common.testing.TestData;
-import dev.microshop.customer.CustomerVerticle;
-import dev.microshop.inventory.InventoryVerticle;
-import dev.microshop.history.HistoryVerticle;
-import dev.microshop.order.OrderVerticle;
-import dev.microshop.shipping.ShippingVerticle;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
 import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.UUID;
 
 import static dev.microshop.common.testing.Await.await;
+import static dev.microshop.web.WebRequests.line;
+import static dev.microshop.web.WebRequests.order;
+import static dev.microshop.web.WebRequests.send;
+import static dev.microshop.web.WebRequests.with;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -38,37 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class OrderApiTest {
 
   private static final String SECRET = "test-secret-of-at-least-thirty-two-bytes-long";
-  private static Vertx vertx;
-  private static WebClient client;
-  private static int port;
-  private static Path data;
-
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = MicroshopVertx.localVertx();
-    data = TestData.freshDataDir("api");
-    DeploymentOptions service = new DeploymentOptions().setConfig(TestData.serviceConfig(data));
-    await(vertx.deployVerticle(InventoryVerticle::new, service));
-    await(vertx.deployVerticle(CustomerVerticle::new, new DeploymentOptions()
-        .setConfig(TestData.serviceConfig(data).put("default-credit-limit", "100.00"))));
-    await(vertx.deployVerticle(OrderVerticle::new, service));
-    await(vertx.deployVerticle(ShippingVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(data)
-        .put("courier", new JsonObject().put("prepare-delay-ms", 60_000)))));
-    await(vertx.deployVerticle(HistoryVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(data)
-        .put("events", new JsonObject().put("poll-ms", 200)))));
-    WebVerticle web = new WebVerticle();
-    await(vertx.deployVerticle(web, new DeploymentOptions().setConfig(new JsonObject()
-        .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
-        .put("auth", new JsonObject().put("jwt-secret", SECRET)))));
-    port = web.port();
-    client = WebClient.create(vertx);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedWeb web = DeployedWeb.withWholeShop("api", SECRET);
 
   @Test
   @DisplayName("register → 201, log in → a JWT, /api/me → credit limit and available credit")
@@ -97,8 +59,8 @@ class OrderApiTest {
     assertError(post("/api/customers", null, account("Eve", email).put("creditLimit", "1000000")), 400, "bad_request");
     assertError(post("/api/customers", null, account("Eve", email).put("role", "admin")), 400, "bad_request");
     assertError(post("/api/customers", null, account("Eve", email).put("name", 42)), 400, "bad_request");
-    assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("{\"name\": ")), 400, "bad_request");
-    assertError(send(client.post(port, "127.0.0.1", "/api/customers"), Buffer.buffer("[1,2]")), 400, "bad_request");
+    assertError(send(web.client().post(web.port(), "127.0.0.1", "/api/customers"), Buffer.buffer("{\"name\": ")), 400, "bad_request");
+    assertError(send(web.client().post(web.port(), "127.0.0.1", "/api/customers"), Buffer.buffer("[1,2]")), 400, "bad_request");
     String big = "x".repeat(70_000);
     assertError(post("/api/customers", null, account(big, email)), 413, "too_large");
     assertError(post("/api/login", null, new JsonObject().put("email", email).put("password", "whatever1")), 401, "unauthorized");
@@ -133,7 +95,7 @@ class OrderApiTest {
   @DisplayName("place an order: 202 at once, then APPROVED at the inventory's prices; /api/me shows the credit held")
   void placeAndRead() throws Exception {
     String token = newCustomer();
-    HttpResponse<Buffer> placed = post("/api/orders", token, lines(line("MUG-CLASSIC", 2)), "k-1");
+    HttpResponse<Buffer> placed = post("/api/orders", token, order(line("MUG-CLASSIC", 2)), "k-1");
     assertThat(placed.statusCode()).isEqualTo(202);
     String id = placed.bodyAsJsonObject().getString("orderId");
     assertThat(placed.getHeader("Location")).isEqualTo("/api/orders/" + id);
@@ -159,13 +121,13 @@ class OrderApiTest {
   @DisplayName("Idempotency-Key: required; same key and body → same order and answer; other body → 422; per customer")
   void idempotencyKey() throws Exception {
     String token = newCustomer();
-    assertError(post("/api/orders", token, lines(line("PEN-GEL-3", 1)), null), 400, "bad_request");
-    JsonObject body = lines(line("PEN-GEL-3", 1));
+    assertError(post("/api/orders", token, order(line("PEN-GEL-3", 1)), null), 400, "bad_request");
+    JsonObject body = order(line("PEN-GEL-3", 1));
     HttpResponse<Buffer> first = post("/api/orders", token, body, "same");
     HttpResponse<Buffer> again = post("/api/orders", token, body, "same");
     assertThat(again.statusCode()).isEqualTo(first.statusCode()).isEqualTo(202);
     assertThat(again.bodyAsJsonObject()).isEqualTo(first.bodyAsJsonObject());
-    assertError(post("/api/orders", token, lines(line("PEN-GEL-3", 2)), "same"), 422, "rejected");
+    assertError(post("/api/orders", token, order(line("PEN-GEL-3", 2)), "same"), 422, "rejected");
     HttpResponse<Buffer> other = post("/api/orders", newCustomer(), body, "same");
     assertThat(other.bodyAsJsonObject().getString("orderId")).isNotEqualTo(first.bodyAsJsonObject().getString("orderId"));
     assertThat(ordersOf(token)).hasSize(1);
@@ -175,19 +137,19 @@ class OrderApiTest {
   @DisplayName("mass assignment and bad lines → 400 and nothing stored: price, total, status, owner, quantities, too many lines")
   void badOrders() throws Exception {
     String token = newCustomer();
-    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 1).put("price", "0.01")), "b1"), 400, "bad_request");
+    assertError(post("/api/orders", token, order(line("MUG-CLASSIC", 1).put("price", "0.01")), "b1"), 400, "bad_request");
     for (String field : List.of("total", "status", "customerId", "owner", "creditLimit")) {
-      assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 1)).put(field, "x"), "b-" + field), 400, "bad_request");
+      assertError(post("/api/orders", token, order(line("MUG-CLASSIC", 1)).put(field, "x"), "b-" + field), 400, "bad_request");
     }
-    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 0)), "b2"), 400, "bad_request");
-    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", 101)), "b3"), 400, "bad_request");
-    assertError(post("/api/orders", token, lines(line("MUG-CLASSIC", "2")), "b4"), 400, "bad_request");
+    assertError(post("/api/orders", token, order(line("MUG-CLASSIC", 0)), "b2"), 400, "bad_request");
+    assertError(post("/api/orders", token, order(line("MUG-CLASSIC", 101)), "b3"), 400, "bad_request");
+    assertError(post("/api/orders", token, order(line("MUG-CLASSIC", "2")), "b4"), 400, "bad_request");
     JsonObject[] many = new JsonObject[51];
     for (int i = 0; i < many.length; i++) {
       many[i] = line("SKU-" + i, 1);
     }
-    assertError(post("/api/orders", token, lines(many), "b5"), 400, "bad_request");
-    assertError(send(client.post(port, "127.0.0.1", "/api/orders").bearerTokenAuthentication(token)
+    assertError(post("/api/orders", token, order(many), "b5"), 400, "bad_request");
+    assertError(send(web.client().post(web.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(token)
         .putHeader("Idempotency-Key", "b6"), Buffer.buffer("{\"lines\": [")), 400, "bad_request");
     assertThat(ordersOf(token)).isEmpty();
   }
@@ -204,7 +166,7 @@ class OrderApiTest {
   @DisplayName("another customer's order is a 404 on get and cancel; its owner cancels it and gets the credit back")
   void ownership() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, lines(line("NOTEBOOK-A5", 1)), "o-1").bodyAsJsonObject().getString("orderId");
+    String id = post("/api/orders", owner, order(line("NOTEBOOK-A5", 1)), "o-1").bodyAsJsonObject().getString("orderId");
     settled(id, owner);
     String stranger = newCustomer();
     assertError(get("/api/orders/" + id, stranger), 404, "not_found");
@@ -229,7 +191,7 @@ class OrderApiTest {
     assertThat(post("/api/admin/products/MUG-TRAVEL/restock", admin, new JsonObject().put("quantity", 5), "r-1").bodyAsJsonObject())
         .isEqualTo(first.bodyAsJsonObject());
     String customerId = get("/api/me", customer).bodyAsJsonObject().getString("id");
-    HttpResponse<Buffer> limit = send(client.put(port, "127.0.0.1", "/api/admin/customers/" + customerId + "/credit-limit")
+    HttpResponse<Buffer> limit = send(web.client().put(web.port(), "127.0.0.1", "/api/admin/customers/" + customerId + "/credit-limit")
         .bearerTokenAuthentication(admin), new JsonObject().put("creditLimit", "250.00").toBuffer());
     assertThat(limit.statusCode()).isEqualTo(200);
     assertThat(get("/api/me", customer).bodyAsJsonObject().getString("creditLimit")).isEqualTo("250.00");
@@ -243,7 +205,7 @@ class OrderApiTest {
   @DisplayName("POST /api/admin/history/rebuild: 403 for a customer; for the administrator 202, and a history broken in its database is rebuilt from the events")
   void rebuildHistory() throws Exception {
     String token = newCustomer();
-    String id = post("/api/orders", token, lines(line("NOTEBOOK-A5", 1)), "rebuild-1").bodyAsJsonObject().getString("orderId");
+    String id = post("/api/orders", token, order(line("NOTEBOOK-A5", 1)), "rebuild-1").bodyAsJsonObject().getString("orderId");
     settled(id, token);
     long deadline = System.currentTimeMillis() + 10_000;
     JsonArray before;
@@ -256,7 +218,7 @@ class OrderApiTest {
     assertThat(before.getJsonObject(0).getJsonArray("timeline")).hasSize(4);
 
     // break the customer's history in the history database, as a bug or a lost write would; its readers are past these events
-    int pgPort = EmbeddedPostgresServer.acquire(data.toString(), 0).port();
+    int pgPort = EmbeddedPostgresServer.acquire(web.dataDir().toString(), 0).port();
     try (java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + pgPort + "/history", "postgres", "");
          java.sql.Statement s = c.createStatement()) {
       s.executeUpdate("UPDATE history_order SET status = 'BROKEN' WHERE order_id = '" + UUID.fromString(id) + "'");
@@ -265,12 +227,12 @@ class OrderApiTest {
     assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders").getJsonObject(0).getString("status"))
         .isEqualTo("BROKEN");
 
-    assertError(await(client.post(port, "127.0.0.1", "/api/admin/history/rebuild").bearerTokenAuthentication(token).send()),
+    assertError(await(web.client().post(web.port(), "127.0.0.1", "/api/admin/history/rebuild").bearerTokenAuthentication(token).send()),
         403, "forbidden");
     assertThat(get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders").getJsonObject(0).getString("status"))
         .as("a customer's request rebuilds nothing").isEqualTo("BROKEN");
     String admin = loginAs("admin@microshop.local", "microshop-admin-dev");
-    HttpResponse<Buffer> accepted = await(client.post(port, "127.0.0.1", "/api/admin/history/rebuild")
+    HttpResponse<Buffer> accepted = await(web.client().post(web.port(), "127.0.0.1", "/api/admin/history/rebuild")
         .bearerTokenAuthentication(admin).send());
     assertThat(accepted.statusCode()).isEqualTo(202);
     assertThat(accepted.bodyAsJsonObject().getBoolean("rebuilding")).isTrue();
@@ -300,12 +262,12 @@ class OrderApiTest {
   @DisplayName("the live order stream: its owner gets the order as server-sent events; anyone else a 404")
   void orderEvents() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-1").bodyAsJsonObject().getString("orderId");
+    String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-1").bodyAsJsonObject().getString("orderId");
     assertError(get("/api/orders/" + id + "/events", newCustomer()), 404, "not_found");
     assertError(get("/api/orders/" + id + "/events", null), 401, "unauthorized");
 
     StringBuilder received = new StringBuilder();
-    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    io.vertx.core.http.HttpClient http = web.vertx().createHttpClient();
     io.vertx.core.Promise<Void> approved = io.vertx.core.Promise.promise();
     openStream(http, id, owner)
         .onSuccess(res -> {
@@ -327,9 +289,9 @@ class OrderApiTest {
   @DisplayName("the live order streams read the orders again at most every 50 ms, however many wake-ups the order service sends")
   void orderStreamWakeUpsCoalesced() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-burst").bodyAsJsonObject().getString("orderId");
+    String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-burst").bodyAsJsonObject().getString("orderId");
     settled(id, owner);
-    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
+    io.vertx.core.http.HttpClient http = web.vertx().createHttpClient();
     io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
     openStream(http, id, owner)
         .onSuccess(res -> res.handler(chunk -> opened.tryComplete()))
@@ -344,18 +306,18 @@ class OrderApiTest {
       }
       dc.next();
     };
-    vertx.eventBus().addOutboundInterceptor(counter);
+    web.vertx().eventBus().addOutboundInterceptor(counter);
     try {
       long start = System.nanoTime();
       for (int i = 0; i < 500; i++) { // a burst of wake-ups, as 500 order transactions would send
-        vertx.eventBus().publish(dev.microshop.common.eventlog.EventLogAddresses.notify("order"), null);
+        web.vertx().eventBus().publish(dev.microshop.common.eventlog.EventLogAddresses.notify("order"), null);
       }
       Thread.sleep(500);
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       // one stream open: one read per refresh, refreshes at least MIN_SPACING_MS apart (+ the first)
       assertThat(reads.get()).isBetween(1, (int) (elapsedMs / OrderStreams.MIN_SPACING_MS) + 2);
     } finally {
-      vertx.eventBus().removeOutboundInterceptor(counter);
+      web.vertx().eventBus().removeOutboundInterceptor(counter);
       await(http.close());
     }
   }
@@ -364,15 +326,15 @@ class OrderApiTest {
   @DisplayName("live order streams are bounded: a 6th of one customer and one over the server's most get 429; closing one frees its slot")
   void orderStreamsBounded() throws Exception {
     WebVerticle small = new WebVerticle(); // a second web of this shop with a low overall bound
-    String deployment = await(vertx.deployVerticle(small, new DeploymentOptions().setConfig(new JsonObject()
+    String deployment = await(web.vertx().deployVerticle(small, new DeploymentOptions().setConfig(new JsonObject()
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
         .put("auth", new JsonObject().put("jwt-secret", SECRET))
         .put("streams", new JsonObject().put("per-customer", 5).put("max", 7)))));
-    io.vertx.core.http.HttpClient http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions(),
+    io.vertx.core.http.HttpClient http = web.vertx().createHttpClient(new io.vertx.core.http.HttpClientOptions(),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
     try {
       String owner = newCustomer();
-      String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-bound-1").bodyAsJsonObject().getString("orderId");
+      String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-bound-1").bodyAsJsonObject().getString("orderId");
       List<Opened> mine = new java.util.ArrayList<>();
       for (int i = 0; i < 5; i++) {
         mine.add(await(open(http, small.port(), id, owner)));
@@ -385,7 +347,7 @@ class OrderApiTest {
 
       // another customer takes the server's last two slots; the next stream is over its most
       String other = newCustomer();
-      String otherId = post("/api/orders", other, lines(line("PEN-GEL-3", 1)), "sse-bound-2").bodyAsJsonObject().getString("orderId");
+      String otherId = post("/api/orders", other, order(line("PEN-GEL-3", 1)), "sse-bound-2").bodyAsJsonObject().getString("orderId");
       assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
       assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
       Opened over = await(open(http, small.port(), otherId, other));
@@ -402,10 +364,10 @@ class OrderApiTest {
       }
       assertThat(again.status()).isEqualTo(200);
       // and the first web, with the default bounds, never saw these streams
-      assertThat(await(open(http, port, id, owner)).status()).isEqualTo(200);
+      assertThat(await(open(http, web.port(), id, owner)).status()).isEqualTo(200);
     } finally {
       await(http.close());
-      await(vertx.undeploy(deployment));
+      await(web.vertx().undeploy(deployment));
     }
   }
 
@@ -413,7 +375,7 @@ class OrderApiTest {
   @DisplayName("admission at the web: with orders.max-in-flight placements in flight, the next gets 503 + Retry-After at once and is never sent; afterwards it is taken")
   void placementsRefusedWhileBusy() throws Exception {
     WebVerticle one = new WebVerticle(); // a web of this shop that places one order at a time
-    String deployment = await(vertx.deployVerticle(one, new DeploymentOptions().setConfig(new JsonObject()
+    String deployment = await(web.vertx().deployVerticle(one, new DeploymentOptions().setConfig(new JsonObject()
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1"))
         .put("auth", new JsonObject().put("jwt-secret", SECRET))
         .put("orders", new JsonObject().put("max-in-flight", 1)))));
@@ -423,36 +385,36 @@ class OrderApiTest {
           && dc.message().body() instanceof JsonObject b && b.getString("idempotencyKey", "").startsWith("busy-")) {
         sent.incrementAndGet();
         if (b.getString("idempotencyKey").equals("busy-slow")) { // held a moment on its way to the order service
-          vertx.setTimer(1_500, id -> dc.next());
+          web.vertx().setTimer(1_500, id -> dc.next());
           return;
         }
       }
       dc.next();
     };
-    vertx.eventBus().addOutboundInterceptor(slowFirst);
+    web.vertx().eventBus().addOutboundInterceptor(slowFirst);
     try {
       String owner = newCustomer();
-      HttpRequest<Buffer> slowRequest = client.post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
+      HttpRequest<Buffer> slowRequest = web.client().post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
           .putHeader("Idempotency-Key", "busy-slow").putHeader("Content-Type", "application/json");
-      io.vertx.core.Future<HttpResponse<Buffer>> slow = slowRequest.sendBuffer(lines(line("PEN-GEL-3", 1)).toBuffer());
+      io.vertx.core.Future<HttpResponse<Buffer>> slow = slowRequest.sendBuffer(order(line("PEN-GEL-3", 1)).toBuffer());
       long deadline = System.currentTimeMillis() + 5_000;
       while (sent.get() == 0) { // the slow one is in flight
         assertThat(System.currentTimeMillis()).isLessThan(deadline);
         Thread.sleep(10);
       }
-      HttpRequest<Buffer> next = client.post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
+      HttpRequest<Buffer> next = web.client().post(one.port(), "127.0.0.1", "/api/orders").bearerTokenAuthentication(owner)
           .putHeader("Idempotency-Key", "busy-next");
-      HttpResponse<Buffer> refused = send(next, lines(line("PEN-GEL-3", 1)).toBuffer());
+      HttpResponse<Buffer> refused = send(next, order(line("PEN-GEL-3", 1)).toBuffer());
       assertError(refused, 503, "unavailable");
       assertThat(refused.bodyAsJsonObject().getString("message")).contains("the shop is busy");
       assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
       assertThat(sent.get()).as("the refused placement never reached the order service").isEqualTo(1);
 
       assertThat(await(slow).statusCode()).isEqualTo(202);
-      assertThat(send(next, lines(line("PEN-GEL-3", 1)).toBuffer()).statusCode()).isEqualTo(202);
+      assertThat(send(next, order(line("PEN-GEL-3", 1)).toBuffer()).statusCode()).isEqualTo(202);
     } finally {
-      vertx.eventBus().removeOutboundInterceptor(slowFirst);
-      await(vertx.undeploy(deployment));
+      web.vertx().eventBus().removeOutboundInterceptor(slowFirst);
+      await(web.vertx().undeploy(deployment));
     }
   }
 
@@ -473,14 +435,14 @@ class OrderApiTest {
   @DisplayName("a connection that sends nothing is closed after http.idle-timeout-seconds; an open order stream (pinged) is not")
   void idleConnectionsClosed() throws Exception {
     WebVerticle quick = new WebVerticle();
-    String deployment = await(vertx.deployVerticle(quick, new DeploymentOptions().setConfig(new JsonObject()
+    String deployment = await(web.vertx().deployVerticle(quick, new DeploymentOptions().setConfig(new JsonObject()
         .put("http", new JsonObject().put("port", 0).put("host", "127.0.0.1").put("idle-timeout-seconds", 4))
         .put("auth", new JsonObject().put("jwt-secret", SECRET)))));
-    io.vertx.core.http.HttpClient http = vertx.createHttpClient();
-    io.vertx.core.net.NetClient tcp = vertx.createNetClient();
+    io.vertx.core.http.HttpClient http = web.vertx().createHttpClient();
+    io.vertx.core.net.NetClient tcp = web.vertx().createNetClient();
     try {
       String owner = newCustomer();
-      String id = post("/api/orders", owner, lines(line("PEN-GEL-3", 1)), "sse-idle").bodyAsJsonObject().getString("orderId");
+      String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-idle").bodyAsJsonObject().getString("orderId");
       StringBuffer stream = new StringBuffer();
       io.vertx.core.Promise<Void> streamClosed = io.vertx.core.Promise.promise();
       io.vertx.core.http.HttpClientResponse res = await(openStream(http, quick.port(), id, owner).onSuccess(r -> {
@@ -502,14 +464,14 @@ class OrderApiTest {
     } finally {
       await(tcp.close());
       await(http.close());
-      await(vertx.undeploy(deployment));
+      await(web.vertx().undeploy(deployment));
     }
   }
 
   @Test
   @DisplayName("an idle timeout that would close the order streams between their pings is refused at start")
   void idleTimeoutShorterThanThePingsRefused() {
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(vertx.deployVerticle(new WebVerticle(), new DeploymentOptions()
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> await(web.vertx().deployVerticle(new WebVerticle(), new DeploymentOptions()
             .setConfig(new JsonObject().put("http", new JsonObject().put("port", 0).put("idle-timeout-seconds", 3))
                 .put("auth", new JsonObject().put("jwt-secret", SECRET))))))
         .hasMessageContaining("http.idle-timeout-seconds must be more than");
@@ -524,7 +486,7 @@ class OrderApiTest {
   /** Opens the order's live stream ({@code GET /api/orders/{id}/events}) as {@code token}. */
   private static io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> openStream(io.vertx.core.http.HttpClient http,
                                                                                       String id, String token) {
-    return openStream(http, port, id, token);
+    return openStream(http, web.port(), id, token);
   }
 
   private static JsonObject settled(String id, String token) throws Exception {
@@ -540,7 +502,7 @@ class OrderApiTest {
   }
 
   private static JWTAuth jwt(String secret) {
-    return JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(secret)));
+    return WebRequests.jwt(web.vertx(), secret);
   }
 
   private static String email() {
@@ -567,20 +529,8 @@ class OrderApiTest {
     return res.bodyAsJsonObject().getString("token");
   }
 
-  private static JsonObject line(String sku, Object quantity) {
-    return new JsonObject().put("sku", sku).put("quantity", quantity);
-  }
-
-  private static JsonObject lines(JsonObject... lines) {
-    return new JsonObject().put("lines", new JsonArray(List.of((Object[]) lines)));
-  }
-
   private static HttpResponse<Buffer> get(String path, String token) throws Exception {
-    HttpRequest<Buffer> req = client.get(port, "127.0.0.1", path);
-    if (token != null) {
-      req.bearerTokenAuthentication(token);
-    }
-    return await(req.send());
+    return await(with(web.client().get(web.port(), "127.0.0.1", path), token, null).send());
   }
 
   private static HttpResponse<Buffer> post(String path, String token, JsonObject body) throws Exception {
@@ -588,17 +538,6 @@ class OrderApiTest {
   }
 
   private static HttpResponse<Buffer> post(String path, String token, JsonObject body, String idempotencyKey) throws Exception {
-    HttpRequest<Buffer> req = client.post(port, "127.0.0.1", path);
-    if (token != null) {
-      req.bearerTokenAuthentication(token);
-    }
-    if (idempotencyKey != null) {
-      req.putHeader("Idempotency-Key", idempotencyKey);
-    }
-    return send(req, body.toBuffer());
-  }
-
-  private static HttpResponse<Buffer> send(HttpRequest<Buffer> req, Buffer body) throws Exception {
-    return await(req.putHeader("Content-Type", "application/json").sendBuffer(body));
+    return send(with(web.client().post(web.port(), "127.0.0.1", path), token, idempotencyKey), body.toBuffer());
   }
 }

@@ -1,22 +1,16 @@
 package dev.microshop.web;
 
-import dev.microshop.common.MicroshopVertx;
-import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.discovery.ServiceRegistry;
-import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import io.vertx.servicediscovery.types.EventBusService;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,29 +23,15 @@ class SplitDataHealthTest {
 
   private static final long DEADLINE_MS = 15_000;
 
-  private static Vertx vertx;
-  private static WebClient client;
-  private static int port;
-
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = MicroshopVertx.localVertx();
-    port = InventoryAndWeb.deploy(vertx, TestData.freshDataDir("split-health"));
-    client = WebClient.create(vertx);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedWeb web = DeployedWeb.withInventory("split-health");
 
   @Test
   @DisplayName("an inventory instance on another database shows up: /health turns 503 with the inventory DOWN and the"
       + " conflict named (both databases); once it is gone, /health is 200 again")
   void splitDataShowsInHealth() throws Exception {
     healthUntil(200);
-    ServiceDiscovery other = ServiceDiscovery.create(vertx, new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
+    ServiceDiscovery other = ServiceDiscovery.create(web.vertx(), new ServiceDiscoveryOptions().setAnnounceAddress(ServiceRegistry.ANNOUNCE));
     try {
       String registration = await(other.publish(EventBusService.createRecord(InventoryAddresses.SERVICE,
           InventoryAddresses.SERVICE, "dev.microshop.inventory", new JsonObject()
@@ -74,7 +54,7 @@ class SplitDataHealthTest {
   }
 
   private static HttpResponse<Buffer> healthUntil(int status) throws Exception {
-    return Health.until(client, port, status, DEADLINE_MS);
+    return Health.until(web.client(), web.port(), status, DEADLINE_MS);
   }
 
   private static JsonObject check(JsonObject health, String id) {

@@ -1,22 +1,16 @@
 package dev.microshop.web;
 
-import dev.microshop.common.MicroshopVertx;
-import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
-import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
@@ -31,29 +25,16 @@ class WebVerticleTest {
 
   /** The products that the inventory's migration V2__demo_catalog.sql seeds. */
   private static final int DEMO_CATALOG_SIZE = 21;
-  private static Vertx vertx;
-  private static WebClient client;
-  private static int port;
 
-  @BeforeAll
-  static void deploy() throws Exception {
-    vertx = MicroshopVertx.localVertx();
-    port = InventoryAndWeb.deploy(vertx, TestData.freshDataDir("web"));
-    client = WebClient.create(vertx);
-  }
-
-  @AfterAll
-  static void close() throws Exception {
-    await(vertx.close());
-    EmbeddedPostgresServer.stopAll();
-  }
+  @RegisterExtension
+  static final DeployedWeb web = DeployedWeb.withInventory("web");
 
   @Test
   @DisplayName("GET /api/products lists the whole demo catalog: its 21 products in the inventory's order, each with public fields"
       + " only and its available stock (on hand less reserved)")
   void list() throws Exception {
     // 5 of the 12 books held for an order: available differs from on hand
-    JsonObject reserved = Await.request(vertx, InventoryAddresses.RESERVE, new JsonObject().put("orderId", UUID.randomUUID().toString())
+    JsonObject reserved = Await.request(web.vertx(), InventoryAddresses.RESERVE, new JsonObject().put("orderId", UUID.randomUUID().toString())
         .put("lines", new JsonArray().add(new JsonObject().put("sku", "BOOK-VERTX").put("quantity", 5))));
     assertThat(reserved.getString("status")).isEqualTo("RESERVED");
     HttpResponse<Buffer> res = get("/api/products");
@@ -64,7 +45,7 @@ class WebVerticleTest {
     assertThat(products).allSatisfy(p -> assertThat(p.fieldNames()).containsExactlyInAnyOrder(
         "sku", "name", "description", "price", "priceCents", "currency", "available"));
     // the stock as the inventory itself holds it, product by product
-    List<JsonObject> held = Await.request(vertx, InventoryAddresses.LIST_PRODUCTS, new JsonObject())
+    List<JsonObject> held = Await.request(web.vertx(), InventoryAddresses.LIST_PRODUCTS, new JsonObject())
         .getJsonArray("products").stream().map(JsonObject.class::cast).toList();
     assertThat(products).extracting(p -> p.getString("sku")).containsExactlyElementsOf(held.stream().map(p -> p.getString("sku")).toList());
     assertThat(products).extracting(p -> p.getInteger("available"))
@@ -134,7 +115,7 @@ class WebVerticleTest {
       + " origin, nosniff, frame denial, no referrer, a same-origin opener; no CORS by default")
   void securityHeaders() throws Exception {
     for (String path : new String[] {"/", "/js/app.js", "/api/products", "/api/products?limit=0", "/api/me", "/api/nothing", "/health"}) {
-      HttpResponse<Buffer> res = await(client.get(port, "127.0.0.1", path).putHeader("Origin", "https://evil.example").send());
+      HttpResponse<Buffer> res = await(web.client().get(web.port(), "127.0.0.1", path).putHeader("Origin", "https://evil.example").send());
       assertThat(res.getHeader("Content-Security-Policy")).as(path).contains("default-src 'self'").contains("script-src 'self'")
           .contains("style-src 'self'").contains("frame-ancestors 'none'").contains("object-src 'none'")
           .doesNotContain("unsafe-inline").doesNotContain("unsafe-eval").doesNotContain("http:").doesNotContain("https:")
@@ -169,7 +150,7 @@ class WebVerticleTest {
   }
 
   private static HttpResponse<Buffer> get(String path) throws Exception {
-    return await(client.get(port, "127.0.0.1", path).send());
+    return await(web.client().get(web.port(), "127.0.0.1", path).send());
   }
 
   static <T> T await(Future<T> f) throws Exception {
