@@ -166,8 +166,7 @@ class OrderApiTest {
   @DisplayName("another customer's order is a 404 on get and cancel; its owner cancels it and gets the credit back")
   void ownership() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, order(line("NOTEBOOK-A5", 1)), "o-1").bodyAsJsonObject().getString("orderId");
-    settled(id, owner);
+    String id = placeSettled(owner, "NOTEBOOK-A5", "o-1");
     String stranger = newCustomer();
     assertError(get("/api/orders/" + id, stranger), 404, "not_found");
     assertError(post("/api/orders/" + id + "/cancel", stranger, new JsonObject(), null), 404, "not_found");
@@ -205,8 +204,7 @@ class OrderApiTest {
   @DisplayName("POST /api/admin/history/rebuild: 403 for a customer; for the administrator 202, and a history broken in its database is rebuilt from the events")
   void rebuildHistory() throws Exception {
     String token = newCustomer();
-    String id = post("/api/orders", token, order(line("NOTEBOOK-A5", 1)), "rebuild-1").bodyAsJsonObject().getString("orderId");
-    settled(id, token);
+    String id = placeSettled(token, "NOTEBOOK-A5", "rebuild-1");
     long deadline = System.currentTimeMillis() + 10_000;
     JsonArray before;
     do {
@@ -262,7 +260,7 @@ class OrderApiTest {
   @DisplayName("the live order stream: its owner gets the order as server-sent events; anyone else a 404")
   void orderEvents() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-1").bodyAsJsonObject().getString("orderId");
+    String id = placeOne(owner, "PEN-GEL-3", "sse-1");
     assertError(get("/api/orders/" + id + "/events", newCustomer()), 404, "not_found");
     assertError(get("/api/orders/" + id + "/events", null), 401, "unauthorized");
 
@@ -289,8 +287,7 @@ class OrderApiTest {
   @DisplayName("the live order streams read the orders again at most every 50 ms, however many wake-ups the order service sends")
   void orderStreamWakeUpsCoalesced() throws Exception {
     String owner = newCustomer();
-    String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-burst").bodyAsJsonObject().getString("orderId");
-    settled(id, owner);
+    String id = placeSettled(owner, "PEN-GEL-3", "sse-burst");
     io.vertx.core.http.HttpClient http = web.vertx().createHttpClient();
     io.vertx.core.Promise<Void> opened = io.vertx.core.Promise.promise();
     openStream(http, id, owner)
@@ -334,7 +331,7 @@ class OrderApiTest {
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(20));
     try {
       String owner = newCustomer();
-      String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-bound-1").bodyAsJsonObject().getString("orderId");
+      String id = placeOne(owner, "PEN-GEL-3", "sse-bound-1");
       List<Opened> mine = new java.util.ArrayList<>();
       for (int i = 0; i < 5; i++) {
         mine.add(await(open(http, small.port(), id, owner)));
@@ -347,7 +344,7 @@ class OrderApiTest {
 
       // another customer takes the server's last two slots; the next stream is over its most
       String other = newCustomer();
-      String otherId = post("/api/orders", other, order(line("PEN-GEL-3", 1)), "sse-bound-2").bodyAsJsonObject().getString("orderId");
+      String otherId = placeOne(other, "PEN-GEL-3", "sse-bound-2");
       assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
       assertThat(await(open(http, small.port(), otherId, other)).status()).isEqualTo(200);
       Opened over = await(open(http, small.port(), otherId, other));
@@ -442,7 +439,7 @@ class OrderApiTest {
     io.vertx.core.net.NetClient tcp = web.vertx().createNetClient();
     try {
       String owner = newCustomer();
-      String id = post("/api/orders", owner, order(line("PEN-GEL-3", 1)), "sse-idle").bodyAsJsonObject().getString("orderId");
+      String id = placeOne(owner, "PEN-GEL-3", "sse-idle");
       StringBuffer stream = new StringBuffer();
       io.vertx.core.Promise<Void> streamClosed = io.vertx.core.Promise.promise();
       io.vertx.core.http.HttpClientResponse res = await(openStream(http, quick.port(), id, owner).onSuccess(r -> {
@@ -487,6 +484,18 @@ class OrderApiTest {
   private static io.vertx.core.Future<io.vertx.core.http.HttpClientResponse> openStream(io.vertx.core.http.HttpClient http,
                                                                                       String id, String token) {
     return openStream(http, web.port(), id, token);
+  }
+
+  /** Places an order of one {@code sku} for {@code token}'s customer; its id. */
+  private static String placeOne(String token, String sku, String idempotencyKey) throws Exception {
+    return post("/api/orders", token, order(line(sku, 1)), idempotencyKey).bodyAsJsonObject().getString("orderId");
+  }
+
+  /** {@link #placeOne}, once the order's saga is through (see {@link #settled}). */
+  private static String placeSettled(String token, String sku, String idempotencyKey) throws Exception {
+    String id = placeOne(token, sku, idempotencyKey);
+    settled(id, token);
+    return id;
   }
 
   private static JsonObject settled(String id, String token) throws Exception {
