@@ -10,6 +10,7 @@ import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.Milestone;
+import dev.microshop.order.api.OrderEvent;
 import dev.microshop.shipping.api.Shipment;
 import dev.microshop.shipping.api.ShippingAddresses;
 import dev.microshop.shipping.db.ShipmentRepository;
@@ -67,7 +68,7 @@ public class ShippingVerticle extends ServiceVerticle {
   private Future<Void> onOrderEvent(SqlConnection tx, Event e) {
     UUID orderId = UUID.fromString(e.aggregateId());
     if (e.type().equals(Milestone.APPROVED.eventType())) {
-      return shipments.create(tx, orderId, UUID.fromString(e.payload().getString("customerId")), e.occurredAt(), prepareMs);
+      return shipments.create(tx, orderId, OrderEvent.fromJson(e.payload()).customerId(), e.occurredAt(), prepareMs);
     }
     if (e.type().equals(Milestone.CANCELLED.eventType())) {
       return shipments.cancel(tx, orderId);

@@ -4,6 +4,7 @@ import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.customer.api.CustomerAddresses;
+import dev.microshop.customer.api.Register;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
@@ -28,7 +29,7 @@ final class AccountRoutes {
   }
 
   private void register(RoutingContext ctx) {
-    customers.request(CustomerAddresses.REGISTER, Http.body(ctx))
+    customers.request(CustomerAddresses.REGISTER, Register.fromJson(Http.body(ctx)).toJson())
         .onSuccess(c -> Http.json(ctx, 201, publicView(c)))
         .onFailure(ctx::fail);
   }

@@ -5,7 +5,9 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.history.api.HistoryAddresses;
+import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.json.JsonObject;
@@ -42,8 +44,9 @@ final class AdminRoutes {
   }
 
   private void addProduct(RoutingContext ctx) {
-    inventory.request(InventoryAddresses.ADD_PRODUCT, Http.body(ctx))
-        .onSuccess(p -> Http.json(ctx, 201, CatalogRoutes.publicView(p).put("onHand", p.getInteger("onHand"))))
+    inventory.request(InventoryAddresses.ADD_PRODUCT, AddProduct.fromJson(Http.body(ctx)).toJson())
+        .map(Product::fromJson)
+        .onSuccess(p -> Http.json(ctx, 201, CatalogRoutes.publicView(p).put("onHand", p.onHand())))
         .onFailure(ctx::fail);
   }
 

@@ -3,6 +3,7 @@ package dev.microshop.web;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.Product;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
@@ -35,13 +36,14 @@ final class CatalogRoutes {
     putInt(query, ctx, "offset");
     inventory.requestIdempotent(InventoryAddresses.LIST_PRODUCTS, query)
         .map(reply -> new JsonObject().put("products", new JsonArray(reply.getJsonArray("products").stream()
-            .map(p -> publicView((JsonObject) p)).toList())))
+            .map(p -> publicView(Product.fromJson((JsonObject) p))).toList())))
         .onSuccess(body -> Http.json(ctx, 200, body))
         .onFailure(ctx::fail);
   }
 
   private void get(RoutingContext ctx) {
     inventory.requestIdempotent(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", ctx.pathParam("sku")))
+        .map(Product::fromJson)
         .onSuccess(p -> Http.json(ctx, 200, publicView(p)))
         .onFailure(ctx::fail);
   }
@@ -58,10 +60,12 @@ final class CatalogRoutes {
     }
   }
 
-  static JsonObject publicView(JsonObject product) {
+  /** What a shopper sees of a product: not the stock on hand and reserved, only what is available. */
+  static JsonObject publicView(Product product) {
+    JsonObject all = product.toJson();
     JsonObject view = new JsonObject();
     for (String f : PUBLIC_FIELDS) {
-      view.put(f, product.getValue(f));
+      view.put(f, all.getValue(f));
     }
     return view;
   }

@@ -2,6 +2,8 @@ package dev.microshop.history.db;
 
 import dev.microshop.common.eventlog.Event;
 import dev.microshop.common.json.Money;
+import dev.microshop.order.api.OrderEvent;
+import dev.microshop.shipping.api.Shipment;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -37,24 +39,24 @@ public final class HistoryRepository {
 
   /** An order event (its payload is the order as it became): the order's row and a timeline entry. */
   public Future<Void> applyOrderEvent(SqlClient tx, Event e) {
-    JsonObject o = e.payload();
+    OrderEvent o = OrderEvent.fromJson(e.payload());
     return tx.preparedQuery(UPSERT_ORDER).execute(Tuple.tuple()
-            .addValue(UUID.fromString(e.aggregateId())).addValue(UUID.fromString(o.getString("customerId")))
-            .addValue(o.getString("status")).addValue(o.getJsonArray("lines")).addValue(o.getLong("totalCents"))
-            .addValue(o.getString("reason")).addValue(e.occurredAt()))
+            .addValue(o.orderId()).addValue(o.customerId())
+            .addValue(o.status().name()).addValue(o.lines()).addValue(o.totalCents())
+            .addValue(o.reason()).addValue(e.occurredAt()))
         .compose(v -> tx.preparedQuery(ADD_MILESTONE).execute(Tuple.tuple().addValue(e.id())
-            .addValue(UUID.fromString(e.aggregateId())).addValue(o.getString("milestone"))
-            .addValue(o.getString("milestoneReason")).addValue(e.occurredAt()).addValue(e.position())))
+            .addValue(o.orderId()).addValue(o.milestone().name())
+            .addValue(o.milestoneReason()).addValue(e.occurredAt()).addValue(e.position())))
         .mapEmpty();
   }
 
   /** A shipping event (its payload is the shipment as it became). */
   public Future<Void> applyShipmentEvent(SqlClient tx, Event e) {
-    JsonObject s = e.payload();
+    Shipment s = Shipment.fromJson(e.payload());
     return tx.preparedQuery(UPSERT_SHIPMENT).execute(Tuple.tuple()
-            .addValue(UUID.fromString(e.aggregateId())).addValue(UUID.fromString(s.getString("shipmentId")))
-            .addValue(s.getString("status")).addValue(s.getString("trackingNumber"))
-            .addValue(time(s.getString("shippedAt"))).addValue(time(s.getString("deliveredAt"))).addValue(e.occurredAt()))
+            .addValue(s.orderId()).addValue(s.shipmentId())
+            .addValue(s.status().name()).addValue(s.trackingNumber())
+            .addValue(time(s.shippedAt())).addValue(time(s.deliveredAt())).addValue(e.occurredAt()))
         .mapEmpty();
   }
 

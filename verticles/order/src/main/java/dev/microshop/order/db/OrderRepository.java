@@ -3,6 +3,7 @@ package dev.microshop.order.db;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.order.api.Milestone;
+import dev.microshop.order.api.OrderEvent;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.Future;
@@ -52,8 +53,8 @@ public final class OrderRepository {
         .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, List.of(Milestone.PLACED), null, snapshot(id, cmd.customerId(), OrderStatus.PENDING,
-                OrderLine.toJson(cmd.lines()), null, null)).map(v -> Optional.of(id)));
+            : addEvents(tx, id, cmd.customerId(), new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
+                OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED))).map(v -> Optional.of(id)));
   }
 
   /** The order and request hash a customer's idempotency key stands for. */
@@ -82,8 +83,7 @@ public final class OrderRepository {
             .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : addEvents(tx, from.id(), t.events(), t.reason(),
-                snapshot(from.id(), from.customerId(), t.status(), t.lines(), t.totalCents(), t.reason())).map(v -> true));
+            : addEvents(tx, from.id(), from.customerId(), t).map(v -> true));
   }
 
   /** A step failed (timeout, service down): try again after {@code backoffMs}. */
@@ -134,21 +134,16 @@ public final class OrderRepository {
    * Adds the milestones to the order's timeline and, in the same transaction, to the event log
    * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is.
    */
-  private Future<Void> addEvents(SqlClient tx, UUID id, List<Milestone> events, String reason, JsonObject order) {
+  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, Order.Transition t) {
     Future<Void> chain = Future.succeededFuture();
-    for (Milestone event : events) {
-      String why = event.withReason() ? reason : null;
+    for (Milestone milestone : t.events()) {
+      String why = milestone.withReason() ? t.reason() : null;
+      OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why);
       chain = chain
-          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, event.name(), why)))
-          .compose(v -> EventLog.append(tx, event.eventType(), id.toString(),
-              order.copy().put("milestone", event.name()).put("milestoneReason", why)));
+          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, milestone.name(), why)))
+          .compose(v -> EventLog.append(tx, milestone.eventType(), id.toString(), event.toJson()));
     }
     return chain;
-  }
-
-  private static JsonObject snapshot(UUID id, UUID customerId, OrderStatus status, JsonArray lines, Long totalCents, String reason) {
-    return new JsonObject().put("orderId", id.toString()).put("customerId", customerId.toString()).put("status", status.name())
-        .put("lines", lines).put("totalCents", totalCents).put("reason", reason);
   }
 
   private static List<UUID> ids(RowSet<Row> rows) {

@@ -28,6 +28,10 @@ public record Register(String name, String email, String password) {
     return s;
   }
 
+  public JsonObject toJson() {
+    return new JsonObject().put("name", name).put("email", email).put("password", password);
+  }
+
   @Override
   public String toString() {
     return "Register[name=" + name + ", email=" + email + ", password=***]";
