@@ -19,8 +19,9 @@ import java.util.Map;
 
 /**
  * The operator dashboard (administrators): the services and their instances from service
- * discovery with their health, orders by status, event-log lag per consumer; as JSON and as a
- * live stream of server-sent events every two seconds.
+ * discovery with their health, orders by status, event-log lag per consumer, and this web's view of
+ * each instance it routes to (in rotation or skipped, see ServiceClient); as JSON and as a live
+ * stream of server-sent events every two seconds.
  */
 final class DashboardRoutes {
 
@@ -31,12 +32,15 @@ final class DashboardRoutes {
   private final ServiceRegistry registry;
   private final ServiceClient orders;
   private final List<String> services;
+  private final List<ServiceClient> clients;
 
-  DashboardRoutes(Vertx vertx, ServiceRegistry registry, ServiceClient orders, List<String> services) {
+  DashboardRoutes(Vertx vertx, ServiceRegistry registry, ServiceClient orders, List<String> services,
+                  List<ServiceClient> clients) {
     this.vertx = vertx;
     this.registry = registry;
     this.orders = orders;
     this.services = services;
+    this.clients = clients;
   }
 
   void mount(RouterBuilder api) {
@@ -63,7 +67,8 @@ final class DashboardRoutes {
         .put("at", Instant.now().toString())
         .put("services", services.result())
         .put("orders", stats.result())
-        .put("eventLag", lag.result()));
+        .put("eventLag", lag.result())
+        .put("routing", new JsonArray(clients.stream().map(ServiceClient::instancesView).toList())));
   }
 
   /** Each service's health, and its instances as published in service discovery. */

@@ -70,7 +70,7 @@ public class WebVerticle extends VerticleBase {
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
       new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
       new AdminRoutes(inventory, customers, orders, history).mount(api);
-      new DashboardRoutes(vertx, registry, orders, c.services()).mount(api);
+      new DashboardRoutes(vertx, registry, orders, c.services(), List.of(inventory, customers, orders, history)).mount(api);
 
       Router router = api.createRouter();
       router.route().order(-101).handler(drain::handle);

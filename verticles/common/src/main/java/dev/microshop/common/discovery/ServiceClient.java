@@ -4,25 +4,40 @@ import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 
+import java.util.List;
+
 /**
  * Requests to one service over the event bus, found through service discovery first: when no
  * instance of the service is published the request is not sent, and fails with 503 instead of
  * waiting (after one more look a moment later, see {@link #request}); otherwise it is sent with a
  * timeout (504 when no answer comes).
+ *
+ * <p>With two instances or more, each request goes to one instance's own address, chosen
+ * round-robin among those answering well ({@link InstanceHealth}: one that does not answer, or
+ * answers later than {@value #SLOW_MS} ms, three times in a row, is skipped for a while), so a
+ * stalled instance (a long GC pause, a frozen VM, SIGSTOP) stops costing anything within about
+ * {@value #SLOW_MS} ms of traffic, long before the cluster removes its member. A request that is
+ * safe to repeat ({@link #requestIdempotent}) and has no answer after {@value #SLOW_MS} ms is also
+ * sent to another instance; the first answer wins.
  */
 public final class ServiceClient {
+
+  /** An answer later than this counts against its instance; an idempotent request is then sent to another one too. */
+  static final long SLOW_MS = 500;
+  private static final long RETRY_DELAY_MS = 500;
 
   private final Vertx vertx;
   private final ServiceRegistry registry;
   private final String service;
   private final DeliveryOptions options;
-  private static final long RETRY_DELAY_MS = 500;
+  private final InstanceHealth health = new InstanceHealth();
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
@@ -39,23 +54,96 @@ public final class ServiceClient {
    * later: it was never delivered.
    */
   public Future<JsonObject> request(String address, JsonObject body) {
-    return send(address, body).recover(t -> notDelivered(t) ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
+    return send(address, body, false)
+        .recover(t -> notDelivered(t) ? later().compose(v -> send(address, body, false)) : Future.failedFuture(t));
   }
 
   /**
    * For requests that are safe to repeat (queries, and commands idempotent by a key such as an
-   * order placement with its Idempotency-Key): also sent once more after a timeout, which is
-   * what a request to an instance that died meanwhile gets.
+   * order placement with its Idempotency-Key): also sent to a second instance when the first is
+   * slow, and sent once more after a timeout, which is what a request to an instance that died
+   * meanwhile gets.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
-    return send(address, body).recover(t -> notDelivered(t) || isTimeout(t)
-        ? later().compose(v -> send(address, body)) : Future.failedFuture(t));
+    return send(address, body, true).recover(t -> notDelivered(t) || isTimeout(t)
+        ? later().compose(v -> send(address, body, true)) : Future.failedFuture(t));
   }
 
-  private Future<JsonObject> send(String address, JsonObject body) {
-    return registry.address(service)
-        .compose(found -> vertx.eventBus().<JsonObject>request(address, body, options))
-        .map(reply -> reply.body());
+  /** The instances of the service this client has seen fail, and whether they are in rotation now. */
+  public JsonObject instancesView() {
+    return new JsonObject().put("service", service).put("instances", health.toJson(System.currentTimeMillis()));
+  }
+
+  private Future<JsonObject> send(String address, JsonObject body, boolean hedged) {
+    return registry.address(service).compose(shared -> {
+      List<String> instances = registry.upInstances(service);
+      if (instances.size() < 2) { // one instance (or records of an older version): the event bus picks
+        return vertx.eventBus().<JsonObject>request(address, body, options).map(reply -> reply.body());
+      }
+      return new Attempts(address, body, instances).start(hedged);
+    });
+  }
+
+  /** One request over the instances: the first attempt, maybe a second after {@link #SLOW_MS}; the first answer wins. */
+  private final class Attempts {
+    private final String address;
+    private final JsonObject body;
+    private final List<String> instances;
+    private final Promise<JsonObject> answer = Promise.promise();
+    private int pending;
+    private Throwable lastFailure;
+
+    Attempts(String address, JsonObject body, List<String> instances) {
+      this.address = address;
+      this.body = body;
+      this.instances = instances;
+    }
+
+    Future<JsonObject> start(boolean hedged) {
+      String first = health.pick(instances, null, System.currentTimeMillis());
+      send(first);
+      long timer = vertx.setTimer(SLOW_MS, id -> {
+        if (answer.future().isComplete()) {
+          return;
+        }
+        health.failed(first, instances, false, System.currentTimeMillis()); // late: counts against it
+        String second = hedged ? health.pick(instances, first, System.currentTimeMillis()) : null;
+        if (second != null) {
+          send(second);
+        }
+      });
+      return answer.future().onComplete(ar -> vertx.cancelTimer(timer));
+    }
+
+    private void send(String instance) {
+      long sent = System.nanoTime();
+      synchronized (this) {
+        pending++;
+      }
+      vertx.eventBus().<JsonObject>request(ServiceRegistry.instanceAddress(address, instance), body, options)
+          .onSuccess(reply -> {
+            if ((System.nanoTime() - sent) / 1_000_000 < SLOW_MS) {
+              health.answered(instance);
+            }
+            answer.tryComplete(reply.body());
+          })
+          .onFailure(t -> {
+            boolean noAnswer = isTimeout(t) || isNoHandlers(t);
+            if (noAnswer) {
+              health.failed(instance, instances, isNoHandlers(t), System.currentTimeMillis());
+            } else if ((System.nanoTime() - sent) / 1_000_000 < SLOW_MS) {
+              health.answered(instance); // an answer, even a refusal: the instance is there
+            }
+            boolean last;
+            synchronized (this) {
+              last = --pending == 0;
+              lastFailure = t;
+            }
+            if (!noAnswer || last) { // the service's own refusal is the answer; no answer only when none comes
+              answer.tryFail(noAnswer ? lastFailure : t);
+            }
+          });
+    }
   }
 
   private Future<Void> later() {
@@ -64,8 +152,11 @@ public final class ServiceClient {
 
   /** Nobody took it: no handler on the event bus, or no published instance (the registry's 503). */
   private static boolean notDelivered(Throwable t) {
-    return t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS
-        || t instanceof ServiceException se && se.code() == FailureCode.UNAVAILABLE;
+    return isNoHandlers(t) || t instanceof ServiceException se && se.code() == FailureCode.UNAVAILABLE;
+  }
+
+  private static boolean isNoHandlers(Throwable t) {
+    return t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS;
   }
 
   private static boolean isTimeout(Throwable t) {

@@ -15,6 +15,8 @@ import io.vertx.servicediscovery.types.EventBusService;
 import io.vertx.servicediscovery.types.HttpEndpoint;
 
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,6 +43,8 @@ public final class ServiceRegistry {
   private final List<Record> published = new CopyOnWriteArrayList<>();
   private volatile boolean withdrawn;
   private final Map<String, String> addresses = new ConcurrentHashMap<>();
+  /** Per service, the instance ids of its UP records on live members (this JVM's own included). */
+  private volatile Map<String, List<String>> upInstances = Map.of();
   private long timer = -1;
   private volatile Consumer<List<JsonObject>> sweepListener = peers -> { };
 
@@ -198,15 +202,22 @@ public final class ServiceRegistry {
       java.util.Set<String> members = members();
       return purgeDeparted(records, members).compose(v -> republishMissing(records)).onSuccess(v -> {
         Map<String, String> fresh = new ConcurrentHashMap<>();
+        Map<String, List<String>> instances = new HashMap<>();
         for (Record r : records) {
           String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
           if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)
               && r.getStatus() == Status.UP) {
             fresh.put(r.getName(), endpoint);
+            String instance = r.getMetadata() == null ? null : r.getMetadata().getString("instance");
+            if (instance != null) {
+              instances.computeIfAbsent(r.getName(), n -> new ArrayList<>()).add(instance);
+            }
           }
         }
         addresses.keySet().retainAll(fresh.keySet());
         addresses.putAll(fresh);
+        instances.values().forEach(java.util.Collections::sort);
+        upInstances = Map.copyOf(instances);
         sweepListener.accept(records.stream().filter(r -> !departed(r, members) && !own(r)).map(Record::toJson).toList());
       });
     });
@@ -215,6 +226,20 @@ public final class ServiceRegistry {
   /** Reads the registry now, withdrawing the records of departed nodes (see {@link #follow}). */
   public Future<Void> sweep() {
     return refresh();
+  }
+
+  /**
+   * The instance ids of service {@code name}'s UP records on live members, as of the last refresh
+   * (at most {@code REFRESH_MS} old), sorted; empty when none is known. Each instance also serves
+   * every address of its service at {@link #instanceAddress}.
+   */
+  public List<String> upInstances(String name) {
+    return upInstances.getOrDefault(name, List.of());
+  }
+
+  /** Where one instance serves {@code address} of its service, besides the service's shared address. */
+  public static String instanceAddress(String address, String instance) {
+    return address + "@" + instance;
   }
 
   /** The event-bus address of a published service; fails with 503 when none is published. */

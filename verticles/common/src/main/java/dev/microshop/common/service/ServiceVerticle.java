@@ -47,6 +47,8 @@ public abstract class ServiceVerticle extends VerticleBase {
   private final List<MessageConsumer<JsonObject>> handlers = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private static final long SHUTDOWN_GRACE_MS = 10_000;
+  /** This instance's id: in its discovery record, and the suffix of its own addresses (see {@link #serve}). */
+  private final String instance = java.util.UUID.randomUUID().toString();
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -77,7 +79,7 @@ public abstract class ServiceVerticle extends VerticleBase {
             serve(EventLogAddresses.lag(service()), this::lag)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
-        .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata()))
+        .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
           LOG.info("{} service started", service());
@@ -133,9 +135,13 @@ public abstract class ServiceVerticle extends VerticleBase {
     return registry;
   }
 
-  /** Registers {@code action} on {@code address}: it replies or fails on every path (see {@link Replies}). */
+  /**
+   * Registers {@code action} on {@code address}, the service's shared address, and on this instance's
+   * own ({@link ServiceRegistry#instanceAddress}), where a {@link ServiceClient} that keeps track of
+   * each instance's health sends it; it replies or fails on every path (see {@link Replies}).
+   */
   protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
-    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, Replies.handler(body -> {
+    io.vertx.core.Handler<io.vertx.core.eventbus.Message<JsonObject>> handler = Replies.handler(body -> {
       inFlight.incrementAndGet();
       try {
         return action.apply(body).onComplete(ar -> inFlight.decrementAndGet());
@@ -143,9 +149,12 @@ public abstract class ServiceVerticle extends VerticleBase {
         inFlight.decrementAndGet();
         throw e;
       }
-    }));
-    handlers.add(consumer);
-    return consumer.completion();
+    });
+    MessageConsumer<JsonObject> shared = vertx.eventBus().consumer(address, handler);
+    MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(address, instance), handler);
+    handlers.add(shared);
+    handlers.add(own);
+    return Future.all(shared.completion(), own.completion()).mapEmpty();
   }
 
   /** Completes when every registration has. */

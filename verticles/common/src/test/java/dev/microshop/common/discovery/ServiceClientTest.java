@@ -14,7 +14,10 @@ import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The caller's side of a request: a service that is away for a moment is looked up once more. */
+/**
+ * The caller's side of a request: a service that is away for a moment is looked up once more; of
+ * two instances, one that does not answer stops costing anything after a few requests.
+ */
 class ServiceClientTest {
 
   private Vertx vertx;
@@ -50,5 +53,29 @@ class ServiceClientTest {
     assertThatThrownBy(() -> await(client.requestIdempotent("gamma.ping", new JsonObject().put("n", 1))))
         .isInstanceOfSatisfying(ServiceException.class, se -> assertThat(se.code()).isEqualTo(FailureCode.UNAVAILABLE));
     assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThanOrEqualTo(500);
+  }
+
+  @Test
+  @DisplayName("of two instances, a stalled one (it takes requests, never answers) costs a slow request at most three times, then none")
+  void routesAroundAStalledInstance() throws Exception {
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "a"), m -> m.reply(new JsonObject().put("from", "a")));
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "b"), m -> { }); // stalled
+    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "a")));
+    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "b")));
+    await(registry.sweep());
+    assertThat(registry.upInstances("delta")).containsExactly("a", "b");
+
+    ServiceClient client = new ServiceClient(vertx, registry, "delta", 3_000);
+    int slow = 0;
+    for (int i = 0; i < 20; i++) {
+      long start = System.nanoTime();
+      assertThat(await(client.requestIdempotent("delta.ping", new JsonObject())).getString("from")).isEqualTo("a");
+      if ((System.nanoTime() - start) / 1_000_000 >= ServiceClient.SLOW_MS) {
+        slow++;
+      }
+    }
+    assertThat(slow).as("requests answered only after the second instance was asked").isBetween(1, InstanceHealth.EJECT_AFTER);
+    assertThat(client.instancesView().getJsonArray("instances").stream().map(o -> (JsonObject) o)
+        .filter(o -> o.getString("instance").equals("b")).findFirst().orElseThrow().getBoolean("inRotation")).isFalse();
   }
 }

@@ -1,0 +1,119 @@
+package dev.microshop.common.discovery;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Outlier ejection, as a caller sees the instances of one service: an instance that failed to
+ * answer (no answer within the timeout, nobody there) or answered late {@value #EJECT_AFTER} times
+ * in a row is skipped for {@value #EJECT_MS} ms, then one request probes it again (half-open): an
+ * answer in time takes it back, a failure skips it again. An instance is only skipped while another
+ * one is answering well, so an overload that slows every instance down ejects none of them (there
+ * would be nowhere better to send). Thread-safe; cheap enough for every request.
+ */
+final class InstanceHealth {
+
+  static final int EJECT_AFTER = 3;
+  static final long EJECT_MS = 5_000;
+
+  private static final class State {
+    int failures;      // in a row; an answer in time resets it
+    long ejectedUntil; // 0: in rotation
+    boolean probing;   // after its ejection: one request is out to it
+    long ejections;
+  }
+
+  private final Map<String, State> states = new HashMap<>();
+  private long next;
+
+  /**
+   * The instance to send the next request to, round-robin among those in rotation (or whose
+   * ejection is over: one probe each), never {@code avoid}; null when there is none but
+   * {@code avoid}. When every instance is skipped, any of them (the requests must go somewhere).
+   */
+  synchronized String pick(List<String> instances, String avoid, long now) {
+    if (states.size() > 4 * instances.size() + 16) {
+      states.keySet().retainAll(instances);
+    }
+    int n = instances.size();
+    for (int i = 0; i < n; i++) {
+      String candidate = instances.get((int) Math.floorMod(next + i, (long) n));
+      if (candidate.equals(avoid)) {
+        continue;
+      }
+      State s = states.get(candidate);
+      if (s == null || s.ejectedUntil == 0) {
+        next += i + 1;
+        return candidate;
+      }
+      if (now >= s.ejectedUntil && !s.probing) {
+        s.probing = true;
+        next += i + 1;
+        return candidate;
+      }
+    }
+    if (avoid != null) {
+      return null;
+    }
+    return instances.get((int) Math.floorMod(next++, (long) n));
+  }
+
+  /** It answered in time: back in rotation, its count of failures cleared. */
+  synchronized void answered(String instance) {
+    State s = states.get(instance);
+    if (s != null) {
+      s.failures = 0;
+      s.ejectedUntil = 0;
+      s.probing = false;
+    }
+  }
+
+  /**
+   * It failed to answer, or answered late: one more in a row. At {@value #EJECT_AFTER} (or at once,
+   * {@code gone}: nobody serves there any more), it leaves the rotation for {@value #EJECT_MS} ms,
+   * provided another of {@code instances} is in rotation with no failure. True when it was ejected now.
+   */
+  synchronized boolean failed(String instance, List<String> instances, boolean gone, long now) {
+    State s = states.computeIfAbsent(instance, k -> new State());
+    s.failures++;
+    boolean probeFailed = s.probing;
+    s.probing = false;
+    if (s.ejectedUntil != 0 && !probeFailed) {
+      return false; // already out: a late answer to a request sent before its ejection
+    }
+    if ((gone || probeFailed || s.failures >= EJECT_AFTER) && anotherAnswering(instance, instances)) {
+      s.ejectedUntil = now + EJECT_MS;
+      s.ejections++;
+      return true;
+    }
+    return false;
+  }
+
+  private boolean anotherAnswering(String instance, List<String> instances) {
+    for (String other : instances) {
+      State s = states.get(other);
+      if (!other.equals(instance) && (s == null || s.ejectedUntil == 0 && s.failures == 0)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Each known instance: in rotation or not, its failures in a row, how often it was ejected. */
+  synchronized JsonArray toJson(long now) {
+    List<String> ids = new ArrayList<>(states.keySet());
+    ids.sort(null);
+    JsonArray out = new JsonArray();
+    for (String id : ids) {
+      State s = states.get(id);
+      out.add(new JsonObject().put("instance", id).put("inRotation", s.ejectedUntil == 0 || now >= s.ejectedUntil)
+          .put("failuresInARow", s.failures).put("ejections", s.ejections));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,71 @@
+package dev.microshop.common.discovery;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Outlier ejection as a caller keeps it, with the clock given. */
+class InstanceHealthTest {
+
+  private static final List<String> AB = List.of("a", "b");
+
+  @Test
+  @DisplayName("three failures in a row take an instance out while another answers; after the ejection one probe, and an answer takes it back")
+  void ejectsThenProbes() {
+    InstanceHealth health = new InstanceHealth();
+    health.answered("a");
+    assertThat(health.failed("b", AB, false, 0)).isFalse();
+    assertThat(health.failed("b", AB, false, 0)).isFalse();
+    assertThat(health.failed("b", AB, false, 0)).isTrue();
+    assertThat(picks(health, 10, 1_000)).containsOnly("a");
+
+    long after = InstanceHealth.EJECT_MS + 1;
+    List<String> probing = picks(health, 10, after);
+    assertThat(probing).filteredOn("b"::equals).hasSize(1); // one probe, not half the traffic
+    health.answered("b");
+    assertThat(picks(health, 10, after)).containsOnly("a", "b").filteredOn("b"::equals).hasSize(5);
+  }
+
+  @Test
+  @DisplayName("a probe that fails takes the instance out again at once")
+  void failedProbe() {
+    InstanceHealth health = new InstanceHealth();
+    health.failed("b", AB, true, 0);
+    long after = InstanceHealth.EJECT_MS + 1;
+    assertThat(picks(health, 4, after)).contains("b");
+    assertThat(health.failed("b", AB, false, after)).isTrue();
+    assertThat(picks(health, 10, after + 1)).containsOnly("a");
+  }
+
+  @Test
+  @DisplayName("nobody serving at an instance's address (it stopped) takes it out at once")
+  void goneAtOnce() {
+    InstanceHealth health = new InstanceHealth();
+    assertThat(health.failed("b", AB, true, 0)).isTrue();
+    assertThat(picks(health, 6, 1)).containsOnly("a");
+    assertThat(health.pick(AB, "a", 1)).as("a second instance for a slow request: none but the one avoided").isNull();
+  }
+
+  @Test
+  @DisplayName("when every instance is failing (an overload), none is taken out: there is nowhere better to send")
+  void overloadEjectsNothing() {
+    InstanceHealth health = new InstanceHealth();
+    for (int i = 0; i < 5; i++) {
+      assertThat(health.failed("a", AB, false, 0)).isFalse();
+      assertThat(health.failed("b", AB, false, 0)).isFalse();
+    }
+    assertThat(picks(health, 10, 1)).containsOnly("a", "b").filteredOn("a"::equals).hasSize(5);
+  }
+
+  private static List<String> picks(InstanceHealth health, int n, long now) {
+    List<String> out = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      out.add(health.pick(AB, null, now));
+    }
+    return out;
+  }
+}
