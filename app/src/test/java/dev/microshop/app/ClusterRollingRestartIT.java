@@ -3,8 +3,6 @@ package dev.microshop.app;
 import dev.microshop.app.OrderStorm.Customer;
 import dev.microshop.app.OrderStorm.Exchange;
 import dev.microshop.common.cluster.ClusterConfig;
-import dev.microshop.order.api.OrderAddresses;
-import dev.microshop.order.api.OrderStatus;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -129,36 +127,11 @@ class ClusterRollingRestartIT {
         .allMatch(r -> answered.stream().anyMatch(a -> a.key().equals(r.key()) && a.port() != r.port()));
     List<String> accepted = answered.stream().map(Exchange::orderId).toList();
     assertThat(accepted).as("one order per request").doesNotHaveDuplicates();
-    JsonArray orders = settled(accepted.size(), Duration.ofSeconds(120));
+    JsonArray orders = OrderStorm.settled(member, accepted.size(), Duration.ofSeconds(120));
     assertThat(orders.stream().map(o -> ((JsonObject) o).getString("orderId")))
         .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
     int checks = dev.microshop.invariants.Invariants.assertHold(member);
     System.out.printf("rolling: %d orders settled, %d invariant checks passed%n", orders.size(), checks);
-  }
-
-  /** Every order once all are settled and at least {@code count} exist; fails after {@code timeout}. */
-  private static JsonArray settled(int count, Duration timeout) throws Exception {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (true) {
-      JsonArray all = new JsonArray();
-      for (int offset = 0; ; offset += 1000) {
-        JsonArray page = member.eventBus().<JsonObject>request(OrderAddresses.LIST,
-                new JsonObject().put("limit", 1000).put("offset", offset))
-            .map(m -> m.body().getJsonArray("orders")).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-        all.addAll(page);
-        if (page.size() < 1000) {
-          break;
-        }
-      }
-      List<String> unsettled = all.stream().map(o -> (JsonObject) o)
-          .filter(o -> !OrderStatus.valueOf(o.getString("status")).settled() || o.getBoolean("inProgress", false))
-          .map(o -> o.getString("orderId") + " " + o.getString("status")).toList();
-      if (all.size() >= count && unsettled.isEmpty()) {
-        return all;
-      }
-      assertThat(System.nanoTime()).as("%d of %d orders, not settled: %s", all.size(), count, unsettled).isLessThan(deadline);
-      Thread.sleep(500);
-    }
   }
 
   /** A refusal at connect by the web on its port while that web was stopping or starting (as cluster.sh said). */

@@ -1,5 +1,8 @@
 package dev.microshop.app;
 
+import dev.microshop.order.api.OrderAddresses;
+import dev.microshop.order.api.OrderStatus;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -18,8 +21,11 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Client threads that place orders ({@code POST /api/orders} with an {@code Idempotency-Key}) as
@@ -255,5 +261,42 @@ final class OrderStorm {
     }
     return new Exchange(port, key, customer, order, sentAt, endedAt, End.ANSWERED, status,
         new String(rest, 0, length, StandardCharsets.UTF_8), null, bytes.length);
+  }
+
+  /**
+   * Every order of the shop, read by cluster member {@code member}, once all are settled and at least
+   * {@code count} exist; fails after {@code timeout}.
+   */
+  static JsonArray settled(Vertx member, int count, Duration timeout) throws Exception {
+    return settled(member, count, timeout, false);
+  }
+
+  /**
+   * The same; {@code delivered}: once the courier is done too, each order delivered, rejected or
+   * cancelled (none approved and not yet shipped, or on its way): the shop is quiet.
+   */
+  static JsonArray settled(Vertx member, int count, Duration timeout, boolean delivered) throws Exception {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      JsonArray all = new JsonArray();
+      for (int offset = 0; ; offset += 1000) {
+        JsonArray page = member.eventBus().<JsonObject>request(OrderAddresses.LIST,
+                new JsonObject().put("limit", 1000).put("offset", offset))
+            .map(m -> m.body().getJsonArray("orders")).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        all.addAll(page);
+        if (page.size() < 1000) {
+          break;
+        }
+      }
+      List<String> unsettled = all.stream().map(o -> (JsonObject) o)
+          .filter(o -> !OrderStatus.valueOf(o.getString("status")).settled() || o.getBoolean("inProgress", false)
+              || delivered && List.of(OrderStatus.APPROVED, OrderStatus.SHIPPED).contains(OrderStatus.valueOf(o.getString("status"))))
+          .map(o -> o.getString("orderId") + " " + o.getString("status")).toList();
+      if (all.size() >= count && unsettled.isEmpty()) {
+        return all;
+      }
+      assertThat(System.nanoTime()).as("%d of %d orders, not settled: %s", all.size(), count, unsettled).isLessThan(deadline);
+      Thread.sleep(500);
+    }
   }
 }

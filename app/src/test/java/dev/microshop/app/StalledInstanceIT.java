@@ -1,10 +1,14 @@
 package dev.microshop.app;
 
+import dev.microshop.app.OrderStorm.Customer;
+import dev.microshop.app.OrderStorm.Exchange;
+import dev.microshop.invariants.Invariants;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -15,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -27,8 +32,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * pause, a frozen VM or a lost host would: the web's ServiceClient stops sending to it after a few
  * slow requests, long before Hazelcast would remove the member. Within 2 s the reads are back to at
  * least 80 % of their rate before the stall with a p99 of 100 ms at most, and no read fails at any
- * point; after SIGCONT the instance is probed and back in rotation.
+ * point; after SIGCONT the instance is probed and back in rotation. Under an order storm, an order
+ * instance stalled the same way loses no accepted order: a placement it does not answer goes to the
+ * other instance with the same key, the sagas it held are resumed by the other one, and every
+ * invariant holds once the shop is quiet. Tagged "long" (2-3 min): {@code scripts/test.sh --long} runs it.
  */
+@Tag("long")
 class StalledInstanceIT {
 
   private static final int READERS = 4;
@@ -41,7 +50,8 @@ class StalledInstanceIT {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = ScriptedCluster.start("stalled", Map.of(), "--instances", "inventory=2,order=2");
+    cluster = ScriptedCluster.start("stalled", Map.of("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300"), "--instances", "inventory=2,order=2");
   }
 
   @AfterAll
@@ -114,6 +124,54 @@ class StalledInstanceIT {
     }
   }
 
+  @Test
+  @DisplayName("an order instance stopped with SIGSTOP under an order storm: every placement answered 202, each accepted order once and settled, every invariant holds")
+  void orderStormAroundAStalledInstance() throws Exception {
+    List<Customer> customers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String email = "stalled" + i + "-" + UUID.randomUUID() + "@example.com";
+      post(201, "/api/customers", null, new JsonObject().put("name", "S" + i).put("email", email).put("password", "a long password"));
+      customers.add(new Customer(null, post(200, "/api/login", null,
+          new JsonObject().put("email", email).put("password", "a long password")).getString("token")));
+    }
+    OrderStorm storm = OrderStorm.start(cluster.webPort, customers, List.of(SKU, "PEN-GEL-3", "STICKERS-10"), 4, 50);
+    storm.awaitAccepted(20, Duration.ofSeconds(60));
+    stalledPid = cluster.pid("order-2");
+    signal("STOP", stalledPid);
+    long stall = System.nanoTime();
+    Thread.sleep(8_000);
+    int acceptedDuringStall = storm.accepted();
+    signal("CONT", stalledPid);
+    stalledPid = -1;
+    storm.awaitAccepted(acceptedDuringStall + 20, Duration.ofSeconds(60));
+    List<Exchange> sent = storm.finish(Duration.ofSeconds(60));
+    long placedDuringStall = sent.stream().filter(e -> e.sentAt() > stall && e.endedAt() < stall + TimeUnit.SECONDS.toNanos(8)).count();
+    System.out.printf("stalled order instance: %d placements, %d of them sent and answered during the 8 s stall, slowest %d ms%n",
+        sent.size(), placedDuringStall, sent.stream().mapToLong(e -> (e.endedAt() - e.sentAt()) / 1_000_000).max().orElse(0));
+
+    assertThat(sent).as("every placement answered 202").allMatch(Exchange::accepted);
+    assertThat(placedDuringStall).as("placements answered while order-2 was stalled").isGreaterThan(0);
+    List<String> accepted = sent.stream().map(Exchange::orderId).toList();
+    assertThat(accepted).as("one order per placement").doesNotHaveDuplicates();
+    JsonArray orders = OrderStorm.settled(cluster.member(), accepted.size(), Duration.ofSeconds(120), true);
+    assertThat(orders.stream().map(o -> ((JsonObject) o).getString("orderId")))
+        .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
+    System.out.printf("stalled order instance: %d orders settled, %d invariant checks passed%n", orders.size(),
+        Invariants.assertHold(cluster.member()));
+  }
+
+  private static JsonObject post(int status, String path, String token, JsonObject body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + cluster.webPort + path))
+        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
+        .POST(HttpRequest.BodyPublishers.ofString(body.encode()));
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> res = ShopProcess.HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(res.statusCode()).as("%s: %s", path, res.body()).isEqualTo(status);
+    return new JsonObject(res.body());
+  }
+
   private static void read(String url, Queue<Read> reads, AtomicBoolean running) {
     HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).GET().build();
     while (running.get()) {
@@ -131,13 +189,10 @@ class StalledInstanceIT {
 
   private static JsonObject dashboard() throws Exception {
     String base = "http://127.0.0.1:" + cluster.webPort;
-    HttpResponse<String> login = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/login"))
-        .header("Content-Type", "application/json").timeout(Duration.ofSeconds(20))
-        .POST(HttpRequest.BodyPublishers.ofString(new JsonObject().put("email", "admin@microshop.local")
-            .put("password", "microshop-admin-dev").encode())).build(), HttpResponse.BodyHandlers.ofString());
-    assertThat(login.statusCode()).as(login.body()).isEqualTo(200);
+    String token = post(200, "/api/login", null,
+        new JsonObject().put("email", "admin@microshop.local").put("password", "microshop-admin-dev")).getString("token");
     HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/dashboard"))
-        .header("Authorization", "Bearer " + new JsonObject(login.body()).getString("token"))
+        .header("Authorization", "Bearer " + token)
         .timeout(Duration.ofSeconds(20)).GET().build(), HttpResponse.BodyHandlers.ofString());
     assertThat(res.statusCode()).as(res.body()).isEqualTo(200);
     return new JsonObject(res.body());
