@@ -127,7 +127,7 @@ class ClusterRollingRestartIT {
         .allMatch(r -> answered.stream().anyMatch(a -> a.key().equals(r.key()) && a.port() != r.port()));
     List<String> accepted = answered.stream().map(Exchange::orderId).toList();
     assertThat(accepted).as("one order per request").doesNotHaveDuplicates();
-    JsonArray orders = OrderStorm.settled(member, accepted.size(), Duration.ofSeconds(120));
+    JsonArray orders = OrderStorm.settled(member, accepted.size(), Duration.ofSeconds(120), true);
     assertThat(orders.stream().map(o -> ((JsonObject) o).getString("orderId")))
         .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
     int checks = dev.microshop.invariants.Invariants.assertHold(member);

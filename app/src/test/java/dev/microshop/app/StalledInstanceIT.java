@@ -119,6 +119,11 @@ class StalledInstanceIT {
           .as("the stalled instance was taken out of rotation, and is back")
           .anyMatch(i -> i.getLong("ejections") >= 1)
           .allMatch(i -> i.getBoolean("inRotation"));
+      String metrics = ShopProcess.get("http://127.0.0.1:" + cluster.webPort + "/metrics").body();
+      assertThat(metrics.lines().filter(l -> l.startsWith("microshop_routing_")).toList())
+          .as("the web's routing metrics")
+          .anyMatch(l -> l.startsWith("microshop_routing_ejections_total{service=\"inventory\"}") && !l.endsWith(" 0.0"))
+          .contains("microshop_routing_instances_out{service=\"inventory\"} 0.0");
     } finally {
       running.set(false);
     }

@@ -1,7 +1,11 @@
 package dev.microshop.common.discovery;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -14,9 +18,31 @@ import java.util.Map;
  * in a row is skipped for {@value #EJECT_MS} ms, then one request probes it again (half-open): an
  * answer in time takes it back, a failure skips it again. An instance is only skipped while another
  * one is answering well, so an overload that slows every instance down ejects none of them (there
- * would be nowhere better to send). Thread-safe; cheap enough for every request.
+ * would be nowhere better to send). Thread-safe; cheap enough for every request. One per service
+ * and JVM ({@link #of}), shared by the JVM's clients of that service, and shown on {@code /metrics}:
+ * {@code microshop_routing_instances_out{service}} (instances out of rotation now) and
+ * {@code microshop_routing_ejections_total{service}}.
  */
 final class InstanceHealth {
+
+  private static final Map<String, InstanceHealth> BY_SERVICE = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The JVM's view of service {@code service}'s instances (its gauges registered on first use when metrics are on). */
+  static InstanceHealth of(String service) {
+    return BY_SERVICE.computeIfAbsent(service, s -> {
+      InstanceHealth health = new InstanceHealth();
+      MeterRegistry registry = BackendRegistries.getDefaultNow();
+      if (registry != null) {
+        Gauge.builder("microshop_routing_instances_out", health, h -> h.out(System.currentTimeMillis()))
+            .description("instances of the service this JVM skips now (no answer, or late, several times in a row)")
+            .tags("service", s).register(registry);
+        FunctionCounter.builder("microshop_routing_ejections", health, h -> h.ejections())
+            .description("times this JVM took an instance of the service out of rotation")
+            .tags("service", s).register(registry);
+      }
+      return health;
+    });
+  }
 
   static final int EJECT_AFTER = 3;
   static final long EJECT_MS = 5_000;
@@ -30,6 +56,7 @@ final class InstanceHealth {
 
   private final Map<String, State> states = new HashMap<>();
   private long next;
+  private long ejectionsTotal; // of every instance, those forgotten since included
 
   /**
    * The instance to send the next request to, round-robin among those in rotation (or whose
@@ -89,6 +116,7 @@ final class InstanceHealth {
     if ((gone || probeFailed || s.failures >= EJECT_AFTER) && anotherAnswering(instance, instances)) {
       s.ejectedUntil = now + EJECT_MS;
       s.ejections++;
+      ejectionsTotal++;
       return true;
     }
     return false;
@@ -102,6 +130,14 @@ final class InstanceHealth {
       }
     }
     return false;
+  }
+
+  private synchronized int out(long now) {
+    return (int) states.values().stream().filter(s -> s.ejectedUntil != 0 && now < s.ejectedUntil).count();
+  }
+
+  private synchronized long ejections() {
+    return ejectionsTotal;
   }
 
   /** Each known instance: in rotation or not, its failures in a row, how often it was ejected. */

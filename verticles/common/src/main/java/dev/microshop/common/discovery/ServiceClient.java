@@ -37,13 +37,14 @@ public final class ServiceClient {
   private final ServiceRegistry registry;
   private final String service;
   private final DeliveryOptions options;
-  private final InstanceHealth health = new InstanceHealth();
+  private final InstanceHealth health;
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
     this.registry = registry;
     this.service = service;
     this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    this.health = InstanceHealth.of(service);
   }
 
   /**

@@ -10,18 +10,13 @@ import io.vertx.core.json.JsonObject;
  */
 public record CreditReservation(String orderId, Status status, long amountCents, String reason) {
 
-  /** The states of an order's credit, each with the type of the event the customer service's log records on entering it. */
+  /** The states of an order's credit. */
   public enum Status {
-    RESERVED("credit.reserved"), REJECTED("credit.rejected"), RELEASED("credit.released");
+    RESERVED, REJECTED, RELEASED;
 
-    private final String eventType;
-
-    Status(String eventType) {
-      this.eventType = eventType;
-    }
-
+    /** The type of the event the customer service's log records on entering it: {@code credit.reserved}, ... */
     public String eventType() {
-      return eventType;
+      return "credit." + name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 

@@ -14,18 +14,13 @@ import io.vertx.core.json.JsonObject;
  */
 public record StockReservation(String orderId, Status status, JsonArray lines, Long totalCents, String reason) {
 
-  /** The states of an order's stock, each with the type of the event the inventory's log records on entering it. */
+  /** The states of an order's stock. */
   public enum Status {
-    RESERVED("stock.reserved"), REJECTED("stock.rejected"), RELEASED("stock.released"), SHIPPED("stock.shipped");
+    RESERVED, REJECTED, RELEASED, SHIPPED;
 
-    private final String eventType;
-
-    Status(String eventType) {
-      this.eventType = eventType;
-    }
-
+    /** The type of the event the inventory's log records on entering it: {@code stock.reserved}, ... */
     public String eventType() {
-      return eventType;
+      return "stock." + name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 
