@@ -26,24 +26,34 @@ import java.util.List;
  * {@value #SLOW_MS} ms of traffic, long before the cluster removes its member. A request that is
  * safe to repeat ({@link #requestIdempotent}) and has no answer after {@value #SLOW_MS} ms is also
  * sent to another instance; the first answer wins.
+ *
+ * <p>A call has one time budget, the client's timeout, whatever it takes inside: the hedge and the
+ * retry of a request nobody took share it, and a retry is only sent when at least
+ * {@value #MIN_ATTEMPT_MS} ms of it are left, so a caller never waits longer than the timeout (no
+ * stacked timeouts). Each message carries its deadline ({@value #DEADLINE_HEADER}, epoch ms); a
+ * service drops one whose deadline has passed before its work begins (see {@code Replies}).
  */
 public final class ServiceClient {
 
   /** An answer later than this counts against its instance; an idempotent request is then sent to another one too. */
   static final long SLOW_MS = 500;
   private static final long RETRY_DELAY_MS = 500;
+  /** A retry with less of the budget left than this is not sent. */
+  static final long MIN_ATTEMPT_MS = 100;
+  /** The header of every request: its deadline, epoch ms. */
+  public static final String DEADLINE_HEADER = "microshop-deadline";
 
   private final Vertx vertx;
   private final ServiceRegistry registry;
   private final String service;
-  private final DeliveryOptions options;
+  private final long timeoutMs;
   private final InstanceHealth health;
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
     this.registry = registry;
     this.service = service;
-    this.options = new DeliveryOptions().setSendTimeout(timeoutMs);
+    this.timeoutMs = timeoutMs;
     this.health = InstanceHealth.of(service);
   }
 
@@ -55,8 +65,10 @@ public final class ServiceClient {
    * later: it was never delivered.
    */
   public Future<JsonObject> request(String address, JsonObject body) {
-    return send(address, body, false)
-        .recover(t -> notDelivered(t) ? later().compose(v -> send(address, body, false)) : Future.failedFuture(t));
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return send(address, body, false, deadline)
+        .recover(t -> notDelivered(t) && timeForRetry(deadline)
+            ? later().compose(v -> send(address, body, false, deadline)) : Future.failedFuture(t));
   }
 
   /**
@@ -66,8 +78,19 @@ public final class ServiceClient {
    * meanwhile gets.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
-    return send(address, body, true).recover(t -> notDelivered(t) || isTimeout(t)
-        ? later().compose(v -> send(address, body, true)) : Future.failedFuture(t));
+    long deadline = System.currentTimeMillis() + timeoutMs;
+    return send(address, body, true, deadline).recover(t -> (notDelivered(t) || isTimeout(t)) && timeForRetry(deadline)
+        ? later().compose(v -> send(address, body, true, deadline)) : Future.failedFuture(t));
+  }
+
+  private static boolean timeForRetry(long deadline) {
+    return deadline - System.currentTimeMillis() >= RETRY_DELAY_MS + MIN_ATTEMPT_MS;
+  }
+
+  /** What is left of the call's budget, as the options of one message (at least 1 ms). */
+  private static DeliveryOptions options(long deadline) {
+    return new DeliveryOptions().setSendTimeout(Math.max(1, deadline - System.currentTimeMillis()))
+        .addHeader(DEADLINE_HEADER, Long.toString(deadline));
   }
 
   /** The instances of the service this client has seen fail, and whether they are in rotation now. */
@@ -75,13 +98,13 @@ public final class ServiceClient {
     return new JsonObject().put("service", service).put("instances", health.toJson(System.currentTimeMillis()));
   }
 
-  private Future<JsonObject> send(String address, JsonObject body, boolean hedged) {
+  private Future<JsonObject> send(String address, JsonObject body, boolean hedged, long deadline) {
     return registry.address(service).compose(shared -> {
       List<String> instances = registry.upInstances(service);
       if (instances.size() < 2) { // one instance (or records of an older version): the event bus picks
-        return vertx.eventBus().<JsonObject>request(address, body, options).map(reply -> reply.body());
+        return vertx.eventBus().<JsonObject>request(address, body, options(deadline)).map(reply -> reply.body());
       }
-      return new Attempts(address, body, instances).start(hedged);
+      return new Attempts(address, body, instances, deadline).start(hedged);
     });
   }
 
@@ -90,14 +113,16 @@ public final class ServiceClient {
     private final String address;
     private final JsonObject body;
     private final List<String> instances;
+    private final long deadline;
     private final Promise<JsonObject> answer = Promise.promise();
     private int pending;
     private Throwable lastFailure;
 
-    Attempts(String address, JsonObject body, List<String> instances) {
+    Attempts(String address, JsonObject body, List<String> instances, long deadline) {
       this.address = address;
       this.body = body;
       this.instances = instances;
+      this.deadline = deadline;
     }
 
     Future<JsonObject> start(boolean hedged) {
@@ -108,7 +133,8 @@ public final class ServiceClient {
           return;
         }
         health.failed(first, instances, false, System.currentTimeMillis()); // late: counts against it
-        String second = hedged ? health.pick(instances, first, System.currentTimeMillis()) : null;
+        boolean timeLeft = deadline - System.currentTimeMillis() >= MIN_ATTEMPT_MS;
+        String second = hedged && timeLeft ? health.pick(instances, first, System.currentTimeMillis()) : null;
         if (second != null) {
           send(second);
         }
@@ -121,7 +147,7 @@ public final class ServiceClient {
       synchronized (this) {
         pending++;
       }
-      vertx.eventBus().<JsonObject>request(ServiceRegistry.instanceAddress(address, instance), body, options)
+      vertx.eventBus().<JsonObject>request(ServiceRegistry.instanceAddress(address, instance), body, options(deadline))
           .onSuccess(reply -> {
             if ((System.nanoTime() - sent) / 1_000_000 < SLOW_MS) {
               health.answered(instance);

@@ -1,5 +1,6 @@
 package dev.microshop.common.failure;
 
+import dev.microshop.common.discovery.ServiceClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.json.JsonObject;
@@ -22,9 +23,26 @@ public final class Replies {
   private Replies() {
   }
 
-  /** A consumer body: parse, run, reply or fail, on every path (a throwing handler never replies). */
+  /**
+   * How late past its deadline a message may begin and still be served: the clocks of two machines
+   * (NTP) may differ by this much, and a message is never dropped for a difference of clocks alone.
+   */
+  static final long CLOCK_SKEW_MS = 1_000;
+
+  /**
+   * A consumer body: parse, run, reply or fail, on every path (a throwing handler never replies). A
+   * message whose caller's deadline (header {@code microshop-deadline}, epoch ms) passed more than
+   * {@value #CLOCK_SKEW_MS} ms ago is not run: nobody waits for its answer any more (it waited in a
+   * queue of this JVM, stalled or overloaded), so it fails at once with 504.
+   */
   public static <T> io.vertx.core.Handler<Message<T>> handler(Function<T, Future<JsonObject>> action) {
     return message -> {
+      long late = System.currentTimeMillis() - deadline(message);
+      if (late > CLOCK_SKEW_MS) {
+        LOG.debug("{}: dropped, its caller's deadline passed {} ms ago", message.address(), late);
+        message.fail(FailureCode.TIMEOUT.status(), "the caller's deadline passed before the work began");
+        return;
+      }
       Future<JsonObject> outcome;
       try {
         outcome = action.apply(message.body());
@@ -33,6 +51,16 @@ public final class Replies {
       }
       outcome.onSuccess(message::reply).onFailure(t -> fail(message, t));
     };
+  }
+
+  /** The message's deadline (epoch ms); none (or one that cannot be read): never. */
+  private static long deadline(Message<?> message) {
+    String header = message.headers().get(ServiceClient.DEADLINE_HEADER);
+    try {
+      return header == null ? Long.MAX_VALUE : Long.parseLong(header);
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
   }
 
   public static void fail(Message<?> message, Throwable t) {

@@ -16,7 +16,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The caller's side of a request: a service that is away for a moment is looked up once more; of
- * two instances, one that does not answer stops costing anything after a few requests.
+ * two instances, one that does not answer stops costing anything after a few requests; a call never
+ * takes longer than its timeout, and a message that waited past its deadline is not run.
  */
 class ServiceClientTest {
 
@@ -77,5 +78,38 @@ class ServiceClientTest {
     assertThat(slow).as("requests answered only after the second instance was asked").isBetween(1, InstanceHealth.EJECT_AFTER);
     assertThat(client.instancesView().getJsonArray("instances").stream().map(o -> (JsonObject) o)
         .filter(o -> o.getString("instance").equals("b")).findFirst().orElseThrow().getBoolean("inRotation")).isFalse();
+  }
+
+  @Test
+  @DisplayName("a call's budget is its timeout: an idempotent read nobody answers fails after the timeout, not after a retry too")
+  void noStackedTimeouts() throws Exception {
+    vertx.eventBus().<JsonObject>consumer("epsilon.ping", m -> { }); // takes it, never answers
+    await(registry.publishEventBusService("epsilon", "epsilon"));
+    ServiceClient client = new ServiceClient(vertx, registry, "epsilon", 1_000);
+    long start = System.nanoTime();
+    assertThatThrownBy(() -> await(client.requestIdempotent("epsilon.ping", new JsonObject())))
+        .isInstanceOfSatisfying(io.vertx.core.eventbus.ReplyException.class,
+            re -> assertThat(re.failureType()).isEqualTo(io.vertx.core.eventbus.ReplyFailure.TIMEOUT));
+    assertThat((System.nanoTime() - start) / 1_000_000).isBetween(950L, 1_400L);
+  }
+
+  @Test
+  @DisplayName("a message whose caller's deadline passed (it waited in a stalled or busy JVM) fails with 504 without being run")
+  void dropsWorkPastItsDeadline() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+    vertx.eventBus().<JsonObject>consumer("zeta.work", dev.microshop.common.failure.Replies.handler(body -> {
+      runs.incrementAndGet();
+      return Future.succeededFuture(new JsonObject().put("done", true));
+    }));
+    io.vertx.core.eventbus.DeliveryOptions late = new io.vertx.core.eventbus.DeliveryOptions()
+        .addHeader(ServiceClient.DEADLINE_HEADER, Long.toString(System.currentTimeMillis() - 5_000));
+    assertThatThrownBy(() -> await(vertx.eventBus().request("zeta.work", new JsonObject(), late)))
+        .isInstanceOfSatisfying(io.vertx.core.eventbus.ReplyException.class, re -> assertThat(re.failureCode()).isEqualTo(504));
+    assertThat(runs.get()).isZero();
+
+    io.vertx.core.eventbus.DeliveryOptions inTime = new io.vertx.core.eventbus.DeliveryOptions()
+        .addHeader(ServiceClient.DEADLINE_HEADER, Long.toString(System.currentTimeMillis() + 5_000));
+    assertThat(await(vertx.eventBus().<JsonObject>request("zeta.work", new JsonObject(), inTime)).body().getBoolean("done")).isTrue();
+    assertThat(runs.get()).isEqualTo(1);
   }
 }
