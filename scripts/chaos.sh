@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # An order storm against the clustered shop while service processes are killed (-9) and
 # restarted, and the PostgreSQL of one service goes down with its JVM and its database server
-# process once (cluster.sh restarts the server, PostgreSQL comes back through crash recovery); then, once quiet, every invariant of design.md is checked and every accepted
-# order must exist. Prints how the accepted orders ended and "invariants: N checked, M violated".
+# process once (cluster.sh restarts the server, PostgreSQL comes back through crash recovery);
+# after every other kill, an order or inventory instance is also stalled (SIGSTOP for 5 s, then
+# SIGCONT: a long GC pause, a frozen VM) while the kills go on; then, once quiet, every invariant
+# of design.md is checked and every accepted order must exist. Prints how the accepted orders ended and "invariants: N checked, M violated".
 # Fails on any violation, and also when the run proved nothing: the storm failed or accepted fewer
 # than a floor of orders, no accepted order was approved, fewer processes were killed than planned,
 # a killed process (or the customer's PostgreSQL) did not die, or the PostgreSQL kill did not happen.
 #
-#   scripts/chaos.sh [--quick]      (--quick: a 30 s storm, a kill every 6 s, at least 3 kills and
-#                                    50 accepted orders; else 120 s, every 4 s, at least 12 and 200)
+#   scripts/chaos.sh [--quick]      (--quick: a 30 s storm, a kill every 6 s, at least 3 kills, 1 stall
+#                                    and 50 accepted orders; else 120 s, every 4 s, at least 12, 5 and 200)
 #
 #   scripts/chaos.sh --rolling-restart [--quick]
 #       Two instances each of web, order, inventory and customer (one of shipping and history), an
@@ -43,6 +45,8 @@ fi
 STORM=$([[ $QUICK -eq 1 ]] && echo 30 || echo 120)
 EVERY=$([[ $QUICK -eq 1 ]] && echo 6 || echo 4)
 MIN_KILLS=$([[ $QUICK -eq 1 ]] && echo 3 || echo 12)
+MIN_STALLS=$([[ $QUICK -eq 1 ]] && echo 1 || echo 5)
+STALL_SECONDS=5
 MIN_ACCEPTED=$([[ $QUICK -eq 1 ]] && echo 50 || echo 200)
 W=bench/work/chaos
 rm -rf "$W" && mkdir -p "$W"
@@ -60,7 +64,11 @@ BASE="http://127.0.0.1:$MICROSHOP_WEB_HTTP_PORT"
 BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
 RUN="$MICROSHOP_CLUSTER_DIR/run"
 
-cleanup() { bash scripts/cluster.sh stop >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null || true; }
+# a stalled instance is let go first (a stopped process would take SIGTERM only once continued)
+cleanup() {
+  for f in "$RUN"/*.pid; do kill -CONT "$(cat "$f" 2>/dev/null)" 2>/dev/null || true; done
+  bash scripts/cluster.sh stop >/dev/null 2>&1 || true; kill $(jobs -p) 2>/dev/null || true
+}
 source scripts/lib/chaos-checks.sh # diagnose, check_invariants_when_quiet
 trap cleanup EXIT
 fail() { echo "chaos: FAILED: $*" >&2; exit 1; }
@@ -88,6 +96,8 @@ until grep -q "customers ready" "$W/storm.err" 2>/dev/null; do
   sleep 0.2
 done
 kills=0
+stalls=0
+stall_jobs=()
 pg_killed=0
 end=$((SECONDS + STORM))
 while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
@@ -114,13 +124,26 @@ while ((SECONDS < end)) && kill -0 $STORM_PID 2>/dev/null; do
   fi
   kills=$((kills + 1))
   bash scripts/cluster.sh restart "$victim" >/dev/null
+  if ((kills % 2 == 1)); then
+    # an order or inventory instance (they have a twin to route to) stalls for a while, in the background
+    mapfile -t twins < <(ls "$RUN"/order-*.pid "$RUN"/inventory-*.pid | grep -v "/$victim.pid")
+    stalled=$(basename "${twins[$((RANDOM % ${#twins[@]}))]}" .pid)
+    stalled_pid=$(cat "$RUN/$stalled.pid")
+    kill -STOP "$stalled_pid" || fail "$stalled (pid $stalled_pid) was not running when it was to be stalled"
+    echo "stalled $stalled (SIGSTOP, ${STALL_SECONDS} s)"
+    (sleep "$STALL_SECONDS"; kill -CONT "$stalled_pid" 2>/dev/null || true) &
+    stall_jobs+=($!)
+    stalls=$((stalls + 1))
+  fi
 done
+for job in "${stall_jobs[@]}"; do wait "$job" || true; done # every stalled instance runs again
 # the storm ends STORM seconds after its start plus its last requests' retries; never wait forever
 await_storm_summary 600 "the storm did not end 5 min after its time"
 summary=$SUMMARY accepted=$ACCEPTED
-echo "storm over: $accepted orders accepted, $kills processes killed (the customer's PostgreSQL among them: $pg_killed)"
+echo "storm over: $accepted orders accepted, $kills processes killed (the customer's PostgreSQL among them: $pg_killed), $stalls stalled"
 sed -E 's/.*"orderIds":\[([^]]*)\].*/\1/' <<<"$summary" | tr -d '"' | tr ',' '\n' | grep -v '^$' >"$W/accepted.txt" || true
 ((kills >= MIN_KILLS)) || fail "$kills processes killed, fewer than the $MIN_KILLS planned"
+((stalls >= MIN_STALLS)) || fail "$stalls instances stalled, fewer than the $MIN_STALLS planned"
 ((pg_killed == 1)) || fail "the customer service's PostgreSQL was never killed"
 ((accepted >= MIN_ACCEPTED)) || fail "$accepted orders accepted, fewer than the floor of $MIN_ACCEPTED"
 (($(wc -l <"$W/accepted.txt") == accepted)) || fail "the storm accepted $accepted orders but listed $(wc -l <"$W/accepted.txt") ids"
