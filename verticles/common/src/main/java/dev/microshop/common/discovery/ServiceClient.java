@@ -74,8 +74,8 @@ public final class ServiceClient {
   /**
    * For requests that are safe to repeat (queries, and commands idempotent by a key such as an
    * order placement with its Idempotency-Key): also sent to a second instance when the first is
-   * slow, and sent once more after a timeout, which is what a request to an instance that died
-   * meanwhile gets.
+   * slow, and sent once more, a moment later, after a failure to answer (an instance that died
+   * meanwhile), while the call's budget lasts.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
     long deadline = System.currentTimeMillis() + timeoutMs;
