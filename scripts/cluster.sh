@@ -12,6 +12,9 @@
 #   scripts/cluster.sh rolling-restart [SERVICE...]               each instance (of the SERVICEs named, default all)
 #                                                                 in turn: SIGTERM, wait for its exit, start it, wait
 #                                                                 until it serves again; the database servers stay up
+#   scripts/cluster.sh logs TEXT                                  every instance's log lines that contain TEXT (an
+#                                                                 order id, an errorId), merged in time order, each
+#                                                                 after its instance's name
 #
 # Each service's PostgreSQL runs in a process of its own (dev.microshop.common.db.DbServerMain), started
 # first and stopped last by this script, never by a service instance: data under
@@ -28,6 +31,9 @@
 #                           (services numbered from 1 as inventory, customer, order, shipping,
 #                           history, web; default 19000: inventory-1 → 19011, order-2 → 19032)
 #   JAVA_OPTS               extra JVM options of the instances (default -Xmx256m)
+#   MICROSHOP_LOG_FORMAT    text (default: a line for people) or json (one JSON object per line: timestamp,
+#                           level, threadName, loggerName, formattedMessage, mdc, throwable, and the
+#                           context's properties service and node, e.g. order and order-2)
 #   and every MICROSHOP_CLUSTER_* variable of the README (name, members, interface, port).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -117,7 +123,13 @@ start_one() { # service index
   mkdir -p "$DIR/$svc"
   # a restarted instance appends to its log: what its previous run printed before it died stays
   echo "=== $(date -u +%FT%TZ) starting $svc #$i" >>"$LOGS/$svc-$i.log"
-  env "${env[@]}" java ${JAVA_OPTS:--Xmx256m} -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
+  local log_opts=(-Dmicroshop.service="$svc" -Dmicroshop.node="$svc-$i")
+  case "${MICROSHOP_LOG_FORMAT:-text}" in
+    text) ;;
+    json) log_opts+=(-Dlogback.configurationFile=logback-json.xml) ;;
+    *) echo "MICROSHOP_LOG_FORMAT must be text or json, not ${MICROSHOP_LOG_FORMAT}" >&2; exit 2 ;;
+  esac
+  env "${env[@]}" java ${JAVA_OPTS:--Xmx256m} "${log_opts[@]}" -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
     >>"$LOGS/$svc-$i.log" 2>&1 &
   echo $! >"$RUN/$svc-$i.pid"
   echo "started $svc #$i (pid $!)"
@@ -293,8 +305,24 @@ cmd_rolling_restart() {
   done
 }
 
+# The lines of every instance's log (not the database servers') that contain $1, in time order: a
+# JSON line by its "timestamp" (epoch ms), a text line by its leading HH:MM:SS.mmm (a text log spans
+# one day at most before the order of two days' lines is lost); each after its instance's name.
+cmd_logs() {
+  local text="$1" f
+  for f in "$LOGS"/*.log; do
+    [[ -f "$f" && "$(basename "$f")" != db-* ]] || continue
+    grep -F -- "$text" "$f" | awk -v name="$(basename "$f" .log)" '{
+      key = $1
+      if (match($0, /"timestamp":[0-9]+/)) key = substr($0, RSTART + 12, RLENGTH - 12)
+      print key "\t" name "\t" $0
+    }' || true
+  done | sort -s -t $'\t' -k1,1 | cut -f2- | sed $'s/\t/ | /'
+}
+
 case "${1:-}" in
   start) shift; cmd_start "$@" ;;
+  logs) shift; cmd_logs "${1:?TEXT to look for, e.g. an order id}" ;;
   restart) shift; cmd_restart "${1:?NAME, e.g. order-2 or db-order}" ;;
   rolling-restart) shift; cmd_rolling_restart "$@" ;;
   status) cmd_status ;;

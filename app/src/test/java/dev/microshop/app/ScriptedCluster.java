@@ -88,6 +88,18 @@ final class ScriptedCluster implements AutoCloseable {
     script("restart", instance);
   }
 
+  /** {@code cluster.sh logs <text>}: every instance's lines that contain {@code text}, merged in time order. */
+  List<String> logs(String text) throws Exception {
+    ProcessBuilder pb = new ProcessBuilder("bash", ShopProcess.REPO.resolve("scripts/cluster.sh").toString(), "logs", text)
+        .directory(ShopProcess.REPO.toFile()).redirectErrorStream(true);
+    pb.environment().putAll(env);
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as("cluster.sh logs: %s", out).isZero();
+    return out.lines().toList();
+  }
+
   /**
    * A pool on a service's database as the superuser of its embedded PostgreSQL (loopback trust),
    * on the port in the server's postmaster.pid: it answers while the service's JVM is dead.

@@ -51,7 +51,8 @@ class StalledInstanceIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = ScriptedCluster.start("stalled", Map.of("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
-        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300"), "--instances", "inventory=2,order=2");
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json"),
+        "--instances", "inventory=2,order=2");
   }
 
   @AfterAll
@@ -163,6 +164,21 @@ class StalledInstanceIT {
         .as("the orders of the shop: exactly the accepted ones").containsExactlyInAnyOrderElementsOf(accepted);
     System.out.printf("stalled order instance: %d orders settled, %d invariant checks passed%n", orders.size(),
         Invariants.assertHold(cluster.member()));
+
+    // the cluster logs JSON (MICROSHOP_LOG_FORMAT=json): an order's lines, from whichever order instance took it
+    String orderId = accepted.get(accepted.size() - 1);
+    List<String> lines = cluster.logs(orderId);
+    System.out.println("stalled order instance: cluster.sh logs " + orderId + ":\n  " + String.join("\n  ", lines));
+    assertThat(lines).as("cluster.sh logs %s", orderId).isNotEmpty().allSatisfy(line -> {
+      String instance = line.substring(0, line.indexOf(" | "));
+      JsonObject json = new JsonObject(line.substring(line.indexOf(" | ") + 3));
+      assertThat(instance).matches("order-[12]");
+      assertThat(json.getJsonObject("context").getJsonObject("properties").getString("node")).isEqualTo(instance);
+      assertThat(json.getJsonObject("context").getJsonObject("properties").getString("service")).isEqualTo("order");
+      assertThat(json.getString("formattedMessage")).contains(orderId);
+      assertThat(json.getLong("timestamp")).isPositive();
+    });
+    assertThat(lines).anyMatch(l -> l.contains("placed by customer"));
   }
 
   private static JsonObject post(int status, String path, String token, JsonObject body) throws Exception {
