@@ -231,15 +231,15 @@ public final class ServiceRegistry {
   /**
    * The instance ids of service {@code name}'s UP records on live members, as of the last refresh
    * (at most {@code REFRESH_MS} old), sorted; empty when none is known. Each instance also serves
-   * every address of its service at {@link #instanceAddress}.
+   * every address of its service at its own, {@link #instanceAddress}.
    */
   public List<String> upInstances(String name) {
     return upInstances.getOrDefault(name, List.of());
   }
 
-  /** Where one instance serves {@code address} of its service, besides the service's shared address. */
-  public static String instanceAddress(String address, String instance) {
-    return address + "@" + instance;
+  /** One instance's own address, {@code <service>@<instance id>}: every address of its service, named in a header. */
+  public static String instanceAddress(String service, String instance) {
+    return service + "@" + instance;
   }
 
   /** The event-bus address of a published service; fails with 503 when none is published. */

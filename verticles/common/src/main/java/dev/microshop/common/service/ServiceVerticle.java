@@ -10,10 +10,13 @@ import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.common.eventlog.EventConsumer;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.Replies;
 import dev.microshop.common.json.Input;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 
@@ -47,8 +52,10 @@ public abstract class ServiceVerticle extends VerticleBase {
   private final List<MessageConsumer<JsonObject>> handlers = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private static final long SHUTDOWN_GRACE_MS = 10_000;
-  /** This instance's id: in its discovery record, and the suffix of its own addresses (see {@link #serve}). */
+  /** This instance's id: in its discovery record, and in its own address (see {@link #serve}). */
   private final String instance = java.util.UUID.randomUUID().toString();
+  /** What this instance serves, by address: its own address dispatches on the header naming one. */
+  private final Map<String, Handler<Message<JsonObject>>> routes = new ConcurrentHashMap<>();
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -79,6 +86,7 @@ public abstract class ServiceVerticle extends VerticleBase {
             serve(EventLogAddresses.lag(service()), this::lag)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
+        .compose(v -> ownAddress().completion())
         .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
@@ -136,12 +144,12 @@ public abstract class ServiceVerticle extends VerticleBase {
   }
 
   /**
-   * Registers {@code action} on {@code address}, the service's shared address, and on this instance's
-   * own ({@link ServiceRegistry#instanceAddress}), where a {@link ServiceClient} that keeps track of
-   * each instance's health sends it; it replies or fails on every path (see {@link Replies}).
+   * Registers {@code action} on {@code address}, the service's shared address; this instance's own
+   * address ({@link ServiceRegistry#instanceAddress}, where a {@link ServiceClient} that keeps track
+   * of each instance's health sends) serves it too. It replies or fails on every path (see {@link Replies}).
    */
   protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
-    io.vertx.core.Handler<io.vertx.core.eventbus.Message<JsonObject>> handler = Replies.handler(body -> {
+    Handler<Message<JsonObject>> handler = Replies.handler(body -> {
       inFlight.incrementAndGet();
       try {
         return action.apply(body).onComplete(ar -> inFlight.decrementAndGet());
@@ -151,10 +159,27 @@ public abstract class ServiceVerticle extends VerticleBase {
       }
     });
     MessageConsumer<JsonObject> shared = vertx.eventBus().consumer(address, handler);
-    MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(address, instance), handler);
     handlers.add(shared);
+    routes.put(address, handler);
+    return shared.completion();
+  }
+
+  /**
+   * This instance's own address, one consumer for all it serves (one registration in the cluster's
+   * registry, not one per address): a message there names the address it is for in the header
+   * {@link ServiceClient#ADDRESS_HEADER}. Unregistered with the others (a stop, leaving rotation).
+   */
+  private MessageConsumer<JsonObject> ownAddress() {
+    MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(service(), instance), message -> {
+      Handler<Message<JsonObject>> handler = routes.get(String.valueOf(message.headers().get(ServiceClient.ADDRESS_HEADER)));
+      if (handler == null) {
+        message.fail(FailureCode.NOT_FOUND.status(), "this instance serves no " + message.headers().get(ServiceClient.ADDRESS_HEADER));
+      } else {
+        handler.handle(message);
+      }
+    });
     handlers.add(own);
-    return Future.all(shared.completion(), own.completion()).mapEmpty();
+    return own;
   }
 
   /** Completes when every registration has. */

@@ -59,8 +59,9 @@ class ServiceClientTest {
   @Test
   @DisplayName("of two instances, a stalled one (it takes requests, never answers) costs a slow request at most three times, then none")
   void routesAroundAStalledInstance() throws Exception {
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "a"), m -> m.reply(new JsonObject().put("from", "a")));
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "b"), m -> { }); // stalled
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "a"), m -> m.reply(new JsonObject()
+        .put("from", "a").put("for", m.headers().get(ServiceClient.ADDRESS_HEADER))));
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "b"), m -> { }); // stalled
     await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "a")));
     await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "b")));
     await(registry.sweep());
@@ -70,7 +71,9 @@ class ServiceClientTest {
     int slow = 0;
     for (int i = 0; i < 20; i++) {
       long start = System.nanoTime();
-      assertThat(await(client.requestIdempotent("delta.ping", new JsonObject())).getString("from")).isEqualTo("a");
+      JsonObject answer = await(client.requestIdempotent("delta.ping", new JsonObject()));
+      assertThat(answer.getString("from")).isEqualTo("a");
+      assertThat(answer.getString("for")).isEqualTo("delta.ping");
       if ((System.nanoTime() - start) / 1_000_000 >= ServiceClient.SLOW_MS) {
         slow++;
       }
