@@ -51,7 +51,7 @@ class StalledInstanceIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = ScriptedCluster.start("stalled", Map.of("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
-        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json"),
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json", "MICROSHOP_ROUTING", "instances"),
         "--instances", "inventory=2,order=2");
   }
 

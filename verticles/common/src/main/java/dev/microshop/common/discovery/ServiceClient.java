@@ -104,7 +104,7 @@ public final class ServiceClient {
   private Future<JsonObject> send(String address, JsonObject body, boolean hedged, long deadline) {
     return registry.address(service).compose(shared -> {
       List<String> instances = registry.upInstances(service);
-      if (instances.size() < 2) { // one instance (or records of an older version): the event bus picks
+      if (instances.size() < 2 || !Routing.perInstance()) { // one instance, or routing off: the event bus picks
         return vertx.eventBus().<JsonObject>request(address, body, options(deadline)).map(reply -> reply.body());
       }
       return new Attempts(address, body, instances, deadline).start(hedged);

@@ -5,6 +5,7 @@ import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DatabaseIdentity;
 import dev.microshop.common.db.DbConfig;
+import dev.microshop.common.discovery.Routing;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.common.eventlog.EventConsumer;
@@ -86,7 +87,7 @@ public abstract class ServiceVerticle extends VerticleBase {
             serve(EventLogAddresses.lag(service()), this::lag)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
-        .compose(v -> ownAddress().completion())
+        .compose(v -> Routing.perInstance() ? ownAddress().completion() : Future.succeededFuture())
         .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep

@@ -68,6 +68,7 @@ class ServiceClientTest {
     assertThat(registry.upInstances("delta")).containsExactly("a", "b");
 
     ServiceClient client = new ServiceClient(vertx, registry, "delta", 3_000);
+    System.setProperty("microshop.routing", "instances");
     int slow = 0;
     for (int i = 0; i < 20; i++) {
       long start = System.nanoTime();
@@ -78,6 +79,7 @@ class ServiceClientTest {
         slow++;
       }
     }
+    System.clearProperty("microshop.routing");
     assertThat(slow).as("requests answered only after the second instance was asked").isBetween(1, InstanceHealth.EJECT_AFTER);
     assertThat(client.instancesView().getJsonArray("instances").stream().map(o -> (JsonObject) o)
         .filter(o -> o.getString("instance").equals("b")).findFirst().orElseThrow().getBoolean("inRotation")).isFalse();
