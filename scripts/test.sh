@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit and service tests (surefire), then the system tests that start real
 # JVMs from the fat jars and drive the store front in headless Chromium (failsafe), but for the
-# ones tagged "long" (the rolling restart of the whole cluster under an order storm, and the
-# stalled instances: 9-11 min together).
+# ones tagged "long" (the rolling restart of the whole cluster under an order storm, 6-8 min) and
+# "manual" (StalledInstanceIT: on demand only).
 #   scripts/test.sh [MAVEN ARGS...]          the suite (~15 min on 2 cores)
 #   scripts/test.sh --long [MAVEN ARGS...]   the long ones only (the build, then those ITs)
 # Needs a JDK 17+ and Maven; PostgreSQL is embedded. Debian's chromium and chromium-driver are

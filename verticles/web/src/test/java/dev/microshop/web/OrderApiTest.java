@@ -210,7 +210,9 @@ class OrderApiTest {
     do {
       Thread.sleep(50);
       before = get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders");
-    } while ((before.isEmpty() || before.getJsonObject(0).getJsonArray("timeline").size() < 4) && System.currentTimeMillis() < deadline);
+      // the shipment too (PREPARING: the courier waits a minute here), or it may only show after the rebuild
+    } while ((before.isEmpty() || before.getJsonObject(0).getJsonArray("timeline").size() < 4
+        || !before.getJsonObject(0).containsKey("shipment")) && System.currentTimeMillis() < deadline);
     assertThat(before).hasSize(1);
     assertThat(before.getJsonObject(0).getString("status")).isEqualTo("APPROVED");
     assertThat(before.getJsonObject(0).getJsonArray("timeline")).hasSize(4);

@@ -68,7 +68,7 @@ public final class ServiceClient {
    * later: it was never delivered.
    */
   public Future<JsonObject> request(String address, JsonObject body) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
+    long deadline = deadline();
     return send(address, body, false, deadline)
         .recover(t -> notDelivered(t) && timeForRetry(deadline)
             ? later().compose(v -> send(address, body, false, deadline)) : Future.failedFuture(t));
@@ -81,9 +81,23 @@ public final class ServiceClient {
    * meanwhile), while the call's budget lasts.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
-    long deadline = System.currentTimeMillis() + timeoutMs;
+    long deadline = deadline();
     return send(address, body, true, deadline).recover(t -> (notDelivered(t) || isTimeout(t)) && timeForRetry(deadline)
-        ? later().compose(v -> send(address, body, true, deadline)) : Future.failedFuture(t));
+        ? later().compose(v -> send(address, body, true, retryDeadline(deadline))) : Future.failedFuture(t));
+  }
+
+  /**
+   * The call's deadline. With per-instance routing ({@link Routing}) a call has one budget, its
+   * timeout, which the hedge and the retry share; without it (the default for now) every attempt has
+   * the whole timeout, as before: the retry after a time-out is what a request to an instance that
+   * was stopping gets (its consumers gone, the message dropped), and without a hedge it needs the time.
+   */
+  private long deadline() {
+    return System.currentTimeMillis() + (Routing.perInstance() ? timeoutMs : 2 * timeoutMs + RETRY_DELAY_MS);
+  }
+
+  private long retryDeadline(long deadline) {
+    return Routing.perInstance() ? deadline : System.currentTimeMillis() + RETRY_DELAY_MS + timeoutMs;
   }
 
   private static boolean timeForRetry(long deadline) {
@@ -105,7 +119,9 @@ public final class ServiceClient {
     return registry.address(service).compose(shared -> {
       List<String> instances = registry.upInstances(service);
       if (instances.size() < 2 || !Routing.perInstance()) { // one instance, or routing off: the event bus picks
-        return vertx.eventBus().<JsonObject>request(address, body, options(deadline)).map(reply -> reply.body());
+        DeliveryOptions one = Routing.perInstance() ? options(deadline)
+            : options(Math.min(deadline, System.currentTimeMillis() + timeoutMs)); // an attempt: the timeout
+        return vertx.eventBus().<JsonObject>request(address, body, one).map(reply -> reply.body());
       }
       return new Attempts(address, body, instances, deadline).start(hedged);
     });
