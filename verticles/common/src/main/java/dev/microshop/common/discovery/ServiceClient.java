@@ -50,6 +50,8 @@ public final class ServiceClient {
   private final ServiceRegistry registry;
   private final String service;
   private final long timeoutMs;
+  /** {@link Routing#perInstance()}, read once: whether this client routes to instances one by one. */
+  private final boolean perInstance;
   private final InstanceHealth health;
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
@@ -57,6 +59,7 @@ public final class ServiceClient {
     this.registry = registry;
     this.service = service;
     this.timeoutMs = timeoutMs;
+    this.perInstance = Routing.perInstance();
     this.health = InstanceHealth.of(service);
   }
 
@@ -93,11 +96,11 @@ public final class ServiceClient {
    * was stopping gets (its consumers gone, the message dropped), and without a hedge it needs the time.
    */
   private long deadline() {
-    return System.currentTimeMillis() + (Routing.perInstance() ? timeoutMs : 2 * timeoutMs + RETRY_DELAY_MS);
+    return System.currentTimeMillis() + (perInstance ? timeoutMs : 2 * timeoutMs + RETRY_DELAY_MS);
   }
 
   private long retryDeadline(long deadline) {
-    return Routing.perInstance() ? deadline : System.currentTimeMillis() + RETRY_DELAY_MS + timeoutMs;
+    return perInstance ? deadline : System.currentTimeMillis() + RETRY_DELAY_MS + timeoutMs;
   }
 
   private static boolean timeForRetry(long deadline) {
@@ -118,8 +121,8 @@ public final class ServiceClient {
   private Future<JsonObject> send(String address, JsonObject body, boolean hedged, long deadline) {
     return registry.address(service).compose(shared -> {
       List<String> instances = registry.upInstances(service);
-      if (instances.size() < 2 || !Routing.perInstance()) { // one instance, or routing off: the event bus picks
-        DeliveryOptions one = Routing.perInstance() ? options(deadline)
+      if (instances.size() < 2 || !perInstance) { // one instance, or routing off: the event bus picks
+        DeliveryOptions one = perInstance ? options(deadline)
             : options(Math.min(deadline, System.currentTimeMillis() + timeoutMs)); // an attempt: the timeout
         return vertx.eventBus().<JsonObject>request(address, body, one).map(reply -> reply.body());
       }
@@ -135,7 +138,6 @@ public final class ServiceClient {
     private final long deadline;
     private final Promise<JsonObject> answer = Promise.promise();
     private int pending;
-    private Throwable lastFailure;
 
     Attempts(String address, JsonObject body, List<String> instances, long deadline) {
       this.address = address;
@@ -184,10 +186,9 @@ public final class ServiceClient {
             boolean last;
             synchronized (this) {
               last = --pending == 0;
-              lastFailure = t;
             }
             if (!noAnswer || last) { // the service's own refusal is the answer; no answer only when none comes
-              answer.tryFail(noAnswer ? lastFailure : t);
+              answer.tryFail(t);
             }
           });
     }
