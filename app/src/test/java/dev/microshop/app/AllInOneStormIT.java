@@ -195,9 +195,15 @@ class AllInOneStormIT {
             .isLessThanOrEqualTo(cents(me.getString("creditLimit")));
       }
       for (Map.Entry<String, Integer> p : STOCK.entrySet()) {
-        JsonObject product = expect(200, send("GET", "/api/products/" + p.getKey(), null, null));
+        int expected = p.getValue() - heldStock.getOrDefault(p.getKey(), 0);
+        // the web's catalog follows the inventory's events: the last change shows within its bound (1 s)
+        long deadline = System.currentTimeMillis() + 1_000;
+        JsonObject product;
+        do {
+          product = expect(200, send("GET", "/api/products/" + p.getKey(), null, null));
+        } while (product.getInteger("available") != expected && System.currentTimeMillis() < deadline);
         assertThat(product.getInteger("available")).as("available stock of %s", p.getKey())
-            .isEqualTo(p.getValue() - heldStock.getOrDefault(p.getKey(), 0))
+            .isEqualTo(expected)
             .isGreaterThanOrEqualTo(0);
       }
       Map<String, Long> byStatus = orders.stream().map(o -> ((JsonObject) o).getString("status"))

@@ -55,7 +55,9 @@ class StalledInstanceIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = ScriptedCluster.start("stalled", Map.of("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
-        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json", "MICROSHOP_ROUTING", "instances"),
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json", "MICROSHOP_ROUTING", "instances",
+        // the reads must cross to the inventory: the web's catalog read model would answer them itself
+        "MICROSHOP_WEB_CATALOG_READ_MODEL", "false"),
         "--instances", "inventory=2,order=2");
   }
 

@@ -34,6 +34,7 @@ public class InventoryVerticle extends ServiceVerticle {
     return all(
         serve(InventoryAddresses.LIST_PRODUCTS, this::list),
         serve(InventoryAddresses.GET_PRODUCT, this::get),
+        serve(InventoryAddresses.CATALOG, body -> products.catalog(pool)),
         serve(InventoryAddresses.ADD_PRODUCT, this::add),
         serve(InventoryAddresses.RESTOCK, this::restock),
         serve(InventoryAddresses.RESERVE, this::reserve),
@@ -60,12 +61,12 @@ public class InventoryVerticle extends ServiceVerticle {
 
   private Future<JsonObject> add(JsonObject body) {
     AddProduct command = AddProduct.fromJson(body);
-    return products.insert(pool, command).map(Product::toJson);
+    return transaction(tx -> products.insert(tx, command)).map(Product::toJson);
   }
 
   private Future<JsonObject> restock(JsonObject body) {
     Restock command = Restock.fromJson(body);
-    return pool.withTransaction(tx -> products.restock(tx, command));
+    return transaction(tx -> products.restock(tx, command));
   }
 
   private Future<JsonObject> reserve(JsonObject body) {

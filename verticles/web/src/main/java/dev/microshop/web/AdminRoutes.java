@@ -19,11 +19,15 @@ import io.vertx.ext.web.RoutingContext;
 final class AdminRoutes {
 
   private final ServiceClient inventory;
+  private final CatalogView catalog;
   private final ServiceClient customers;
   private final ServiceClient orders;
   private final ServiceClient history;
-  AdminRoutes(ServiceClient inventory, ServiceClient customers, ServiceClient orders, ServiceClient history) {
+
+  /** {@code catalog}: the admin's change shows in this web's catalog before the answer (read your writes). */
+  AdminRoutes(ServiceClient inventory, CatalogView catalog, ServiceClient customers, ServiceClient orders, ServiceClient history) {
     this.inventory = inventory;
+    this.catalog = catalog;
     this.customers = customers;
     this.orders = orders;
     this.history = history;
@@ -46,6 +50,7 @@ final class AdminRoutes {
   private void addProduct(RoutingContext ctx) {
     inventory.request(InventoryAddresses.ADD_PRODUCT, AddProduct.fromJson(Http.body(ctx)).toJson())
         .map(Product::fromJson)
+        .compose(p -> catalog.catchUp().map(p))
         .onSuccess(p -> Http.json(ctx, 201, CatalogRoutes.publicView(p).put("onHand", p.onHand())))
         .onFailure(ctx::fail);
   }
@@ -58,6 +63,7 @@ final class AdminRoutes {
     JsonObject body = Http.body(ctx);
     int quantity = Input.of(body).only("quantity").integer("quantity", 1, Restock.MAX_QUANTITY);
     inventory.request(InventoryAddresses.RESTOCK, new Restock(key, ctx.pathParam("sku"), quantity).toJson())
+        .compose(r -> catalog.catchUp().map(r))
         .onSuccess(r -> Http.json(ctx, 200, r))
         .onFailure(ctx::fail);
   }

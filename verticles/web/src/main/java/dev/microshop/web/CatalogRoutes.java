@@ -9,16 +9,18 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
-/** {@code GET /api/products} and {@code GET /api/products/{sku}}: the public catalog. */
+/**
+ * {@code GET /api/products} and {@code GET /api/products/{sku}}: the public catalog, answered from
+ * the web's {@link CatalogView} when it is ready, else (and for a sku it doesn't know) by the inventory.
+ */
 final class CatalogRoutes {
 
-  /** What a shopper sees of a product: no stock internals beyond what is available. */
-  private static final String[] PUBLIC_FIELDS = {"sku", "name", "description", "price", "priceCents", "currency", "available"};
-
   private final ServiceClient inventory;
+  private final CatalogView view;
 
-  CatalogRoutes(ServiceClient inventory) {
+  CatalogRoutes(ServiceClient inventory, CatalogView view) {
     this.inventory = inventory;
+    this.view = view;
   }
 
   void mount(RouterBuilder api) {
@@ -34,6 +36,11 @@ final class CatalogRoutes {
     }
     putInt(query, ctx, "limit");
     putInt(query, ctx, "offset");
+    java.util.Optional<JsonArray> page = view.list(q, query.getInteger("limit"), query.getInteger("offset"));
+    if (page.isPresent()) {
+      Http.json(ctx, 200, new JsonObject().put("products", page.get()));
+      return;
+    }
     inventory.requestIdempotent(InventoryAddresses.LIST_PRODUCTS, query)
         .map(reply -> new JsonObject().put("products", new JsonArray(reply.getJsonArray("products").stream()
             .map(p -> publicView(Product.fromJson((JsonObject) p))).toList())))
@@ -42,6 +49,11 @@ final class CatalogRoutes {
   }
 
   private void get(RoutingContext ctx) {
+    java.util.Optional<String> known = view.product(ctx.pathParam("sku"));
+    if (known.isPresent()) {
+      Http.json(ctx, 200, known.get());
+      return;
+    }
     inventory.requestIdempotent(InventoryAddresses.GET_PRODUCT, new JsonObject().put("sku", ctx.pathParam("sku")))
         .map(Product::fromJson)
         .onSuccess(p -> Http.json(ctx, 200, publicView(p)))
@@ -62,11 +74,6 @@ final class CatalogRoutes {
 
   /** What a shopper sees of a product: not the stock on hand and reserved, only what is available. */
   static JsonObject publicView(Product product) {
-    JsonObject all = product.toJson();
-    JsonObject view = new JsonObject();
-    for (String f : PUBLIC_FIELDS) {
-      view.put(f, all.getValue(f));
-    }
-    return view;
+    return CatalogView.publicView(product.toJson());
   }
 }

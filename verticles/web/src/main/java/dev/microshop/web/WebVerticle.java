@@ -42,6 +42,7 @@ public class WebVerticle extends VerticleBase {
   static final long SHUTDOWN_GRACE_MS = 10_000;
 
   private HttpServer server;
+  private CatalogView catalog;
   private final Drain drain = new Drain();
 
   @Override
@@ -66,10 +67,11 @@ public class WebVerticle extends VerticleBase {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
       RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), RequestExtractor.withBodyHandler())
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
-      new CatalogRoutes(inventory).mount(api);
+      catalog = new CatalogView(vertx, inventory, c.catalog());
+      new CatalogRoutes(inventory, catalog).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
       new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
-      new AdminRoutes(inventory, customers, orders, history).mount(api);
+      new AdminRoutes(inventory, catalog, customers, orders, history).mount(api);
       new DashboardRoutes(vertx, registry, orders, c.services(), List.of(inventory, customers, orders, history)).mount(api);
 
       Router router = api.createRouter();
@@ -94,6 +96,7 @@ public class WebVerticle extends VerticleBase {
               .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.SECONDS))
           .connectionHandler(drain::connected);
       return Future.join(ops.ready(), registry.follow())
+          .compose(v -> catalog.start())
           .compose(v -> server.requestHandler(router).listen(c.port(), c.host()));
     })
         .compose(s -> registry.publishHttpEndpoint(SERVICE, c.host(), s.actualPort()))
@@ -125,6 +128,9 @@ public class WebVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
+    if (catalog != null) {
+      catalog.stop();
+    }
     Future<Void> drained = server == null ? Future.succeededFuture() : drain.begin(server, SHUTDOWN_GRACE_MS);
     return Future.join(drained, registry.unpublishAll())
         .eventually(() -> {
@@ -135,7 +141,7 @@ public class WebVerticle extends VerticleBase {
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
                    List<String> services, List<String> corsOrigins, LoginThrottle throttle,
-                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing) {
+                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing, CatalogView.Settings catalog) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
       JsonObject auth = conf.getJsonObject("auth", new JsonObject());
@@ -160,7 +166,8 @@ public class WebVerticle extends VerticleBase {
               auth.getLong("login-window-seconds", 60L) * 1000),
           new OrderStreams.Limits(streams.getInteger("per-customer", 5), streams.getInteger("max", 1000)),
           idleTimeout,
-          positive(conf.getJsonObject("orders", new JsonObject()).getInteger("max-in-flight", 512), "orders.max-in-flight"));
+          positive(conf.getJsonObject("orders", new JsonObject()).getInteger("max-in-flight", 512), "orders.max-in-flight"),
+          CatalogView.Settings.from(conf));
     }
 
     private static int positive(int value, String key) {

@@ -50,6 +50,11 @@ final class DeployedWeb implements BeforeAllCallback, AfterAllCallback {
     return new DeployedWeb(name, InventoryAndWeb::deploy);
   }
 
+  /** A set-up of the test's own: {@code deployment} deploys what it needs and the web. */
+  static DeployedWeb custom(String name, Deployment deployment) {
+    return new DeployedWeb(name, deployment);
+  }
+
   /** The web before the whole shop (inventory, customer, order, shipping, history), signing its tokens with {@code jwtSecret}. */
   static DeployedWeb withWholeShop(String name, String jwtSecret) {
     return new DeployedWeb(name, (vertx, data) -> {

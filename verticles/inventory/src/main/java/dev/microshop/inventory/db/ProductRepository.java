@@ -1,12 +1,15 @@
 package dev.microshop.inventory.db;
 
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.AddProduct;
+import dev.microshop.inventory.api.CatalogEntry;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -17,7 +20,8 @@ import java.util.stream.StreamSupport;
 /** Products and their stock. Every method takes the client to run on (the pool or a transaction). */
 public final class ProductRepository {
 
-  private static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved";
+  /** A product's columns, and its version (see {@link CatalogEntry}). */
+  public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version";
   private static final String LIST = "SELECT " + COLUMNS + " FROM product"
       + " WHERE $1::text IS NULL OR strpos(lower(name), lower($1)) > 0 OR strpos(lower(sku), lower($1)) > 0"
       + " ORDER BY sku LIMIT $2 OFFSET $3";
@@ -26,7 +30,12 @@ public final class ProductRepository {
       + " VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS;
   private static final String CLAIM_RESTOCK = "INSERT INTO restock_request (request_id, sku, quantity)"
       + " VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
-  private static final String ADD_STOCK = "UPDATE product SET on_hand = on_hand + $2 WHERE sku = $1 RETURNING on_hand";
+  private static final String ADD_STOCK = "UPDATE product SET on_hand = on_hand + $2, version = version + 1"
+      + " WHERE sku = $1 RETURNING " + COLUMNS;
+  private static final String ALL = "SELECT " + COLUMNS + " FROM product ORDER BY sku";
+  /** The last event of a transaction that has finished, as every later snapshot sees it (see {@link EventLog}). */
+  private static final String SETTLED_POSITION = "SELECT tx, position FROM event_log"
+      + " WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx DESC, position DESC LIMIT 1";
   private static final String RECORD_RESTOCK = "UPDATE restock_request SET on_hand_after = $2 WHERE request_id = $1";
   private static final String GET_RESTOCK = "SELECT sku, quantity, on_hand_after FROM restock_request WHERE request_id = $1";
 
@@ -40,10 +49,11 @@ public final class ProductRepository {
         .map(rows -> rows.size() == 0 ? Optional.empty() : Optional.of(product(rows.iterator().next())));
   }
 
-  public Future<Product> insert(SqlClient client, AddProduct p) {
-    return client.preparedQuery(INSERT)
+  /** Adds a product (run it in a transaction: its {@link CatalogEntry#CHANGED} event goes with it). */
+  public Future<Product> insert(SqlClient tx, AddProduct p) {
+    return tx.preparedQuery(INSERT)
         .execute(Tuple.of(p.sku(), p.name(), p.description(), p.priceCents(), p.stock()))
-        .map(rows -> product(rows.iterator().next()))
+        .compose(rows -> changed(tx, rows).map(v -> product(rows.iterator().next())))
         .recover(t -> Future.failedFuture(hasState(t, "23505")
             ? ServiceException.conflict("product " + p.sku() + " already exists") : t));
   }
@@ -64,8 +74,8 @@ public final class ProductRepository {
           if (rows.size() == 0) {
             return Future.failedFuture(ServiceException.notFound("no product " + r.sku()));
           }
-          int onHand = rows.iterator().next().getInteger(0);
-          return tx.preparedQuery(RECORD_RESTOCK).execute(Tuple.of(r.requestId(), onHand))
+          int onHand = rows.iterator().next().getInteger("on_hand");
+          return changed(tx, rows).compose(v -> tx.preparedQuery(RECORD_RESTOCK).execute(Tuple.of(r.requestId(), onHand)))
               .map(v -> Restock.outcome(r.requestId(), r.sku(), r.quantity(), onHand));
         });
   }
@@ -80,6 +90,31 @@ public final class ProductRepository {
       return Future.succeededFuture(
           Restock.outcome(r.requestId(), r.sku(), r.quantity(), first.getInteger("on_hand_after")));
     });
+  }
+
+  /**
+   * Every product with its version, and the event log's position they are up to date with: the
+   * position is read first, so every event up to it (from transactions that had finished) shows in
+   * the products read after it; an event after it may show too, and its entry is no newer.
+   */
+  public Future<JsonObject> catalog(SqlClient client) {
+    return client.query(SETTLED_POSITION).execute().compose(position -> {
+      Row last = position.size() == 0 ? null : position.iterator().next();
+      return client.query(ALL).execute().map(rows -> CatalogEntry.toJson(entries(rows))
+          .put("afterTx", last == null ? 0L : last.getLong("tx"))
+          .put("afterPosition", last == null ? 0L : last.getLong("position")));
+    });
+  }
+
+  /** Records the new state of the products in {@code rows} (returned by a change) as one {@link CatalogEntry#CHANGED} event. */
+  public static Future<Void> changed(SqlClient tx, RowSet<Row> rows) {
+    return rows.size() == 0 ? Future.succeededFuture()
+        : EventLog.append(tx, CatalogEntry.CHANGED, CatalogEntry.AGGREGATE, CatalogEntry.toJson(entries(rows)));
+  }
+
+  private static List<CatalogEntry> entries(RowSet<Row> rows) {
+    return StreamSupport.stream(rows.spliterator(), false)
+        .map(r -> new CatalogEntry(product(r), r.getLong("version"))).toList();
   }
 
   private static boolean hasState(Throwable t, String sqlState) {

@@ -33,8 +33,9 @@ public final class ReservationRepository {
   private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
   private static final String LOCK_PRODUCTS = "SELECT sku, price_cents, on_hand, reserved FROM product"
       + " WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE";
-  private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty"
-      + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
+  private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty, version = p.version + 1"
+      + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku RETURNING "
+      + ProductRepository.COLUMNS.replaceAll("(\\w+)", "p.$1");
   private static final String SHIP_STOCK = "UPDATE product p SET reserved = p.reserved - l.qty, on_hand = p.on_hand - l.qty"
       + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
   private static final String DECIDE = "UPDATE stock_reservation SET status = $2, lines = $3, total_cents = $4,"
@@ -81,6 +82,7 @@ public final class ReservationRepository {
       }
       StockReservation reserved = new StockReservation(cmd.orderId(), Status.RESERVED, priced, total, null);
       return tx.preparedQuery(ADD_RESERVED).execute(quantities(cmd.lines()))
+          .compose(changed -> ProductRepository.changed(tx, changed))
           .compose(v -> store(tx, reserved));
     });
   }
@@ -106,6 +108,7 @@ public final class ReservationRepository {
             ? Future.succeededFuture(new StockReservation(orderId, Status.RELEASED, new JsonArray(), null, null))
             : lockedGet(tx, orderId).compose(r -> switch (r.status()) {
                 case RESERVED -> tx.preparedQuery(ADD_RESERVED).execute(negated(r.lines()))
+                    .compose(changed -> ProductRepository.changed(tx, changed))
                     .compose(v -> setStatus(tx, r, Status.RELEASED));
                 case SHIPPED -> Future.failedFuture(
                     ServiceException.conflict("order " + orderId + " has shipped; its stock cannot be released"));

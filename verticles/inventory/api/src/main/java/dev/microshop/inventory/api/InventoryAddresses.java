@@ -27,6 +27,10 @@ public final class InventoryAddresses {
   /** Query {@code {}} → {@code {products: [{sku, onHand, reserved, reservedByOrders}]}}: the stock
    *  beside the quantities of the RESERVED reservations, for invariant checks. */
   public static final String STOCK_REPORT = "inventory.stock-report";
+  /** Query {@code {}} → {@code {afterTx, afterPosition, products: [CatalogEntry...]}}: every product,
+   *  and the position in the inventory's event log up to which they are up to date; the
+   *  {@link CatalogEntry#CHANGED} events after it keep a copy fresh. */
+  public static final String CATALOG = "inventory.catalog";
   /** Health of the service and its database → vertx-health-check's JSON. */
   public static final String HEALTH = "inventory.health";
 

@@ -1,0 +1,267 @@
+package dev.microshop.web;
+
+import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.eventlog.Event;
+import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.inventory.api.CatalogEntry;
+import dev.microshop.inventory.api.InventoryAddresses;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.micrometer.backends.BackendRegistries;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The catalog as a shopper sees it, in this web's memory: a read model built from the inventory's
+ * snapshot ({@link InventoryAddresses#CATALOG}) and kept fresh by the {@link CatalogEntry#CHANGED}
+ * events of its event log, so product reads take no hop and still answer while the inventory is
+ * down. It never decides anything: orders reserve against the inventory's database.
+ *
+ * <p>Fresh within: the inventory's wake-up after each commit makes this view read its log
+ * {@code wake-delay-ms} later (and the poll every {@code poll-ms} when a wake-up is lost); an event
+ * is readable once every transaction older than it has finished. The time from an event's commit
+ * to its being applied here is the timer {@code microshop_catalog_staleness_seconds}.
+ *
+ * <p>Until its snapshot has loaded (the inventory may start after the web), the view is not ready
+ * and the routes ask the inventory, as they do for a product it doesn't know (one added a moment ago).
+ * Confined to the web verticle's event loop: no locks.
+ */
+final class CatalogView {
+
+  private static final Logger LOG = LoggerFactory.getLogger(CatalogView.class);
+  private static final String PRODUCER = InventoryAddresses.SERVICE;
+
+  /** What a shopper sees of a product: no stock internals beyond what is available. */
+  private static final String[] PUBLIC_FIELDS = {"sku", "name", "description", "price", "priceCents", "currency", "available"};
+
+  /** {@code catalog.*} in web.json. */
+  record Settings(boolean enabled, long pollMs, int batchSize, long wakeDelayMs, int maxPageSize) {
+    static Settings from(JsonObject conf) {
+      JsonObject c = conf.getJsonObject("catalog", new JsonObject());
+      return new Settings(c.getBoolean("read-model", true), c.getLong("poll-ms", 1000L), c.getInteger("batch-size", 500),
+          c.getLong("wake-delay-ms", 5L), c.getInteger("max-page-size", 200));
+    }
+  }
+
+  /** A product's public view, its encoding (answered as is) and what a search matches. */
+  private record Entry(long version, JsonObject view, String encoded, String lowerName, String lowerSku) {
+    static Entry of(CatalogEntry e) {
+      JsonObject view = publicView(e.product().toJson());
+      return new Entry(e.version(), view, view.encode(), e.product().name().toLowerCase(Locale.ROOT),
+          e.product().sku().toLowerCase(Locale.ROOT));
+    }
+  }
+
+  private final Vertx vertx;
+  private final ServiceClient inventory;
+  private final Settings settings;
+  private final TreeMap<String, Entry> products = new TreeMap<>();
+  private boolean ready;
+  private long afterTx;
+  private long afterPosition;
+  private boolean running;
+  private boolean again;
+  private boolean wakePending;
+  private boolean stopped;
+  private long timer = -1;
+  private MessageConsumer<Object> wakeups;
+  /** {@link #catchUp} callers, answered by the next read of the log that starts after them. */
+  private List<Promise<Void>> waiting = new ArrayList<>();
+  private Timer staleness;
+
+  CatalogView(Vertx vertx, ServiceClient inventory, Settings settings) {
+    this.vertx = vertx;
+    this.inventory = inventory;
+    this.settings = settings;
+  }
+
+  Future<Void> start() {
+    if (!settings.enabled()) {
+      return Future.succeededFuture();
+    }
+    registerMeters();
+    wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(PRODUCER), m -> wakeSoon());
+    timer = vertx.setPeriodic(settings.pollMs(), id -> wake());
+    wake();
+    return wakeups.completion();
+  }
+
+  void stop() {
+    stopped = true;
+    vertx.cancelTimer(timer);
+    if (wakeups != null) {
+      wakeups.unregister();
+    }
+  }
+
+  boolean ready() {
+    return ready;
+  }
+
+  /** The product's public view; empty when the view is not ready or doesn't know the sku (ask the inventory). */
+  Optional<String> product(String sku) {
+    Entry e = ready ? products.get(sku) : null;
+    return e == null ? Optional.empty() : Optional.of(e.encoded());
+  }
+
+  /**
+   * A page of products in sku order whose name or sku contains {@code q} (any case), as the
+   * inventory's query answers it; empty when the view is not ready.
+   */
+  Optional<JsonArray> list(String q, Integer limit, Integer offset) {
+    if (!ready) {
+      return Optional.empty();
+    }
+    String needle = q == null || q.isEmpty() ? null : q.toLowerCase(Locale.ROOT);
+    int skip = offset == null ? 0 : offset;
+    int max = limit == null ? settings.maxPageSize() : Math.min(limit, settings.maxPageSize());
+    JsonArray page = new JsonArray();
+    for (Entry e : products.values()) {
+      if (page.size() == max) {
+        break;
+      }
+      if (needle != null && !e.lowerName().contains(needle) && !e.lowerSku().contains(needle)) {
+        continue;
+      }
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      page.add(e.view());
+    }
+    return Optional.of(page);
+  }
+
+  /**
+   * Completes after a read of the inventory's log that started after this call: what this web
+   * changed through the inventory (an admin's restock) shows in its next read. Completes even when
+   * that read fails (the view then stays as it was).
+   */
+  Future<Void> catchUp() {
+    if (!settings.enabled() || !ready || stopped) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> p = Promise.promise();
+    waiting.add(p);
+    wake();
+    return p.future();
+  }
+
+  private void wakeSoon() {
+    if (wakePending) {
+      return;
+    }
+    wakePending = true;
+    vertx.setTimer(Math.max(1, settings.wakeDelayMs()), id -> {
+      wakePending = false;
+      wake();
+    });
+  }
+
+  private void wake() {
+    if (stopped) {
+      return;
+    }
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    again = false;
+    List<Promise<Void>> served = waiting;
+    waiting = new ArrayList<>();
+    (ready ? drain() : load().compose(v -> drain()))
+        .onFailure(t -> {
+          if (FailureCode.of(t) == FailureCode.UNAVAILABLE) {
+            LOG.debug("catalog: the inventory is not available yet");
+          } else if (!stopped) {
+            LOG.warn("catalog: {} (read again at the next wake-up)", t.getMessage());
+          }
+        })
+        .onComplete(ar -> {
+          running = false;
+          served.forEach(Promise::tryComplete);
+          if (again) {
+            wake();
+          }
+        });
+  }
+
+  private Future<Void> load() {
+    return inventory.requestIdempotent(InventoryAddresses.CATALOG, new JsonObject()).map(snapshot -> {
+      for (CatalogEntry e : CatalogEntry.listFromJson(snapshot)) {
+        keep(e);
+      }
+      afterTx = snapshot.getLong("afterTx");
+      afterPosition = snapshot.getLong("afterPosition");
+      ready = true;
+      LOG.info("catalog: {} products in memory, following the inventory's events after ({}, {})",
+          products.size(), afterTx, afterPosition);
+      return null;
+    });
+  }
+
+  private Future<Void> drain() {
+    return inventory.requestIdempotent(EventLogAddresses.read(PRODUCER), new JsonObject()
+            .put("afterTx", afterTx).put("afterPosition", afterPosition).put("limit", settings.batchSize()))
+        .compose(reply -> {
+          JsonArray events = reply.getJsonArray("events");
+          for (Object o : events) {
+            Event e = Event.fromJson((JsonObject) o);
+            if (CatalogEntry.CHANGED.equals(e.type())) {
+              CatalogEntry.listFromJson(e.payload()).forEach(this::keep);
+              if (staleness != null) {
+                staleness.record(Duration.between(e.occurredAt().toInstant(), java.time.Instant.now()));
+              }
+            }
+            afterTx = e.tx();
+            afterPosition = e.position();
+          }
+          return events.size() == settings.batchSize() ? drain() : Future.succeededFuture();
+        });
+  }
+
+  /** Keeps the entry of the higher version: entries may come twice and out of order (a snapshot, then events). */
+  private void keep(CatalogEntry e) {
+    Entry now = products.get(e.product().sku());
+    if (now == null || now.version() < e.version()) {
+      products.put(e.product().sku(), Entry.of(e));
+    }
+  }
+
+  private void registerMeters() {
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry == null) {
+      return; // metrics off (unit tests)
+    }
+    Gauge.builder("microshop_catalog_products", this, v -> v.products.size())
+        .description("products in the web's catalog read model").register(registry);
+    staleness = Timer.builder("microshop_catalog_staleness")
+        .description("from a catalog change's commit in the inventory to its being visible in this web")
+        .publishPercentiles(0.5, 0.99).register(registry);
+  }
+
+  /** What a shopper sees of a product: not the stock on hand and reserved, only what is available. */
+  static JsonObject publicView(JsonObject product) {
+    JsonObject view = new JsonObject();
+    for (String f : PUBLIC_FIELDS) {
+      view.put(f, product.getValue(f));
+    }
+    return view;
+  }
+}
