@@ -6,8 +6,8 @@
 # Measures, on this machine and in this run: a bare Vert.x HTTP server (fixed JSON), the same doing
 # one vertx-pg-client primary-key SELECT per request, single-row INSERT commits per second on the
 # shop's own embedded PostgreSQL; then the all-in-one shop: GET /api/products/{sku} (req/s, p50,
-# p99), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
-# the JVM and of PostgreSQL), its RSS idle and under load and its time from start to ready.
+# p99; answered by the web's catalog read model), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
+# the JVM and of PostgreSQL; the catalog read model's staleness under that load), its RSS idle and under load and its time from start to ready.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
@@ -101,6 +101,14 @@ sleep 1
 # done and the event readers caught up (not its own reads of the orders afterwards); in the same window,
 # the CPU of the shop's JVM and of its PostgreSQL (the postmaster and its children)
 "${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" "$W/shop-pids" | last_json >"$W/shop-orders.json"
+# the web's catalog read model under that load: how long a stock change took to show in it (its own timer)
+curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
+  /^microshop_catalog_staleness_seconds\{.*quantile="0.5"/ { p50 = $2 }
+  /^microshop_catalog_staleness_seconds\{.*quantile="0.99"/ { p99 = $2 }
+  /^microshop_catalog_staleness_seconds_count/ { n = $2 }
+  /^microshop_catalog_staleness_seconds_max/ { max = $2 }
+  END { printf "{\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"maxMs\": %.1f, \"changes\": %d}\n", p50 * 1000, p99 * 1000, max * 1000, n }' \
+  >"$W/catalog-staleness.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 
