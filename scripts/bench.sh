@@ -35,6 +35,7 @@ if [[ ! -f app/target/microshop-fat.jar || ! -f bench/target/bench-fat.jar ]]; t
 fi
 BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
 SHOP_OPTS="${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
+CLUSTER_OPTS="${JAVA_OPTS:-}" # empty: the clustered instances run with cluster.sh's own (scripts/lib/jvm.sh)
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
 # a PostgreSQL server's RSS: its postmaster's and every child's, summed (shared buffers count once per process)
@@ -128,7 +129,8 @@ rss_all() { # pids file → one JSON object: each process's RSS in kB (a Postgre
 CLUSTER_UP=""
 clustered() {
   local name="$1" instances="$2" dir="$W/$1" base="http://127.0.0.1:18180" t0 f n svc pm ports="" pids
-  export MICROSHOP_CLUSTER_DIR="$dir" MICROSHOP_CLUSTER_NAME="bench-$$-$name" JAVA_OPTS="$SHOP_OPTS"
+  export MICROSHOP_CLUSTER_DIR="$dir" MICROSHOP_CLUSTER_NAME="bench-$$-$name"
+  if [[ -n "$CLUSTER_OPTS" ]]; then export JAVA_OPTS="$CLUSTER_OPTS"; else unset JAVA_OPTS; fi
   t0=$(date +%s%N)
   CLUSTER_UP="$dir"
   bash scripts/cluster.sh start ${instances:+--instances "$instances"} >"$W/$name-start.log" 2>&1 \

@@ -30,7 +30,7 @@
 #   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1:<base + 10 × service + instance>
 #                           (services numbered from 1 as inventory, customer, order, shipping,
 #                           history, web; default 19000: inventory-1 → 19011, order-2 → 19032)
-#   JAVA_OPTS               extra JVM options of the instances (default -Xmx256m)
+#   JAVA_OPTS               the instances' JVM options (default: scripts/lib/jvm.sh, a lean JVM)
 #   MICROSHOP_LOG_FORMAT    text (default: a line for people) or json (one JSON object per line: timestamp,
 #                           level, threadName, loggerName, formattedMessage, mdc, throwable, and the
 #                           context's properties service and node, e.g. order and order-2)
@@ -40,6 +40,7 @@ cd "$(dirname "$0")/.."
 source scripts/lib/ports.sh
 source scripts/lib/procs.sh
 source scripts/lib/services.sh
+source scripts/lib/jvm.sh
 
 DIR="${MICROSHOP_CLUSTER_DIR:-data/cluster}"
 RUN="$DIR/run"
@@ -129,7 +130,7 @@ start_one() { # service index
     json) log_opts+=(-Dlogback.configurationFile=logback-json.xml) ;;
     *) echo "MICROSHOP_LOG_FORMAT must be text or json, not ${MICROSHOP_LOG_FORMAT}" >&2; exit 2 ;;
   esac
-  env "${env[@]}" java ${JAVA_OPTS:--Xmx256m} "${log_opts[@]}" -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
+  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} "${log_opts[@]}" -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
     >>"$LOGS/$svc-$i.log" 2>&1 &
   echo $! >"$RUN/$svc-$i.pid"
   echo "started $svc #$i (pid $!)"

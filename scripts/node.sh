@@ -29,13 +29,14 @@
 #   MICROSHOP_DB_PORT_BASE   the database servers' ports start here (default 15432; + the service's rank)
 #   MICROSHOP_METRICS_PORT_BASE  each JVM's /metrics on 127.0.0.1 (as cluster.sh; default 19000)
 #   MICROSHOP_WEB_HTTP_PORT  the web's port (default 8080)
-#   JAVA_OPTS                the instances' JVM options (default -Xmx256m)
+#   JAVA_OPTS                the instances' JVM options (default: scripts/lib/jvm.sh, a lean JVM)
 #   and every MICROSHOP_CLUSTER_* and MICROSHOP_<SERVICE>_* variable of the README.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/ports.sh
 source scripts/lib/procs.sh
 source scripts/lib/services.sh
+source scripts/lib/jvm.sh
 
 DIR="${MICROSHOP_NODE_DIR:-data/node}"
 SECRETS="${MICROSHOP_NODE_SECRETS:-$DIR/db-secrets}"
@@ -128,7 +129,7 @@ start_one() { # service: its instance on this machine
   fi
   [[ "$svc" == web ]] && env+=("MICROSHOP_WEB_HTTP_PORT=$WEB_PORT")
   echo "=== $(date -u +%FT%TZ) starting $svc" >>"$LOGS/$svc.log"
-  env "${env[@]}" java ${JAVA_OPTS:--Xmx256m} -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
+  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
     >>"$LOGS/$svc.log" 2>&1 &
   echo $! >"$RUN/$svc.pid"
   echo "started $svc (pid $!)"

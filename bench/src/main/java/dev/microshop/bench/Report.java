@@ -70,6 +70,9 @@ final class Report {
     if (!clustered.isEmpty()) {
       clustered.put("sizing", sizing(clustered.getJsonObject("oneJvmPerService", clustered.getJsonObject("x2"))));
       result.put("clustered", clustered);
+      long largestIdleKb = largestInstanceIdleKb(clustered);
+      result.getJsonObject("targets").put("clustered instance JVMs <= 150 MB RSS idle (largest: " + largestIdleKb / 1024 + " MB)",
+          largestIdleKb <= 150 * 1024);
     }
     Files.createDirectories(resultsDir);
     String date = LocalDate.now().toString();
@@ -79,6 +82,23 @@ final class Report {
     Files.writeString(markdown, markdown(result, date));
     System.out.println(result.encodePrettily());
     System.out.println("written: " + resultsDir.resolve(date + ".json") + ", " + resultsDir.resolve(date + ".html") + ", " + markdown);
+  }
+
+  /** The largest idle RSS of an instance JVM (not a database server's JVM or PostgreSQL) over the clustered runs. */
+  private static long largestInstanceIdleKb(JsonObject clustered) {
+    long max = 0;
+    for (String run : clustered.fieldNames()) {
+      JsonObject rss = clustered.getJsonObject(run).getJsonObject("rssKb");
+      if (rss == null) {
+        continue; // the sizing
+      }
+      for (String n : rss.getJsonObject("idle").fieldNames()) {
+        if (!n.startsWith("db-") && !n.startsWith("pg-")) {
+          max = Math.max(max, rss.getJsonObject("idle").getLong(n, 0L));
+        }
+      }
+    }
+    return max;
   }
 
   /** One clustered run's figures, with their ratios to the all-in-one's of the same run. */
