@@ -1,6 +1,8 @@
 package dev.microshop.inventory;
 
 import dev.microshop.common.testing.Await;
+import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.inventory.api.CatalogEntry;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -145,6 +147,39 @@ class InventoryVerticleTest {
     JsonObject health = request(InventoryAddresses.HEALTH, new JsonObject());
     assertThat(health.getString("outcome")).isEqualTo("UP");
     assertThat(health.getJsonArray("checks").getJsonObject(0).getString("id")).isEqualTo("database");
+  }
+
+  @Test
+  @DisplayName("each change of what a shopper sees (added, restocked, reserved, released; not shipped) raises the product's version and writes"
+      + " catalog.changed with its new state after the snapshot's position; the snapshot holds every product at its version")
+  void catalogChanges() throws Exception {
+    String sku = sku();
+    JsonObject snapshot = request(InventoryAddresses.CATALOG, new JsonObject());
+    assertThat(snapshot.getJsonArray("products").size()).isGreaterThanOrEqualTo(21);
+    request(InventoryAddresses.ADD_PRODUCT, new JsonObject().put("sku", sku).put("name", "Versioned").put("price", "1.00").put("stock", 10));
+    request(InventoryAddresses.RESTOCK, new JsonObject().put("requestId", "v-" + sku).put("sku", sku).put("quantity", 5));
+    String orderId = java.util.UUID.randomUUID().toString();
+    JsonArray lines = new JsonArray().add(new JsonObject().put("sku", sku).put("quantity", 4));
+    request(InventoryAddresses.RESERVE, new JsonObject().put("orderId", orderId).put("lines", lines));
+    request(InventoryAddresses.SHIP, new JsonObject().put("orderId", orderId)); // on hand and reserved both down: available stays
+    String other = java.util.UUID.randomUUID().toString();
+    request(InventoryAddresses.RESERVE, new JsonObject().put("orderId", other).put("lines", lines));
+    request(InventoryAddresses.RELEASE, new JsonObject().put("orderId", other));
+
+    List<CatalogEntry> changes = new ArrayList<>();
+    for (Object o : request(EventLogAddresses.read(InventoryAddresses.SERVICE), new JsonObject()
+        .put("afterTx", snapshot.getLong("afterTx")).put("afterPosition", snapshot.getLong("afterPosition")).put("limit", 1000))
+        .getJsonArray("events")) {
+      JsonObject e = (JsonObject) o;
+      if (e.getString("type").equals(CatalogEntry.CHANGED)) {
+        CatalogEntry.listFromJson(e.getJsonObject("payload")).stream().filter(c -> c.product().sku().equals(sku)).forEach(changes::add);
+      }
+    }
+    assertThat(changes).extracting(CatalogEntry::version).containsExactly(1L, 2L, 3L, 4L, 5L);
+    assertThat(changes).extracting(c -> c.product().available()).containsExactly(10, 15, 11, 7, 11);
+    CatalogEntry now = CatalogEntry.listFromJson(request(InventoryAddresses.CATALOG, new JsonObject())).stream()
+        .filter(c -> c.product().sku().equals(sku)).findFirst().orElseThrow();
+    assertThat(now).isEqualTo(changes.get(changes.size() - 1));
   }
 
   private static String sku() {
