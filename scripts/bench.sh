@@ -7,7 +7,9 @@
 # one vertx-pg-client primary-key SELECT per request, single-row INSERT commits per second on the
 # shop's own embedded PostgreSQL; then the all-in-one shop: GET /api/products/{sku} (req/s, p50,
 # p99; answered by the web's catalog read model), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
-# the JVM and of PostgreSQL; the catalog read model's staleness under that load), its RSS idle and under load and its time from start to ready.
+# the JVM and of PostgreSQL; the catalog read model's staleness under that load), then an order overload
+# (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
+# product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
@@ -110,6 +112,12 @@ curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
   /^microshop_catalog_staleness_seconds_max/ { max = $2 }
   END { printf "{\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"maxMs\": %.1f, \"changes\": %d}\n", p50 * 1000, p99 * 1000, max * 1000, n }' \
   >"$W/catalog-staleness.json"
+echo "== $(date +%T) the shop: order overload"
+# 256 clients placing orders back to back (after a 503, the same order again after Retry-After), far beyond the
+# sustainable rate just measured, beside 4 connections reading a product: what is shed, what is kept, how reads fare
+sleep 2
+"${BENCH[@]}" overload "http://127.0.0.1:$PORT" "$DUR" 256 $CUSTOMERS "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" 4 \
+  | last_json >"$W/shop-overload.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 

@@ -59,6 +59,12 @@ import java.util.concurrent.atomic.AtomicLong;
  *                                               one on stderr ("failed attempt: EPOCH_MS WEB CAUSE", then the
  *                                               exception, or the answer's body); with
  *                                               -Dstorm.stop-file=PATH it also ends once PATH exists
+ *   overload BASE SECONDS CONNECTIONS CUSTOMERS READ_URL READ_CONNECTIONS  orders from CONNECTIONS loops at once
+ *                                               (CUSTOMERS accounts), each posting its next order as soon as the last
+ *                                               was accepted (after a 503, the same again after Retry-After), beside READ_CONNECTIONS loops reading
+ *                                               READ_URL: attempts/s, accepted/s, 503s (and how many said Retry-After),
+ *                                               other failures, the answers' latency, whether every accepted order
+ *                                               settled, and the reads' rate and p50/p99 during it
  *   commits PG_PORTS                            xact_commit summed over the shop's databases, and the next xid
  *   cpu-idle PIDS_FILE SECONDS                  the CPU-ms each process spends in SECONDS of no load (timers,
  *                                               heartbeats, pollers), to tell a process's per-order CPU from its idle cost
@@ -103,6 +109,8 @@ public final class Main {
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
             args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null));
       }
+      case "overload" -> print(overload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
+          args[5], Integer.parseInt(args[6])));
       case "commits" -> print(commits(ports(args[1])));
       case "cpu-idle" -> print(cpuIdle(new CpuTicks(java.nio.file.Path.of(args[1])), Integer.parseInt(args[2])));
       case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
@@ -286,19 +294,7 @@ public final class Main {
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
-    List<String> tokens = new ArrayList<>();
-    for (int i = 0; i < customers; i++) {
-      String email = "load-" + UUID.randomUUID() + "@example.com";
-      JsonObject account = new JsonObject().put("name", "Load " + i).put("email", email).put("password", "a long password");
-      String[] mine = rotated(bases, i);
-      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
-      java.util.function.Supplier<String> web = () -> mine[calls.getAndIncrement() % mine.length]; // a retry: the next web
-      await(retrying(() -> client.postAbs(web.get() + "/api/customers").timeout(15_000).sendJsonObject(account), 201, 409));
-      calls.set(0);
-      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(web.get() + "/api/login").timeout(15_000)
-          .sendJsonObject(new JsonObject().put("email", email).put("password", "a long password")), 200));
-      tokens.add(login.bodyAsJsonObject().getString("token"));
-    }
+    List<String> tokens = customers(client, bases, customers);
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
@@ -322,7 +318,7 @@ public final class Main {
     Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpuMs = cpu() - cpuBefore;
-    JsonObject result = new JsonObject().put("accepted", accepted.size()).put("seconds", elapsed)
+    JsonObject result = new JsonObject().put("customers", customers).put("accepted", accepted.size()).put("seconds", elapsed)
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
@@ -391,6 +387,141 @@ public final class Main {
     }
     vertx.close();
     return result;
+  }
+
+  /** Registers {@code n} customers (customer i on the i-th web, a retry on the next) and logs each in: their tokens. */
+  private static List<String> customers(WebClient client, String[] bases, int n) throws Exception {
+    List<String> tokens = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      String email = "load-" + UUID.randomUUID() + "@example.com";
+      JsonObject account = new JsonObject().put("name", "Load " + i).put("email", email).put("password", "a long password");
+      String[] mine = rotated(bases, i);
+      java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+      java.util.function.Supplier<String> web = () -> mine[calls.getAndIncrement() % mine.length]; // a retry: the next web
+      await(retrying(() -> client.postAbs(web.get() + "/api/customers").timeout(15_000).sendJsonObject(account), 201, 409));
+      calls.set(0);
+      HttpResponse<Buffer> login = await(retrying(() -> client.postAbs(web.get() + "/api/login").timeout(15_000)
+          .sendJsonObject(new JsonObject().put("email", email).put("password", "a long password")), 200));
+      tokens.add(login.bodyAsJsonObject().getString("token"));
+    }
+    return tokens;
+  }
+
+  // ---------------------------------------------------------------- overload
+
+  /** What the overload's order loops saw. */
+  private static final class Overload {
+    final Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
+    final Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
+    final AtomicLong attempts = new AtomicLong();
+    final AtomicLong shed = new AtomicLong();
+    final AtomicLong shedWithRetryAfter = new AtomicLong();
+    final Histogram acceptedLatency = new Histogram(600_000_000_000L, 3);
+    final Histogram shedLatency = new Histogram(600_000_000_000L, 3);
+  }
+
+  private static JsonObject overload(String base, int seconds, int connections, int customers, String readUrl, int readConnections)
+      throws Exception {
+    Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)); // one thread: the histograms are not thread-safe
+    WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections + 4));
+    WebClient reader = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true),
+        new io.vertx.core.http.PoolOptions().setHttp1MaxSize(readConnections));
+    List<String> tokens = customers(client, new String[] {base}, customers);
+    System.err.println("customers ready: overloading");
+    Overload o = new Overload();
+    Histogram reads = new Histogram(60_000_000_000L, 3);
+    AtomicLong readErrors = new AtomicLong();
+    long start = System.nanoTime();
+    long end = start + seconds * 1_000_000_000L;
+    List<Future<Void>> loops = new ArrayList<>();
+    for (int i = 0; i < readConnections; i++) {
+      loops.add(getLoop(reader, readUrl, start, end, reads, new long[seconds + 2], readErrors));
+    }
+    for (int i = 0; i < connections; i++) {
+      io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+      overloadStep(client, base, tokens.get(i % customers), "o" + i + "-", 0, end, o, done);
+      loops.add(done.future());
+    }
+    Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    // every accepted order settles: polled until it leaves PENDING (2 minutes at most)
+    Map<String, Integer> statuses = new HashMap<>();
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (Map.Entry<String, String> e : o.accepted.entrySet()) {
+      String status;
+      do {
+        status = await(client.getAbs(base + "/api/orders/" + e.getValue()).bearerTokenAuthentication(o.owners.get(e.getKey()))
+            .send()).bodyAsJsonObject().getString("status", "PENDING");
+        if (status.equals("PENDING")) {
+          Thread.sleep(50);
+        }
+      } while (status.equals("PENDING") && System.currentTimeMillis() < deadline);
+      statuses.merge(status, 1, Integer::sum);
+    }
+    JsonObject failed = new JsonObject();
+    FAILED_ATTEMPTS.forEach((cause, n) -> failed.put(cause, n.sum()));
+    vertx.close();
+    return new JsonObject().put("seconds", elapsed).put("connections", connections)
+        .put("attempts", o.attempts.get()).put("attemptsPerSecond", Math.round(o.attempts.get() / elapsed))
+        .put("accepted", o.accepted.size()).put("acceptedPerSecond", Math.round(o.accepted.size() / elapsed))
+        .put("acceptedP50Ms", o.acceptedLatency.getValueAtPercentile(50) / 1e6)
+        .put("acceptedP99Ms", o.acceptedLatency.getValueAtPercentile(99) / 1e6)
+        .put("shed", o.shed.get()).put("shedWithRetryAfter", o.shedWithRetryAfter.get())
+        .put("shedP99Ms", o.shedLatency.getValueAtPercentile(99) / 1e6)
+        .put("failedOtherwise", failed)
+        .put("statuses", new JsonObject(new HashMap<>(statuses)))
+        .put("unsettled", statuses.getOrDefault("PENDING", 0))
+        .put("reads", new JsonObject().put("requests", reads.getTotalCount()).put("errors", readErrors.get())
+            .put("requestsPerSecond", Math.round(reads.getTotalCount() / elapsed))
+            .put("p50Ms", reads.getValueAtPercentile(50) / 1e6).put("p99Ms", reads.getValueAtPercentile(99) / 1e6));
+  }
+
+  /**
+   * One overloading client, as the store front behaves: its next order as soon as the last one was
+   * accepted; after a 503 the same order (its Idempotency-Key) again once Retry-After has passed
+   * (1 s after any other failure).
+   */
+  private static void overloadStep(WebClient client, String base, String token, String prefix, int n, long end, Overload o,
+                                   io.vertx.core.Promise<Void> done) {
+    if (System.nanoTime() > end) {
+      done.complete();
+      return;
+    }
+    String key = prefix + n;
+    JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
+        .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
+    long sent = System.nanoTime();
+    o.attempts.incrementAndGet();
+    client.postAbs(base + "/api/orders").bearerTokenAuthentication(token).putHeader("Idempotency-Key", key)
+        .timeout(30_000).sendJsonObject(body).onComplete(ar -> {
+          long took = Math.max(1, System.nanoTime() - sent);
+          long pauseMs = 0;
+          if (ar.succeeded() && ar.result().statusCode() == 202) {
+            o.accepted.put(key, ar.result().bodyAsJsonObject().getString("orderId"));
+            o.owners.put(key, token);
+            o.acceptedLatency.recordValue(took);
+          } else if (ar.succeeded() && ar.result().statusCode() == 503) {
+            o.shed.incrementAndGet();
+            o.shedLatency.recordValue(took);
+            String retryAfter = ar.result().getHeader("Retry-After");
+            if (retryAfter != null) {
+              o.shedWithRetryAfter.incrementAndGet();
+            }
+            pauseMs = retryAfter == null ? 1000 : Long.parseLong(retryAfter.trim()) * 1000;
+          } else {
+            FAILED_ATTEMPTS.computeIfAbsent(failureCause(ar), c -> new java.util.concurrent.atomic.LongAdder()).increment();
+            pauseMs = 1000;
+          }
+          // after a refusal the same order again (its key), as the store front does; else the next order
+          int following = pauseMs > 0 ? n : n + 1;
+          Runnable next = () -> overloadStep(client, base, token, prefix, following, end, o, done);
+          if (pauseMs > 0) {
+            Vertx.currentContext().owner().setTimer(pauseMs, id -> next.run());
+          } else {
+            next.run();
+          }
+        });
   }
 
   /** The webs in the order customer {@code i} uses them: its own first, then the next ones (its retries). */

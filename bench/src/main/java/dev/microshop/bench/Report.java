@@ -54,13 +54,27 @@ final class Report {
             .put("rssUnderLoadMb", rssLoadMb)
             .put("postgresRssUnderLoadMb", read(work, "rss-load.json").getLong("postgresKb", 0L) / 1024)
             .put("cpuMsPerOrder", cpuPerOrder(orders, readIfThere(work, "shop-idle.json")))
-            .put("catalogStaleness", readIfThere(work, "catalog-staleness.json")))
+            .put("catalogStaleness", readIfThere(work, "catalog-staleness.json"))
+            .put("overload", readIfThere(work, "shop-overload.json")))
         .put("ratios", ratios)
         .put("targets", new JsonObject()
             .put("productReads >= 1.0 x bare single-query rate", ratios.getDouble("productReadsVsBareSelect") >= 1.0)
             .put("productReads p99 <= 5 ms", get.getDouble("p99Ms") <= 5.0)
             .put("approved/s >= 0.5 x (INSERT commits/s / commits per order)", ratios.getDouble("approvedPerSecondVsInsertBound") >= 0.5)
             .put("all-in-one RSS under load <= 350 MB", rssLoadMb <= 350));
+    JsonObject overload = readIfThere(work, "shop-overload.json");
+    if (overload != null) {
+      JsonObject targets = result.getJsonObject("targets");
+      // closed loops: the offered load is the number of clients placing orders back to back, against the
+      // CUSTOMERS of the order load above (whose rate the shop sustained); attempts/s is only what got answered
+      ratios.put("overloadClientsVsSustainedLoad", ratio(overload.getInteger("connections"), orders.getInteger("customers", 16)));
+      targets.put("overload: >= 4 x the clients of the sustained order load (the load is an overload)",
+              ratios.getDouble("overloadClientsVsSustainedLoad") >= 4.0)
+          .put("overload: orders beyond capacity get 503 + Retry-After",
+              overload.getLong("shed") > 0 && overload.getLong("shed").equals(overload.getLong("shedWithRetryAfter")))
+          .put("overload: every accepted order settles", overload.getInteger("unsettled") == 0)
+          .put("overload: product reads p99 <= 50 ms", overload.getJsonObject("reads").getDouble("p99Ms") <= 50.0);
+    }
     JsonObject clustered = new JsonObject();
     for (String[] run : new String[][] {{"cluster", "oneJvmPerService", ""}, {"cluster-x2", "x2", "order=2,inventory=2,customer=2"}}) {
       if (Files.exists(work.resolve(run[0] + "-orders.json"))) {
@@ -298,6 +312,7 @@ final class Report {
             s.getLong("orderBoundPerSecond"), ratios.getDouble("approvedPerSecondVsInsertBound")))
         .append(String.format(Locale.ROOT, "| (transactions per order, read-only ones included) | %.2f | | | |%n",
             s.getDouble("transactionsPerOrder", 0.0)))
+        .append(overloadRows(s.getJsonObject("overload"), ratios))
         .append(String.format(Locale.ROOT, "| all-in-one RSS | idle %d MB, under load %d MB (+ PostgreSQL %d MB) | 350 MB | %.3f | ≤ 1 |%n",
             s.getLong("rssIdleMb"), s.getLong("rssUnderLoadMb"), s.getLong("postgresRssUnderLoadMb"), ratios.getDouble("allInOneRssUnderLoadVs350Mb")))
         .append(String.format(Locale.ROOT, "| start to ready (all-in-one, fresh data) | %d ms | | | |%n", s.getLong("startToReadyMs")))
@@ -312,6 +327,21 @@ final class Report {
       md.append(clusteredMarkdown(r));
     }
     return md.toString();
+  }
+
+  /** The order overload: what 256 clients offered against the sustainable rate, what was shed, kept and settled, and the reads meanwhile. */
+  private static String overloadRows(JsonObject ov, JsonObject ratios) {
+    if (ov == null) {
+      return "";
+    }
+    JsonObject reads = ov.getJsonObject("reads");
+    return String.format(Locale.ROOT, "| order overload (%d clients) | %d attempts/s, %d accepted/s (202 p50 %.0f ms, p99 %.0f ms), %d answered 503 (%d with Retry-After; p99 %.0f ms), other failures %s; %d accepted, %d unsettled | the order load above (its clients) | %.0f × its clients | ≥ 4 × |%n",
+            ov.getInteger("connections"), ov.getLong("attemptsPerSecond"), ov.getLong("acceptedPerSecond"), ov.getDouble("acceptedP50Ms"),
+            ov.getDouble("acceptedP99Ms"), ov.getLong("shed"), ov.getLong("shedWithRetryAfter"), ov.getDouble("shedP99Ms"),
+            ov.getJsonObject("failedOtherwise").encode(), ov.getLong("accepted"), ov.getLong("unsettled"),
+            ratios.getDouble("overloadClientsVsSustainedLoad"))
+        + String.format(Locale.ROOT, "| (product reads during the overload, 4 connections) | %d req/s, p50 %.2f ms, p99 %.2f ms, %d errors | | | p99 ≤ 50 ms |%n",
+            reads.getLong("requestsPerSecond"), reads.getDouble("p50Ms"), reads.getDouble("p99Ms"), reads.getLong("errors"));
   }
 
   /** The read model's staleness under the order load: from a stock change's write in the inventory to its being visible in the web. */
