@@ -41,6 +41,10 @@ class ConfigCheckTest {
         "MICROSHOP_CLUSTER_TLS_TRUSTSTORE_PASSWORD", "x",
         "MICROSHOP_CLUSTER_DIR", "x",
         "PATH", "/bin"))).isEmpty();
+    assertThat(ConfigCheck.unknownEnv(Map.of(
+        "MICROSHOP_ROUTING", "instances",
+        "MICROSHOP_LOG_FORMAT", "json",
+        "MICROSHOP_WEB_CATALOG_READ_MODEL", "false"))).isEmpty();
   }
 
   @Test
