@@ -88,6 +88,7 @@ public class WebVerticle extends VerticleBase {
       ops.mount(router);
       router.route("/api/*").handler(ApiErrors::notFound);
       router.route().failureHandler(ApiErrors::handle);
+      new StoreFront(vertx, c.webroot()).mount(router);
       router.route("/*").handler(staticFiles(c.webroot()));
 
       // a connection that sends nothing (and is sent nothing) for idle-timeout-seconds is closed: an

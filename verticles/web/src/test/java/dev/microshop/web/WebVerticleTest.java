@@ -117,6 +117,34 @@ class WebVerticleTest {
   }
 
   @Test
+  @DisplayName("a deploy reaches shoppers at their next load: the page is revalidated (no-cache, ETag, 304) and names each asset by"
+      + " its content's hash, cached a year; an unversioned asset is revalidated; a favicon and a description")
+  void storeFrontCaching() throws Exception {
+    HttpResponse<Buffer> page = get("/");
+    assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
+    String etag = page.getHeader("ETag");
+    assertThat(etag).isNotBlank();
+    HttpResponse<Buffer> again = await(web.client().get(web.port(), "127.0.0.1", "/").putHeader("If-None-Match", etag).send());
+    assertThat(again.statusCode()).isEqualTo(304);
+    String html = page.bodyAsString();
+    assertThat(html).contains("<meta name=\"description\"").contains("rel=\"icon\"");
+    for (String asset : new String[] {"/js/app.js", "/css/shop.css"}) {
+      HttpResponse<Buffer> plain = get(asset);
+      assertThat(plain.getHeader("Cache-Control")).as(asset).isEqualTo("no-cache");
+      assertThat(plain.getHeader("Last-Modified")).as(asset).isNotBlank();
+      String versioned = asset + "?v=" + StoreFront.hash(plain.body().getBytes());
+      assertThat(html).as("the page names %s by its content", asset).contains("\"" + versioned + "\"");
+      HttpResponse<Buffer> kept = get(versioned);
+      assertThat(kept.statusCode()).isEqualTo(200);
+      assertThat(kept.getHeader("Cache-Control")).as(versioned).isEqualTo(StoreFront.ASSET_CACHE);
+    }
+    HttpResponse<Buffer> icon = get("/favicon.ico");
+    assertThat(icon.statusCode()).isEqualTo(200);
+    assertThat(icon.getHeader("Content-Type")).startsWith("image/svg+xml");
+    assertThat(get("/favicon.svg").statusCode()).isEqualTo(200);
+  }
+
+  @Test
   @DisplayName("every response carries the security headers: a CSP without inline scripts or styles and nothing from another"
       + " origin, nosniff, frame denial, no referrer, a same-origin opener; no CORS by default")
   void securityHeaders() throws Exception {
