@@ -1,6 +1,7 @@
 package dev.microshop.customer;
 
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.audit.Audit;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.json.Money;
 import dev.microshop.common.service.ServiceVerticle;
@@ -96,10 +97,12 @@ public class CustomerVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> setCreditLimit(JsonObject body) {
+    String actor = Audit.actor(body);
     Input in = Input.of(body).only("customerId", "creditLimit");
     UUID id = in.uuid("customerId");
     long limit = in.cents("creditLimit");
-    return pool.withTransaction(tx -> customers.setCreditLimit(tx, id, limit))
+    return transaction(tx -> customers.setCreditLimit(tx, id, limit).compose(v -> Audit.record(tx, actor, "credit-limit-set",
+            id.toString(), new JsonObject().put("creditLimit", Money.format(limit)))))
         .compose(v -> get(new JsonObject().put("customerId", id.toString())));
   }
 

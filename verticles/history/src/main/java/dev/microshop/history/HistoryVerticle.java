@@ -1,5 +1,6 @@
 package dev.microshop.history;
 
+import dev.microshop.common.audit.Audit;
 import dev.microshop.common.eventlog.EventConsumer;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
@@ -61,8 +62,10 @@ public class HistoryVerticle extends ServiceVerticle {
   /** Drops the view and its positions in one transaction; the readers then rebuild it from position zero. */
   private Future<JsonObject> rebuild(JsonObject body) {
     // positions first, then the tables: the order in which a reader's batch takes its locks (no deadlock)
+    String actor = Audit.actor(body);
     return pool.withTransaction(tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
-            .compose(v -> history.reset(tx)))
+            .compose(v -> history.reset(tx))
+            .compose(v -> Audit.record(tx, actor, "history-rebuilt", "order-history", new JsonObject())))
         .onSuccess(v -> {
           LOG.info("order history: rebuilding from position zero");
           readers.forEach(EventConsumer::wake);

@@ -1,6 +1,8 @@
 package dev.microshop.inventory;
 
+import dev.microshop.common.audit.Audit;
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Money;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.inventory.api.AddProduct;
@@ -60,13 +62,20 @@ public class InventoryVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> add(JsonObject body) {
+    String actor = Audit.actor(body);
     AddProduct command = AddProduct.fromJson(body);
-    return transaction(tx -> products.insert(tx, command)).map(Product::toJson);
+    return transaction(tx -> products.insert(tx, command).compose(p -> Audit.record(tx, actor, "product-added", p.sku(),
+            new JsonObject().put("name", p.name()).put("price", Money.format(p.priceCents())).put("stock", p.onHand()))
+        .map(p))).map(Product::toJson);
   }
 
+  /** Recorded in the audit trail once, when applied (a repeat of the request changes nothing and records nothing). */
   private Future<JsonObject> restock(JsonObject body) {
+    String actor = Audit.actor(body);
     Restock command = Restock.fromJson(body);
-    return transaction(tx -> products.restock(tx, command));
+    return transaction(tx -> products.restock(tx, command, applied -> Audit.record(tx, actor, "restocked", command.sku(),
+        new JsonObject().put("quantity", command.quantity()).put("onHand", applied.getInteger("onHand"))
+            .put("requestId", command.requestId()))));
   }
 
   private Future<JsonObject> reserve(JsonObject body) {

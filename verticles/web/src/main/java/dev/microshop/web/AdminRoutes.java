@@ -1,5 +1,16 @@
 package dev.microshop.web;
 
+import dev.microshop.common.audit.Audit;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
@@ -39,16 +50,17 @@ final class AdminRoutes {
     Http.operation(api, "setCreditLimit", this::creditLimit);
     Http.operation(api, "adminOrders", this::orders);
     Http.operation(api, "rebuildHistory", this::rebuildHistory);
+    Http.operation(api, "adminAudit", this::audit);
   }
 
   private void rebuildHistory(RoutingContext ctx) {
-    history.request(HistoryAddresses.REBUILD, new JsonObject())
+    history.request(HistoryAddresses.REBUILD, new JsonObject().put(Audit.ACTOR, Auth.customerId(ctx)))
         .onSuccess(r -> Http.json(ctx, 202, r))
         .onFailure(ctx::fail);
   }
 
   private void addProduct(RoutingContext ctx) {
-    inventory.request(InventoryAddresses.ADD_PRODUCT, AddProduct.fromJson(Http.body(ctx)).toJson())
+    inventory.request(InventoryAddresses.ADD_PRODUCT, AddProduct.fromJson(Http.body(ctx)).toJson().put(Audit.ACTOR, Auth.customerId(ctx)))
         .map(Product::fromJson)
         .compose(p -> catalog.catchUp().map(p))
         .onSuccess(p -> Http.json(ctx, 201, CatalogRoutes.publicView(p).put("onHand", p.onHand())))
@@ -62,7 +74,8 @@ final class AdminRoutes {
     }
     JsonObject body = Http.body(ctx);
     int quantity = Input.of(body).only("quantity").integer("quantity", 1, Restock.MAX_QUANTITY);
-    inventory.request(InventoryAddresses.RESTOCK, new Restock(key, ctx.pathParam("sku"), quantity).toJson())
+    inventory.request(InventoryAddresses.RESTOCK, new Restock(key, ctx.pathParam("sku"), quantity).toJson()
+            .put(Audit.ACTOR, Auth.customerId(ctx)))
         .compose(r -> catalog.catchUp().map(r))
         .onSuccess(r -> Http.json(ctx, 200, r))
         .onFailure(ctx::fail);
@@ -72,7 +85,7 @@ final class AdminRoutes {
     JsonObject body = Http.body(ctx);
     Input.of(body).only("creditLimit");
     customers.request(CustomerAddresses.SET_CREDIT_LIMIT, new JsonObject().put("customerId", ctx.pathParam("id"))
-            .put("creditLimit", body.getValue("creditLimit")))
+            .put("creditLimit", body.getValue("creditLimit")).put(Audit.ACTOR, Auth.customerId(ctx)))
         .onSuccess(c -> Http.json(ctx, 200, AccountRoutes.publicView(c)))
         .onFailure(ctx::fail);
   }
@@ -86,5 +99,41 @@ final class AdminRoutes {
     orders.request(OrderAddresses.LIST, query)
         .onSuccess(list -> Http.json(ctx, 200, list))
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * The audit trail: every service's newest entries, merged newest first, each actor's email beside
+   * its id; a service that doesn't answer is named in {@code unavailable} (the others still show).
+   */
+  private void audit(RoutingContext ctx) {
+    String l = ctx.request().getParam("limit");
+    int limit = l == null ? 200 : Integer.parseInt(l);
+    List<ServiceClient> services = List.of(inventory, customers, orders, history);
+    List<Future<JsonObject>> answers = services.stream()
+        .map(c -> c.requestIdempotent(Audit.address(c.service()), new JsonObject().put("limit", limit))).toList();
+    Future.join(answers).onComplete(done -> {
+      List<JsonObject> entries = new ArrayList<>();
+      JsonArray unavailable = new JsonArray();
+      for (int i = 0; i < services.size(); i++) {
+        if (answers.get(i).succeeded()) {
+          answers.get(i).result().getJsonArray("entries").forEach(e -> entries.add((JsonObject) e));
+        } else {
+          unavailable.add(services.get(i).service());
+        }
+      }
+      entries.sort(Comparator.comparing((JsonObject e) -> e.getString("at")).reversed());
+      List<JsonObject> page = entries.subList(0, Math.min(limit, entries.size()));
+      Set<String> actors = new TreeSet<>();
+      page.forEach(e -> { if (e.getString("actor") != null) { actors.add(e.getString("actor")); } });
+      Map<String, Future<JsonObject>> who = new HashMap<>();
+      actors.forEach(a -> who.put(a, customers.requestIdempotent(CustomerAddresses.GET, new JsonObject().put("customerId", a))));
+      Future.join(new ArrayList<>(who.values())).onComplete(named -> {
+        for (JsonObject e : page) {
+          Future<JsonObject> w = e.getString("actor") == null ? null : who.get(e.getString("actor"));
+          e.put("actorEmail", w != null && w.succeeded() ? w.result().getString("email") : null);
+        }
+        Http.json(ctx, 200, new JsonObject().put("entries", new JsonArray(page)).put("unavailable", unavailable));
+      });
+    });
   }
 }

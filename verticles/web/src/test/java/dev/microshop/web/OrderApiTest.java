@@ -198,6 +198,37 @@ class OrderApiTest {
         .put("name", "Added").put("price", "9.99").put("stock", 4), null);
     assertThat(added.statusCode()).isEqualTo(201);
     assertThat(get("/api/products/ADMIN-ADDED-1", null).bodyAsJsonObject().getInteger("available")).isEqualTo(4);
+
+    // the audit trail: each action once (the repeated restock changed nothing and recorded nothing), with its actor
+    assertError(get("/api/admin/audit", customer), 403, "forbidden");
+    HttpResponse<Buffer> audit = get("/api/admin/audit", admin);
+    assertThat(audit.statusCode()).isEqualTo(200);
+    assertThat(audit.bodyAsJsonObject().getJsonArray("unavailable")).isEmpty();
+    List<JsonObject> entries = audit.bodyAsJsonObject().getJsonArray("entries").stream().map(JsonObject.class::cast).toList();
+    String adminId = get("/api/me", admin).bodyAsJsonObject().getString("id");
+    JsonObject productAdded = only(entries, "product-added", "ADMIN-ADDED-1");
+    assertThat(productAdded.getString("service")).isEqualTo("inventory");
+    assertThat(productAdded.getJsonObject("change")).isEqualTo(new JsonObject().put("name", "Added").put("price", "9.99").put("stock", 4));
+    JsonObject restocked = only(entries, "restocked", "MUG-TRAVEL");
+    assertThat(restocked.getJsonObject("change").getInteger("quantity")).isEqualTo(5);
+    assertThat(restocked.getJsonObject("change").getString("requestId")).isEqualTo("r-1");
+    JsonObject limitSet = only(entries, "credit-limit-set", customerId);
+    assertThat(limitSet.getString("service")).isEqualTo("customer");
+    assertThat(limitSet.getJsonObject("change").getString("creditLimit")).isEqualTo("250.00");
+    for (JsonObject e : List.of(productAdded, restocked, limitSet)) {
+      assertThat(e.getString("actor")).isEqualTo(adminId);
+      assertThat(e.getString("actorEmail")).isEqualTo("admin@microshop.local");
+      assertThat(java.time.Instant.parse(e.getString("at"))).isBefore(java.time.Instant.now());
+    }
+    assertThat(entries).extracting(e -> e.getString("at")).isSortedAccordingTo(java.util.Comparator.reverseOrder());
+  }
+
+  /** The one audit entry of {@code action} on {@code target}. */
+  private static JsonObject only(List<JsonObject> entries, String action, String target) {
+    List<JsonObject> found = entries.stream()
+        .filter(e -> e.getString("action").equals(action) && e.getString("target").equals(target)).toList();
+    assertThat(found).as("audit entries %s %s", action, target).hasSize(1);
+    return found.get(0);
   }
 
   @Test
@@ -236,6 +267,10 @@ class OrderApiTest {
         .bearerTokenAuthentication(admin).send());
     assertThat(accepted.statusCode()).isEqualTo(202);
     assertThat(accepted.bodyAsJsonObject().getBoolean("rebuilding")).isTrue();
+    assertThat(get("/api/admin/audit", admin).bodyAsJsonObject().getJsonArray("entries").stream().map(JsonObject.class::cast)
+        .filter(e -> e.getString("action").equals("history-rebuilt")))
+        .as("the rebuild in the audit trail, with its actor").isNotEmpty()
+        .allSatisfy(e -> assertThat(e.getString("actorEmail")).isEqualTo("admin@microshop.local"));
     deadline = System.currentTimeMillis() + 20_000;
     JsonArray after;
     do {

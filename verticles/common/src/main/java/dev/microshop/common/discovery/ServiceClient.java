@@ -63,6 +63,11 @@ public final class ServiceClient {
     this.health = InstanceHealth.of(service);
   }
 
+  /** The service this client calls. */
+  public String service() {
+    return service;
+  }
+
   /**
    * Sends {@code body} to {@code address} (one of the service's own addresses) and returns the
    * reply body. When nobody was there to take it (an instance just died and the cluster has not

@@ -1,6 +1,7 @@
 package dev.microshop.common.service;
 
 import dev.microshop.common.MicroshopVertx;
+import dev.microshop.common.audit.Audit;
 import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DatabaseIdentity;
@@ -84,7 +85,8 @@ public abstract class ServiceVerticle extends VerticleBase {
         .compose(v -> all(
             serve(EventLogAddresses.read(service()), this::readEvents),
             serve(EventLogAddresses.head(service()), this::eventsHead),
-            serve(EventLogAddresses.lag(service()), this::lag)))
+            serve(EventLogAddresses.lag(service()), this::lag),
+            serve(Audit.address(service()), this::audit)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
         .compose(v -> Routing.perInstance() ? ownAddress().completion() : Future.succeededFuture())
@@ -218,6 +220,11 @@ public abstract class ServiceVerticle extends VerticleBase {
     int limit = in.integer("limit", 1, 1000, 200);
     return EventLog.read(pool, afterTx, afterPosition, limit)
         .map(events -> new JsonObject().put("events", EventLog.toJson(events)));
+  }
+
+  private Future<JsonObject> audit(JsonObject body) {
+    int limit = Input.of(body).only("limit").integer("limit", 1, 1000, 200);
+    return Audit.list(pool, service(), limit).map(entries -> new JsonObject().put("service", service()).put("entries", entries));
   }
 
   private Future<JsonObject> eventsHead(JsonObject body) {

@@ -59,13 +59,16 @@ public final class ProductRepository {
   }
 
   /**
-   * Applies a restock once per request id (run it in a transaction). Concurrent duplicates
-   * queue on the request id's unique index; the later ones find the first one's outcome.
+   * Applies a restock once per request id (run it in a transaction), then {@code onApplied} with its
+   * outcome, in the same transaction. Concurrent duplicates queue on the request id's unique index;
+   * the later ones find the first one's outcome.
    */
-  public Future<JsonObject> restock(SqlClient tx, Restock r) {
+  public Future<JsonObject> restock(SqlClient tx, Restock r, java.util.function.Function<JsonObject, Future<Void>> onApplied) {
     return tx.preparedQuery(CLAIM_RESTOCK).execute(Tuple.of(r.requestId(), r.sku(), r.quantity()))
         .recover(t -> Future.failedFuture(hasState(t, "23503") ? ServiceException.notFound("no product " + r.sku()) : t))
-        .compose(claimed -> claimed.size() == 1 ? applyRestock(tx, r) : previousRestock(tx, r));
+        .compose(claimed -> claimed.size() == 1
+            ? applyRestock(tx, r).compose(outcome -> onApplied.apply(outcome).map(outcome))
+            : previousRestock(tx, r));
   }
 
   private Future<JsonObject> applyRestock(SqlClient tx, Restock r) {
