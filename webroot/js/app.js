@@ -391,9 +391,32 @@ function adminOnly() {
 function adminForm(id, title, fields, submit) {
   const form = el('form', { class: 'stack panel', id, onsubmit: async (e) => {
     e.preventDefault();
-    try { status(await submit(new FormData(form))); form.reset(); } catch (err) { status(err.message, true); }
+    try { status(await submit(new FormData(form))); form.reset(); refreshAudit(); } catch (err) { status(err.message, true); }
   } }, el('h2', { text: title }), ...fields, el('button', { type: 'submit', text: title }));
   return form;
+}
+
+// The audit trail: who did what, newest first (GET /api/admin/audit).
+async function refreshAudit() {
+  const rows = document.getElementById('audit');
+  if (!rows) return;
+  try {
+    const a = await api('GET', '/api/admin/audit?limit=50');
+    rows.replaceChildren(...a.entries.map((e) => el('tr', {},
+      el('td', { text: new Date(e.at).toLocaleString() }),
+      el('td', { text: e.actorEmail || e.actor || 'unknown' }),
+      el('td', { text: e.action.replace(/-/g, ' ') }),
+      el('td', { text: `${e.service}: ${e.target}` }),
+      el('td', { text: Object.entries(e.change).map(([k, v]) => `${k} ${v}`).join(', ') }))));
+    if (a.unavailable.length) status(`Audit trail incomplete: ${a.unavailable.join(', ')} did not answer.`, true);
+  } catch (err) { status(err.message, true); }
+}
+
+function auditPanel() {
+  return el('div', { class: 'panel' }, el('h2', { text: 'Audit trail' }),
+    el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'When' }), el('th', { text: 'Who' }),
+      el('th', { text: 'Action' }), el('th', { text: 'Target' }), el('th', { text: 'Change' }))),
+    el('tbody', { id: 'audit' })));
 }
 
 function adminView() {
@@ -428,9 +451,10 @@ function adminView() {
     el('div', { class: 'panel' }, el('h2', { text: 'Order history view' }),
       el('p', { text: 'Rebuild the order history from every event, from the start.' }),
       el('button', { type: 'button', class: 'secondary', onclick: async () => {
-        try { await api('POST', '/api/admin/history/rebuild'); status('The order history is being rebuilt.'); } catch (e) { status(e.message, true); }
-      } }, 'Rebuild the history'))));
+        try { await api('POST', '/api/admin/history/rebuild'); status('The order history is being rebuilt.'); refreshAudit(); } catch (e) { status(e.message, true); }
+      } }, 'Rebuild the history'))), auditPanel());
   status('');
+  refreshAudit();
 }
 
 function dashboardView() {

@@ -183,7 +183,7 @@ class StoreFrontIT {
   }
 
   @Test
-  @DisplayName("a customer cannot open the admin page; the administrator sees the live dashboard")
+  @DisplayName("a customer cannot open the admin page; the administrator sees the live dashboard, and a restock in the audit trail with its actor")
   void adminOnly() {
     browser.get(base);
     register();
@@ -206,6 +206,14 @@ class StoreFrontIT {
     shot("dashboard");
     go("#/admin");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("add-product")));
+    // an admin action shows in the audit trail, with who did it
+    browser.findElement(By.cssSelector("#restock input[name='sku']")).sendKeys("PEN-GEL-3");
+    browser.findElement(By.cssSelector("#restock input[name='quantity']")).sendKeys("3");
+    browser.findElement(By.cssSelector("#restock button")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "inventory: PEN-GEL-3"));
+    String audit = browser.findElement(By.id("audit")).getText();
+    assertThat(audit).contains("restocked").contains("admin@microshop.local").contains("quantity 3");
+    shot("admin-audit");
   }
 
   private void register() {
