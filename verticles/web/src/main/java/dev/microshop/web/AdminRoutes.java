@@ -1,16 +1,6 @@
 package dev.microshop.web;
 
 import dev.microshop.common.audit.Audit;
-import io.vertx.core.Future;
-import io.vertx.core.json.JsonArray;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeSet;
-
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
@@ -21,12 +11,22 @@ import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.ext.web.RoutingContext;
 
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
-/** Administrators only: products, restocks (idempotent by {@code Idempotency-Key}), credit limits, all orders. */
+/** Administrators only: products, restocks (idempotent by {@code Idempotency-Key}), credit limits, all orders, the audit trail. */
 final class AdminRoutes {
 
   private final ServiceClient inventory;
@@ -121,10 +121,10 @@ final class AdminRoutes {
           unavailable.add(services.get(i).service());
         }
       }
-      entries.sort(Comparator.comparing((JsonObject e) -> e.getString("at")).reversed());
+      entries.sort(Comparator.comparing((JsonObject e) -> Instant.parse(e.getString("at"))).reversed());
       List<JsonObject> page = entries.subList(0, Math.min(limit, entries.size()));
       Set<String> actors = new TreeSet<>();
-      page.forEach(e -> { if (e.getString("actor") != null) { actors.add(e.getString("actor")); } });
+      page.stream().map(e -> e.getString("actor")).filter(java.util.Objects::nonNull).forEach(actors::add);
       Map<String, Future<JsonObject>> who = new HashMap<>();
       actors.forEach(a -> who.put(a, customers.requestIdempotent(CustomerAddresses.GET, new JsonObject().put("customerId", a))));
       Future.join(new ArrayList<>(who.values())).onComplete(named -> {
