@@ -213,6 +213,7 @@ class StoreFrontIT {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "inventory: PEN-GEL-3"));
     String audit = browser.findElement(By.id("audit")).getText();
     assertThat(audit).contains("restocked").contains("admin@microshop.local").contains("quantity 3");
+    ((JavascriptExecutor) browser).executeScript("document.getElementById('audit').scrollIntoView({block: 'center'});");
     shot("admin-audit");
   }
 
