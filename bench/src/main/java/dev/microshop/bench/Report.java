@@ -361,7 +361,7 @@ final class Report {
     int cores = r.getJsonObject("machine").getInteger("cores");
     List<String> runs = c.fieldNames().stream().filter(n -> !n.equals("sizing")).sorted().toList(); // oneJvmPerService, then x2
     StringBuilder md = new StringBuilder("\n## The cost of clustering\n\n")
-        .append("The same product reads and order load as the all-in-one's, against the clustered shop (`scripts/cluster.sh`: each JVM with the all-in-one's options, every ")
+        .append("The same product reads and order load as the all-in-one's, against the clustered shop (`scripts/cluster.sh`: each JVM with its lean options, scripts/lib/jvm.sh, unless JAVA_OPTS is set, every ")
         .append("service's PostgreSQL in a database server process of its own), right after the all-in-one, in the same run. ")
         .append("**On one ").append(cores).append("-core machine these figures show the overhead of the cluster, not a speed-up**: ")
         .append("every hop of the saga crosses the event bus over TCP (Hazelcast membership, serialised messages) instead of a ")
