@@ -2,6 +2,7 @@ package dev.microshop.common;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.cluster.StuckMigrationWatchdog;
 import dev.microshop.common.config.ConfigCheck;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import io.vertx.core.VertxBuilder;
@@ -28,6 +29,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
   private final StartupSignals signals;
+  private HazelcastClusterManager clusterManager;
 
   // VertxApplication finds Main-Verticle in the manifest whose Main-Class is this class
   private Launcher(String[] args, StartupSignals signals) {
@@ -43,6 +45,17 @@ public final class Launcher extends VertxApplication implements VertxApplication
   @Override
   public void beforeStartingVertx(HookContext context) {
     ConfigCheck.warnUnknownEnv(System.getenv());
+  }
+
+  /** When clustered: the {@link StuckMigrationWatchdog} looks at this member's partitions every 5 s. */
+  @Override
+  public void afterVertxStarted(HookContext context) {
+    var vertx = context.vertx();
+    if (!vertx.isClustered() || clusterManager == null) {
+      return;
+    }
+    var watchdog = new StuckMigrationWatchdog(clusterManager.getHazelcastInstance(), StuckMigrationWatchdog.STUCK_AFTER_MILLIS);
+    vertx.setPeriodic(5_000, id -> vertx.executeBlocking(() -> watchdog.check(System.currentTimeMillis()), false));
   }
 
   /**
@@ -99,9 +112,10 @@ public final class Launcher extends VertxApplication implements VertxApplication
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     MicroshopVertx.metricsEndpoint(MicroshopVertx.configure(options), System.getenv());
     ClusterTls.apply(options.getEventBusOptions(), System.getenv());
+    clusterManager = new HazelcastClusterManager(ClusterConfig.load(System.getenv()));
     return io.vertx.core.Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory())
-        .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())));
+        .withClusterManager(clusterManager);
   }
 }
