@@ -457,6 +457,72 @@ function adminView() {
   refreshAudit();
 }
 
+// ---------- charts (inline SVG, no library) ----------
+
+const SVG = 'http://www.w3.org/2000/svg';
+function svg(tag, attrs = {}, ...children) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) e.setAttribute(k, v);
+  for (const c of children.flat()) if (c) e.append(c);
+  return e;
+}
+const CHART_COLORS = ['#0b5cad', '#176b32', '#a4161a', '#8a4b00', '#6f42c1', '#4a5360', '#b35900', '#00798c'];
+const CHART_WINDOW_MS = 10 * 60 * 1000;
+const numberFormat = new Intl.NumberFormat(undefined, { maximumFractionDigits: 1 });
+const compactFormat = new Intl.NumberFormat(undefined, { notation: 'compact', maximumFractionDigits: 1 });
+
+/** A chart's panel: its title, a fixed-size SVG (nothing shifts when it fills), a legend with each line's last value. */
+function chartPanel(id, title) {
+  const plot = svg('svg', { viewBox: '0 0 360 150', class: 'chart', role: 'img', 'aria-label': title });
+  const legend = el('ul', { class: 'legend' });
+  return { id, plot, legend, node: el('section', { class: 'panel chart-panel', id }, el('h2', { text: title }), plot, legend) };
+}
+
+/** Draws lines [{name, values: [number|null]}] over samples' times (the last ten minutes); a null is a gap. */
+function drawChart(chart, times, lines, unit) {
+  const W = 360, H = 150, left = 38, bottom = 16, top = 8;
+  const now = times.length ? times[times.length - 1] : Date.now();
+  const x = (t) => left + ((t - (now - CHART_WINDOW_MS)) / CHART_WINDOW_MS) * (W - left - 4);
+  const max = Math.max(1, ...lines.flatMap((l) => l.values.filter((v) => v !== null && v !== undefined)));
+  const step = 10 ** Math.floor(Math.log10(max));
+  const top_ = Math.ceil(max / step) * step;
+  const y = (v) => H - bottom - (v / top_) * (H - bottom - top);
+  const grid = [0, top_ / 2, top_].map((v) => [
+    svg('line', { x1: left, x2: W - 4, y1: y(v), y2: y(v), class: 'grid' }),
+    Object.assign(svg('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', class: 'tick' }), { textContent: compactFormat.format(v) })]);
+  const axis = ['-10 min', '-5 min', 'now'].map((label, i) => Object.assign(
+    svg('text', { x: left + (i / 2) * (W - left - 4), y: H - 3, 'text-anchor': ['start', 'middle', 'end'][i], class: 'tick' }),
+    { textContent: label }));
+  const paths = lines.map((l, i) => {
+    let d = '', pen = false;
+    l.values.forEach((v, k) => {
+      if (v === null || v === undefined) { pen = false; return; }
+      d += `${pen ? 'L' : 'M'}${x(times[k]).toFixed(1)},${y(v).toFixed(1)}${pen ? '' : 'h0.01'}`; // a lone sample shows as a dot
+      pen = true;
+    });
+    return svg('path', { d: d || 'M0,0', class: 'line', stroke: CHART_COLORS[i % CHART_COLORS.length], 'data-line': l.name });
+  });
+  chart.plot.replaceChildren(...grid.flat(), ...axis, ...paths);
+  chart.plot.dataset.baseline = y(0);
+  const last = (values) => { for (let k = values.length - 1; k >= 0; k--) if (values[k] !== null && values[k] !== undefined) return values[k]; return null; };
+  chart.legend.replaceChildren(...lines.map((l, i) => el('li', { 'data-line': l.name },
+    el('span', { class: 'swatch', style: `background:${CHART_COLORS[i % CHART_COLORS.length]}` }),
+    `${l.name}: `, el('strong', { text: last(l.values) === null ? '—' : `${numberFormat.format(last(l.values))}${unit}` }))));
+  chart.plot.setAttribute('aria-label', `${chart.plot.getAttribute('aria-label').split(':')[0]}: ${lines.map((l) => `${l.name} ${last(l.values) ?? 'none'}`).join(', ')}`);
+}
+
+function drawSeries(charts, series) {
+  const times = series.map((s) => Date.parse(s.at));
+  const pick = (field) => series.map((s) => s[field]);
+  drawChart(charts.orders, times, [
+    { name: 'placed', values: pick('placedPerSecond') }, { name: 'approved', values: pick('approvedPerSecond') },
+    { name: 'rejected', values: pick('rejectedPerSecond') }, { name: 'cancelled', values: pick('cancelledPerSecond') }], '/s');
+  drawChart(charts.latency, times, [
+    { name: 'p50', values: pick('approvalP50Ms') }, { name: 'p99', values: pick('approvalP99Ms') }], ' ms');
+  const consumers = [...new Set(series.flatMap((s) => Object.keys(s.pending || {})))].sort();
+  drawChart(charts.lag, times, consumers.map((c) => ({ name: c, values: series.map((s) => (s.pending || {})[c] ?? null) })), '');
+}
+
 function dashboardView() {
   if (!adminOnly()) return;
   const services = el('tbody', { id: 'services' });
@@ -465,17 +531,21 @@ function dashboardView() {
   const lag = el('tbody', { id: 'event-lag' });
   const updated = el('p', { class: 'sku', id: 'dashboard-updated' });
   let previous = null;
-  show('Operations dashboard', updated, el('div', { class: 'grid-2' },
-    el('section', { class: 'panel' }, el('h2', { text: 'Services' }), el('table', {},
+  const charts = { orders: chartPanel('chart-orders', 'Orders per second, by outcome'),
+    latency: chartPanel('chart-latency', 'Time from order to approval'), lag: chartPanel('chart-lag', 'Events pending, per consumer') };
+  show('Operations dashboard', updated, el('div', { class: 'charts' }, charts.orders.node, charts.latency.node, charts.lag.node),
+    el('div', { class: 'grid-2' },
+    el('section', { class: 'panel' }, el('h2', { text: 'Services' }), el('table', { class: 'fit' },
       el('thead', {}, el('tr', {}, el('th', { text: 'Service' }), el('th', { text: 'Health' }), el('th', { text: 'Instances' }))), services)),
     el('section', { class: 'panel' }, el('h2', { text: 'Orders' }), el('p', { text: 'Orders per second' }), rate, orders),
-    el('section', { class: 'panel' }, el('h2', { text: 'Event-log lag' }), el('table', {},
+    el('section', { class: 'panel wide' }, el('h2', { text: 'Event-log lag' }), el('table', { class: 'fit' },
       el('thead', {}, el('tr', {}, el('th', { text: 'Consumer ← producer' }), el('th', { class: 'num', text: 'Head' }),
         el('th', { class: 'num', text: 'Position' }), el('th', { class: 'num', text: 'Pending' }))), lag))));
   status('Live: updates every two seconds.');
   live = follow('/api/admin/dashboard/events', (name, d) => {
     if (name !== 'dashboard') return;
     updated.textContent = `Updated ${when(d.at)}`;
+    drawSeries(charts, d.series || []);
     services.replaceChildren(...d.services.map((s) => el('tr', { 'data-service': s.name }, el('td', { text: s.name }),
       el('td', {}, el('span', { class: s.health === 'UP' ? 'up' : 'down', text: s.health })),
       el('td', { text: s.instances.length ? s.instances.map((i) => `${i.jvm || i.instance} (${i.status})`).join(', ') : 'none published' }))));
@@ -486,7 +556,7 @@ function dashboardView() {
       rate.textContent = seconds > 0 ? ((d.orders.total - previous.orders.total) / seconds).toFixed(1) : '—';
     }
     previous = d;
-    lag.replaceChildren(...d.eventLag.map((l) => el('tr', {}, el('td', { text: l.error ? `${l.consumer}: ${l.error}` : `${l.consumer} ← ${l.producer}` }),
+    lag.replaceChildren(...d.eventLag.map((l) => el('tr', {}, el('td', { class: 'wrap', text: l.error ? `${l.consumer}: ${l.error}` : `${l.consumer} ← ${l.producer}` }),
       el('td', { class: 'num', text: l.producerHead ?? '—' }), el('td', { class: 'num', text: l.consumerPosition ?? '—' }),
       el('td', { class: 'num', text: l.pending ?? '—' }))));
   }, (e) => status(e.message, true));

@@ -33,10 +33,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.InstanceOfAssertFactories.LONG;
 
 /**
  * The store front in real headless Chromium (Debian's chromium and chromedriver), against the
@@ -183,10 +185,15 @@ class StoreFrontIT {
   }
 
   @Test
-  @DisplayName("a customer cannot open the admin page; the administrator sees the live dashboard, and a restock in the audit trail with its actor")
+  @DisplayName("a customer cannot open the admin page; the administrator sees the live dashboard, its charts move with the orders placed, and a restock in the audit trail with its actor")
   void adminOnly() {
     browser.get(base);
     register();
+    // orders placed through the store front's own api(), to show in the dashboard's charts
+    Object placed = ((JavascriptExecutor) browser).executeAsyncScript("const done = arguments[arguments.length - 1];"
+        + "Promise.all([1, 2, 3, 4].map(() => api('POST', '/api/orders', { lines: [{ sku: 'PEN-GEL-3', quantity: 1 }] },"
+        + " { 'Idempotency-Key': crypto.randomUUID() }))).then((r) => done(r.length), (e) => done('failed: ' + e.message));");
+    assertThat(placed).isEqualTo(4L);
     go("#/admin");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("forbidden")));
     assertThat(browser.findElements(By.id("add-product"))).isEmpty();
@@ -203,7 +210,24 @@ class StoreFrontIT {
     wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#event-lag tr"), 2));
     String first = browser.findElement(By.id("dashboard-updated")).getText();
     wait.until(d -> !d.findElement(By.id("dashboard-updated")).getText().equals(first)); // it updates live
+    // the charts: the approvals of the orders above rise above the baseline, and new samples keep coming
+    new WebDriverWait(browser, Duration.ofSeconds(30)).until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+        "const p = document.querySelector('#chart-orders path[data-line=\"approved\"]');"
+            + " const zero = parseFloat(document.querySelector('#chart-orders svg').dataset.baseline);"
+            + " return !!p && [...p.getAttribute('d').matchAll(/,([0-9.]+)/g)].some((m) => parseFloat(m[1]) < zero - 1);")));
+    // read in one script each: the charts are redrawn every 2 s
+    assertThat(script("return document.querySelector('#chart-latency .legend').textContent;")).asString().contains("p50", "p99");
+    assertThat(script("return document.querySelectorAll('#chart-lag path.line').length;")).asInstanceOf(LONG).isPositive();
+    String placedLine = "return document.querySelector('#chart-orders path[data-line=\"placed\"]').getAttribute('d');";
+    Object drawn = script(placedLine);
+    new WebDriverWait(browser, Duration.ofSeconds(15)).until(d -> !script(placedLine).equals(drawn)); // a new sample
+    // the tables and charts fit their panels, at 1280 px and on a phone
+    assertThat(overflowingPanels()).isEmpty();
     shot("dashboard");
+    browser.manage().window().setSize(new org.openqa.selenium.Dimension(390, 844));
+    assertThat(overflowingPanels()).as("on a phone").isEmpty();
+    shot("dashboard-phone");
+    browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
     go("#/admin");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("add-product")));
     // an admin action shows in the audit trail, with who did it
@@ -215,6 +239,17 @@ class StoreFrontIT {
     assertThat(audit).contains("restocked").contains("admin@microshop.local").contains("quantity 3");
     ((JavascriptExecutor) browser).executeScript("document.getElementById('audit').scrollIntoView({block: 'center'});");
     shot("admin-audit");
+  }
+
+  private Object script(String js) {
+    return ((JavascriptExecutor) browser).executeScript(js);
+  }
+
+  /** The dashboard's panels whose content is wider than they are (a table that overflows sideways). */
+  @SuppressWarnings("unchecked")
+  private List<Object> overflowingPanels() {
+    return (List<Object>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll('.panel')]"
+        + ".filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.querySelector('h2').textContent);");
   }
 
   private void register() {

@@ -21,6 +21,11 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -189,8 +194,33 @@ public class OrderVerticle extends ServiceVerticle {
   }
 
   private Future<JsonObject> stats(JsonObject body) {
-    return orders.countByStatus(pool).map(counts -> new JsonObject().put("byStatus", counts)
-        .put("total", counts.stream().mapToLong(e -> (Long) e.getValue()).sum()));
+    JsonObject query = body == null ? new JsonObject() : body;
+    Input in = Input.of(query).only("recent", "since");
+    Object flag = query.getValue("recent", false);
+    if (!(flag instanceof Boolean)) {
+      throw ServiceException.badRequest("recent must be true or false");
+    }
+    boolean recent = (Boolean) flag;
+    OffsetDateTime since = recent ? since(in.optionalString("since", 40)) : null;
+    Future<JsonObject> counts = orders.countByStatus(pool).map(byStatus -> new JsonObject().put("byStatus", byStatus)
+        .put("total", byStatus.stream().mapToLong(e -> (Long) e.getValue()).sum()));
+    return !recent ? counts : counts.compose(stats -> orders.recent(pool, since).map(r -> stats.put("recent", r)));
+  }
+
+  /** A stats window's start: an instant within the last hour (null: the last 5 s). */
+  private static OffsetDateTime since(String raw) {
+    if (raw == null) {
+      return null;
+    }
+    try {
+      Instant since = Instant.parse(raw);
+      if (since.isBefore(Instant.now().minus(Duration.ofHours(1)))) {
+        throw ServiceException.badRequest("since must be within the last hour");
+      }
+      return since.atOffset(ZoneOffset.UTC);
+    } catch (DateTimeParseException e) {
+      throw ServiceException.badRequest("since must be an ISO-8601 instant, e.g. 2026-12-02T08:00:00Z");
+    }
   }
 
   /** At start: every unfinished saga, whoever was driving it when its JVM stopped. */

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -55,6 +57,40 @@ class OrderSagaTest {
     assertThat(shop.product(a).getInteger("reserved")).isEqualTo(2);
     assertThat(shop.product(b).getInteger("reserved")).isEqualTo(3);
     assertThat(shop.customerView(customer).getLong("reservedCreditCents")).isEqualTo(2797);
+  }
+
+  @Test
+  @DisplayName("stats from an instant on (the dashboard's charts): placed, approved and rejected orders, approval time; consecutive windows meet; bad windows refused")
+  void recentStats() throws Exception {
+    JsonObject first = shop.request(OrderAddresses.STATS, new JsonObject().put("recent", true)).getJsonObject("recent");
+    assertThat(Duration.between(Instant.parse(first.getString("since")), Instant.parse(first.getString("until"))))
+        .isEqualTo(Duration.ofSeconds(5));
+    String a = shop.product("1.00", 10);
+    String customer = shop.customer();
+    assertThat(shop.settled(shop.place(customer, line(a, 1)), customer).getString("status")).isEqualTo("APPROVED");
+    assertThat(shop.settled(shop.place(customer, line(a, 11)), customer).getString("status")).isEqualTo("REJECTED");
+
+    JsonObject stats = shop.request(OrderAddresses.STATS, new JsonObject().put("recent", true).put("since", first.getString("until")));
+    JsonObject after = stats.getJsonObject("recent");
+    assertThat(after.getString("since")).isEqualTo(first.getString("until"));
+    assertThat(after.getLong("placed")).isEqualTo(2);
+    assertThat(after.getLong("approved")).isEqualTo(1);
+    assertThat(after.getLong("rejected")).isEqualTo(1);
+    assertThat(after.getLong("cancelled")).isZero();
+    JsonObject ms = after.getJsonObject("approvalMs");
+    assertThat(ms.getDouble("p50")).isPositive().isLessThanOrEqualTo(ms.getDouble("p99")).isLessThan(60_000.0);
+    assertThat(stats.getLong("total")).isPositive();
+    JsonObject next = shop.request(OrderAddresses.STATS, new JsonObject().put("recent", true).put("since", after.getString("until")))
+        .getJsonObject("recent");
+    assertThat(next.getLong("placed")).as("nothing counted twice").isZero();
+    assertThat(next.getJsonObject("approvalMs").getValue("p50")).isNull();
+    assertThat(shop.request(OrderAddresses.STATS, new JsonObject()).containsKey("recent")).isFalse();
+
+    assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", "yes"))).isEqualTo(400);
+    assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", true).put("since", "yesterday"))).isEqualTo(400);
+    assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", true)
+        .put("since", Instant.now().minus(Duration.ofHours(2)).toString()))).isEqualTo(400);
+    assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recentSeconds", 5))).isEqualTo(400);
   }
 
   @Test

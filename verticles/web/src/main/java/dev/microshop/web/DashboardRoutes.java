@@ -12,7 +12,9 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,10 +24,18 @@ import java.util.Map;
  * discovery with their health, orders by status, event-log lag per consumer, and this web's view of
  * each instance it routes to (in rotation or skipped, see ServiceClient); as JSON and as a live
  * stream of server-sent events every two seconds.
+ *
+ * <p>Its charts ({@code series}): every {@link #SAMPLE_MS}, whether anyone watches or not, this web
+ * samples what the time since its last sample brought (orders placed, approved, rejected and cancelled
+ * per second, the approval time's p50 and p99, from the order service's timeline) and what each
+ * event consumer has pending; it keeps the last {@link #KEEP} samples (ten minutes), the oldest
+ * dropped first. A sample the order service did not answer has nulls: a gap in the chart.
  */
 final class DashboardRoutes {
 
   private static final long EVERY_MS = 2_000;
+  static final long SAMPLE_MS = 5_000;
+  static final int KEEP = 120;
   private static final DeliveryOptions QUICK = new DeliveryOptions().setSendTimeout(1_500);
 
   private final Vertx vertx;
@@ -33,6 +43,9 @@ final class DashboardRoutes {
   private final ServiceClient orders;
   private final List<String> services;
   private final List<ServiceClient> clients;
+  private final ArrayDeque<JsonObject> series = new ArrayDeque<>();
+  /** The order database's time of the last sample: the next one starts there. */
+  private String sampledUntil;
 
   DashboardRoutes(Vertx vertx, ServiceRegistry registry, ServiceClient orders, List<String> services,
                   List<ServiceClient> clients) {
@@ -41,6 +54,7 @@ final class DashboardRoutes {
     this.orders = orders;
     this.services = services;
     this.clients = clients;
+    vertx.setPeriodic(SAMPLE_MS, id -> sample());
   }
 
   void mount(RouterBuilder api) {
@@ -68,7 +82,50 @@ final class DashboardRoutes {
         .put("services", services.result())
         .put("orders", stats.result())
         .put("eventLag", lag.result())
-        .put("routing", new JsonArray(clients.stream().map(ServiceClient::instancesView).toList())));
+        .put("routing", new JsonArray(clients.stream().map(ServiceClient::instancesView).toList()))
+        .put("series", new JsonArray(List.copyOf(series))));
+  }
+
+  /**
+   * One sample of the charts: what the order service's timeline got since the last sample (by the
+   * order database's clock, so consecutive samples neither miss nor count twice), and each consumer's
+   * pending events.
+   */
+  private void sample() {
+    JsonObject query = new JsonObject().put("recent", true);
+    if (sampledUntil != null) {
+      query.put("since", sampledUntil);
+    }
+    Future<JsonObject> recent = orders.request(OrderAddresses.STATS, query)
+        .map(stats -> stats.getJsonObject("recent"))
+        .otherwise((JsonObject) null);
+    Future<JsonArray> lag = lag();
+    Future.join(recent, lag).onComplete(ar -> {
+      JsonObject r = recent.result();
+      sampledUntil = r == null ? null : r.getString("until");
+      double seconds = r == null ? 0
+          : Duration.between(Instant.parse(r.getString("since")), Instant.parse(r.getString("until"))).toMillis() / 1000.0;
+      JsonObject pending = new JsonObject();
+      lag.result().stream().map(JsonObject.class::cast).filter(l -> l.getValue("pending") != null)
+          .forEach(l -> pending.put(l.getString("consumer") + " ← " + l.getString("producer"), l.getValue("pending")));
+      JsonObject approvalMs = r == null ? new JsonObject() : r.getJsonObject("approvalMs", new JsonObject());
+      series.addLast(new JsonObject()
+          .put("at", Instant.now().toString())
+          .put("placedPerSecond", perSecond(r, "placed", seconds))
+          .put("approvedPerSecond", perSecond(r, "approved", seconds))
+          .put("rejectedPerSecond", perSecond(r, "rejected", seconds))
+          .put("cancelledPerSecond", perSecond(r, "cancelled", seconds))
+          .put("approvalP50Ms", approvalMs.getDouble("p50"))
+          .put("approvalP99Ms", approvalMs.getDouble("p99"))
+          .put("pending", pending));
+      while (series.size() > KEEP) {
+        series.removeFirst();
+      }
+    });
+  }
+
+  private static Double perSecond(JsonObject recent, String field, double seconds) {
+    return recent == null || seconds <= 0 ? null : recent.getLong(field) / seconds;
   }
 
   /** Each service's health, and its instances as published in service discovery. */

@@ -14,6 +14,7 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +43,16 @@ public final class OrderRepository {
   private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "'";
   private static final String ADD_EVENT = "INSERT INTO order_timeline (order_id, seq, event, reason)"
       + " SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM order_timeline WHERE order_id = $1";
+  private static final String RECENT = "WITH n AS (SELECT clock_timestamp() AS now),"
+      + " w AS (SELECT COALESCE($1::timestamptz, n.now - interval '5 seconds') AS since, n.now AS until FROM n)"
+      + " SELECT w.since, w.until, count(t.event) FILTER (WHERE t.event = 'PLACED'),"
+      + " count(t.event) FILTER (WHERE t.event = 'APPROVED'), count(t.event) FILTER (WHERE t.event = 'REJECTED'),"
+      + " count(t.event) FILTER (WHERE t.event = 'CANCELLED'),"
+      + " percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - o.created_at) * 1000) FILTER (WHERE t.event = 'APPROVED'),"
+      + " percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM t.at - o.created_at) * 1000) FILTER (WHERE t.event = 'APPROVED')"
+      + " FROM w LEFT JOIN (order_timeline t JOIN orders o ON o.id = t.order_id)"
+      + " ON t.at > w.since AND t.at <= w.until AND t.event IN ('PLACED', 'APPROVED', 'REJECTED', 'CANCELLED')"
+      + " GROUP BY w.since, w.until";
   private static final String TIMELINE = "SELECT event, reason, at FROM order_timeline WHERE order_id = $1 ORDER BY seq";
   private static final String LIST = "SELECT " + COLUMNS + " FROM orders"
       + " WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR customer_id = $2)"
@@ -101,6 +112,22 @@ public final class OrderRepository {
       JsonObject counts = new JsonObject();
       rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
       return counts;
+    });
+  }
+
+  /**
+   * From {@code since} (null: 5 s ago) to now, by the database's clock: orders placed, approved,
+   * rejected and cancelled, and the time from placement to approval of the approved ones (p50, p99, in
+   * ms; null when none was approved). The answer's {@code until} is the next call's {@code since}:
+   * consecutive calls neither miss nor count twice a milestone.
+   */
+  public Future<JsonObject> recent(SqlClient client, OffsetDateTime since) {
+    return client.preparedQuery(RECENT).execute(Tuple.of(since)).map(rows -> {
+      Row r = rows.iterator().next();
+      return new JsonObject()
+          .put("since", r.getOffsetDateTime(0).toInstant().toString()).put("until", r.getOffsetDateTime(1).toInstant().toString())
+          .put("placed", r.getLong(2)).put("approved", r.getLong(3)).put("rejected", r.getLong(4)).put("cancelled", r.getLong(5))
+          .put("approvalMs", new JsonObject().put("p50", r.getDouble(6)).put("p99", r.getDouble(7)));
     });
   }
 
