@@ -68,7 +68,8 @@ public class ShippingVerticle extends ServiceVerticle {
   private Future<Void> onOrderEvent(SqlConnection tx, Event e) {
     UUID orderId = UUID.fromString(e.aggregateId());
     if (e.type().equals(Milestone.APPROVED.eventType())) {
-      return shipments.create(tx, orderId, OrderEvent.fromJson(e.payload()).customerId(), e.occurredAt(), prepareMs);
+      OrderEvent approved = OrderEvent.fromJson(e.payload());
+      return shipments.create(tx, orderId, approved.customerId(), approved.address(), e.occurredAt(), prepareMs);
     }
     if (e.type().equals(Milestone.CANCELLED.eventType())) {
       return shipments.cancel(tx, orderId);

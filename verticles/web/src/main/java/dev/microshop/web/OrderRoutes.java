@@ -6,6 +6,7 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.inventory.api.OrderLine;
+import dev.microshop.order.api.DeliveryAddress;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.json.JsonObject;
@@ -49,9 +50,9 @@ final class OrderRoutes {
       throw ServiceException.badRequest("the Idempotency-Key header is required");
     }
     JsonObject body = Http.body(ctx);
-    Input.of(body).only("lines"); // a price, total, status or owner sent by the client is refused
+    Input.of(body).only("lines", "address"); // a price, total, status or owner sent by the client is refused
     PlaceOrder command = new PlaceOrder(Input.uuidOr(Auth.customerId(ctx), () -> ServiceException.unauthorized("invalid token")),
-        key, OrderLine.listFromJson(body.getValue("lines")));
+        key, OrderLine.listFromJson(body.getValue("lines")), DeliveryAddress.fromJson(body.getValue("address")));
     if (placing >= maxPlacing) { // admission: this web has enough placements in flight; nothing is sent
       throw new ServiceException(FailureCode.BUSY,
           "the shop is busy (" + placing + " orders being placed here): try again in a moment");

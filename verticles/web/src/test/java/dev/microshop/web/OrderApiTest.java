@@ -1,6 +1,7 @@
 package dev.microshop.web;
 
 import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.shipping.api.ShippingAddresses;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
@@ -115,6 +116,47 @@ class OrderApiTest {
     assertThat(mine).hasSize(1);
     assertThat(mine.getJsonObject(0).getString("orderId")).isEqualTo(id);
     assertThat(mine.getJsonObject(0).getJsonArray("timeline").size()).isEqualTo(4);
+  }
+
+  @Test
+  @DisplayName("a delivery address: trimmed and checked, stored with the order, carried by its events to the shipment and the history; bad ones → 400, nothing stored; another address under the same key → 422")
+  void deliveryAddress() throws Exception {
+    String token = newCustomer();
+    JsonObject address = new JsonObject().put("name", " Ada Lovelace ").put("street", "12 St James's Square")
+        .put("postcode", "SW1Y 4JH").put("city", "London").put("country", "gb");
+    JsonObject expected = new JsonObject().put("name", "Ada Lovelace").put("street", "12 St James's Square")
+        .put("postcode", "SW1Y 4JH").put("city", "London").put("country", "GB");
+    for (JsonObject bad : List.of(address.copy().put("country", "XX"), address.copy().put("country", "GBR"),
+        address.copy().put("postcode", "12#45"), address.copy().put("name", "Ada\nLovelace"), address.copy().put("name", "   "),
+        address.copy().put("street", "x".repeat(201)), address.copy().put("floor", "2"), address.copy().putNull("city"))) {
+      HttpResponse<Buffer> refused = post("/api/orders", token, order(line("MUG-CLASSIC", 1)).put("address", bad), "bad-address");
+      assertError(refused, 400, "bad_request");
+    }
+    assertThat(ordersOf(token)).isEmpty();
+
+    JsonObject body = order(line("MUG-CLASSIC", 1)).put("address", address);
+    String id = post("/api/orders", token, body, "addr-1").bodyAsJsonObject().getString("orderId");
+    assertThat(settled(id, token).getJsonObject("address")).isEqualTo(expected);
+    assertError(post("/api/orders", token, order(line("MUG-CLASSIC", 1)).put("address", address.copy().put("city", "Paris")),
+        "addr-1"), 422, "rejected");
+    assertThat(post("/api/orders", token, body, "addr-1").bodyAsJsonObject().getString("orderId")).isEqualTo(id);
+    // through its events: the shipment (created at approval) and the history view
+    long deadline = System.currentTimeMillis() + 10_000;
+    JsonObject shipment = null;
+    while (shipment == null && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      shipment = await(web.vertx().eventBus().<JsonObject>request(ShippingAddresses.GET, new JsonObject().put("orderId", id))
+          .map(m -> m.body()).otherwiseEmpty());
+    }
+    assertThat(shipment).as("the shipment of order %s", id).isNotNull();
+    assertThat(shipment.getJsonObject("address")).isEqualTo(expected);
+    JsonObject listed;
+    do {
+      Thread.sleep(50);
+      JsonArray mine = get("/api/orders", token).bodyAsJsonObject().getJsonArray("orders");
+      listed = mine.isEmpty() ? new JsonObject() : mine.getJsonObject(0);
+    } while (!listed.containsKey("address") && System.currentTimeMillis() < deadline);
+    assertThat(listed.getJsonObject("address")).isEqualTo(expected);
   }
 
   @Test

@@ -20,16 +20,18 @@ import java.util.UUID;
 public final class HistoryRepository {
 
   private static final String UPSERT_ORDER = "INSERT INTO history_order (order_id, customer_id, status, lines, total_cents,"
-      + " reason, placed_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7)"
+      + " reason, placed_at, updated_at, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)"
       + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, lines = EXCLUDED.lines,"
-      + " total_cents = EXCLUDED.total_cents, reason = EXCLUDED.reason, updated_at = EXCLUDED.updated_at";
+      + " total_cents = EXCLUDED.total_cents, reason = EXCLUDED.reason, updated_at = EXCLUDED.updated_at,"
+      + " address = EXCLUDED.address";
   private static final String ADD_MILESTONE = "INSERT INTO history_timeline (event_id, order_id, milestone, reason, at, position)"
       + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING";
   private static final String UPSERT_SHIPMENT = "INSERT INTO history_shipment (order_id, shipment_id, status, tracking_number,"
       + " shipped_at, delivered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
       + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tracking_number = EXCLUDED.tracking_number,"
       + " shipped_at = EXCLUDED.shipped_at, delivered_at = EXCLUDED.delivered_at, updated_at = EXCLUDED.updated_at";
-  private static final String ORDERS = "SELECT order_id, customer_id, status, lines, total_cents, reason, placed_at, updated_at"
+  private static final String ORDERS = "SELECT order_id, customer_id, status, lines, total_cents, reason, placed_at, updated_at,"
+      + " address"
       + " FROM history_order WHERE $1::uuid IS NULL OR customer_id = $1 ORDER BY placed_at DESC, order_id LIMIT $2";
   private static final String TIMELINES = "SELECT order_id, milestone, reason, at FROM history_timeline"
       + " WHERE order_id = ANY($1) ORDER BY at, position";
@@ -43,7 +45,7 @@ public final class HistoryRepository {
     return tx.preparedQuery(UPSERT_ORDER).execute(Tuple.tuple()
             .addValue(o.orderId()).addValue(o.customerId())
             .addValue(o.status().name()).addValue(o.lines()).addValue(o.totalCents())
-            .addValue(o.reason()).addValue(e.occurredAt()))
+            .addValue(o.reason()).addValue(e.occurredAt()).addValue(o.address()))
         .compose(v -> tx.preparedQuery(ADD_MILESTONE).execute(Tuple.tuple().addValue(e.id())
             .addValue(o.orderId()).addValue(o.milestone().name())
             .addValue(o.milestoneReason()).addValue(e.occurredAt()).addValue(e.position())))
@@ -160,6 +162,10 @@ public final class HistoryRepository {
     }
     if (r.getString("reason") != null) {
       v.put("reason", r.getString("reason"));
+    }
+    Object address = r.getValue("address");
+    if (address != null) {
+      v.put("address", address instanceof JsonObject a ? a : new JsonObject(String.valueOf(address)));
     }
     return v;
   }

@@ -12,7 +12,8 @@ import java.util.UUID;
 
 /** An order as stored, with the state of its saga. */
 public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step, JsonArray lines, Long totalCents,
-                    String reason, int attempts, int version, OffsetDateTime createdAt, OffsetDateTime updatedAt) {
+                    String reason, int attempts, int version, OffsetDateTime createdAt, OffsetDateTime updatedAt,
+                    JsonObject address) {
 
   public boolean finished() {
     return step == SagaStep.DONE;
@@ -30,7 +31,7 @@ public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step,
   /** The order as {@link OrderRepository#transition} stores it after {@code t} (attempts reset, version + 1). */
   public Order after(Transition t) {
     return new Order(id, customerId, t.status(), t.step(), t.lines(), t.totalCents(), t.reason(), 0, version + 1,
-        createdAt, OffsetDateTime.now());
+        createdAt, OffsetDateTime.now(), address);
   }
 
   /** The summary of an order (lists, views): its lines with their prices once known. */
@@ -56,6 +57,9 @@ public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step,
     }
     if (reason != null) {
       j.put("reason", reason);
+    }
+    if (address != null) {
+      j.put("address", address);
     }
     if (!finished()) {
       j.put("inProgress", true);

@@ -24,10 +24,10 @@ import java.util.UUID;
 public final class OrderRepository {
 
   private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
-      + " version, created_at, updated_at";
+      + " version, created_at, updated_at, delivery_address";
   private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
-      + " saga_step, lines, next_attempt_at) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '" + SagaStep.RESERVE_STOCK + "', $5,"
-      + " now() + $6 * interval '1 millisecond')"
+      + " saga_step, lines, next_attempt_at, delivery_address) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
+      + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7)"
       + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id";
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
   private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
@@ -60,11 +60,13 @@ public final class OrderRepository {
 
   /** Stores a new PENDING order; empty when the customer used this idempotency key before. */
   public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs) {
+    JsonObject address = cmd.address() == null ? null : cmd.address().toJson();
     return tx.preparedQuery(INSERT)
-        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs))
+        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
+            address))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, cmd.customerId(), new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
+            : addEvents(tx, id, cmd.customerId(), address, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
                 OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED))).map(v -> Optional.of(id)));
   }
 
@@ -94,7 +96,7 @@ public final class OrderRepository {
             .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : addEvents(tx, from.id(), from.customerId(), t).map(v -> true));
+            : addEvents(tx, from.id(), from.customerId(), from.address(), t).map(v -> true));
   }
 
   /** A step failed (timeout, service down): try again after {@code backoffMs}. */
@@ -161,11 +163,12 @@ public final class OrderRepository {
    * Adds the milestones to the order's timeline and, in the same transaction, to the event log
    * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is.
    */
-  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, Order.Transition t) {
+  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, JsonObject address, Order.Transition t) {
     Future<Void> chain = Future.succeededFuture();
     for (Milestone milestone : t.events()) {
       String why = milestone.withReason() ? t.reason() : null;
-      OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why);
+      OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
+          address);
       chain = chain
           .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, milestone.name(), why)))
           .compose(v -> EventLog.append(tx, milestone.eventType(), id.toString(), event.toJson()));
@@ -189,6 +192,10 @@ public final class OrderRepository {
         SagaStep.valueOf(r.getString("saga_step")),
         lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
         r.getString("reason"), r.getInteger("attempts"), r.getInteger("version"),
-        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"));
+        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), jsonObject(r.getValue("delivery_address")));
+  }
+
+  private static JsonObject jsonObject(Object value) {
+    return value == null ? null : value instanceof JsonObject o ? o : new JsonObject(String.valueOf(value));
   }
 }

@@ -24,9 +24,9 @@ public final class ShipmentRepository {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String COLUMNS = "order_id, shipment_id, customer_id, status, tracking_number, created_at,"
-      + " shipped_at, delivered_at";
+      + " shipped_at, delivered_at, address";
   private static final String CREATE = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
-      + " next_step_at) VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond')"
+      + " next_step_at, address) VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond', $6)"
       + " ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM shipment WHERE order_id = $1";
   private static final String LIST = "SELECT " + COLUMNS + " FROM shipment ORDER BY created_at, order_id";
@@ -45,9 +45,10 @@ public final class ShipmentRepository {
       + " next_step_at = now() + LEAST(30000, 250 * power(2, LEAST(attempts, 7))) * interval '1 millisecond'"
       + " WHERE order_id = $1";
 
-  /** A shipment for an approved order; nothing when there is one already. */
-  public Future<Void> create(SqlClient tx, UUID orderId, UUID customerId, OffsetDateTime approvedAt, long prepareMs) {
-    return tx.preparedQuery(CREATE).execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs))
+  /** A shipment for an approved order, to its delivery address (null: none); nothing when there is one already. */
+  public Future<Void> create(SqlClient tx, UUID orderId, UUID customerId, JsonObject address, OffsetDateTime approvedAt,
+                             long prepareMs) {
+    return tx.preparedQuery(CREATE).execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs, address))
         .compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CREATED));
   }
 
@@ -106,7 +107,11 @@ public final class ShipmentRepository {
   private static Shipment shipment(Row r) {
     return new Shipment(r.getUUID("order_id"), r.getUUID("shipment_id"), r.getUUID("customer_id"),
         Status.valueOf(r.getString("status")), r.getOffsetDateTime("created_at").toString(), r.getString("tracking_number"),
-        text(r.getOffsetDateTime("shipped_at")), text(r.getOffsetDateTime("delivered_at")));
+        text(r.getOffsetDateTime("shipped_at")), text(r.getOffsetDateTime("delivered_at")), address(r.getValue("address")));
+  }
+
+  private static JsonObject address(Object value) {
+    return value == null ? null : value instanceof JsonObject o ? o : new JsonObject(String.valueOf(value));
   }
 
   private static String text(OffsetDateTime time) {

@@ -16,23 +16,29 @@ import java.util.regex.Pattern;
  * Command: place an order for {@code customerId} (from the caller's token, never from the
  * client's body) with {@code lines: [{sku, quantity}]}. A line has a quantity of 1 to 100; an
  * order has 1 to 50 lines, each sku once. A price, a total, a status or an owner in the lines is
- * a 400: prices come from the inventory only.
+ * a 400: prices come from the inventory only. The {@link DeliveryAddress} is optional (null: none).
  */
-public record PlaceOrder(UUID customerId, String idempotencyKey, List<OrderLine> lines) {
+public record PlaceOrder(UUID customerId, String idempotencyKey, List<OrderLine> lines, DeliveryAddress address) {
 
   public static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]{1,100}");
 
   public static PlaceOrder fromJson(JsonObject body) {
-    Input in = Input.of(body).only("customerId", "idempotencyKey", "lines");
+    Input in = Input.of(body).only("customerId", "idempotencyKey", "lines", "address");
     UUID customer = in.uuid("customerId");
     String key = in.matching("idempotencyKey", IDEMPOTENCY_KEY, "1 to 100 visible ASCII characters");
-    return new PlaceOrder(customer, key, OrderLine.listFromJson(body.getValue("lines")));
+    return new PlaceOrder(customer, key, OrderLine.listFromJson(body.getValue("lines")),
+        DeliveryAddress.fromJson(body.getValue("address")));
   }
 
-  /** What makes two placements with one idempotency key "the same request": the lines, in their order. */
+  /**
+   * What makes two placements with one idempotency key "the same request": the lines, in their
+   * order, and the address (an order without one hashes its lines only, as before addresses).
+   */
   public String requestHash() {
+    String request = address == null ? OrderLine.toJson(lines).encode()
+        : new JsonObject().put("lines", OrderLine.toJson(lines)).put("address", address.toJson()).encode();
     try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(OrderLine.toJson(lines).encode().getBytes(StandardCharsets.UTF_8));
+      byte[] digest = MessageDigest.getInstance("SHA-256").digest(request.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
@@ -40,7 +46,8 @@ public record PlaceOrder(UUID customerId, String idempotencyKey, List<OrderLine>
   }
 
   public JsonObject toJson() {
-    return new JsonObject().put("customerId", customerId.toString()).put("idempotencyKey", idempotencyKey)
+    JsonObject json = new JsonObject().put("customerId", customerId.toString()).put("idempotencyKey", idempotencyKey)
         .put("lines", OrderLine.toJson(lines));
+    return address == null ? json : json.put("address", address.toJson());
   }
 }
