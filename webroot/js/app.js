@@ -67,10 +67,10 @@ async function api(method, path, body, headers = {}) {
 
 // Places the order; while the shop is busy (503 with Retry-After) says so and tries again after
 // the time it asks, with the same Idempotency-Key (the same order, never a second one), a few times.
-async function placeOrder(lines, key) {
+async function placeOrder(lines, key, address) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await api('POST', '/api/orders', { lines }, { 'Idempotency-Key': key });
+      return await api('POST', '/api/orders', { lines, address }, { 'Idempotency-Key': key });
     } catch (e) {
       if (!(e instanceof ApiError) || e.status !== 503 || !e.retryAfter || attempt >= 5) throw e;
       status(`The shop is busy: trying again in ${e.retryAfter} s…`);
@@ -242,29 +242,63 @@ async function cartView() {
       } }, 'Remove')));
   });
   const key = sessionStorage.getItem('microshop.checkout-key') || crypto.randomUUID();
-  const checkout = el('button', { id: 'checkout', type: 'button', onclick: async () => {
+  const checkout = el('button', { id: 'checkout', type: 'submit' }, 'Place order');
+  const form = el('form', { class: 'stack', id: 'checkout-form', onsubmit: async (e) => {
+    e.preventDefault();
     if (!requireLogin()) return;
     checkout.disabled = true;
     sessionStorage.setItem('microshop.checkout-key', key); // a retry of this checkout is the same order
+    const f = new FormData(form);
+    const address = Object.fromEntries(ADDRESS_FIELDS.map(([name]) => [name, String(f.get(name)).trim()]));
     try {
       const lines = Object.entries(cart.get()).map(([sku, quantity]) => ({ sku, quantity }));
-      const placed = await placeOrder(lines, key);
+      const placed = await placeOrder(lines, key, address);
       sessionStorage.removeItem('microshop.checkout-key');
       cart.clear();
       location.hash = `#/orders/${placed.orderId}`;
-    } catch (e) {
-      status(e.message, true);
+    } catch (err) {
+      status(err.message, true);
       checkout.disabled = false;
     }
-  } }, 'Place order');
+  } }, el('fieldset', {}, el('legend', { text: 'Delivery address' }),
+    ADDRESS_FIELDS.map(([name, label, attrs]) => field(label, { name, id: `address-${name}`, required: true, ...attrs }))),
+  checkout);
+  prefillAddress(form);
   show('Your cart',
     el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'Product' }), el('th', { text: 'Quantity' }),
       el('th', { class: 'num', text: 'Price' }), el('th', {}, el('span', { class: 'skip', text: 'Actions' })))),
     el('tbody', {}, rows)),
     el('p', { class: 'price', id: 'cart-total', text: `Estimated total: ${money.format(total / 100)}` }),
     el('p', { text: 'The shop confirms prices and stock when you place the order.' }),
-    checkout);
+    form);
 }
+
+const ADDRESS_FIELDS = [
+  ['name', 'Full name', { maxlength: '100', autocomplete: 'shipping name' }],
+  ['street', 'Street and number', { maxlength: '200', autocomplete: 'shipping street-address' }],
+  ['postcode', 'Postcode', { maxlength: '12', pattern: '[A-Za-z0-9][A-Za-z0-9 \\-]*', autocomplete: 'shipping postal-code' }],
+  ['city', 'City', { maxlength: '100', autocomplete: 'shipping address-level2' }],
+  ['country', 'Country code (two letters, e.g. FR)', { maxlength: '2', minlength: '2', pattern: '[A-Za-z]{2}', autocomplete: 'shipping country' }],
+];
+
+/** The address of the customer's last order (from the history view), in the fields still empty. */
+async function prefillAddress(form) {
+  if (!session.get()) return;
+  try {
+    const { orders } = await api('GET', '/api/orders');
+    const last = orders.find((o) => o.address);
+    if (!last) return;
+    for (const [name] of ADDRESS_FIELDS) {
+      const input = form.elements[name];
+      if (input && !input.value) input.value = last.address[name];
+    }
+  } catch (e) { /* no history yet: the shopper types it */ }
+}
+
+function addressText(a) {
+  return `${a.name}, ${a.street}, ${a.postcode} ${a.city}, ${regionNames.of(a.country) || a.country}`;
+}
+const regionNames = new Intl.DisplayNames(undefined, { type: 'region' });
 
 function registerView() {
   const form = el('form', { class: 'stack', id: 'register-form', onsubmit: async (e) => {
@@ -313,12 +347,13 @@ async function ordersView() {
   const { orders } = await api('GET', '/api/orders');
   show('My orders', orders.length ? el('table', {},
     el('thead', {}, el('tr', {}, el('th', { text: 'Placed' }), el('th', { text: 'Status' }),
-      el('th', { class: 'num', text: 'Total' }), el('th', { text: 'Tracking' }))),
+      el('th', { class: 'num', text: 'Total' }), el('th', { text: 'Tracking' }), el('th', { text: 'Delivery address' }))),
     el('tbody', {}, orders.map((o) => el('tr', {},
       el('td', {}, el('a', { href: `#/orders/${o.orderId}`, text: when(o.placedAt) })),
       el('td', {}, el('span', { class: `status-badge status-${o.status}`, text: o.status })),
       el('td', { class: 'num', text: o.total ? money.format(Number(o.total)) : '—' }),
-      el('td', { text: o.shipment && o.shipment.trackingNumber ? o.shipment.trackingNumber : '—' })))))
+      el('td', { text: o.shipment && o.shipment.trackingNumber ? o.shipment.trackingNumber : '—' }),
+      el('td', { text: o.address ? addressText(o.address) : '—' })))))
     : el('p', { text: 'You have no orders yet.' }));
   status('');
 }
@@ -331,6 +366,7 @@ async function orderView(id) {
   const reason = el('p', { id: 'reason', class: 'error', hidden: true });
   const lines = el('tbody');
   const total = el('p', { class: 'price', id: 'order-total' });
+  const address = el('p', { id: 'order-address' });
   const timeline = el('ol', { id: 'timeline', class: 'timeline', 'aria-live': 'polite', 'aria-label': 'Timeline' });
   const cancel = el('button', { id: 'cancel', type: 'button', class: 'danger', hidden: true, onclick: async () => {
     cancel.disabled = true;
@@ -349,6 +385,7 @@ async function orderView(id) {
     lines.replaceChildren(...o.lines.map((l) => el('tr', {}, el('td', { text: l.sku }), el('td', { class: 'num', text: l.quantity }),
       el('td', { class: 'num', text: l.price ? money.format(Number(l.price)) : '—' }))));
     total.textContent = o.total ? `Total: ${money.format(Number(o.total))}` : 'Total: being computed…';
+    address.textContent = o.address ? `Delivering to: ${addressText(o.address)}` : 'No delivery address was given.';
     timeline.replaceChildren(...o.timeline.map((t) => el('li', { 'data-event': t.event },
       el('strong', { text: LABELS[t.event] || t.event }), t.reason ? ` — ${t.reason}` : '',
       el('time', { datetime: t.at, text: when(t.at) }))));
@@ -358,7 +395,7 @@ async function orderView(id) {
 
   show('Your order', el('p', { class: 'sku', text: `Order ${id}` }), statusEl, reason,
     el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'Product' }), el('th', { class: 'num', text: 'Quantity' }),
-      el('th', { class: 'num', text: 'Price' }))), lines), total,
+      el('th', { class: 'num', text: 'Price' }))), lines), total, address,
     el('h2', { text: 'Timeline' }), timeline, cancel);
   status('Following your order live…');
   live = follow(`/api/orders/${id}/events`, (name, o) => { if (name === 'order') render(o); },

@@ -127,7 +127,7 @@ class StoreFrontIT {
   }
 
   @Test
-  @DisplayName("a shopper registers, adds two products, checks out and sees the timeline reach approved, then shipped, without a reload")
+  @DisplayName("a shopper registers, adds two products, checks out with a delivery address and sees the timeline reach approved, then shipped, without a reload, with the address; the next checkout offers it again, and My orders lists it")
   void shopAndFollowTheOrder() {
     browser.get(base);
     wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#products li"), 10));
@@ -138,7 +138,7 @@ class StoreFrontIT {
     assertThat(browser.findElement(By.id("cart-count")).getText()).isEqualTo("2");
 
     go("#/cart");
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    checkout();
     wait.until(ExpectedConditions.urlContains("#/orders/"));
     ((JavascriptExecutor) browser).executeScript("window.__sameDocument = 'yes';");
     waitForStatus("APPROVED");
@@ -147,7 +147,21 @@ class StoreFrontIT {
     assertThat(timeline()).contains("Shipped");
     assertThat(((JavascriptExecutor) browser).executeScript("return window.__sameDocument")).isEqualTo("yes");
     assertThat(browser.findElement(By.id("order-total")).getText()).contains("24.40"); // 12.90 + 11.50
+    assertThat(browser.findElement(By.id("order-address")).getText())
+        .isEqualTo("Delivering to: Ada Lovelace, 12 Rue de Rivoli, 75001 Paris, France");
     shot("order-timeline");
+
+    // the next checkout offers the last order's address (from the history view), and My orders lists it
+    addToCart("PEN-GEL-3");
+    go("#/cart");
+    wait.until(d -> "Paris".equals(d.findElement(By.id("address-city")).getAttribute("value")));
+    assertThat(browser.findElement(By.id("address-street")).getAttribute("value")).isEqualTo("12 Rue de Rivoli");
+    shot("checkout");
+    browser.findElement(By.id("checkout")).click();
+    wait.until(ExpectedConditions.urlContains("#/orders/"));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("order-address"), "75001 Paris"));
+    go("#/orders");
+    wait.until(d -> d.findElements(By.xpath("//td[contains(., '12 Rue de Rivoli, 75001 Paris, France')]")).size() == 2);
   }
 
   @Test
@@ -161,7 +175,7 @@ class StoreFrontIT {
     quantity.sendKeys("2");
     browser.findElement(By.cssSelector("form.card-actions button[type=submit]")).click();
     go("#/cart");
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    checkout();
     waitForStatus("REJECTED");
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("reason"), "insufficient credit"));
     assertThat(browser.findElement(By.id("reason")).isDisplayed()).isTrue();
@@ -175,7 +189,7 @@ class StoreFrontIT {
     register();
     addToCart("STICKERS-10");
     go("#/cart");
-    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout"))).click();
+    checkout();
     waitForStatus("APPROVED");
     wait.until(ExpectedConditions.elementToBeClickable(By.id("cancel"))).click();
     waitForStatus("CANCELLED");
@@ -250,6 +264,19 @@ class StoreFrontIT {
   private List<Object> overflowingPanels() {
     return (List<Object>) ((JavascriptExecutor) browser).executeScript("return [...document.querySelectorAll('.panel')]"
         + ".filter((p) => p.scrollWidth > p.clientWidth + 1).map((p) => p.querySelector('h2').textContent);");
+  }
+
+  /** Fills the cart's delivery address (the form asks for every field) and places the order. */
+  private void checkout() {
+    wait.until(ExpectedConditions.elementToBeClickable(By.id("checkout")));
+    String[][] address = {{"name", "Ada Lovelace"}, {"street", "12 Rue de Rivoli"}, {"postcode", "75001"}, {"city", "Paris"},
+        {"country", "fr"}};
+    for (String[] f : address) {
+      WebElement input = browser.findElement(By.id("address-" + f[0]));
+      input.clear();
+      input.sendKeys(f[1]);
+    }
+    browser.findElement(By.id("checkout")).click();
   }
 
   private void register() {
