@@ -147,9 +147,11 @@ function status(text, isError = false) {
   s.classList.toggle('error', isError);
 }
 
+/** A page: its title in the one h1 (above the status line, which keeps its place for screen readers), then its content. */
 function show(title, ...content) {
-  const h1 = el('h1', { tabindex: '-1', text: title });
-  view().replaceChildren(h1, ...content);
+  const h1 = document.getElementById('page-title');
+  h1.textContent = title;
+  view().replaceChildren(...content);
   document.title = `${title} — Microshop`;
   h1.focus();
 }
@@ -360,6 +362,15 @@ async function ordersView() {
 
 let live = null; // the stream of the current view, closed when the view changes
 
+const productNames = new Map(); // sku → a promise of its name (from the catalog), asked once per page load
+/** A table cell naming a product: its name once the catalog answers (its sku until then, or if it is no longer sold), the sku below. */
+function productCell(sku) {
+  if (!productNames.has(sku)) productNames.set(sku, api('GET', `/api/products/${encodeURIComponent(sku)}`).then((p) => p.name, () => null));
+  const name = el('span', { class: 'product-name', text: sku });
+  productNames.get(sku).then((n) => { if (n) name.textContent = n; });
+  return el('td', {}, name, el('br'), el('span', { class: 'sku', text: sku }));
+}
+
 async function orderView(id) {
   if (!requireLogin()) return;
   const statusEl = el('p', {}, 'Status: ', el('span', { id: 'order-status', class: 'status-badge' }));
@@ -382,7 +393,7 @@ async function orderView(id) {
     s.className = `status-badge status-${o.status}`;
     reason.hidden = !o.reason;
     reason.textContent = o.reason ? `Reason: ${o.reason}.` : '';
-    lines.replaceChildren(...o.lines.map((l) => el('tr', {}, el('td', { text: l.sku }), el('td', { class: 'num', text: l.quantity }),
+    lines.replaceChildren(...o.lines.map((l) => el('tr', { 'data-sku': l.sku }, productCell(l.sku), el('td', { class: 'num', text: l.quantity }),
       el('td', { class: 'num', text: l.price ? money.format(Number(l.price)) : '—' }))));
     total.textContent = o.total ? `Total: ${money.format(Number(o.total))}` : 'Total: being computed…';
     address.textContent = o.address ? `Delivering to: ${addressText(o.address)}` : 'No delivery address was given.';

@@ -149,6 +149,11 @@ class StoreFrontIT {
     assertThat(browser.findElement(By.id("order-total")).getText()).contains("24.40"); // 12.90 + 11.50
     assertThat(browser.findElement(By.id("order-address")).getText())
         .isEqualTo("Delivering to: Ada Lovelace, 12 Rue de Rivoli, 75001 Paris, France");
+    // each line by its product's name (from the catalog), its sku below; the page's title above its status line
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-sku='MUG-CLASSIC'] .product-name"), "Classic mug"));
+    assertThat(browser.findElement(By.cssSelector("tr[data-sku='NOTEBOOK-A5'] .sku")).getText()).isEqualTo("NOTEBOOK-A5");
+    assertThat(browser.findElement(By.id("page-title")).getLocation().getY())
+        .isLessThan(browser.findElement(By.id("status")).getLocation().getY());
     shot("order-timeline");
 
     // the next checkout offers the last order's address (from the history view), and My orders lists it
