@@ -177,20 +177,47 @@ function requireLogin() {
 
 // ---------- views ----------
 
+const PAGE_SIZE = 12;
+const SORTS = [['sku', 'Featured'], ['name', 'Name'], ['price', 'Price, low to high'], ['-price', 'Price, high to low']];
+const categoryLabel = (c) => c.charAt(0).toUpperCase() + c.slice(1).replace(/-/g, ' ');
+
+/** The catalog: search (name, sku, description), a category, a sort and a page, all in the URL (#/?q=&category=&sort=&page=). */
 async function catalogView(params) {
   const q = params.get('q') || '';
+  const category = params.get('category') || '';
+  const sort = SORTS.some(([v]) => v === params.get('sort')) ? params.get('sort') : 'sku';
+  const page = Math.max(1, parseInt(params.get('page'), 10) || 1);
+  const link = (changes) => {
+    const next = new URLSearchParams({ q, category, sort, page: '1', ...changes });
+    for (const [k, v] of [...next]) if (!v || (k === 'sort' && v === 'sku') || (k === 'page' && v === '1')) next.delete(k);
+    const text = next.toString();
+    return text ? `#/?${text}` : '#/';
+  };
   const list = el('ul', { id: 'products', class: 'products', 'aria-label': 'Products' });
+  const categories = el('ul', { id: 'categories', class: 'categories', 'aria-label': 'Categories' });
+  const pager = el('nav', { id: 'pager', class: 'pager', 'aria-label': 'Pages' });
+  const sortSelect = el('select', { id: 'sort', name: 'sort', onchange: (e) => { location.hash = link({ sort: e.target.value }); } },
+    SORTS.map(([v, label]) => el('option', { value: v, selected: v === sort, text: label })));
   const form = el('form', { id: 'search', class: 'search', role: 'search', onsubmit: (e) => {
     e.preventDefault();
-    location.hash = `#/?q=${encodeURIComponent(document.getElementById('q').value.trim())}`;
+    location.hash = link({ q: document.getElementById('q').value.trim() });
   } }, el('label', { for: 'q', text: 'Search products' }),
   el('input', { id: 'q', name: 'q', type: 'search', maxlength: '100', value: q, autocomplete: 'off' }),
-  el('button', { type: 'submit', text: 'Search' }));
-  show('Catalog', form, list);
-  const { products } = await api('GET', q ? `/api/products?q=${encodeURIComponent(q)}` : '/api/products');
-  list.replaceChildren(...products.map((p) => el('li', { class: 'product', 'data-sku': p.sku },
+  el('button', { type: 'submit', text: 'Search' }),
+  el('label', { for: 'sort', text: 'Sort by' }), sortSelect);
+  show(category ? categoryLabel(category) : 'Catalog', form, categories, list, pager);
+  const query = new URLSearchParams({ limit: String(PAGE_SIZE), offset: String((page - 1) * PAGE_SIZE) });
+  if (q) query.set('q', q);
+  if (category) query.set('category', category);
+  if (sort !== 'sku') query.set('sort', sort);
+  const found = await api('GET', `/api/products?${query}`);
+  const total = found.categories.reduce((n, c) => n + c.count, 0);
+  categories.replaceChildren(el('li', {}, el('a', { href: link({ category: '' }), 'aria-current': category ? null : 'page', text: `All (${total})` })),
+    ...found.categories.map((c) => el('li', {}, el('a', { href: link({ category: c.name }), 'data-category': c.name,
+      'aria-current': c.name === category ? 'page' : null, text: `${categoryLabel(c.name)} (${c.count})` }))));
+  list.replaceChildren(...found.products.map((p) => el('li', { class: 'product', 'data-sku': p.sku },
     el('h2', {}, el('a', { href: `#/product/${p.sku}`, text: p.name })),
-    el('p', { class: 'sku', text: p.sku }),
+    el('p', { class: 'sku', text: `${p.sku} · ${categoryLabel(p.category || 'other')}` }),
     el('p', { text: p.description }),
     el('p', { class: 'price', text: money.format(Number(p.price)) }),
     badge(p.available),
@@ -198,7 +225,12 @@ async function catalogView(params) {
       type: 'button', class: 'add', disabled: p.available <= 0, 'aria-label': `Add ${p.name} to the cart`,
       onclick: () => { cart.add(p.sku, 1); status(`${p.name} added to your cart.`); },
     }, 'Add to cart')))));
-  status(products.length ? `${products.length} products.` : 'No product matches your search.');
+  const pages = Math.max(1, Math.ceil(found.total / PAGE_SIZE));
+  pager.replaceChildren(
+    page > 1 ? el('a', { href: link({ page: String(page - 1) }), rel: 'prev', text: '← Previous' }) : el('span'),
+    el('span', { id: 'page-of', text: `Page ${Math.min(page, pages)} of ${pages}` }),
+    page < pages ? el('a', { href: link({ page: String(page + 1) }), rel: 'next', text: 'Next →' }) : el('span'));
+  status(found.total ? `${found.total} products${q ? ` matching “${q}”` : ''}.` : 'No product matches your search.');
 }
 
 async function productView(sku) {

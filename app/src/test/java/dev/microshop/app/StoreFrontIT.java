@@ -170,6 +170,39 @@ class StoreFrontIT {
   }
 
   @Test
+  @DisplayName("the catalog by category (in the URL: linked and reloaded), sorted by price, searched by description, paged by 12")
+  void categoriesSearchSortAndPages() {
+    browser.get(base + "#/?category=apparel&sort=-price");
+    wait.until(ExpectedConditions.numberOfElementsToBe(By.cssSelector("#products li"), 6));
+    assertThat(skus()).first().isEqualTo("HOODIE-GREY"); // 49.90, the dearest
+    assertThat(browser.findElement(By.id("page-title")).getText()).isEqualTo("Apparel");
+    assertThat(browser.findElement(By.cssSelector("#categories a[aria-current='page']")).getText()).isEqualTo("Apparel (6)");
+    assertThat(browser.findElement(By.id("sort")).getAttribute("value")).isEqualTo("-price");
+    browser.findElement(By.cssSelector("#categories a[data-category='drinkware']")).click();
+    wait.until(ExpectedConditions.urlContains("category=drinkware"));
+    wait.until(d -> skus().equals(List.of("BOTTLE-STEEL", "MUG-TRAVEL", "MUG-CLASSIC")));
+    browser.navigate().refresh(); // a reload keeps the category and the sort
+    wait.until(d -> skus().equals(List.of("BOTTLE-STEEL", "MUG-TRAVEL", "MUG-CLASSIC")));
+    shot("catalog-category");
+
+    go("#/?q=dishwasher");
+    wait.until(d -> skus().equals(List.of("MUG-CLASSIC")));
+    go("#/");
+    wait.until(ExpectedConditions.textToBe(By.id("page-of"), "Page 1 of 2"));
+    assertThat(skus()).hasSize(12).first().isEqualTo("BOOK-VERTX");
+    browser.findElement(By.cssSelector("#pager a[rel='next']")).click();
+    wait.until(ExpectedConditions.textToBe(By.id("page-of"), "Page 2 of 2"));
+    assertThat(skus()).hasSize(9).contains("STICKERS-10").doesNotContain("BOOK-VERTX");
+  }
+
+  /** The skus of the catalog's cards, in their order. */
+  private List<String> skus() {
+    @SuppressWarnings("unchecked")
+    List<String> skus = (List<String>) script("return [...document.querySelectorAll('#products li')].map((li) => li.dataset.sku);");
+    return skus;
+  }
+
+  @Test
   @DisplayName("an order beyond the credit limit shows rejected with its reason")
   void beyondCredit() {
     browser.get(base);
@@ -294,7 +327,7 @@ class StoreFrontIT {
   }
 
   private void addToCart(String sku) {
-    go("#/");
+    go("#/?q=" + sku); // the catalog pages by 12: a search finds any product
     wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("li[data-sku='" + sku + "'] button.add"))).click();
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "added to your cart"));
   }

@@ -6,6 +6,7 @@ import dev.microshop.common.json.Money;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.inventory.api.AddProduct;
+import dev.microshop.inventory.api.CatalogQuery;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
@@ -46,13 +47,12 @@ public class InventoryVerticle extends ServiceVerticle {
         serve(InventoryAddresses.STOCK_REPORT, this::stockReport));
   }
 
+  /** A page of the catalog ({@link CatalogQuery}), how many products match in all, and every category with its count. */
   private Future<JsonObject> list(JsonObject body) {
-    Input in = Input.of(body).only("q", "limit", "offset");
-    String q = in.optionalString("q", 100);
-    int limit = in.integer("limit", 1, maxPageSize, maxPageSize);
-    int offset = in.integer("offset", 0, Integer.MAX_VALUE, 0);
-    return products.list(pool, q == null || q.isEmpty() ? null : q, limit, offset)
-        .map(list -> new JsonObject().put("products", new JsonArray(list.stream().map(Product::toJson).toList())));
+    CatalogQuery query = CatalogQuery.fromJson(body, maxPageSize);
+    Future<JsonObject> page = products.list(pool, query);
+    Future<JsonArray> categories = products.categories(pool);
+    return Future.all(page, categories).map(v -> page.result().put("categories", categories.result()));
   }
 
   private Future<JsonObject> get(JsonObject body) {

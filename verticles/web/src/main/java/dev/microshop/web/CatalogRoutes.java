@@ -2,6 +2,7 @@ package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.inventory.api.CatalogQuery;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import io.vertx.core.json.JsonArray;
@@ -17,10 +18,12 @@ final class CatalogRoutes {
 
   private final ServiceClient inventory;
   private final CatalogView view;
+  private final int maxPageSize;
 
-  CatalogRoutes(ServiceClient inventory, CatalogView view) {
+  CatalogRoutes(ServiceClient inventory, CatalogView view, int maxPageSize) {
     this.inventory = inventory;
     this.view = view;
+    this.maxPageSize = maxPageSize;
   }
 
   void mount(RouterBuilder api) {
@@ -28,22 +31,30 @@ final class CatalogRoutes {
     Http.operation(api, "getProduct", this::get);
   }
 
+  /** {@code ?q=&category=&sort=&limit=&offset=} ({@link CatalogQuery}) → {@code {products, total, categories}}. */
   private void list(RoutingContext ctx) {
-    JsonObject query = new JsonObject();
-    String q = ctx.request().getParam("q");
-    if (q != null) {
-      query.put("q", q);
+    JsonObject params = new JsonObject();
+    for (String name : new String[] {"q", "category", "sort"}) {
+      String v = ctx.request().getParam(name);
+      if (v != null) {
+        params.put(name, v);
+      }
     }
-    putInt(query, ctx, "limit");
-    putInt(query, ctx, "offset");
-    java.util.Optional<JsonArray> page = view.list(q, query.getInteger("limit"), query.getInteger("offset"));
+    putInt(params, ctx, "limit");
+    putInt(params, ctx, "offset");
+    CatalogQuery query = CatalogQuery.fromJson(params, maxPageSize);
+    java.util.Optional<JsonObject> page = view.list(query);
     if (page.isPresent()) {
-      Http.json(ctx, 200, new JsonObject().put("products", page.get()));
+      Http.json(ctx, 200, page.get());
       return;
     }
-    inventory.requestIdempotent(InventoryAddresses.LIST_PRODUCTS, query)
-        .map(reply -> new JsonObject().put("products", new JsonArray(reply.getJsonArray("products").stream()
-            .map(p -> publicView(Product.fromJson((JsonObject) p))).toList())))
+    JsonObject forward = query.toJson();
+    if (!params.containsKey("limit")) {
+      forward.remove("limit"); // the inventory's own largest page
+    }
+    inventory.requestIdempotent(InventoryAddresses.LIST_PRODUCTS, forward)
+        .map(reply -> reply.put("products", new JsonArray(reply.getJsonArray("products").stream()
+            .map(p -> (Object) publicView(Product.fromJson((JsonObject) p))).toList())))
         .onSuccess(body -> Http.json(ctx, 200, body))
         .onFailure(ctx::fail);
   }

@@ -5,7 +5,9 @@ import dev.microshop.common.eventlog.Event;
 import dev.microshop.common.eventlog.EventLogAddresses;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.inventory.api.CatalogEntry;
+import dev.microshop.inventory.api.CatalogQuery;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.api.Product;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -21,8 +23,8 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.TreeMap;
 
@@ -47,7 +49,8 @@ final class CatalogView {
   private static final String PRODUCER = InventoryAddresses.SERVICE;
 
   /** What a shopper sees of a product: no stock internals beyond what is available. */
-  private static final String[] PUBLIC_FIELDS = {"sku", "name", "description", "price", "priceCents", "currency", "available"};
+  private static final String[] PUBLIC_FIELDS = {"sku", "name", "description", "category", "price", "priceCents", "currency",
+      "available"};
 
   /** {@code catalog.*} in web.json. */
   record Settings(boolean enabled, long pollMs, int batchSize, long wakeDelayMs, int maxPageSize) {
@@ -58,12 +61,11 @@ final class CatalogView {
     }
   }
 
-  /** A product's public view, its encoding (answered as is) and what a search matches. */
-  private record Entry(long version, JsonObject view, String encoded, String lowerName, String lowerSku) {
+  /** A product (what a query matches and sorts), its public view and that view's encoding (answered as is). */
+  private record Entry(long version, Product product, JsonObject view, String encoded) {
     static Entry of(CatalogEntry e) {
       JsonObject view = publicView(e.product().toJson());
-      return new Entry(e.version(), view, view.encode(), e.product().name().toLowerCase(Locale.ROOT),
-          e.product().sku().toLowerCase(Locale.ROOT));
+      return new Entry(e.version(), e.product(), view, view.encode());
     }
   }
 
@@ -71,6 +73,8 @@ final class CatalogView {
   private final ServiceClient inventory;
   private final Settings settings;
   private final TreeMap<String, Entry> products = new TreeMap<>();
+  /** Every category with its count of products; null once a product changed, computed again at the next list. */
+  private JsonArray categories;
   private boolean ready;
   private long afterTx;
   private long afterPosition;
@@ -120,31 +124,35 @@ final class CatalogView {
   }
 
   /**
-   * A page of products in sku order whose name or sku contains {@code q} (any case), as the
-   * inventory's query answers it; empty when the view is not ready.
+   * A page of the products matching {@code query}, in its order, as the inventory answers it
+   * ({@code {products, total, categories}}); empty when the view is not ready.
    */
-  Optional<JsonArray> list(String q, Integer limit, Integer offset) {
+  Optional<JsonObject> list(CatalogQuery query) {
     if (!ready) {
       return Optional.empty();
     }
-    String needle = q == null || q.isEmpty() ? null : q.toLowerCase(Locale.ROOT);
-    int skip = offset == null ? 0 : offset;
-    int max = limit == null ? settings.maxPageSize() : Math.min(limit, settings.maxPageSize());
-    JsonArray page = new JsonArray();
-    for (Entry e : products.values()) {
-      if (page.size() == max) {
-        break;
+    List<Entry> matches = new ArrayList<>();
+    for (Entry e : products.values()) { // in sku order
+      if (query.matches(e.product())) {
+        matches.add(e);
       }
-      if (needle != null && !e.lowerName().contains(needle) && !e.lowerSku().contains(needle)) {
-        continue;
-      }
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
-      page.add(e.view());
     }
-    return Optional.of(page);
+    if (query.sort() != CatalogQuery.Sort.SKU) {
+      matches.sort(Comparator.comparing(Entry::product, query.order()));
+    }
+    int limit = Math.min(query.limit(), settings.maxPageSize());
+    JsonArray page = new JsonArray(matches.stream().skip(query.offset()).limit(limit).map(e -> (Object) e.view()).toList());
+    return Optional.of(new JsonObject().put("products", page).put("total", matches.size()).put("categories", categories()));
+  }
+
+  private JsonArray categories() {
+    if (categories == null) {
+      TreeMap<String, Integer> counts = new TreeMap<>();
+      products.values().forEach(e -> counts.merge(e.product().category(), 1, Integer::sum));
+      categories = new JsonArray(counts.entrySet().stream()
+          .map(c -> (Object) new JsonObject().put("name", c.getKey()).put("count", c.getValue())).toList());
+    }
+    return categories;
   }
 
   /**
@@ -241,6 +249,7 @@ final class CatalogView {
     Entry now = products.get(e.product().sku());
     if (now == null || now.version() < e.version()) {
       products.put(e.product().sku(), Entry.of(e));
+      categories = null;
     }
   }
 

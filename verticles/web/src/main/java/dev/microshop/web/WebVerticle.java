@@ -68,7 +68,7 @@ public class WebVerticle extends VerticleBase {
       RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), RequestExtractor.withBodyHandler())
           .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
       catalog = new CatalogView(vertx, inventory, c.catalog());
-      new CatalogRoutes(inventory, catalog).mount(api);
+      new CatalogRoutes(inventory, catalog, c.catalog().maxPageSize()).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
       new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
       new AdminRoutes(inventory, catalog, customers, orders, history).mount(api);

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.List;
 import java.util.UUID;
 
 import static dev.microshop.common.testing.Await.await;
@@ -73,6 +74,44 @@ class CatalogViewTest {
 
   @Test
   @Order(3)
+  @DisplayName("searches, categories, sorts and pages: the read model answers exactly as the inventory's SQL does")
+  void sameAnswersAsTheInventory() throws Exception {
+    long deadline = System.currentTimeMillis() + 10_000; // the model has loaded (else the web asks the inventory)
+    while (!get("/metrics").bodyAsString().lines().anyMatch(l -> l.startsWith("microshop_catalog_products ") && !l.endsWith(" 0.0"))) {
+      assertThat(System.currentTimeMillis()).as("the catalog read model loads").isLessThan(deadline);
+      Thread.sleep(50);
+    }
+    String[] queries = {"", "q=mug", "q=USB", "q=dishwasher", "q=%20cotton%20", "category=apparel", "category=apparel&sort=price",
+        "sort=-price&limit=5&offset=3", "sort=name", "sort=name&q=e&limit=4&offset=2", "category=nothing-here", "offset=500",
+        "q=zzz&category=tech"};
+    for (String query : queries) {
+      JsonObject fromView = get("/api/products?" + query).bodyAsJsonObject();
+      JsonObject params = new JsonObject();
+      for (String pair : query.isEmpty() ? new String[0] : query.split("&")) {
+        String[] kv = pair.split("=", 2);
+        String value = java.net.URLDecoder.decode(kv[1], java.nio.charset.StandardCharsets.UTF_8);
+        params.put(kv[0], kv[0].equals("limit") || kv[0].equals("offset") ? (Object) Integer.parseInt(value) : value);
+      }
+      JsonObject fromInventory = Await.request(web.vertx(), InventoryAddresses.LIST_PRODUCTS,
+          dev.microshop.inventory.api.CatalogQuery.fromJson(params, 200).toJson());
+      fromInventory.put("products", new JsonArray(fromInventory.getJsonArray("products").stream()
+          .map(p -> (Object) CatalogView.publicView((JsonObject) p)).toList()));
+      assertThat(fromView).as("GET /api/products?%s", query).isEqualTo(fromInventory);
+    }
+    JsonObject apparel = get("/api/products?category=apparel&sort=-price").bodyAsJsonObject();
+    assertThat(apparel.getInteger("total")).isEqualTo(6);
+    assertThat(apparel.getJsonArray("products").getJsonObject(0).getString("sku")).isEqualTo("HOODIE-GREY");
+    assertThat(apparel.getJsonArray("categories").stream().map(c -> ((JsonObject) c).getString("name")).toList())
+        .containsExactly("apparel", "books", "drinkware", "home", "other", "stationery", "tech");
+    assertThat(get("/api/products?q=dishwasher").bodyAsJsonObject().getJsonArray("products").getJsonObject(0).getString("sku"))
+        .as("a search matches the description").isEqualTo("MUG-CLASSIC");
+    for (String bad : List.of("sort=cheapest", "category=Apparel", "limit=0", "limit=201", "offset=-1")) {
+      assertThat(get("/api/products?" + bad).statusCode()).as(bad).isEqualTo(400);
+    }
+  }
+
+  @Test
+  @Order(4)
   @DisplayName("with the inventory undeployed, the catalog still reads: a product, the list, a search")
   void readsWhileInventoryDown() throws Exception {
     JsonArray all = get("/api/products").bodyAsJsonObject().getJsonArray("products");

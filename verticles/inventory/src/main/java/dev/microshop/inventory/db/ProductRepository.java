@@ -4,9 +4,11 @@ import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.CatalogEntry;
+import dev.microshop.inventory.api.CatalogQuery;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -14,6 +16,7 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.StreamSupport;
 
@@ -21,13 +24,24 @@ import java.util.stream.StreamSupport;
 public final class ProductRepository {
 
   /** A product's columns, and its version (see {@link CatalogEntry}). */
-  public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version";
-  private static final String LIST = "SELECT " + COLUMNS + " FROM product"
-      + " WHERE $1::text IS NULL OR strpos(lower(name), lower($1)) > 0 OR strpos(lower(sku), lower($1)) > 0"
-      + " ORDER BY sku LIMIT $2 OFFSET $3";
+  public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version, category";
+  /** A page of the matches of a {@link CatalogQuery}, each with the count of all matches; ordered as its {@code Sort}. */
+  private static final String LIST = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM product"
+      + " WHERE ($1::text IS NULL OR strpos(lower(name), $1) > 0 OR strpos(lower(sku), $1) > 0"
+      + "   OR strpos(lower(description), $1) > 0) AND ($2::text IS NULL OR category = $2)"
+      + " ORDER BY %s LIMIT $3 OFFSET $4";
+  private static final Map<CatalogQuery.Sort, String> ORDER = Map.of(
+      CatalogQuery.Sort.SKU, "sku COLLATE \"C\"",
+      CatalogQuery.Sort.NAME, "lower(name) COLLATE \"C\", sku COLLATE \"C\"",
+      CatalogQuery.Sort.PRICE, "price_cents, sku COLLATE \"C\"",
+      CatalogQuery.Sort.PRICE_DESC, "price_cents DESC, sku COLLATE \"C\"");
+  private static final String CATEGORIES = "SELECT category, count(*) FROM product GROUP BY category ORDER BY category";
+  private static final String COUNT = "SELECT count(*) FROM product"
+      + " WHERE ($1::text IS NULL OR strpos(lower(name), $1) > 0 OR strpos(lower(sku), $1) > 0"
+      + "   OR strpos(lower(description), $1) > 0) AND ($2::text IS NULL OR category = $2)";
   private static final String GET = "SELECT " + COLUMNS + " FROM product WHERE sku = $1";
-  private static final String INSERT = "INSERT INTO product (sku, name, description, price_cents, on_hand)"
-      + " VALUES ($1, $2, $3, $4, $5) RETURNING " + COLUMNS;
+  private static final String INSERT = "INSERT INTO product (sku, name, description, price_cents, on_hand, category)"
+      + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + COLUMNS;
   private static final String CLAIM_RESTOCK = "INSERT INTO restock_request (request_id, sku, quantity)"
       + " VALUES ($1, $2, $3) ON CONFLICT (request_id) DO NOTHING RETURNING request_id";
   private static final String ADD_STOCK = "UPDATE product SET on_hand = on_hand + $2, version = version + 1"
@@ -39,9 +53,21 @@ public final class ProductRepository {
   private static final String RECORD_RESTOCK = "UPDATE restock_request SET on_hand_after = $2 WHERE request_id = $1";
   private static final String GET_RESTOCK = "SELECT sku, quantity, on_hand_after FROM restock_request WHERE request_id = $1";
 
-  public Future<List<Product>> list(SqlClient client, String query, int limit, int offset) {
-    return client.preparedQuery(LIST).execute(Tuple.of(query, limit, offset))
-        .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(ProductRepository::product).toList());
+  /** {@code {products: [...], total}}: the page of {@code query}, and how many products match it in all. */
+  public Future<JsonObject> list(SqlClient client, CatalogQuery query) {
+    Tuple args = Tuple.of(query.q(), query.category(), query.limit(), query.offset());
+    return client.preparedQuery(String.format(LIST, ORDER.get(query.sort()))).execute(args).compose(rows -> {
+      List<JsonObject> page = StreamSupport.stream(rows.spliterator(), false).map(r -> product(r).toJson()).toList();
+      Future<Long> total = rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getLong("total"))
+          : client.preparedQuery(COUNT).execute(Tuple.of(query.q(), query.category())).map(r -> r.iterator().next().getLong(0));
+      return total.map(n -> new JsonObject().put("products", new JsonArray(page)).put("total", n));
+    });
+  }
+
+  /** Every category with how many products it has, by name. */
+  public Future<JsonArray> categories(SqlClient client) {
+    return client.query(CATEGORIES).execute().map(rows -> new JsonArray(StreamSupport.stream(rows.spliterator(), false)
+        .map(r -> (Object) new JsonObject().put("name", r.getString(0)).put("count", r.getLong(1))).toList()));
   }
 
   public Future<Optional<Product>> get(SqlClient client, String sku) {
@@ -52,7 +78,7 @@ public final class ProductRepository {
   /** Adds a product (run it in a transaction: its {@link CatalogEntry#CHANGED} event goes with it). */
   public Future<Product> insert(SqlClient tx, AddProduct p) {
     return tx.preparedQuery(INSERT)
-        .execute(Tuple.of(p.sku(), p.name(), p.description(), p.priceCents(), p.stock()))
+        .execute(Tuple.of(p.sku(), p.name(), p.description(), p.priceCents(), p.stock(), p.category()))
         .compose(rows -> changed(tx, rows).map(v -> product(rows.iterator().next())))
         .recover(t -> Future.failedFuture(hasState(t, "23505")
             ? ServiceException.conflict("product " + p.sku() + " already exists") : t));
@@ -126,6 +152,6 @@ public final class ProductRepository {
 
   static Product product(Row row) {
     return new Product(row.getString("sku"), row.getString("name"), row.getString("description"),
-        row.getLong("price_cents"), row.getInteger("on_hand"), row.getInteger("reserved"));
+        row.getLong("price_cents"), row.getInteger("on_hand"), row.getInteger("reserved"), row.getString("category"));
   }
 }
