@@ -178,7 +178,7 @@ function requireLogin() {
 // ---------- views ----------
 
 const PAGE_SIZE = 12;
-const SORTS = [['sku', 'Featured'], ['name', 'Name'], ['price', 'Price, low to high'], ['-price', 'Price, high to low']];
+const SORTS = [['sku', 'Product code'], ['name', 'Name'], ['price', 'Price, low to high'], ['-price', 'Price, high to low']];
 const categoryLabel = (c) => c.charAt(0).toUpperCase() + c.slice(1).replace(/-/g, ' ');
 
 /** The catalog: search (name, sku, description), a category, a sort and a page, all in the URL (#/?q=&category=&sort=&page=). */
