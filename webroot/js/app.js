@@ -436,10 +436,20 @@ async function orderView(id) {
     cancel.disabled = false;
   }
 
+  // the order as it is now, drawn with the page (nothing fills in and shifts it later), then followed live
+  let now;
+  try {
+    now = await api('GET', `/api/orders/${encodeURIComponent(id)}`);
+  } catch (e) {
+    show('Your order', el('p', {}, el('a', { href: '#/orders', text: 'Back to my orders' })));
+    status(e.message, true);
+    return;
+  }
   show('Your order', el('p', { class: 'sku', text: `Order ${id}` }), statusEl, reason,
     el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'Product' }), el('th', { class: 'num', text: 'Quantity' }),
       el('th', { class: 'num', text: 'Price' }))), lines), total, address,
     el('h2', { text: 'Timeline' }), timeline, cancel);
+  render(now);
   status('Following your order live…');
   live = follow(`/api/orders/${id}/events`, (name, o) => { if (name === 'order') render(o); },
     (e) => status(e.message, true));
