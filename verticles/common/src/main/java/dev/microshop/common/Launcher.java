@@ -47,7 +47,11 @@ public final class Launcher extends VertxApplication implements VertxApplication
     ConfigCheck.warnUnknownEnv(System.getenv());
   }
 
-  /** When clustered: the {@link StuckMigrationWatchdog} looks at this member's partitions every 5 s. */
+  /**
+   * When clustered: the {@link StuckMigrationWatchdog} looks at this member's partitions every 5 s,
+   * on a daemon thread of its own: a stuck partition blocks Vert.x's worker threads in Hazelcast
+   * calls (for up to 120 s each), so a watchdog queued behind them would not run when needed.
+   */
   @Override
   public void afterVertxStarted(HookContext context) {
     var vertx = context.vertx();
@@ -55,7 +59,18 @@ public final class Launcher extends VertxApplication implements VertxApplication
       return;
     }
     var watchdog = new StuckMigrationWatchdog(clusterManager.getHazelcastInstance(), StuckMigrationWatchdog.STUCK_AFTER_MILLIS);
-    vertx.setPeriodic(5_000, id -> vertx.executeBlocking(() -> watchdog.check(System.currentTimeMillis()), false));
+    var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "microshop-migration-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    thread.scheduleWithFixedDelay(() -> {
+      try {
+        watchdog.check(System.currentTimeMillis());
+      } catch (RuntimeException e) {
+        LOG.warn("the migration watchdog's check failed: {}", e.toString());
+      }
+    }, 5, 5, TimeUnit.SECONDS);
   }
 
   /**
