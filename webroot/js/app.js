@@ -51,11 +51,12 @@ function sentence(status, body) {
 async function api(method, path, body, headers = {}) {
   const s = session.get();
   const h = { Accept: 'application/json', ...headers };
-  if (body !== undefined) h['Content-Type'] = 'application/json';
+  const file = body instanceof Blob; // an upload: the file's bytes as they are
+  if (body !== undefined) h['Content-Type'] = file ? 'application/octet-stream' : 'application/json';
   if (s) h.Authorization = `Bearer ${s.token}`;
   let res;
   try {
-    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await fetch(path, { method, headers: h, body: body === undefined ? undefined : file ? body : JSON.stringify(body) });
   } catch (e) {
     throw new ApiError(0, { message: 'the shop could not be reached; check your connection' });
   }
@@ -164,6 +165,26 @@ function badge(available) {
   return el('span', { class: `badge ${cls}`, text });
 }
 
+/**
+ * A product's picture in a size (card or page), its box reserved by width and height before it loads
+ * (the browser picks the file of the right resolution from srcset); a plain box of the same shape
+ * when the product has no picture.
+ */
+function picture(p, size, { lazy = false, sizes } = {}) {
+  const image = p.image;
+  if (!image) return el('div', { class: `picture ${size} none`, role: 'img', 'aria-label': `${p.name}: no picture yet` });
+  return el('img', { class: `picture ${size}`, src: image[size].url, width: String(image[size].width), height: String(image[size].height),
+    srcset: `${image.card.url} ${image.card.width}w, ${image.page.url} ${image.page.width}w`, sizes,
+    alt: p.name, loading: lazy ? 'lazy' : null, decoding: 'async' });
+}
+
+/** A small picture of a product in a fixed box (a table row keeps its height whether or not it comes). */
+function thumbnail(p) {
+  const box = el('span', { class: 'thumb' });
+  if (p && p.image) box.append(el('img', { src: p.image.card.url, width: '64', height: '48', alt: '', decoding: 'async' }));
+  return box;
+}
+
 function field(label, attrs) {
   return el('label', {}, label, el('input', attrs));
 }
@@ -215,7 +236,8 @@ async function catalogView(params) {
   categories.replaceChildren(el('li', {}, el('a', { href: link({ category: '' }), 'aria-current': category ? null : 'page', text: `All (${total})` })),
     ...found.categories.map((c) => el('li', {}, el('a', { href: link({ category: c.name }), 'data-category': c.name,
       'aria-current': c.name === category ? 'page' : null, text: `${categoryLabel(c.name)} (${c.count})` }))));
-  list.replaceChildren(...found.products.map((p) => el('li', { class: 'product', 'data-sku': p.sku },
+  list.replaceChildren(...found.products.map((p, i) => el('li', { class: 'product', 'data-sku': p.sku },
+    picture(p, 'card', { lazy: i >= 4, sizes: '(max-width: 40rem) 90vw, 22rem' }),
     el('h2', {}, el('a', { href: `#/product/${p.sku}`, text: p.name })),
     el('p', { class: 'sku', text: `${p.sku} · ${categoryLabel(p.category || 'other')}` }),
     el('p', { text: p.description }),
@@ -236,7 +258,9 @@ async function catalogView(params) {
 async function productView(sku) {
   const p = await api('GET', `/api/products/${encodeURIComponent(sku)}`);
   const qty = el('input', { id: 'quantity', type: 'number', min: '1', max: '100', value: '1', class: 'qty' });
-  show(p.name,
+  show(p.name, el('div', { class: 'product-page' },
+    picture(p, 'page', { sizes: '(max-width: 48rem) 95vw, 40rem' }),
+    el('div', { class: 'product-info' },
     el('p', { class: 'sku', text: p.sku }),
     el('p', { text: p.description }),
     el('p', { class: 'price', text: money.format(Number(p.price)) }),
@@ -248,7 +272,7 @@ async function productView(sku) {
       status(`${n} × ${p.name} added to your cart.`);
     } }, el('label', { for: 'quantity', text: 'Quantity' }), qty,
     el('button', { type: 'submit', disabled: p.available <= 0, text: 'Add to cart' })),
-    el('p', {}, el('a', { href: '#/', text: '← Back to the catalog' })));
+    el('p', {}, el('a', { href: '#/', text: '← Back to the catalog' })))));
   status('');
 }
 
@@ -269,7 +293,8 @@ async function cartView() {
       'aria-label': `Quantity of ${p ? p.name : sku}`, onchange: (e) => {
         const c = cart.get(); c[sku] = Math.max(1, Math.min(100, parseInt(e.target.value, 10) || 1)); cart.set(c); cartView();
       } });
-    return el('tr', { 'data-sku': sku }, el('td', { text: p ? p.name : `${sku} (no longer sold)` }), el('td', {}, input),
+    return el('tr', { 'data-sku': sku }, el('td', {}, el('div', { class: 'with-thumb' }, thumbnail(p), el('span', { text: p ? p.name : `${sku} (no longer sold)` }))),
+      el('td', {}, input),
       el('td', { class: 'num', text: money.format(price / 100) }),
       el('td', {}, el('button', { type: 'button', class: 'secondary', onclick: () => {
         const c = cart.get(); delete c[sku]; cart.set(c); cartView();
@@ -394,13 +419,21 @@ async function ordersView() {
 
 let live = null; // the stream of the current view, closed when the view changes
 
-const productNames = new Map(); // sku → a promise of its name (from the catalog), asked once per page load
-/** A table cell naming a product: its name once the catalog answers (its sku until then, or if it is no longer sold), the sku below. */
+const catalogProducts = new Map(); // sku → a promise of the product (from the catalog), asked once per page load
+/**
+ * A table cell naming a product: its picture and name once the catalog answers (its sku until then,
+ * or if it is no longer sold), the sku below.
+ */
 function productCell(sku) {
-  if (!productNames.has(sku)) productNames.set(sku, api('GET', `/api/products/${encodeURIComponent(sku)}`).then((p) => p.name, () => null));
+  if (!catalogProducts.has(sku)) catalogProducts.set(sku, api('GET', `/api/products/${encodeURIComponent(sku)}`).catch(() => null));
   const name = el('span', { class: 'product-name', text: sku });
-  productNames.get(sku).then((n) => { if (n) name.textContent = n; });
-  return el('td', {}, name, el('br'), el('span', { class: 'sku', text: sku }));
+  const thumb = thumbnail(null);
+  catalogProducts.get(sku).then((p) => {
+    if (!p) return;
+    name.textContent = p.name;
+    thumb.replaceWith(thumbnail(p));
+  });
+  return el('td', {}, el('div', { class: 'with-thumb' }, thumb, el('span', {}, name, el('br'), el('span', { class: 'sku', text: sku }))));
 }
 
 async function orderView(id) {
@@ -530,6 +563,13 @@ function adminView() {
       const r = await api('POST', `/api/admin/products/${encodeURIComponent(f.get('sku'))}/restock`,
         { quantity: parseInt(f.get('quantity'), 10) }, { 'Idempotency-Key': crypto.randomUUID() });
       return `${r.sku} restocked: ${r.onHand} on hand.`;
+    }),
+    adminForm('picture', 'Product picture', [
+      field('SKU', { name: 'sku', required: true, pattern: '[A-Z0-9][A-Z0-9-]{2,31}' }),
+      field('Picture (PNG, JPEG or WebP, at most 2 MB)', { name: 'file', type: 'file', required: true, accept: 'image/png,image/jpeg,image/webp' })],
+    async (f) => {
+      const p = await api('PUT', `/api/admin/products/${encodeURIComponent(f.get('sku'))}/image`, f.get('file'));
+      return `${p.name} (${p.sku}) has a new picture.`;
     }),
     adminForm('credit-limit', 'Set a credit limit', [
       field('Customer id', { name: 'id', required: true }),

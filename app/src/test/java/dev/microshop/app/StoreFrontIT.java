@@ -3,6 +3,7 @@ package dev.microshop.app;
 import dev.microshop.common.MicroshopVertx;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.TestData;
+import dev.microshop.common.testing.TestPictures;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -131,7 +132,20 @@ class StoreFrontIT {
   void shopAndFollowTheOrder() {
     browser.get(base);
     wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#products li"), 10));
+    // every card shows its product's picture (the lazy ones below the fold once scrolled to), in a box reserved for it
+    assertThat(script("return [...document.querySelectorAll('#products li')].filter((li) => {"
+        + " const img = li.querySelector('img.picture.card'); return !img || img.getAttribute('width') !== '400'"
+        + " || img.getAttribute('height') !== '300' || !img.src.includes('/api/products/' + li.dataset.sku + '/image/card?v='); }).length;"))
+        .isEqualTo(0L);
+    script("window.scrollTo(0, document.body.scrollHeight);");
+    wait.until(d -> Long.valueOf(12).equals(script("return [...document.querySelectorAll('#products img.picture')]"
+        + ".filter((img) => img.complete && img.naturalWidth > 0).length;")));
+    script("window.scrollTo(0, 0);");
     shot("catalog");
+    go("#/product/HEADPHONES-OVER");
+    wait.until(d -> Boolean.TRUE.equals(script("const img = document.querySelector('#view img.picture.page');"
+        + " return !!img && img.alt === 'Over-ear headphones' && img.complete && img.naturalWidth > 0;")));
+    shot("product");
     register();
     addToCart("MUG-CLASSIC");
     addToCart("NOTEBOOK-A5");
@@ -151,6 +165,8 @@ class StoreFrontIT {
         .isEqualTo("Delivering to: Ada Lovelace, 12 Rue de Rivoli, 75001 Paris, France");
     // each line by its product's name (from the catalog), its sku below; the page's title above its status line
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.cssSelector("tr[data-sku='MUG-CLASSIC'] .product-name"), "Classic mug"));
+    wait.until(d -> Boolean.TRUE.equals(script("return [...document.querySelectorAll('tr[data-sku] .thumb img')]"
+        + ".filter((img) => img.complete && img.naturalWidth > 0).length === 2;"))); // and its picture
     assertThat(browser.findElement(By.cssSelector("tr[data-sku='NOTEBOOK-A5'] .sku")).getText()).isEqualTo("NOTEBOOK-A5");
     assertThat(browser.findElement(By.id("page-title")).getLocation().getY())
         .isLessThan(browser.findElement(By.id("status")).getLocation().getY());
@@ -289,8 +305,28 @@ class StoreFrontIT {
     wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "inventory: PEN-GEL-3"));
     String audit = browser.findElement(By.id("audit")).getText();
     assertThat(audit).contains("restocked").contains("admin@microshop.local").contains("quantity 3");
+    // a new picture for a product: a text file named .png is refused by its content, a real PNG replaces the picture
+    browser.findElement(By.cssSelector("#picture input[name='sku']")).sendKeys("STICKERS-10");
+    browser.findElement(By.cssSelector("#picture input[name='file']")).sendKeys(file("fake.png", "not a picture".getBytes()).toString());
+    browser.findElement(By.cssSelector("#picture button")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "not a PNG, JPEG or WebP image"));
+    browser.findElement(By.cssSelector("#picture input[name='file']")).sendKeys(
+        file("stickers.png", TestPictures.encode(TestPictures.picture(1200, 900, false), "png")).toString());
+    browser.findElement(By.cssSelector("#picture button")).click();
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("status"), "Sticker pack (STICKERS-10) has a new picture."));
+    wait.until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "inventory: STICKERS-10"));
+    assertThat(browser.findElement(By.id("audit")).getText()).contains("image replaced", "source png");
     ((JavascriptExecutor) browser).executeScript("document.getElementById('audit').scrollIntoView({block: 'center'});");
     shot("admin-audit");
+  }
+
+  /** A file to upload through the browser, in the screenshots' folder (the browser runs on this machine). */
+  private static java.nio.file.Path file(String name, byte[] content) {
+    try {
+      return Files.write(SHOTS.resolve(name).toAbsolutePath(), content);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private Object script(String js) {

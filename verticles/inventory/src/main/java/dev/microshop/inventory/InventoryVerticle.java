@@ -7,6 +7,7 @@ import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
 import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.CatalogQuery;
+import dev.microshop.inventory.api.ImageSize;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
@@ -14,6 +15,7 @@ import dev.microshop.inventory.api.ReserveStock;
 import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.inventory.api.StockReservation;
 import dev.microshop.inventory.db.ProductRepository;
+import dev.microshop.inventory.images.ProductImages;
 import dev.microshop.inventory.db.ReservationRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -44,7 +46,9 @@ public class InventoryVerticle extends ServiceVerticle {
         serve(InventoryAddresses.RELEASE, this::release),
         serve(InventoryAddresses.SHIP, this::ship),
         serve(InventoryAddresses.GET_RESERVATION, this::getReservation),
-        serve(InventoryAddresses.STOCK_REPORT, this::stockReport));
+        serve(InventoryAddresses.STOCK_REPORT, this::stockReport),
+        serve(InventoryAddresses.GET_IMAGE, this::image),
+        serve(InventoryAddresses.PUT_IMAGE, this::putImage));
   }
 
   /** A page of the catalog ({@link CatalogQuery}), how many products match in all, and every category with its count. */
@@ -76,6 +80,36 @@ public class InventoryVerticle extends ServiceVerticle {
     return transaction(tx -> products.restock(tx, command, applied -> Audit.record(tx, actor, "restocked", command.sku(),
         new JsonObject().put("quantity", command.quantity()).put("onHand", applied.getInteger("onHand"))
             .put("requestId", command.requestId()))));
+  }
+
+  private Future<JsonObject> image(JsonObject body) {
+    Input in = Input.of(body).only("sku", "size");
+    String sku = in.matching("sku", Product.SKU, "3 to 32 upper-case letters, digits or dashes");
+    ImageSize size = ImageSize.of(body.getString("size"))
+        .orElseThrow(() -> ServiceException.badRequest("size must be card or page"));
+    return products.image(pool, sku, size)
+        .map(i -> i.orElseThrow(() -> ServiceException.notFound("no picture of product " + sku)));
+  }
+
+  /** Decoded and re-encoded on a worker (CPU for a moment), then stored with its event; in the audit trail. */
+  private Future<JsonObject> putImage(JsonObject body) {
+    String actor = Audit.actor(body);
+    Input in = Input.of(body).only("sku", "data");
+    String sku = in.matching("sku", Product.SKU, "3 to 32 upper-case letters, digits or dashes");
+    byte[] file;
+    try {
+      file = body.getBinary("data");
+    } catch (RuntimeException e) {
+      throw ServiceException.badRequest("data must be the file's bytes in base64");
+    }
+    if (file == null) {
+      throw ServiceException.badRequest("data is required");
+    }
+    return vertx.executeBlocking(() -> ProductImages.fromUpload(file), false)
+        .compose(image -> transaction(tx -> products.putImage(tx, sku, image).compose(p -> Audit.record(tx, actor,
+            "image-replaced", sku, new JsonObject().put("source", image.source()).put("bytes", file.length)
+                .put("version", image.version())).map(p))))
+        .map(Product::toJson);
   }
 
   private Future<JsonObject> reserve(JsonObject body) {

@@ -124,6 +124,15 @@ final class CatalogView {
   }
 
   /**
+   * The version of the product's picture as this view knows it; empty when the view is not ready,
+   * doesn't know the sku, or the product has no picture (ask the inventory).
+   */
+  Optional<String> imageVersion(String sku) {
+    Entry e = ready ? products.get(sku) : null;
+    return e == null ? Optional.empty() : Optional.ofNullable(e.product().imageVersion());
+  }
+
+  /**
    * A page of the products matching {@code query}, in its order, as the inventory answers it
    * ({@code {products, total, categories}}); empty when the view is not ready.
    */
@@ -270,6 +279,10 @@ final class CatalogView {
     JsonObject view = new JsonObject();
     for (String f : PUBLIC_FIELDS) {
       view.put(f, product.getValue(f));
+    }
+    String image = product.getString("imageVersion");
+    if (image != null) {
+      view.put("image", ImageRoutes.links(product.getString("sku"), image));
     }
     return view;
   }

@@ -5,6 +5,7 @@ import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.history.api.HistoryAddresses;
+import dev.microshop.inventory.api.ImageSize;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.shipping.api.ShippingAddresses;
@@ -65,13 +66,24 @@ public class WebVerticle extends VerticleBase {
     OpsRoutes ops = new OpsRoutes(vertx, c.services());
 
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
+      BodyHandler commands = BodyHandler.create().setBodyLimit(c.bodyLimitBytes());
+      BodyHandler pictures = BodyHandler.create().setBodyLimit(ImageSize.MAX_UPLOAD_BYTES);
       RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), RequestExtractor.withBodyHandler())
-          .rootHandler(BodyHandler.create().setBodyLimit(c.bodyLimitBytes()));
+          .rootHandler(ctx -> {
+            if (ImageRoutes.isUpload(ctx.request())) {
+              ImageRoutes.opaque(ctx.request());
+              pictures.handle(ctx);
+            } else {
+              commands.handle(ctx);
+            }
+          });
       catalog = new CatalogView(vertx, inventory, c.catalog());
       new CatalogRoutes(inventory, catalog, c.catalog().maxPageSize()).mount(api);
       new AccountRoutes(customers, auth, c.throttle()).mount(api);
       new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
       new AdminRoutes(inventory, catalog, customers, orders, history).mount(api);
+      new ImageRoutes(inventory, new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, ImageRoutes.UPLOAD_TIMEOUT_MS),
+          catalog).mount(api);
       new DashboardRoutes(vertx, registry, orders, c.services(), List.of(inventory, customers, orders, history)).mount(api);
 
       Router router = api.createRouter();

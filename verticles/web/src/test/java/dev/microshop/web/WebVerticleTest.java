@@ -49,7 +49,7 @@ class WebVerticleTest {
     List<JsonObject> products = res.bodyAsJsonObject().getJsonArray("products").stream().map(JsonObject.class::cast).toList();
     assertThat(products).hasSize(DEMO_CATALOG_SIZE);
     assertThat(products).allSatisfy(p -> assertThat(p.fieldNames()).containsExactlyInAnyOrder(
-        "sku", "name", "description", "category", "price", "priceCents", "currency", "available"));
+        "sku", "name", "description", "category", "price", "priceCents", "currency", "available", "image"));
     // the stock as the inventory itself holds it, product by product
     List<JsonObject> held = Await.request(web.vertx(), InventoryAddresses.LIST_PRODUCTS, new JsonObject())
         .getJsonArray("products").stream().map(JsonObject.class::cast).toList();

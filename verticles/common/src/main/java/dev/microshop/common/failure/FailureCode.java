@@ -22,6 +22,8 @@ public enum FailureCode {
   CONFLICT(409, "conflict"),
   /** The body is larger than the limit. */
   TOO_LARGE(413, "too_large"),
+  /** The content is of a kind the route doesn't take (an upload that is not an image it reads). */
+  UNSUPPORTED_MEDIA_TYPE(415, "unsupported_media_type"),
   /** A business rule refuses the request (insufficient stock or credit, too late to cancel). */
   REJECTED(422, "rejected"),
   /** Too many requests in a short time (login throttling). */

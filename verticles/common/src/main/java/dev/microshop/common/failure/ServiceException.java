@@ -37,4 +37,12 @@ public class ServiceException extends RuntimeException {
   public static ServiceException rejected(String message) {
     return new ServiceException(FailureCode.REJECTED, message);
   }
+
+  public static ServiceException tooLarge(String message) {
+    return new ServiceException(FailureCode.TOO_LARGE, message);
+  }
+
+  public static ServiceException unsupportedMediaType(String message) {
+    return new ServiceException(FailureCode.UNSUPPORTED_MEDIA_TYPE, message);
+  }
 }

@@ -5,9 +5,12 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.CatalogEntry;
 import dev.microshop.inventory.api.CatalogQuery;
+import dev.microshop.inventory.api.ImageSize;
+import dev.microshop.inventory.images.ProductImages;
 import dev.microshop.inventory.api.Product;
 import dev.microshop.inventory.api.Restock;
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Row;
@@ -24,7 +27,7 @@ import java.util.stream.StreamSupport;
 public final class ProductRepository {
 
   /** A product's columns, and its version (see {@link CatalogEntry}). */
-  public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version, category";
+  public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version, category, image_version";
   /** A page of the matches of a {@link CatalogQuery}, each with the count of all matches; ordered as its {@code Sort}. */
   private static final String LIST = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM product"
       + " WHERE ($1::text IS NULL OR strpos(lower(name), $1) > 0 OR strpos(lower(sku), $1) > 0"
@@ -51,6 +54,11 @@ public final class ProductRepository {
   private static final String SETTLED_POSITION = "SELECT tx, position FROM event_log"
       + " WHERE tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint ORDER BY tx DESC, position DESC LIMIT 1";
   private static final String RECORD_RESTOCK = "UPDATE restock_request SET on_hand_after = $2 WHERE request_id = $1";
+  private static final String GET_IMAGE = "SELECT version, %s FROM product_image WHERE sku = $1";
+  private static final String PUT_IMAGE = "INSERT INTO product_image (sku, version, card, page, source) VALUES ($1, $2, $3, $4, $5)"
+      + " ON CONFLICT (sku) DO UPDATE SET version = $2, card = $3, page = $4, source = $5, updated_at = now()";
+  private static final String SET_IMAGE_VERSION = "UPDATE product SET image_version = $2, version = version + 1"
+      + " WHERE sku = $1 RETURNING " + COLUMNS;
   private static final String GET_RESTOCK = "SELECT sku, quantity, on_hand_after FROM restock_request WHERE request_id = $1";
 
   /** {@code {products: [...], total}}: the page of {@code query}, and how many products match it in all. */
@@ -121,6 +129,30 @@ public final class ProductRepository {
     });
   }
 
+  /** The served JPEG of {@code sku}'s picture in {@code size}, with its version; empty when it has none. */
+  public Future<Optional<JsonObject>> image(SqlClient client, String sku, ImageSize size) {
+    return client.preparedQuery(String.format(GET_IMAGE, size.key())).execute(Tuple.of(sku)).map(rows -> {
+      if (rows.size() == 0) {
+        return Optional.empty();
+      }
+      Row row = rows.iterator().next();
+      return Optional.of(new JsonObject().put("sku", sku).put("size", size.key()).put("version", row.getString("version"))
+          .put("contentType", ImageSize.CONTENT_TYPE).put("data", row.getBuffer(size.key()).getBytes()));
+    });
+  }
+
+  /** Gives {@code sku} the picture {@code image} (run it in a transaction: its {@link CatalogEntry#CHANGED} event goes with it). */
+  public Future<Product> putImage(SqlClient tx, String sku, ProductImages.Encoded image) {
+    return tx.preparedQuery(SET_IMAGE_VERSION).execute(Tuple.of(sku, image.version())).compose(rows -> {
+      if (rows.size() == 0) {
+        return Future.failedFuture(ServiceException.notFound("no product " + sku));
+      }
+      return tx.preparedQuery(PUT_IMAGE).execute(Tuple.of(sku, image.version(),
+              Buffer.buffer(image.bytes().get(ImageSize.CARD)), Buffer.buffer(image.bytes().get(ImageSize.PAGE)), image.source()))
+          .compose(v -> changed(tx, rows)).map(v -> product(rows.iterator().next()));
+    });
+  }
+
   /**
    * Every product with its version, and the event log's position they are up to date with: the
    * position is read first, so every event up to it (from transactions that had finished) shows in
@@ -152,6 +184,7 @@ public final class ProductRepository {
 
   static Product product(Row row) {
     return new Product(row.getString("sku"), row.getString("name"), row.getString("description"),
-        row.getLong("price_cents"), row.getInteger("on_hand"), row.getInteger("reserved"), row.getString("category"));
+        row.getLong("price_cents"), row.getInteger("on_hand"), row.getInteger("reserved"), row.getString("category"),
+        row.getString("image_version"));
   }
 }

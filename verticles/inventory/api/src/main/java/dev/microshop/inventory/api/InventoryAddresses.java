@@ -31,6 +31,14 @@ public final class InventoryAddresses {
    *  and the position in the inventory's event log up to which they are up to date; the
    *  {@link CatalogEntry#CHANGED} events after it keep a copy fresh. */
   public static final String CATALOG = "inventory.catalog";
+  /** Query {@code {sku, size}} ({@link ImageSize#key()}) → {@code {sku, size, version, contentType, data}}
+   *  ({@code data}: the JPEG's bytes, base64); 404 when the product or its picture is unknown. */
+  public static final String GET_IMAGE = "inventory.get-image";
+  /** Admin command {@code {sku, data}} ({@code data}: the uploaded file's bytes, base64, at most
+   *  {@link ImageSize#MAX_UPLOAD_BYTES}) → Product with its new image version. The content decides
+   *  (PNG, JPEG or WebP), never a name: 415 for anything else, 400 for a file that doesn't decode,
+   *  413 beyond {@link ImageSize#MAX_PIXELS}; what is stored is re-encoded, with no metadata. */
+  public static final String PUT_IMAGE = "inventory.put-image";
   /** Health of the service and its database → vertx-health-check's JSON. */
   public static final String HEALTH = "inventory.health";
 

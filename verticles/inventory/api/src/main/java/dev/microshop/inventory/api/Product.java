@@ -12,9 +12,10 @@ import java.util.regex.Pattern;
  * @param onHand     units in the warehouse
  * @param reserved   units of {@code onHand} held for orders not yet shipped
  * @param category   lower-case letters and dashes, e.g. {@code drinkware}; {@code other} by default
+ * @param imageVersion the version of its picture ({@link ImageSize}), a hash of the served bytes; null when it has none
  */
 public record Product(String sku, String name, String description, long priceCents, int onHand, int reserved,
-                      String category) {
+                      String category, String imageVersion) {
 
   /** Upper-case letters, digits and dashes, 3 to 32 characters, e.g. {@code MUG-BLUE-01}. */
   public static final Pattern SKU = Pattern.compile("[A-Z0-9][A-Z0-9-]{2,31}");
@@ -38,12 +39,14 @@ public record Product(String sku, String name, String description, long priceCen
         .put("currency", CURRENCY)
         .put("onHand", onHand)
         .put("reserved", reserved)
-        .put("available", available());
+        .put("available", available())
+        .put("imageVersion", imageVersion);
   }
 
   public static Product fromJson(JsonObject j) {
     return new Product(j.getString("sku"), j.getString("name"), j.getString("description"),
         j.getLong("priceCents"), j.getInteger("onHand"), j.getInteger("reserved"),
-        j.getString("category", DEFAULT_CATEGORY)); // an event written before categories: the default
+        j.getString("category", DEFAULT_CATEGORY), // an event written before categories: the default
+        j.getString("imageVersion"));
   }
 }
