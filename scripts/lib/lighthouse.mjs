@@ -48,8 +48,10 @@ const port = new URL(browser.wsEndpoint()).port;
 // each page, whether it is seen logged in, and what shows that it is that page in that state (null-safe:
 // a check that throws ends puppeteer's wait at once, and the page may not have drawn yet)
 const pages = [
-  ['catalog', '/', false, "document.querySelectorAll('#products li').length === 12"],
-  ['product', '/#/product/MUG-CLASSIC', false, "document.getElementById('page-title').textContent === 'Classic mug'"],
+  // twelve cards, each with its picture's element (the lazy ones load when scrolled to)
+  ['catalog', '/', false, "document.querySelectorAll('#products li img.picture.card').length === 12"],
+  ['product', '/#/product/MUG-CLASSIC', false, "document.getElementById('page-title').textContent === 'Classic mug'"
+    + " && document.querySelector('#view img.picture.page')?.naturalWidth > 0"],
   // two lines in the cart, and the address of the last order offered again (so: logged in)
   ['checkout', '/#/cart', true, "document.querySelectorAll('tr[data-sku]').length === 2"
     + " && document.getElementById('address-city')?.value === 'Paris'"],

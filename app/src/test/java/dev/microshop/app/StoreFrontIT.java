@@ -298,6 +298,7 @@ class StoreFrontIT {
     browser.manage().window().setSize(new org.openqa.selenium.Dimension(1280, 1000));
     go("#/admin");
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("add-product")));
+    assertThat(overflowingPanels()).as("the admin page's forms fit their panels").isEmpty();
     // an admin action shows in the audit trail, with who did it
     browser.findElement(By.cssSelector("#restock input[name='sku']")).sendKeys("PEN-GEL-3");
     browser.findElement(By.cssSelector("#restock input[name='quantity']")).sendKeys("3");
