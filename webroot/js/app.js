@@ -535,6 +535,12 @@ async function refreshAudit() {
   } catch (err) { status(err.message, true); }
 }
 
+function recentOrdersPanel() {
+  return el('div', { class: 'panel' }, el('h2', { text: 'Recent orders' }),
+    el('table', { class: 'fit' }, el('thead', {}, el('tr', {}, el('th', { text: 'Order (its trace)' }), el('th', { text: 'Status' }),
+      el('th', { class: 'num', text: 'Total' }))), el('tbody', { id: 'recent-orders' })));
+}
+
 function auditPanel() {
   return el('div', { class: 'panel' }, el('h2', { text: 'Audit trail' }),
     el('table', {}, el('thead', {}, el('tr', {}, el('th', { text: 'When' }), el('th', { text: 'Who' }),
@@ -578,13 +584,64 @@ function adminView() {
       const c = await api('PUT', `/api/admin/customers/${encodeURIComponent(f.get('id'))}/credit-limit`, { creditLimit: f.get('limit') });
       return `${c.name}'s credit limit is now ${money.format(Number(c.creditLimit))}.`;
     }),
+    el('form', { class: 'stack panel', id: 'trace-order', onsubmit: (e) => {
+      e.preventDefault();
+      location.hash = `#/admin/trace/${encodeURIComponent(new FormData(e.target).get('order').trim())}`;
+    } }, el('h2', { text: 'Trace an order' }), field('Order id', { name: 'order', required: true, maxlength: '64' }),
+    el('button', { type: 'submit', text: 'Show its trace' })),
     el('div', { class: 'panel' }, el('h2', { text: 'Order history view' }),
       el('p', { text: 'Rebuild the order history from every event, from the start.' }),
       el('button', { type: 'button', class: 'secondary', onclick: async () => {
         try { await api('POST', '/api/admin/history/rebuild'); status('The order history is being rebuilt.'); refreshAudit(); } catch (e) { status(e.message, true); }
-      } }, 'Rebuild the history'))), auditPanel());
+      } }, 'Rebuild the history'))), recentOrdersPanel(), auditPanel());
   status('');
   refreshAudit();
+  refreshRecentOrders();
+}
+
+/** The newest orders, each with a link to its trace. */
+async function refreshRecentOrders() {
+  const rows = document.getElementById('recent-orders');
+  if (!rows) return;
+  try {
+    const { orders } = await api('GET', '/api/admin/orders');
+    rows.replaceChildren(...orders.slice(0, 10).map((o) => el('tr', {},
+      el('td', {}, el('a', { href: `#/admin/trace/${o.orderId}`, 'aria-label': `Trace of order ${o.orderId}`, text: o.orderId.slice(0, 8) })),
+      el('td', { text: o.status }), el('td', { class: 'num', text: o.total ? money.format(Number(o.total)) : '—' }))));
+  } catch (err) { status(err.message, true); }
+}
+
+/**
+ * An order's trace as a waterfall: one row per span (what it did, its service, the JVM it ran in,
+ * its duration), indented under its parent, with a bar placed on the trace's time line.
+ */
+async function traceView(orderId) {
+  if (!adminOnly()) return;
+  const trace = await api('GET', `/api/admin/orders/${encodeURIComponent(orderId)}/trace`);
+  const spans = trace.spans;
+  const start = Math.min(...spans.map((s) => s.startMicros));
+  const total = Math.max(1, Math.max(...spans.map((s) => s.startMicros + s.durationMicros)) - start);
+  const byId = new Map(spans.map((s) => [s.spanId, s]));
+  const depth = (s) => { let d = 0; for (let p = byId.get(s.parentId); p && d < 30; p = byId.get(p.parentId)) d++; return d; };
+  const rows = spans.map((s) => {
+    const bar = el('span', { class: `bar${s.error ? ' failed' : ''}` });
+    bar.style.marginLeft = `${((s.startMicros - start) / total) * 100}%`; // CSSOM: allowed by the CSP, unlike a style attribute
+    bar.style.width = `${Math.max(0.3, (s.durationMicros / total) * 100)}%`;
+    const name = el('span', { class: 'span-name', text: s.name });
+    name.style.paddingLeft = `${depth(s) * 0.75}rem`;
+    return el('tr', { 'data-service': s.service, class: s.error ? 'failed' : null },
+      el('td', {}, name), el('td', { text: s.service }), el('td', { class: 'node', text: s.node }),
+      el('td', { class: 'num', text: `${(s.durationMicros / 1000).toFixed(1)} ms` }), el('td', { class: 'timeline-cell' }, bar));
+  });
+  const services = [...new Set(spans.map((s) => s.service).filter((s) => !s.startsWith('→')))];
+  show(`Trace of order ${orderId.slice(0, 8)}`,
+    el('p', { id: 'trace-summary', text: `${spans.length} spans over ${(total / 1000).toFixed(1)} ms in ${trace.traceIds.length} trace(s): ${services.join(', ')}.` }),
+    el('div', { class: 'panel' }, el('table', { id: 'waterfall', class: 'fit waterfall' },
+      el('thead', {}, el('tr', {}, el('th', { text: 'Span' }), el('th', { text: 'Service' }), el('th', { text: 'Instance' }),
+        el('th', { class: 'num', text: 'Duration' }), el('th', { text: 'Time line' }))),
+      el('tbody', {}, rows))),
+    el('p', {}, el('a', { href: '#/admin', text: '← Back to the administration' })));
+  status('');
 }
 
 // ---------- charts (inline SVG, no library) ----------
@@ -726,6 +783,7 @@ async function route() {
     else if (parts[0] === 'orders' && parts[1]) await orderView(parts[1]);
     else if (parts[0] === 'orders') await ordersView();
     else if (parts[0] === 'account') await accountView();
+    else if (parts[0] === 'admin' && parts[1] === 'trace' && parts[2]) await traceView(decodeURIComponent(parts[2]));
     else if (parts[0] === 'admin') adminView();
     else if (parts[0] === 'dashboard') dashboardView();
     else show('Not found', el('p', { text: 'There is no such page.' }), el('a', { href: '#/', text: 'Back to the catalog' }));

@@ -91,6 +91,53 @@ class ClusterCrashIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(2)
+  @DisplayName("an order's trace crosses the JVMs (after the kills: the survivors): the admin's trace of one order holds spans of the web's, an order's, an inventory's and the customer's JVM, one tree")
+  void traceAcrossJvms() throws Exception {
+    String base = "http://127.0.0.1:" + webPort;
+    String email = "traced-" + UUID.randomUUID() + "@example.com";
+    assertThat(post(base + "/api/customers", null, null, new JsonObject().put("name", "T").put("email", email)
+        .put("password", "a long password")).statusCode()).isEqualTo(201);
+    String token = new JsonObject(post(base + "/api/login", null, null, new JsonObject().put("email", email)
+        .put("password", "a long password")).body()).getString("token");
+    HttpResponse<String> placed = post(base + "/api/orders", token, "traced-1",
+        new JsonObject().put("lines", new io.vertx.core.json.JsonArray().add(new JsonObject().put("sku", "MUG-CLASSIC").put("quantity", 1))));
+    assertThat(placed.statusCode()).isEqualTo(202);
+    String orderId = new JsonObject(placed.body()).getString("orderId");
+    String admin = new JsonObject(post(base + "/api/login", null, null, new JsonObject().put("email", "admin@microshop.local")
+        .put("password", "microshop-admin-dev")).body()).getString("token");
+    JsonObject trace = null;
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (System.currentTimeMillis() < deadline) { // until its credit step's spans are in
+      HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/orders/" + orderId + "/trace"))
+          .header("Authorization", "Bearer " + admin).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+      if (res.statusCode() == 200 && res.body().contains("send customer.reserve-credit")) {
+        trace = new JsonObject(res.body());
+        break;
+      }
+      sleep(500);
+    }
+    assertThat(trace).as("the order's trace with its credit step").isNotNull();
+    List<JsonObject> spans = trace.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
+    Map<String, Set<String>> nodesByService = new HashMap<>();
+    for (JsonObject span : spans) {
+      nodesByService.computeIfAbsent(span.getString("service"), k -> new java.util.TreeSet<>()).add(span.getString("node"));
+    }
+    assertThat(nodesByService).containsKeys("web", "order", "inventory", "customer");
+    Set<String> nodes = new java.util.TreeSet<>();
+    for (String service : List.of("web", "order", "inventory", "customer")) {
+      nodes.addAll(nodesByService.get(service));
+    }
+    assertThat(nodes).as("one JVM per service: %s", nodesByService).hasSizeGreaterThanOrEqualTo(4);
+    Set<String> ids = new java.util.HashSet<>();
+    spans.forEach(span -> ids.add(span.getString("spanId")));
+    assertThat(spans.stream().filter(span -> span.getString("parentId") == null)).singleElement()
+        .satisfies(root -> assertThat(root.getString("name")).isEqualTo("POST /api/orders"));
+    assertThat(spans.stream().filter(span -> span.getString("parentId") != null))
+        .allSatisfy(span -> assertThat(ids).contains(span.getString("parentId")));
+  }
+
+  @Test
   @org.junit.jupiter.api.Order(1)
   @DisplayName("kill -9 one order and one inventory instance under load: nothing accepted is lost or duplicated, every saga completes, every invariant holds")
   void killUnderLoad() throws Exception {

@@ -319,6 +319,15 @@ class StoreFrontIT {
     assertThat(browser.findElement(By.id("audit")).getText()).contains("image replaced", "source png");
     ((JavascriptExecutor) browser).executeScript("document.getElementById('audit').scrollIntoView({block: 'center'});");
     shot("admin-audit");
+    // an order's trace, from the recent orders' list: a waterfall of the web's, the order's, the inventory's and the customer's spans
+    wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#recent-orders a"))).click();
+    wait.until(ExpectedConditions.urlContains("#/admin/trace/"));
+    wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#waterfall tbody tr"), 5));
+    assertThat(script("return [...new Set([...document.querySelectorAll('#waterfall tbody tr')].map((tr) => tr.dataset.service))];"))
+        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).contains("web", "order", "inventory", "customer");
+    assertThat(browser.findElement(By.id("waterfall")).getText()).contains("POST /api/orders", "saga reserve-stock", "saga reserve-credit");
+    assertThat(overflowingPanels()).as("the waterfall fits its panel").isEmpty();
+    shot("trace");
   }
 
   /** A file to upload through the browser, in the screenshots' folder (the browser runs on this machine). */

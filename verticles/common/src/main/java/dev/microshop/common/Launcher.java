@@ -55,6 +55,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
   @Override
   public void afterVertxStarted(HookContext context) {
     var vertx = context.vertx();
+    dev.microshop.common.tracing.TraceCollector.serve(vertx); // this JVM's spans, for the admin's waterfall
     if (!vertx.isClustered() || clusterManager == null) {
       return;
     }
@@ -128,9 +129,9 @@ public final class Launcher extends VertxApplication implements VertxApplication
     MicroshopVertx.metricsEndpoint(MicroshopVertx.configure(options), System.getenv());
     ClusterTls.apply(options.getEventBusOptions(), System.getenv());
     clusterManager = new HazelcastClusterManager(ClusterConfig.load(System.getenv()));
-    return io.vertx.core.Vertx.builder()
+    return dev.microshop.common.tracing.Tracing.apply(io.vertx.core.Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory())
-        .withClusterManager(clusterManager);
+        .withClusterManager(clusterManager));
   }
 }

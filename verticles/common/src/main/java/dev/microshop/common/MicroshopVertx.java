@@ -42,7 +42,10 @@ public final class MicroshopVertx {
 
   /** A local (not clustered) Vert.x as the all-in-one shop runs it. */
   public static Vertx localVertx() {
-    return Vertx.builder().with(configure(new VertxOptions())).withMetrics(new MicrometerMetricsFactory()).build();
+    Vertx vertx = dev.microshop.common.tracing.Tracing.apply(Vertx.builder().with(configure(new VertxOptions()))
+        .withMetrics(new MicrometerMetricsFactory())).build();
+    dev.microshop.common.tracing.TraceCollector.serve(vertx);
+    return vertx;
   }
 
   /** Completes after {@code ms} milliseconds. */

@@ -2,6 +2,7 @@ package dev.microshop.order;
 
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.customer.api.CreditReservation;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.customer.api.ReleaseCredit;
@@ -16,6 +17,9 @@ import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.db.Order;
 import dev.microshop.order.db.OrderRepository;
 import dev.microshop.order.db.SagaStep;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -109,11 +113,37 @@ final class OrderSaga {
     if (order.finished()) {
       return Future.succeededFuture();
     }
-    return step(order)
+    return traced(order)
         .compose(t -> pool.withTransaction(tx -> orders.transition(tx, order, t, settings.leaseMs()))
             .onSuccess(moved -> eventsWritten.run())
             .map(moved -> moved ? order.after(t) : null))
         .compose(next -> next != null ? continueFrom(next) : loop(order.id()), failure -> retryLater(order, failure));
+  }
+
+  /**
+   * The step as a span of the order's trace (a child of its placement's span, whichever instance
+   * drives it, however much later), with the order's id: what the admin's waterfall finds the order
+   * by. The step's request is sent while the span is current, so the participant's spans join it.
+   */
+  private Future<Order.Transition> traced(Order o) {
+    Span span = Tracing.tracer().spanBuilder("saga " + o.step().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
+        .setParent(Tracing.parent(o.traceParent()))
+        .setAttribute("order.id", o.id().toString())
+        .setAttribute("microshop.service", "order")
+        .setAttribute("saga.attempt", o.attempts() + 1L)
+        .startSpan();
+    Future<Order.Transition> step;
+    try (Scope scope = span.makeCurrent()) {
+      step = step(o);
+    } catch (RuntimeException e) {
+      step = Future.failedFuture(e);
+    }
+    return step.andThen(done -> {
+      if (done.failed()) {
+        span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
+      }
+      span.end();
+    });
   }
 
   private Future<Order.Transition> step(Order o) {

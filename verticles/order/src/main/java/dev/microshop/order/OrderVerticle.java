@@ -5,6 +5,7 @@ import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
@@ -90,7 +91,8 @@ public class OrderVerticle extends ServiceVerticle {
           "the shop is busy (" + saga.inProgress() + " orders in progress): try again in a moment"));
     }
     UUID id = UUID.randomUUID();
-    return transaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs()))
+    String traceParent = Tracing.traceParent(); // the placement's span: the saga's steps join its trace
+    return transaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs(), traceParent))
         .compose(inserted -> {
           if (inserted.isPresent()) {
             LOG.info("order {}: placed by customer {} ({} lines)", id, cmd.customerId(), cmd.lines().size());

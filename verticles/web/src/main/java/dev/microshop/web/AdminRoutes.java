@@ -4,6 +4,7 @@ import dev.microshop.common.audit.Audit;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
+import dev.microshop.common.tracing.TraceCollector;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.history.api.HistoryAddresses;
 import dev.microshop.inventory.api.AddProduct;
@@ -51,6 +52,24 @@ final class AdminRoutes {
     Http.operation(api, "adminOrders", this::orders);
     Http.operation(api, "rebuildHistory", this::rebuildHistory);
     Http.operation(api, "adminAudit", this::audit);
+    Http.operation(api, "orderTrace", this::trace);
+  }
+
+  /** How long the web collects the JVMs' answers to a trace question (it can't know how many will answer). */
+  static final long TRACE_WINDOW_MS = 500;
+
+  /** An order's trace: every span that any JVM still holds of the traces its saga's steps belong to. */
+  private void trace(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    TraceCollector.gather(ctx.vertx(), id, TRACE_WINDOW_MS)
+        .onSuccess(trace -> {
+          if (trace.getJsonArray("spans").isEmpty()) {
+            ctx.fail(ServiceException.notFound("no spans of order " + id + " are kept (tracing off, not sampled, or too long ago)"));
+            return;
+          }
+          Http.json(ctx, 200, trace);
+        })
+        .onFailure(ctx::fail);
   }
 
   private void rebuildHistory(RoutingContext ctx) {

@@ -92,13 +92,10 @@ final class ApiErrors {
     return errorId;
   }
 
-  /**
-   * The place of the request's trace id in an error's log line. There is no tracing yet and the web
-   * gives a request no id of its own, so "-" for now; once OpenTelemetry traces requests (the
-   * design's Observability), this returns the current span's trace id.
-   */
+  /** The trace of the request (see {@link dev.microshop.common.tracing.Tracing}); {@code -} when it is not traced. */
   private static String traceId(RoutingContext ctx) {
-    return "-";
+    io.opentelemetry.api.trace.SpanContext span = io.opentelemetry.api.trace.Span.current().getSpanContext();
+    return span.isValid() ? span.getTraceId() : "-";
   }
 
   private static JsonObject body(String error, String message) {

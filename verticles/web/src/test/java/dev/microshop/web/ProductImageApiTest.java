@@ -13,7 +13,6 @@ import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.UUID;
 
 import static dev.microshop.common.testing.Await.await;
 import static dev.microshop.common.testing.TestPictures.encode;
@@ -131,27 +130,15 @@ class ProductImageApiTest {
   }
 
   private static String admin() throws Exception {
-    return login("admin@microshop.local", "microshop-admin-dev");
+    return WebRequests.admin(web);
   }
 
   private static String customer() throws Exception {
-    String email = "images-" + UUID.randomUUID() + "@example.com";
-    HttpResponse<Buffer> created = send(web.client().post(web.port(), "127.0.0.1", "/api/customers"),
-        new JsonObject().put("name", "Pat").put("email", email).put("password", "correct horse").toBuffer());
-    assertThat(created.statusCode()).isEqualTo(201);
-    return login(email, "correct horse");
-  }
-
-  private static String login(String email, String password) throws Exception {
-    HttpResponse<Buffer> res = send(web.client().post(web.port(), "127.0.0.1", "/api/login"),
-        new JsonObject().put("email", email).put("password", password).toBuffer());
-    assertThat(res.statusCode()).isEqualTo(200);
-    return res.bodyAsJsonObject().getString("token");
+    return WebRequests.newCustomer(web);
   }
 
   private static HttpResponse<Buffer> get(String path, String token) throws Exception {
-    HttpRequest<Buffer> req = web.client().get(web.port(), "127.0.0.1", path);
-    return await((token == null ? req : req.bearerTokenAuthentication(token)).send());
+    return WebRequests.get(web, path, token);
   }
 
   private static HttpResponse<Buffer> put(String path, String token, byte[] file, String contentType) throws Exception {

@@ -49,4 +49,31 @@ final class WebRequests {
   static JsonObject order(JsonObject... lines) {
     return new JsonObject().put("lines", new JsonArray(List.of((Object[]) lines)));
   }
+
+  /** A bearer token of the account. */
+  static String login(DeployedWeb web, String email, String password) throws Exception {
+    HttpResponse<Buffer> res = send(web.client().post(web.port(), "127.0.0.1", "/api/login"),
+        new JsonObject().put("email", email).put("password", password).toBuffer());
+    org.assertj.core.api.Assertions.assertThat(res.statusCode()).isEqualTo(200);
+    return res.bodyAsJsonObject().getString("token");
+  }
+
+  /** The development administrator's token. */
+  static String admin(DeployedWeb web) throws Exception {
+    return login(web, "admin@microshop.local", "microshop-admin-dev");
+  }
+
+  /** A new customer's token. */
+  static String newCustomer(DeployedWeb web) throws Exception {
+    String email = "c-" + java.util.UUID.randomUUID() + "@example.com";
+    HttpResponse<Buffer> created = send(web.client().post(web.port(), "127.0.0.1", "/api/customers"),
+        new JsonObject().put("name", "C").put("email", email).put("password", "correct horse").toBuffer());
+    org.assertj.core.api.Assertions.assertThat(created.statusCode()).isEqualTo(201);
+    return login(web, email, "correct horse");
+  }
+
+  /** GET {@code path}, with the token when there is one. */
+  static HttpResponse<Buffer> get(DeployedWeb web, String path, String token) throws Exception {
+    return await(with(web.client().get(web.port(), "127.0.0.1", path), token, null).send());
+  }
 }

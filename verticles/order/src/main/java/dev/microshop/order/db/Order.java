@@ -13,7 +13,7 @@ import java.util.UUID;
 /** An order as stored, with the state of its saga. */
 public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step, JsonArray lines, Long totalCents,
                     String reason, int attempts, int version, OffsetDateTime createdAt, OffsetDateTime updatedAt,
-                    JsonObject address) {
+                    JsonObject address, String traceParent) {
 
   public boolean finished() {
     return step == SagaStep.DONE;
@@ -31,7 +31,7 @@ public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step,
   /** The order as {@link OrderRepository#transition} stores it after {@code t} (attempts reset, version + 1). */
   public Order after(Transition t) {
     return new Order(id, customerId, t.status(), t.step(), t.lines(), t.totalCents(), t.reason(), 0, version + 1,
-        createdAt, OffsetDateTime.now(), address);
+        createdAt, OffsetDateTime.now(), address, traceParent);
   }
 
   /** The summary of an order (lists, views): its lines with their prices once known. */

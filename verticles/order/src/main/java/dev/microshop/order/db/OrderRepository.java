@@ -24,10 +24,10 @@ import java.util.UUID;
 public final class OrderRepository {
 
   private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
-      + " version, created_at, updated_at, delivery_address";
+      + " version, created_at, updated_at, delivery_address, trace_parent";
   private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
-      + " saga_step, lines, next_attempt_at, delivery_address) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
-      + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7)"
+      + " saga_step, lines, next_attempt_at, delivery_address, trace_parent) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
+      + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7, $8)"
       + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id";
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
   private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
@@ -58,12 +58,15 @@ public final class OrderRepository {
       + " WHERE ($1::text IS NULL OR status = $1) AND ($2::uuid IS NULL OR customer_id = $2)"
       + " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4";
 
-  /** Stores a new PENDING order; empty when the customer used this idempotency key before. */
-  public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs) {
+  /**
+   * Stores a new PENDING order, with the traceparent of its placement ({@code traceParent}, may be
+   * null); empty when the customer used this idempotency key before.
+   */
+  public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
     JsonObject address = cmd.address() == null ? null : cmd.address().toJson();
     return tx.preparedQuery(INSERT)
         .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
-            address))
+            address, traceParent))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
             : addEvents(tx, id, cmd.customerId(), address, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
@@ -192,7 +195,8 @@ public final class OrderRepository {
         SagaStep.valueOf(r.getString("saga_step")),
         lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
         r.getString("reason"), r.getInteger("attempts"), r.getInteger("version"),
-        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), jsonObject(r.getValue("delivery_address")));
+        r.getOffsetDateTime("created_at"), r.getOffsetDateTime("updated_at"), jsonObject(r.getValue("delivery_address")),
+        r.getString("trace_parent"));
   }
 
   private static JsonObject jsonObject(Object value) {
