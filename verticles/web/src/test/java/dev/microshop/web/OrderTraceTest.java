@@ -16,6 +16,9 @@ import static dev.microshop.web.WebRequests.line;
 import static dev.microshop.web.WebRequests.order;
 import static dev.microshop.web.WebRequests.send;
 import static dev.microshop.web.WebRequests.with;
+import static dev.microshop.web.WebRequests.admin;
+import static dev.microshop.web.WebRequests.get;
+import static dev.microshop.web.WebRequests.newCustomer;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,20 +32,20 @@ class OrderTraceTest {
   @Test
   @DisplayName("GET /api/admin/orders/{id}/trace: one trace from POST /api/orders through the saga's steps to the inventory's and the customer's spans, each span's parent in it")
   void oneTraceAcrossTheServices() throws Exception {
-    String customer = customer();
+    String customer = newCustomer(web);
     HttpResponse<Buffer> placed = send(with(web.client().post(web.port(), "127.0.0.1", "/api/orders"), customer, "trace-1"),
         order(line("MUG-CLASSIC", 1)).toBuffer());
     assertThat(placed.statusCode()).isEqualTo(202);
     String orderId = placed.bodyAsJsonObject().getString("orderId");
     long deadline = System.currentTimeMillis() + 20_000;
-    while (!"APPROVED".equals(get("/api/orders/" + orderId, customer).bodyAsJsonObject().getString("status"))
+    while (!"APPROVED".equals(get(web, "/api/orders/" + orderId, customer).bodyAsJsonObject().getString("status"))
         && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
-    String admin = admin();
-    assertError(get("/api/admin/orders/" + orderId + "/trace", customer), 403, "forbidden");
+    String admin = admin(web);
+    assertError(get(web, "/api/admin/orders/" + orderId + "/trace", customer), 403, "forbidden");
 
-    HttpResponse<Buffer> res = get("/api/admin/orders/" + orderId + "/trace", admin);
+    HttpResponse<Buffer> res = get(web, "/api/admin/orders/" + orderId + "/trace", admin);
     assertThat(res.statusCode()).isEqualTo(200);
     JsonObject trace = res.bodyAsJsonObject();
     assertThat(trace.getJsonArray("traceIds")).hasSize(1);
@@ -71,18 +74,6 @@ class OrderTraceTest {
       assertThat(s.getLong("durationMicros")).isNotNegative();
     });
 
-    assertError(get("/api/admin/orders/" + UUID.randomUUID() + "/trace", admin), 404, "not_found");
-  }
-
-  private static String admin() throws Exception {
-    return WebRequests.admin(web);
-  }
-
-  private static String customer() throws Exception {
-    return WebRequests.newCustomer(web);
-  }
-
-  private static HttpResponse<Buffer> get(String path, String token) throws Exception {
-    return WebRequests.get(web, path, token);
+    assertError(get(web, "/api/admin/orders/" + UUID.randomUUID() + "/trace", admin), 404, "not_found");
   }
 }
