@@ -45,6 +45,8 @@ class ConfigCheckTest {
         "MICROSHOP_ROUTING", "instances",
         "MICROSHOP_LOG_FORMAT", "json",
         "MICROSHOP_WEB_CATALOG_READ_MODEL", "false"))).isEmpty();
+    assertThat(ConfigCheck.unknownEnv(Map.of(
+        "MICROSHOP_TRACING", "off", "MICROSHOP_TRACING_SAMPLE_RATIO", "0.1", "MICROSHOP_TRACING_BUFFER_SPANS", "5000"))).isEmpty();
   }
 
   @Test
