@@ -36,8 +36,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * their service), host c shipping and history; the event bus with mutual TLS (a certificate made
  * here, as the README says). The second test storms the shop through both webs while hosts a and b
  * are cut from each other (both still reach the database host and host c), then kills every JVM of
- * host b. Needs root (CI runs as root).
+ * host b. Needs root (CI runs as root). Tagged "long" (4-7 min on 2 cores, the suite's longest):
+ * {@code scripts/test.sh --long} runs it, apart from the suite, as CI does.
  */
+@org.junit.jupiter.api.Tag("long")
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class MultiHostIT {
 
