@@ -54,7 +54,8 @@ class ClusterCrashIT {
     cluster = ScriptedCluster.start("crash", Map.of(
         "MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "500",
         "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "500",
-        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "5000.00"), "--instances", "order=2,inventory=2");
+        "MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT", "5000.00",
+        "MICROSHOP_TRACING", "on"), "--instances", "order=2,inventory=2");
     env = cluster.env;
     webPort = cluster.webPort;
     member = cluster.member();
