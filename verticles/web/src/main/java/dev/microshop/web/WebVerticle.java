@@ -79,7 +79,9 @@ public class WebVerticle extends VerticleBase {
           });
       catalog = new CatalogView(vertx, inventory, c.catalog());
       new CatalogRoutes(inventory, catalog, c.catalog().maxPageSize()).mount(api);
-      new AccountRoutes(customers, auth, c.throttle()).mount(api);
+      // registration and log-in hash a password on purpose slowly (PBKDF2): their own, longer budget
+      new AccountRoutes(new ServiceClient(vertx, registry, CustomerAddresses.SERVICE, c.accountTimeoutMs()), auth, c.throttle())
+          .mount(api);
       new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
       new AdminRoutes(inventory, catalog, customers, orders, history).mount(api);
       new ImageRoutes(inventory, new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, ImageRoutes.UPLOAD_TIMEOUT_MS),
@@ -154,7 +156,8 @@ public class WebVerticle extends VerticleBase {
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
                    List<String> services, List<String> corsOrigins, LoginThrottle throttle,
-                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing, CatalogView.Settings catalog) {
+                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing, CatalogView.Settings catalog,
+                   long accountTimeoutMs) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
       JsonObject auth = conf.getJsonObject("auth", new JsonObject());
@@ -180,7 +183,8 @@ public class WebVerticle extends VerticleBase {
           new OrderStreams.Limits(streams.getInteger("per-customer", 5), streams.getInteger("max", 1000)),
           idleTimeout,
           positive(conf.getJsonObject("orders", new JsonObject()).getInteger("max-in-flight", 512), "orders.max-in-flight"),
-          CatalogView.Settings.from(conf));
+          CatalogView.Settings.from(conf),
+          Math.max(conf.getLong("request-timeout-ms", 3000L), auth.getLong("request-timeout-ms", 10_000L)));
     }
 
     private static int positive(int value, String key) {
