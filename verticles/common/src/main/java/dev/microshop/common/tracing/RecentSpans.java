@@ -20,7 +20,7 @@ import java.util.Set;
 
 /**
  * The spans this JVM ended last, in memory, for the admin pages' waterfall: at most {@code capacity},
- * the oldest dropped first (about 1 kB each: its ids, times, name and attributes). Kept as the SDK
+ * the oldest dropped first (each its ids, times, name and attributes; its size not measured). Kept as the SDK
  * ends them; turned into the waterfall's few fields only when asked. Thread-safe (spans end on any thread).
  */
 public final class RecentSpans implements SpanProcessor {
