@@ -29,8 +29,14 @@ public final class TraceCollector {
   private TraceCollector() {
   }
 
-  /** Answers the questions of {@link #gather} with this JVM's spans. */
+  /**
+   * Answers the questions of {@link #gather} with this JVM's spans; nothing when it doesn't trace
+   * (no consumer to register in the cluster for nothing).
+   */
   public static Future<Void> serve(Vertx vertx) {
+    if (!Tracing.enabled()) {
+      return Future.succeededFuture();
+    }
     MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(ADDRESS, m -> {
       JsonObject q = m.body();
       String replyTo = q.getString("replyTo");

@@ -88,6 +88,11 @@ public final class Tracing {
     return settings.enabled() ? builder.withTracer(new OpenTelemetryTracingFactory(openTelemetry)) : builder;
   }
 
+  /** Whether this JVM traces (known once its first Vert.x is built). */
+  public static synchronized boolean enabled() {
+    return settings != null && settings.enabled();
+  }
+
   public static Tracer tracer() {
     return openTelemetry.getTracer("microshop");
   }
