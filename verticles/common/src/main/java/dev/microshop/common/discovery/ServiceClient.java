@@ -33,6 +33,12 @@ import java.util.List;
  * {@value #MIN_ATTEMPT_MS} ms of it are left, so a caller never waits longer than the timeout (no
  * stacked timeouts). Each message carries its deadline ({@value #DEADLINE_HEADER}, epoch ms); a
  * service drops one whose deadline has passed before its work begins (see {@code Replies}).
+ *
+ * <p>A client may be limited to a number of calls in flight ({@link #limitedTo}): the calls beyond
+ * it wait, in order, for one to end, and their budget starts when they are sent. That is what a
+ * caller with a backlog (the order saga after a slow spell: hundreds of steps due at once) needs so
+ * as not to bury its participant under requests that would wait past their timeout in its pool's
+ * queue, be retried, and queue again: the participant is kept at the work it can finish in time.
  */
 public final class ServiceClient {
 
@@ -53,6 +59,10 @@ public final class ServiceClient {
   /** {@link Routing#perInstance()}, read once: whether this client routes to instances one by one. */
   private final boolean perInstance;
   private final InstanceHealth health;
+  /** Calls in flight at most ({@link #limitedTo}); the others wait in {@link #waiting}. */
+  private int limit = Integer.MAX_VALUE;
+  private int inFlight;
+  private final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
@@ -61,6 +71,25 @@ public final class ServiceClient {
     this.timeoutMs = timeoutMs;
     this.perInstance = Routing.perInstance();
     this.health = InstanceHealth.of(service);
+  }
+
+  /**
+   * At most {@code maxInFlight} calls of this client in flight at once; the others wait for a
+   * permit, in order, before they are sent (their time budget starts then).
+   */
+  public ServiceClient limitedTo(int maxInFlight) {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("maxInFlight must be at least 1");
+    }
+    this.limit = maxInFlight;
+    return this;
+  }
+
+  /** Calls waiting for a permit now ({@link #limitedTo}). */
+  public int waiting() {
+    synchronized (waiting) {
+      return waiting.size();
+    }
   }
 
   /** The service this client calls. */
@@ -76,6 +105,10 @@ public final class ServiceClient {
    * later: it was never delivered.
    */
   public Future<JsonObject> request(String address, JsonObject body) {
+    return withPermit(() -> requestNow(address, body));
+  }
+
+  private Future<JsonObject> requestNow(String address, JsonObject body) {
     long deadline = deadline();
     return send(address, body, false, deadline)
         .recover(t -> notDelivered(t) && timeForRetry(deadline)
@@ -89,9 +122,63 @@ public final class ServiceClient {
    * meanwhile), while the call's budget lasts.
    */
   public Future<JsonObject> requestIdempotent(String address, JsonObject body) {
+    return withPermit(() -> requestIdempotentNow(address, body));
+  }
+
+  private Future<JsonObject> requestIdempotentNow(String address, JsonObject body) {
     long deadline = deadline();
     return send(address, body, true, deadline).recover(t -> (notDelivered(t) || isTimeout(t)) && timeForRetry(deadline)
         ? later().compose(v -> send(address, body, true, retryDeadline(deadline))) : Future.failedFuture(t));
+  }
+
+  /** Runs {@code call} once a permit is free, on the caller's context; the permit is given back when it ends. */
+  private Future<JsonObject> withPermit(java.util.function.Supplier<Future<JsonObject>> call) {
+    if (limit == Integer.MAX_VALUE) {
+      return call.get();
+    }
+    Promise<JsonObject> result = Promise.promise();
+    Runnable run = () -> {
+      Future<JsonObject> f;
+      try {
+        f = call.get();
+      } catch (RuntimeException e) {
+        f = Future.failedFuture(e);
+      }
+      f.onComplete(ar -> {
+        release();
+        result.handle(ar);
+      });
+    };
+    boolean now;
+    synchronized (waiting) {
+      now = inFlight < limit;
+      if (now) {
+        inFlight++;
+      } else {
+        // a waiting call is sent from its caller's context, within its caller's span (a saga step's)
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        Runnable traced = io.opentelemetry.context.Context.current().wrap(run);
+        waiting.add(() -> context.runOnContext(v -> traced.run()));
+      }
+    }
+    if (now) {
+      run.run();
+    }
+    return result.future();
+  }
+
+  /** A call ended: its permit goes to the first waiting call, else back to the pool. */
+  private void release() {
+    Runnable next;
+    synchronized (waiting) {
+      next = waiting.poll();
+      if (next == null) {
+        inFlight--;
+      }
+    }
+    if (next != null) {
+      next.run();
+    }
   }
 
   /**

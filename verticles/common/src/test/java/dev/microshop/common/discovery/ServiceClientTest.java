@@ -119,4 +119,40 @@ class ServiceClientTest {
     assertThat(await(vertx.eventBus().<JsonObject>request("zeta.work", new JsonObject(), inTime)).body().getBoolean("done")).isTrue();
     assertThat(runs.get()).isEqualTo(1);
   }
+
+  @Test
+  @DisplayName("a client limited to 3 calls in flight sends a 4th only once one ended; a waiting call's budget starts when it is sent")
+  void limitsItsCallsInFlight() throws Exception {
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer("eta.work", held::add); // answered by the test, or never
+    await(registry.publishEventBusService("eta", "eta"));
+    ServiceClient client = new ServiceClient(vertx, registry, "eta", 1_000).limitedTo(3);
+    long start = System.nanoTime();
+    java.util.List<Future<JsonObject>> calls = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      calls.add(client.request("eta.work", new JsonObject().put("n", i)));
+    }
+    Thread.sleep(300);
+    assertThat(held).as("sent while 3 are in flight").hasSize(3);
+    assertThat(client.waiting()).isEqualTo(2);
+    held.get(0).reply(new JsonObject().put("n", 0));
+    Thread.sleep(300);
+    assertThat(held).as("a permit given back sends the next call").hasSize(4);
+    assertThat(client.waiting()).isEqualTo(1);
+    // calls 1 and 2 time out (1 s): their permits send the 5th, which has a whole second of its own
+    while (held.size() < 5) {
+      Thread.sleep(10);
+    }
+    assertThat((System.nanoTime() - start) / 1_000_000).as("the 5th was sent after the first calls' timeout").isGreaterThanOrEqualTo(950);
+    Thread.sleep(500);
+    held.get(4).reply(new JsonObject().put("n", held.get(4).body().getInteger("n")));
+    assertThat(await(calls.get(0)).getInteger("n")).isZero();
+    assertThat(await(calls.get(4)).getInteger("n")).isEqualTo(4);
+    for (int i = 1; i < 4; i++) {
+      int n = i;
+      assertThatThrownBy(() -> await(calls.get(n))).as("call %d, never answered", n)
+          .isInstanceOf(io.vertx.core.eventbus.ReplyException.class);
+    }
+    assertThat(client.waiting()).isZero();
+  }
 }
