@@ -31,7 +31,8 @@ public final class Database {
   public static Future<Pool> open(Vertx vertx, String service, DbConfig config) {
     return vertx.executeBlocking(() -> prepare(service, config), false)
         .map(options -> PgBuilder.pool()
-            .with(new PoolOptions().setMaxSize(config.poolSize()).setName(service + "-pool").setShared(false))
+            .with(new PoolOptions().setMaxSize(config.poolSize()).setName(service + "-pool").setShared(false)
+                .setConnectionTimeout(config.poolWaitMs()).setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
             .connectingTo(options)
             .using(vertx)
             .build());

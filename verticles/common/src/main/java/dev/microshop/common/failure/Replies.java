@@ -91,6 +91,10 @@ public final class Replies {
         return new ServiceException(FailureCode.UNAVAILABLE, "database unavailable");
       }
     }
+    if (t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).startsWith("Timeout waiting for connection")) {
+      // the pool's wait for a free connection ran out (db.pool-wait-ms): this instance has more work than it can do in time
+      return new ServiceException(FailureCode.BUSY, "the service is busy: try again in a moment");
+    }
     if (t instanceof io.vertx.core.VertxException && String.valueOf(t.getMessage()).contains("Connection")) {
       return new ServiceException(FailureCode.UNAVAILABLE, "database unavailable");
     }

@@ -58,6 +58,31 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("a query that waits for a free connection longer than db.pool-wait-ms fails as 503 busy, and the pool serves again once a connection is free")
+  void poolWaitIsBounded(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    io.vertx.core.json.JsonObject conf = TestData.serviceConfig(DATA);
+    conf.getJsonObject("db").put("pool-size", 1).put("pool-wait-ms", 300);
+    Pool pool = await(Database.open(vertx, "alpha", DbConfig.from("alpha", conf)));
+    io.vertx.sqlclient.SqlConnection held = await(pool.getConnection()); // the only connection
+    long start = System.nanoTime();
+    Throwable waited = null;
+    try {
+      await(pool.query("SELECT 1").execute());
+    } catch (Throwable t) {
+      waited = t;
+    }
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(waited).as("a query behind a held connection").isNotNull();
+    assertThat(ms).isBetween(250L, 2_000L);
+    assertThat(dev.microshop.common.failure.Replies.translate(waited).code())
+        .isEqualTo(dev.microshop.common.failure.FailureCode.BUSY);
+    await(held.close());
+    assertThat(await(pool.query("SELECT 1").execute()).size()).isEqualTo(1);
+    await(pool.close());
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("the embedded server is durable: fsync, synchronous_commit and full_page_writes are on")
   void durable(Vertx vertx, VertxTestContext ctx) throws Throwable {
     Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
