@@ -22,9 +22,11 @@ import java.util.regex.Pattern;
  * @param embeddedPort embedded: the port, 0 for any free one
  * @param connectTimeoutSeconds how long opening a connection for the migrations may take, TCP connect and
  *                     login together: a port that accepts but never answers fails the start instead of hanging it
- * @param poolWaitMs   how long a query or transaction may wait for a free connection of the pool before it
- *                     fails (503, busy): its caller has given up by then (a request waits 3 s), so work
- *                     queued longer is not done for nobody, and the queue of an overloaded service stays short
+ * @param poolWaitMs   how long a query or transaction may wait for a connection of the pool (a free one, or a
+ *                     new one being opened) before it fails (503, busy): work queued longer is done for
+ *                     callers that have given up (a request waits 3 s), and the queue of an overloaded service
+ *                     stays bounded. Opening a connection counts: at 3 s, a cluster's start on a loaded 2-core
+ *                     machine failed (its first query waited for its first connection), hence 10 s
  * @param embeddedShare embedded: true lets this JVM join the server that another live JVM runs on
  *                     {@code dataDir} (the instances of one service, as scripts/cluster.sh starts them);
  *                     false (the default) refuses to start on a directory that another JVM uses
@@ -49,7 +51,7 @@ public record DbConfig(boolean embedded, String host, int port, String database,
         db.getString("embedded-data-dir", "data/pg"),
         db.getInteger("embedded-port", 0),
         db.getInteger("connect-timeout-seconds", 30),
-        db.getInteger("pool-wait-ms", 3000),
+        db.getInteger("pool-wait-ms", 10000),
         db.getBoolean("embedded-share", false));
     if (c.embedded && (!IDENTIFIER.matcher(c.database).matches() || !IDENTIFIER.matcher(c.user).matches())) {
       throw new IllegalArgumentException("embedded database and user must be lower-case identifiers: "
