@@ -46,6 +46,11 @@ import java.util.concurrent.ConcurrentHashMap;
  *                                    │409: shipped already → DONE (APPROVED, cancel refused)
  * </pre>
  *
+ * The forward steps (reserve stock, reserve credit) wait for one of a bounded number of permits per
+ * participant ({@code saga.max-steps-in-flight}); the releases and the cancel's steps go ahead of them
+ * ({@link ServiceClient#requestAhead}): they free stock and credit, and a cancel queued behind a
+ * backlog of reservations would find the order shipped.
+ *
  * Stock is released before credit on a cancel, so the inventory decides a race with shipping:
  * once it has shipped, nothing is released. A step that fails (timeout, no instance) is retried
  * with an exponential backoff; the state survives any crash, and a resumed step is safe to send
@@ -162,17 +167,17 @@ final class OrderSaga {
               ? o.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED, Milestone.APPROVED)
               : o.to(OrderStatus.PENDING, SagaStep.RELEASE_STOCK, reason(r.reason(), "the credit was released"),
                   Milestone.CREDIT_REJECTED));
-      case RELEASE_STOCK -> inventory.request(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
+      case RELEASE_STOCK -> inventory.requestAhead(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
           .map(StockReservation::fromJson)
           .map(r -> o.to(OrderStatus.REJECTED, SagaStep.DONE, o.reason(), Milestone.STOCK_RELEASED, Milestone.REJECTED));
-      case CANCEL_STOCK -> inventory.request(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
+      case CANCEL_STOCK -> inventory.requestAhead(InventoryAddresses.RELEASE, new StockCommand(id).toJson())
           .map(StockReservation::fromJson)
           .map(r -> o.to(OrderStatus.APPROVED, SagaStep.CANCEL_CREDIT, null, Milestone.STOCK_RELEASED))
           .recover(t -> FailureCode.of(t) == FailureCode.CONFLICT
               ? Future.succeededFuture(o.to(OrderStatus.APPROVED, SagaStep.DONE, "the order has shipped",
                   Milestone.CANCEL_REFUSED))
               : Future.failedFuture(t));
-      case CANCEL_CREDIT -> customers.request(CustomerAddresses.RELEASE_CREDIT, new ReleaseCredit(id).toJson())
+      case CANCEL_CREDIT -> customers.requestAhead(CustomerAddresses.RELEASE_CREDIT, new ReleaseCredit(id).toJson())
           .map(CreditReservation::fromJson)
           .map(r -> o.to(OrderStatus.CANCELLED, SagaStep.DONE, null, Milestone.CREDIT_RELEASED, Milestone.CANCELLED));
       case DONE -> Future.failedFuture(new IllegalStateException("order " + id + " has no step left"));

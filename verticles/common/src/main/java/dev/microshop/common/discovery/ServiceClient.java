@@ -108,6 +108,16 @@ public final class ServiceClient {
     return withPermit(() -> requestNow(address, body));
   }
 
+  /**
+   * As {@link #request}, but sent at once, beside the limit of {@link #limitedTo} (it takes no permit
+   * and waits for none): for compensations and cancels, which free what the waiting calls need and
+   * must not queue behind a backlog of new work while the clock runs for them (a courier that ships
+   * the order meanwhile refuses the cancel).
+   */
+  public Future<JsonObject> requestAhead(String address, JsonObject body) {
+    return requestNow(address, body);
+  }
+
   private Future<JsonObject> requestNow(String address, JsonObject body) {
     long deadline = deadline();
     return send(address, body, false, deadline)
