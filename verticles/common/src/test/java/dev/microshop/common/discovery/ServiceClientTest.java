@@ -160,6 +160,32 @@ class ServiceClientTest {
     assertThat(client.waiting()).isZero();
   }
 
+  @Test
+  @DisplayName("a call sent ahead (a compensation, a cancel) takes no permit and waits for none, while calls wait for the limit")
+  void aheadOfTheLimit() throws Exception {
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer("theta.work", held::add);
+    await(registry.publishEventBusService("theta", "theta"));
+    ServiceClient client = new ServiceClient(vertx, registry, "theta", 5_000).limitedTo(1);
+    Future<JsonObject> first = client.request("theta.work", new JsonObject().put("n", 1));
+    Future<JsonObject> waiting = client.request("theta.work", new JsonObject().put("n", 2));
+    awaitHeld(held, 1);
+    assertThat(client.waiting()).isEqualTo(1);
+    Future<JsonObject> ahead = client.requestAhead("theta.work", new JsonObject().put("n", 3));
+    awaitHeld(held, 2);
+    assertThat(held.get(1).body().getInteger("n")).as("sent at once, beside the one in flight").isEqualTo(3);
+    assertThat(client.waiting()).as("and it took no permit: the waiting call still waits").isEqualTo(1);
+    held.get(1).reply(new JsonObject().put("n", 3));
+    assertThat(await(ahead).getInteger("n")).isEqualTo(3);
+    Thread.sleep(200);
+    assertThat(held).as("answering the call sent ahead gives back no permit").hasSize(2);
+    held.get(0).reply(new JsonObject().put("n", 1));
+    awaitHeld(held, 3);
+    held.get(2).reply(new JsonObject().put("n", 2));
+    assertThat(await(first).getInteger("n")).isEqualTo(1);
+    assertThat(await(waiting).getInteger("n")).isEqualTo(2);
+  }
+
   private static void awaitHeld(java.util.List<?> held, int size) throws InterruptedException {
     long until = System.currentTimeMillis() + 10_000;
     while (held.size() < size && System.currentTimeMillis() < until) {
