@@ -60,11 +60,13 @@ public class OrderVerticle extends ServiceVerticle {
     settings = new OrderSaga.Settings(s.getLong("step-timeout-ms", 3000L), s.getLong("lease-ms", 10_000L),
         s.getLong("min-backoff-ms", 250L), s.getLong("max-backoff-ms", 30_000L));
     // steps in flight to each participant, at most: a backlog (after a slow spell) waits here, not
-    // in the participant's pool queue past its timeout, to be sent again and queue again
+    // in the participant's pool queue past its timeout, to be sent again and queue again; a step that
+    // waited a step timeout for a permit backs off like a timed-out one (it is not counted in progress
+    // meanwhile: a rolling restart's IT had placements refused as busy while 1,000 steps waited)
     int stepsInFlight = s.getInteger("max-steps-in-flight", 32);
     saga = new OrderSaga(pool, orders,
-        new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight),
-        new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight),
+        new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
+        new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
         settings, this::eventsWritten);
     long resumeEvery = s.getLong("resume-interval-ms", 1000L);
     maxInProgress = s.getInteger("max-in-progress", 1000);

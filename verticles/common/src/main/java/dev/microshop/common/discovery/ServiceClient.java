@@ -61,6 +61,7 @@ public final class ServiceClient {
   private final InstanceHealth health;
   /** Calls in flight at most ({@link #limitedTo}); the others wait in {@link #waiting}. */
   private int limit = Integer.MAX_VALUE;
+  private long maxWaitMs = Long.MAX_VALUE;
   private int inFlight;
   private final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
 
@@ -75,13 +76,16 @@ public final class ServiceClient {
 
   /**
    * At most {@code maxInFlight} calls of this client in flight at once; the others wait for a
-   * permit, in order, before they are sent (their time budget starts then).
+   * permit, in order, before they are sent (their time budget starts then). A call that waited
+   * {@code maxWaitMs} without one fails as a time-out (504) and is never sent: its caller backs off
+   * (a saga step is retried later) instead of being held, and counted as in progress, without bound.
    */
-  public ServiceClient limitedTo(int maxInFlight) {
-    if (maxInFlight < 1) {
-      throw new IllegalArgumentException("maxInFlight must be at least 1");
+  public ServiceClient limitedTo(int maxInFlight, long maxWaitMs) {
+    if (maxInFlight < 1 || maxWaitMs < 1) {
+      throw new IllegalArgumentException("maxInFlight and maxWaitMs must be at least 1");
     }
     this.limit = maxInFlight;
+    this.maxWaitMs = maxWaitMs;
     return this;
   }
 
@@ -168,7 +172,23 @@ public final class ServiceClient {
         // a waiting call is sent from its caller's context, within its caller's span (a saga step's)
         io.vertx.core.Context context = vertx.getOrCreateContext();
         Runnable traced = io.opentelemetry.context.Context.current().wrap(run);
-        waiting.add(() -> context.runOnContext(v -> traced.run()));
+        Runnable queued = new Runnable() {
+          @Override
+          public void run() {
+            context.runOnContext(v -> traced.run());
+          }
+        };
+        waiting.add(queued);
+        vertx.setTimer(maxWaitMs, id -> {
+          boolean removed;
+          synchronized (waiting) {
+            removed = waiting.remove(queued);
+          }
+          if (removed) { // still waiting: never sent
+            result.fail(new ServiceException(FailureCode.TIMEOUT, "no permit to call " + service + " within "
+                + maxWaitMs + " ms (" + limit + " calls in flight)"));
+          }
+        });
       }
     }
     if (now) {

@@ -126,7 +126,7 @@ class ServiceClientTest {
     java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer("eta.work", held::add); // answered by the test, or never
     await(registry.publishEventBusService("eta", "eta"));
-    ServiceClient client = new ServiceClient(vertx, registry, "eta", 1_000).limitedTo(3);
+    ServiceClient client = new ServiceClient(vertx, registry, "eta", 1_000).limitedTo(3, 5_000);
     long start = System.nanoTime();
     java.util.List<Future<JsonObject>> calls = new java.util.ArrayList<>();
     for (int i = 0; i < 5; i++) {
@@ -166,7 +166,7 @@ class ServiceClientTest {
     java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
     vertx.eventBus().<JsonObject>consumer("theta.work", held::add);
     await(registry.publishEventBusService("theta", "theta"));
-    ServiceClient client = new ServiceClient(vertx, registry, "theta", 5_000).limitedTo(1);
+    ServiceClient client = new ServiceClient(vertx, registry, "theta", 5_000).limitedTo(1, 10_000);
     Future<JsonObject> first = client.request("theta.work", new JsonObject().put("n", 1));
     Future<JsonObject> waiting = client.request("theta.work", new JsonObject().put("n", 2));
     awaitHeld(held, 1);
@@ -184,6 +184,32 @@ class ServiceClientTest {
     held.get(2).reply(new JsonObject().put("n", 2));
     assertThat(await(first).getInteger("n")).isEqualTo(1);
     assertThat(await(waiting).getInteger("n")).isEqualTo(2);
+  }
+
+  @Test
+  @DisplayName("a call that waited maxWaitMs without a permit fails as a time-out and is never sent")
+  void boundedWaitForAPermit() throws Exception {
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer("iota.work", held::add);
+    await(registry.publishEventBusService("iota", "iota"));
+    ServiceClient client = new ServiceClient(vertx, registry, "iota", 5_000).limitedTo(1, 300);
+    Future<JsonObject> first = client.request("iota.work", new JsonObject().put("n", 1));
+    awaitHeld(held, 1);
+    long start = System.nanoTime();
+    Future<JsonObject> second = client.request("iota.work", new JsonObject().put("n", 2));
+    assertThatThrownBy(() -> await(second)).isInstanceOfSatisfying(ServiceException.class,
+        se -> assertThat(se.code()).isEqualTo(FailureCode.TIMEOUT));
+    assertThat((System.nanoTime() - start) / 1_000_000).isBetween(250L, 2_000L);
+    assertThat(client.waiting()).isZero();
+    held.get(0).reply(new JsonObject().put("n", 1));
+    assertThat(await(first).getInteger("n")).isEqualTo(1);
+    Thread.sleep(200);
+    assertThat(held).as("the call that gave up was never sent").hasSize(1);
+    // and the permit came back: the next call goes at once
+    Future<JsonObject> third = client.request("iota.work", new JsonObject().put("n", 3));
+    awaitHeld(held, 2);
+    held.get(1).reply(new JsonObject().put("n", 3));
+    assertThat(await(third).getInteger("n")).isEqualTo(3);
   }
 
   private static void awaitHeld(java.util.List<?> held, int size) throws InterruptedException {
