@@ -172,12 +172,7 @@ public final class ServiceClient {
         // a waiting call is sent from its caller's context, within its caller's span (a saga step's)
         io.vertx.core.Context context = vertx.getOrCreateContext();
         Runnable traced = io.opentelemetry.context.Context.current().wrap(run);
-        Runnable queued = new Runnable() {
-          @Override
-          public void run() {
-            context.runOnContext(v -> traced.run());
-          }
-        };
+        Runnable queued = () -> context.runOnContext(v -> traced.run());
         waiting.add(queued);
         vertx.setTimer(maxWaitMs, id -> {
           boolean removed;

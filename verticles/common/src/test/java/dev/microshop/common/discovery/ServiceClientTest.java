@@ -123,9 +123,7 @@ class ServiceClientTest {
   @Test
   @DisplayName("a client limited to 3 calls in flight sends a 4th only once one ended; a waiting call's budget starts when it is sent")
   void limitsItsCallsInFlight() throws Exception {
-    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer("eta.work", held::add); // answered by the test, or never
-    await(registry.publishEventBusService("eta", "eta"));
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = heldAt("eta");
     ServiceClient client = new ServiceClient(vertx, registry, "eta", 1_000).limitedTo(3, 5_000);
     long start = System.nanoTime();
     java.util.List<Future<JsonObject>> calls = new java.util.ArrayList<>();
@@ -163,9 +161,7 @@ class ServiceClientTest {
   @Test
   @DisplayName("a call sent ahead (a compensation, a cancel) takes no permit and waits for none, while calls wait for the limit")
   void aheadOfTheLimit() throws Exception {
-    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer("theta.work", held::add);
-    await(registry.publishEventBusService("theta", "theta"));
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = heldAt("theta");
     ServiceClient client = new ServiceClient(vertx, registry, "theta", 5_000).limitedTo(1, 10_000);
     Future<JsonObject> first = client.request("theta.work", new JsonObject().put("n", 1));
     Future<JsonObject> waiting = client.request("theta.work", new JsonObject().put("n", 2));
@@ -189,9 +185,7 @@ class ServiceClientTest {
   @Test
   @DisplayName("a call that waited maxWaitMs without a permit fails as a time-out and is never sent")
   void boundedWaitForAPermit() throws Exception {
-    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
-    vertx.eventBus().<JsonObject>consumer("iota.work", held::add);
-    await(registry.publishEventBusService("iota", "iota"));
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = heldAt("iota");
     ServiceClient client = new ServiceClient(vertx, registry, "iota", 5_000).limitedTo(1, 300);
     Future<JsonObject> first = client.request("iota.work", new JsonObject().put("n", 1));
     awaitHeld(held, 1);
@@ -210,6 +204,14 @@ class ServiceClientTest {
     awaitHeld(held, 2);
     held.get(1).reply(new JsonObject().put("n", 3));
     assertThat(await(third).getInteger("n")).isEqualTo(3);
+  }
+
+  /** A published service whose "<service>.work" messages are kept, to be answered by the test or never. */
+  private java.util.List<io.vertx.core.eventbus.Message<JsonObject>> heldAt(String service) throws Exception {
+    java.util.List<io.vertx.core.eventbus.Message<JsonObject>> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+    vertx.eventBus().<JsonObject>consumer(service + ".work", held::add);
+    await(registry.publishEventBusService(service, service));
+    return held;
   }
 
   private static void awaitHeld(java.util.List<?> held, int size) throws InterruptedException {
