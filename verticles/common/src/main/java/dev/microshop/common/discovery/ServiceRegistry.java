@@ -4,6 +4,7 @@ import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.internal.VertxInternal;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.spi.cluster.ClusterManager;
@@ -46,6 +47,10 @@ public final class ServiceRegistry {
   /** Per service, the instance ids of its UP records on live members (this JVM's own included). */
   private volatile Map<String, List<String>> upInstances = Map.of();
   private long timer = -1;
+  private MessageConsumer<JsonObject> announcements;
+  /** A refresh for an announcement or the timer is running; another was asked for meanwhile. */
+  private boolean refreshing;
+  private boolean refreshAgain;
   private volatile Consumer<List<JsonObject>> sweepListener = peers -> { };
 
   public ServiceRegistry(Vertx vertx) {
@@ -132,9 +137,32 @@ public final class ServiceRegistry {
    * timer. Call once from the verticle that looks services up.
    */
   public Future<Void> follow() {
-    vertx.eventBus().<JsonObject>consumer(ANNOUNCE, m -> refresh());
-    timer = vertx.setPeriodic(REFRESH_MS, id -> refresh());
+    announcements = vertx.eventBus().<JsonObject>consumer(ANNOUNCE, m -> refreshSoon());
+    timer = vertx.setPeriodic(REFRESH_MS, id -> refreshSoon());
     return refresh();
+  }
+
+  /**
+   * A refresh for an announcement or the timer: one at a time, and the announcements that come while
+   * it runs make one more. In a split that heals, every member republishes and announces its records
+   * while the others sweep them: a rolling-restart run logged one JVM republishing its record 20
+   * times in a second, each announcement a full read of the registry in every JVM.
+   */
+  private synchronized void refreshSoon() {
+    if (refreshing) {
+      refreshAgain = true;
+      return;
+    }
+    refreshing = true;
+    refresh().onComplete(ar -> refreshed());
+  }
+
+  private synchronized void refreshed() {
+    refreshing = false;
+    if (refreshAgain) {
+      refreshAgain = false;
+      refreshSoon();
+    }
   }
 
   /** This JVM's cluster node id, or {@code local} when not clustered. */
@@ -258,6 +286,9 @@ public final class ServiceRegistry {
   public void close() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
+    }
+    if (announcements != null) {
+      announcements.unregister();
     }
     discovery.close();
   }

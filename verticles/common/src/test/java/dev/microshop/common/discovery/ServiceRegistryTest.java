@@ -2,6 +2,7 @@ package dev.microshop.common.discovery;
 
 import dev.microshop.common.testing.ClusterMembers;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.servicediscovery.ServiceDiscovery;
 import io.vertx.servicediscovery.ServiceDiscoveryOptions;
 import org.junit.jupiter.api.AfterAll;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,6 +63,25 @@ class ServiceRegistryTest {
     } finally {
       other.close();
       publisher.close();
+      caller.close();
+    }
+  }
+
+  @Test
+  @DisplayName("a burst of announcements makes one or two reads of the registry, not one each")
+  void coalescesAnnouncements() throws Exception {
+    ServiceRegistry caller = new ServiceRegistry(b);
+    try {
+      await(caller.follow());
+      AtomicInteger reads = new AtomicInteger();
+      caller.onSweep(peers -> reads.incrementAndGet());
+      for (int i = 0; i < 30; i++) {
+        a.eventBus().publish(ServiceRegistry.ANNOUNCE, new JsonObject().put("burst", i));
+      }
+      Thread.sleep(1_000);
+      // the first announcement starts a read, those during it make one more; the timer may add one
+      assertThat(reads.get()).isBetween(1, 3);
+    } finally {
       caller.close();
     }
   }
