@@ -93,7 +93,7 @@ class ClusterCrashIT {
 
   @Test
   @org.junit.jupiter.api.Order(2)
-  @DisplayName("an order's trace crosses the JVMs (after the kills: the survivors): the admin's trace of one order holds spans of the web's, an order's, an inventory's and the customer's JVM, one tree")
+  @DisplayName("an order's trace crosses the JVMs (after the kills: the survivors): the admin's trace of one order holds spans of the web's, an order's, an inventory's, the customer's, the shipping's and the history's JVM, through the event logs to its delivery, one tree")
   void traceAcrossJvms() throws Exception {
     String base = "http://127.0.0.1:" + webPort;
     String email = "traced-" + UUID.randomUUID() + "@example.com";
@@ -108,28 +108,32 @@ class ClusterCrashIT {
     String admin = new JsonObject(post(base + "/api/login", null, null, new JsonObject().put("email", "admin@microshop.local")
         .put("password", "microshop-admin-dev")).body()).getString("token");
     JsonObject trace = null;
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (System.currentTimeMillis() < deadline) { // until its credit step's spans are in
+    long deadline = System.currentTimeMillis() + 60_000;
+    while (System.currentTimeMillis() < deadline) { // until the history's view of its delivery is in (the courier takes 5 + 5 s)
       HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/orders/" + orderId + "/trace"))
           .header("Authorization", "Bearer " + admin).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
-      if (res.statusCode() == 200 && res.body().contains("send customer.reserve-credit")) {
+      if (res.statusCode() == 200 && res.body().contains("send customer.reserve-credit")
+          && new JsonObject(res.body()).getJsonArray("spans").stream().map(JsonObject.class::cast)
+              .anyMatch(span -> span.getString("name").equals("apply shipment.delivered") && span.getString("service").equals("history"))) {
         trace = new JsonObject(res.body());
         break;
       }
       sleep(500);
     }
-    assertThat(trace).as("the order's trace with its credit step").isNotNull();
+    assertThat(trace).as("the order's trace with its credit step and its delivery in the history").isNotNull();
     List<JsonObject> spans = trace.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
     Map<String, Set<String>> nodesByService = new HashMap<>();
     for (JsonObject span : spans) {
       nodesByService.computeIfAbsent(span.getString("service"), k -> new java.util.TreeSet<>()).add(span.getString("node"));
     }
-    assertThat(nodesByService).containsKeys("web", "order", "inventory", "customer");
+    assertThat(nodesByService).containsKeys("web", "order", "inventory", "customer", "shipping", "history");
+    assertThat(spans).extracting(span -> span.getString("name"))
+        .contains("apply order.approved", "courier ship", "courier deliver", "apply shipment.shipped", "apply shipment.delivered");
     Set<String> nodes = new java.util.TreeSet<>();
-    for (String service : List.of("web", "order", "inventory", "customer")) {
+    for (String service : List.of("web", "order", "inventory", "customer", "shipping", "history")) {
       nodes.addAll(nodesByService.get(service));
     }
-    assertThat(nodes).as("one JVM per service: %s", nodesByService).hasSizeGreaterThanOrEqualTo(4);
+    assertThat(nodes).as("one JVM per service: %s", nodesByService).hasSizeGreaterThanOrEqualTo(6);
     Set<String> ids = new java.util.HashSet<>();
     spans.forEach(span -> ids.add(span.getString("spanId")));
     assertThat(spans.stream().filter(span -> span.getString("parentId") == null)).singleElement()

@@ -18,8 +18,6 @@ import dev.microshop.order.db.Order;
 import dev.microshop.order.db.OrderRepository;
 import dev.microshop.order.db.SagaStep;
 import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.StatusCode;
-import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -137,18 +135,7 @@ final class OrderSaga {
         .setAttribute("microshop.service", "order")
         .setAttribute("saga.attempt", o.attempts() + 1L)
         .startSpan();
-    Future<Order.Transition> step;
-    try (Scope scope = span.makeCurrent()) {
-      step = step(o);
-    } catch (RuntimeException e) {
-      step = Future.failedFuture(e);
-    }
-    return step.andThen(done -> {
-      if (done.failed()) {
-        span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
-      }
-      span.end();
-    });
+    return Tracing.within(span, () -> step(o));
   }
 
   private Future<Order.Transition> step(Order o) {

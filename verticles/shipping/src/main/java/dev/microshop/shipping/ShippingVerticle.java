@@ -6,6 +6,7 @@ import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.inventory.api.StockCommand;
 import dev.microshop.order.api.OrderAddresses;
@@ -14,6 +15,7 @@ import dev.microshop.order.api.OrderEvent;
 import dev.microshop.shipping.api.Shipment;
 import dev.microshop.shipping.api.ShippingAddresses;
 import dev.microshop.shipping.db.ShipmentRepository;
+import io.opentelemetry.api.trace.Span;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -69,7 +71,10 @@ public class ShippingVerticle extends ServiceVerticle {
     UUID orderId = UUID.fromString(e.aggregateId());
     if (e.type().equals(Milestone.APPROVED.eventType())) {
       OrderEvent approved = OrderEvent.fromJson(e.payload());
-      return shipments.create(tx, orderId, approved.customerId(), approved.address(), e.occurredAt(), prepareMs);
+      // the shipment's own steps continue from this span (applying the approval), else from the order's
+      String traceParent = Tracing.traceParent();
+      return shipments.create(tx, orderId, approved.customerId(), approved.address(), e.occurredAt(), prepareMs,
+          traceParent != null ? traceParent : e.traceParent());
     }
     if (e.type().equals(Milestone.CANCELLED.eventType())) {
       return shipments.cancel(tx, orderId);
@@ -80,12 +85,29 @@ public class ShippingVerticle extends ServiceVerticle {
   /** One round of the courier: every shipment whose next step is due. */
   private void courierRound() {
     shipments.claimDue(pool, BATCH, leaseMs)
-        .onSuccess(due -> due.forEach(d -> step(d.orderId(), d.status())
+        .onSuccess(due -> due.forEach(d -> traced(d)
             .onFailure(t -> {
               LOG.warn("shipment of order {}: {} (retried)", d.orderId(), t.getMessage());
               shipments.retryLater(pool, d.orderId());
             })))
         .onFailure(t -> LOG.warn("courier round: {}", t.getMessage()));
+  }
+
+  /**
+   * The courier's step as a span of the order's trace ({@code courier ship} or {@code courier
+   * deliver}), with the order's id; the inventory's part runs while it is current, so it joins.
+   */
+  private Future<Void> traced(ShipmentRepository.Due d) {
+    if (d.traceParent() == null) {
+      return step(d.orderId(), d.status());
+    }
+    Span span = Tracing.tracer()
+        .spanBuilder(d.status() == Shipment.Status.SHIPPED ? "courier deliver" : "courier ship")
+        .setParent(Tracing.parent(d.traceParent()))
+        .setAttribute("order.id", d.orderId().toString())
+        .setAttribute("microshop.service", ShippingAddresses.SERVICE)
+        .startSpan();
+    return Tracing.within(span, () -> step(d.orderId(), d.status()));
   }
 
   private Future<Void> step(UUID orderId, Shipment.Status status) {

@@ -57,6 +57,11 @@ final class DeployedWeb implements BeforeAllCallback, AfterAllCallback {
 
   /** The web before the whole shop (inventory, customer, order, shipping, history), signing its tokens with {@code jwtSecret}. */
   static DeployedWeb withWholeShop(String name, String jwtSecret) {
+    return withWholeShop(name, jwtSecret, 60_000);
+  }
+
+  /** The same, the courier leaving {@code prepareMs} after an approval and arriving as long after. */
+  static DeployedWeb withWholeShop(String name, String jwtSecret, long prepareMs) {
     return new DeployedWeb(name, (vertx, data) -> {
       DeploymentOptions service = new DeploymentOptions().setConfig(TestData.serviceConfig(data));
       await(vertx.deployVerticle(InventoryVerticle::new, service));
@@ -64,7 +69,7 @@ final class DeployedWeb implements BeforeAllCallback, AfterAllCallback {
           .setConfig(TestData.serviceConfig(data).put("default-credit-limit", "100.00"))));
       await(vertx.deployVerticle(OrderVerticle::new, service));
       await(vertx.deployVerticle(ShippingVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(data)
-          .put("courier", new JsonObject().put("prepare-delay-ms", 60_000)))));
+          .put("courier", new JsonObject().put("prepare-delay-ms", prepareMs).put("delivery-delay-ms", prepareMs)))));
       await(vertx.deployVerticle(HistoryVerticle::new, new DeploymentOptions().setConfig(TestData.serviceConfig(data)
           .put("events", new JsonObject().put("poll-ms", 200)))));
       return deployWeb(vertx, new JsonObject().put("auth", new JsonObject().put("jwt-secret", jwtSecret)));

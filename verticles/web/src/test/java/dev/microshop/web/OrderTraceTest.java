@@ -22,15 +22,19 @@ import static dev.microshop.web.WebRequests.newCustomer;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** An order's trace, on the whole shop in one JVM: from the HTTP request through the saga's steps to each participant's SQL. */
+/**
+ * An order's trace, on the whole shop in one JVM: from the HTTP request through the saga's steps
+ * to each participant's SQL, and on through the event logs to the shipment, the courier and the
+ * history view.
+ */
 class OrderTraceTest {
 
   private static final String SECRET = "trace-test-secret-of-at-least-32-bytes";
   @RegisterExtension
-  static final DeployedWeb web = DeployedWeb.withWholeShop("trace", SECRET);
+  static final DeployedWeb web = DeployedWeb.withWholeShop("trace", SECRET, 300);
 
   @Test
-  @DisplayName("GET /api/admin/orders/{id}/trace: one trace from POST /api/orders through the saga's steps to the inventory's and the customer's spans, each span's parent in it")
+  @DisplayName("GET /api/admin/orders/{id}/trace: one trace from POST /api/orders through the saga's steps to the inventory's and the customer's spans, and through the event logs to the shipment, the courier and the history, each span's parent in it")
   void oneTraceAcrossTheServices() throws Exception {
     String customer = newCustomer(web);
     HttpResponse<Buffer> placed = send(with(web.client().post(web.port(), "127.0.0.1", "/api/orders"), customer, "trace-1"),
@@ -38,19 +42,25 @@ class OrderTraceTest {
     assertThat(placed.statusCode()).isEqualTo(202);
     String orderId = placed.bodyAsJsonObject().getString("orderId");
     long deadline = System.currentTimeMillis() + 20_000;
-    while (!"APPROVED".equals(get(web, "/api/orders/" + orderId, customer).bodyAsJsonObject().getString("status"))
+    while (!"DELIVERED".equals(get(web, "/api/orders/" + orderId, customer).bodyAsJsonObject().getString("status"))
         && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
     }
     String admin = admin(web);
     assertError(get(web, "/api/admin/orders/" + orderId + "/trace", customer), 403, "forbidden");
 
-    HttpResponse<Buffer> res = get(web, "/api/admin/orders/" + orderId + "/trace", admin);
-    assertThat(res.statusCode()).isEqualTo(200);
-    JsonObject trace = res.bodyAsJsonObject();
-    assertThat(trace.getJsonArray("traceIds")).hasSize(1);
-    List<JsonObject> spans = trace.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
-    assertThat(spans).allSatisfy(s -> assertThat(s.getString("traceId")).isEqualTo(trace.getJsonArray("traceIds").getString(0)));
+    // the history applies the delivery last (it polls its producers' logs): until its span is in
+    JsonObject trace;
+    do {
+      HttpResponse<Buffer> res = get(web, "/api/admin/orders/" + orderId + "/trace", admin);
+      assertThat(res.statusCode()).isEqualTo(200);
+      trace = res.bodyAsJsonObject();
+      Thread.sleep(100);
+    } while (!named(trace).contains("apply shipment.delivered @ history") && System.currentTimeMillis() < deadline);
+    JsonObject traced = trace;
+    assertThat(traced.getJsonArray("traceIds")).hasSize(1);
+    List<JsonObject> spans = traced.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
+    assertThat(spans).allSatisfy(s -> assertThat(s.getString("traceId")).isEqualTo(traced.getJsonArray("traceIds").getString(0)));
     assertThat(spans).extracting(s -> s.getString("name"))
         .contains("POST /api/orders", "send order.place", "saga reserve-stock", "saga reserve-credit",
             "send inventory.reserve", "send customer.reserve-credit");
@@ -58,7 +68,18 @@ class OrderTraceTest {
         .allSatisfy(s -> assertThat(s.getString("orderId")).isEqualTo(orderId));
     // the participants' own work: their server spans and their SQL, by service
     Set<String> services = spans.stream().map(s -> s.getString("service")).collect(Collectors.toSet());
-    assertThat(services).contains("web", "order", "inventory", "customer");
+    assertThat(services).contains("web", "order", "inventory", "customer", "shipping", "history");
+    // after the approval, through the event logs: the shipment, the courier's steps (the inventory
+    // shipping the stock in it), the order's SHIPPED and DELIVERED, the history view
+    assertThat(named(traced)).contains("apply order.approved @ shipping", "courier ship @ shipping",
+        "courier deliver @ shipping", "apply shipment.shipped @ order", "apply shipment.delivered @ order",
+        "apply order.approved @ history", "apply shipment.delivered @ history");
+    String courierShip = spans.stream().filter(s -> s.getString("name").equals("courier ship")).findFirst().orElseThrow()
+        .getString("spanId");
+    assertThat(spans).as("the inventory's part of the courier's step").anySatisfy(s -> {
+      assertThat(s.getString("name")).isEqualTo("send inventory.ship");
+      assertThat(s.getString("parentId")).isEqualTo(courierShip);
+    });
     assertThat(spans).anySatisfy(s -> {
       assertThat(s.getString("service")).isEqualTo("inventory");
       assertThat(s.getString("name")).startsWith("SQL ");
@@ -75,5 +96,11 @@ class OrderTraceTest {
     });
 
     assertError(get(web, "/api/admin/orders/" + UUID.randomUUID() + "/trace", admin), 404, "not_found");
+  }
+
+  /** Each span of a trace as "name @ service". */
+  private static List<String> named(JsonObject trace) {
+    return trace.getJsonArray("spans").stream().map(JsonObject.class::cast)
+        .map(s -> s.getString("name") + " @ " + s.getString("service")).toList();
   }
 }

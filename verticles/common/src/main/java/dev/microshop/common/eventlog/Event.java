@@ -16,12 +16,13 @@ import java.util.UUID;
  * @param occurredAt    when (the writing transaction's clock)
  * @param schemaVersion the version of its payload's shape
  * @param payload       the facts
+ * @param traceParent   the W3C traceparent of the work that wrote it, null when it was not traced
  */
 public record Event(long position, long tx, UUID id, String type, String aggregateId, OffsetDateTime occurredAt,
-                    int schemaVersion, JsonObject payload) {
+                    int schemaVersion, JsonObject payload, String traceParent) {
 
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
         .put("position", position)
         .put("tx", tx)
         .put("id", id.toString())
@@ -30,11 +31,12 @@ public record Event(long position, long tx, UUID id, String type, String aggrega
         .put("occurredAt", occurredAt.toString())
         .put("schemaVersion", schemaVersion)
         .put("payload", payload);
+    return traceParent == null ? json : json.put("traceParent", traceParent);
   }
 
   public static Event fromJson(JsonObject j) {
     return new Event(j.getLong("position"), j.getLong("tx"), UUID.fromString(j.getString("id")), j.getString("type"),
         j.getString("aggregateId"), OffsetDateTime.parse(j.getString("occurredAt")), j.getInteger("schemaVersion"),
-        j.getJsonObject("payload"));
+        j.getJsonObject("payload"), j.getString("traceParent"));
   }
 }

@@ -1,8 +1,11 @@
 package dev.microshop.common.eventlog;
 
 import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.tracing.Tracing;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -175,7 +178,7 @@ public final class EventConsumer {
       }
       Future<Void> chain = Future.succeededFuture();
       for (Event e : events) {
-        chain = chain.compose(v -> applier.apply(tx, e));
+        chain = chain.compose(v -> applyTraced(tx, e));
       }
       return chain.compose(v -> tx.preparedQuery(ADVANCE).execute(Tuple.of(consumer, producer, last.tx(), last.position())))
           .onSuccess(v -> {
@@ -184,6 +187,26 @@ public final class EventConsumer {
           })
           .mapEmpty();
     })).onSuccess(v -> afterCommit.run()); // what the events led to may be events of this service
+  }
+
+  /**
+   * Applies an event that carries a traceparent in a span {@code apply <type>} that is its child:
+   * the consumer's work joins the trace of what wrote the event, seconds later and in another JVM.
+   * The applier is called while the span is current, so its first statement or request is a child
+   * of it. An event without one (tracing off when it was written) is applied as it is.
+   */
+  private Future<Void> applyTraced(SqlConnection tx, Event e) {
+    if (e.traceParent() == null) {
+      return applier.apply(tx, e);
+    }
+    Span span = Tracing.tracer().spanBuilder("apply " + e.type())
+        .setParent(Tracing.parent(e.traceParent()))
+        .setSpanKind(SpanKind.CONSUMER)
+        .setAttribute("microshop.service", consumer)
+        .setAttribute("event.producer", producer)
+        .setAttribute("event.position", e.position())
+        .startSpan();
+    return Tracing.within(span, () -> applier.apply(tx, e));
   }
 
   /** Where this consumer stands against its producer's head. */

@@ -1,5 +1,6 @@
 package dev.microshop.common.eventlog;
 
+import dev.microshop.common.tracing.Tracing;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -25,9 +26,10 @@ public final class EventLog {
 
   public static final int SCHEMA_VERSION = 1;
 
-  private static final String APPEND = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload)"
-      + " VALUES ($1, $2, $3, $4, $5)";
-  private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload"
+  private static final String APPEND = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload,"
+      + " trace_parent) VALUES ($1, $2, $3, $4, $5, $6)";
+  private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload,"
+      + " trace_parent"
       + " FROM event_log WHERE (tx, position) > ($1, $2)"
       + " AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
       + " ORDER BY tx, position LIMIT $3";
@@ -37,10 +39,22 @@ public final class EventLog {
   private EventLog() {
   }
 
-  /** Records an event in the transaction {@code tx}. */
+  /**
+   * Records an event in the transaction {@code tx}, with the traceparent of the span current now
+   * (an event-bus handler's: its duplicated context keeps it current through its callbacks).
+   */
   public static Future<Void> append(SqlClient tx, String type, String aggregateId, JsonObject payload) {
+    return append(tx, type, aggregateId, payload, Tracing.traceParent());
+  }
+
+  /**
+   * Records an event in the transaction {@code tx}; its consumers continue the trace of
+   * {@code traceParent} (null: none). For work that runs apart from the request it belongs to: a
+   * saga step, the courier.
+   */
+  public static Future<Void> append(SqlClient tx, String type, String aggregateId, JsonObject payload, String traceParent) {
     return tx.preparedQuery(APPEND)
-        .execute(Tuple.of(UUID.randomUUID(), type, aggregateId, SCHEMA_VERSION, payload))
+        .execute(Tuple.of(UUID.randomUUID(), type, aggregateId, SCHEMA_VERSION, payload, traceParent))
         .mapEmpty();
   }
 
@@ -52,7 +66,7 @@ public final class EventLog {
         Object payload = r.getValue("payload");
         out.add(new Event(r.getLong("position"), r.getLong("tx"), r.getUUID("event_id"), r.getString("type"),
             r.getString("aggregate_id"), r.getOffsetDateTime("occurred_at"), r.getInteger("schema_version"),
-            payload instanceof JsonObject o ? o : new JsonObject(String.valueOf(payload))));
+            payload instanceof JsonObject o ? o : new JsonObject(String.valueOf(payload)), r.getString("trace_parent")));
       }
       return out;
     });

@@ -5,9 +5,11 @@ import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.common.Attributes;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
+import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
@@ -15,12 +17,14 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
+import io.vertx.core.Future;
 import io.vertx.core.VertxBuilder;
 import io.vertx.tracing.opentelemetry.OpenTelemetryTracingFactory;
 
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * Distributed tracing, one per JVM: the OpenTelemetry SDK behind Vert.x's tracing SPI
@@ -110,6 +114,27 @@ public final class Tracing {
     Map<String, String> carrier = new HashMap<>();
     W3CTraceContextPropagator.getInstance().inject(Context.current(), carrier, Map::put);
     return carrier.get("traceparent");
+  }
+
+  /**
+   * Runs {@code work} in {@code span}: the span is current while the work starts (so its first
+   * statement or request is a child of it) and ends when the work's future completes, with an error
+   * status when it failed. For work that runs apart from a request: a saga step, an event applied,
+   * the courier.
+   */
+  public static <T> Future<T> within(Span span, Supplier<Future<T>> work) {
+    Future<T> started;
+    try (Scope scope = span.makeCurrent()) {
+      started = work.get();
+    } catch (RuntimeException e) {
+      started = Future.failedFuture(e);
+    }
+    return started.andThen(done -> {
+      if (done.failed()) {
+        span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
+      }
+      span.end();
+    });
   }
 
   /** The context of a stored traceparent (the root context for none), to start a span as its child. */

@@ -69,7 +69,7 @@ public final class OrderRepository {
             address, traceParent))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, cmd.customerId(), address, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
+            : addEvents(tx, id, cmd.customerId(), address, traceParent, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
                 OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED))).map(v -> Optional.of(id)));
   }
 
@@ -99,7 +99,7 @@ public final class OrderRepository {
             .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
         .compose(rows -> rows.rowCount() == 0
             ? Future.succeededFuture(false)
-            : addEvents(tx, from.id(), from.customerId(), from.address(), t).map(v -> true));
+            : addEvents(tx, from.id(), from.customerId(), from.address(), from.traceParent(), t).map(v -> true));
   }
 
   /** A step failed (timeout, service down): try again after {@code backoffMs}. */
@@ -164,9 +164,12 @@ public final class OrderRepository {
 
   /**
    * Adds the milestones to the order's timeline and, in the same transaction, to the event log
-   * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is.
+   * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is, and
+   * the traceparent of its placement: whichever instance moves it, and whenever, its consumers'
+   * work (the shipment, the history) joins the order's trace.
    */
-  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, JsonObject address, Order.Transition t) {
+  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, JsonObject address, String traceParent,
+                                 Order.Transition t) {
     Future<Void> chain = Future.succeededFuture();
     for (Milestone milestone : t.events()) {
       String why = milestone.withReason() ? t.reason() : null;
@@ -174,7 +177,7 @@ public final class OrderRepository {
           address);
       chain = chain
           .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, milestone.name(), why)))
-          .compose(v -> EventLog.append(tx, milestone.eventType(), id.toString(), event.toJson()));
+          .compose(v -> EventLog.append(tx, milestone.eventType(), id.toString(), event.toJson(), traceParent));
     }
     return chain;
   }

@@ -24,9 +24,10 @@ public final class ShipmentRepository {
 
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String COLUMNS = "order_id, shipment_id, customer_id, status, tracking_number, created_at,"
-      + " shipped_at, delivered_at, address";
+      + " shipped_at, delivered_at, address, trace_parent";
   private static final String CREATE = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
-      + " next_step_at, address) VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond', $6)"
+      + " next_step_at, address, trace_parent)"
+      + " VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond', $6, $7)"
       + " ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM shipment WHERE order_id = $1";
   private static final String LIST = "SELECT " + COLUMNS + " FROM shipment ORDER BY created_at, order_id";
@@ -40,15 +41,19 @@ public final class ShipmentRepository {
   private static final String CLAIM_DUE = "UPDATE shipment SET next_step_at = now() + $2 * interval '1 millisecond'"
       + " WHERE order_id IN (SELECT order_id FROM shipment WHERE status IN ('" + Status.PREPARING + "', '" + Status.SHIPPED + "')"
       + "   AND next_step_at <= now() ORDER BY next_step_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-      + " RETURNING order_id, status";
+      + " RETURNING order_id, status, trace_parent";
   private static final String RETRY = "UPDATE shipment SET attempts = attempts + 1,"
       + " next_step_at = now() + LEAST(30000, 250 * power(2, LEAST(attempts, 7))) * interval '1 millisecond'"
       + " WHERE order_id = $1";
 
-  /** A shipment for an approved order, to its delivery address (null: none); nothing when there is one already. */
+  /**
+   * A shipment for an approved order, to its delivery address (null: none), in the order's trace
+   * ({@code traceParent}, null: none); nothing when there is one already.
+   */
   public Future<Void> create(SqlClient tx, UUID orderId, UUID customerId, JsonObject address, OffsetDateTime approvedAt,
-                             long prepareMs) {
-    return tx.preparedQuery(CREATE).execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs, address))
+                             long prepareMs, String traceParent) {
+    return tx.preparedQuery(CREATE)
+        .execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs, address, traceParent))
         .compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CREATED));
   }
 
@@ -66,15 +71,16 @@ public final class ShipmentRepository {
     return tx.preparedQuery(DELIVERED).execute(Tuple.of(orderId)).compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_DELIVERED));
   }
 
-  /** A shipment whose next courier step is due: leave (PREPARING) or arrive (SHIPPED). */
-  public record Due(UUID orderId, Status status) {
+  /** A shipment whose next courier step is due: leave (PREPARING) or arrive (SHIPPED); its order's trace (null: none). */
+  public record Due(UUID orderId, Status status, String traceParent) {
   }
 
   /** Leases up to {@code limit} shipments whose next courier step is due. */
   public Future<List<Due>> claimDue(SqlClient client, int limit, long leaseMs) {
     return client.preparedQuery(CLAIM_DUE).execute(Tuple.of(limit, leaseMs)).map(rows -> {
       List<Due> out = new ArrayList<>();
-      rows.forEach(r -> out.add(new Due(r.getUUID("order_id"), Status.valueOf(r.getString("status")))));
+      rows.forEach(r -> out.add(new Due(r.getUUID("order_id"), Status.valueOf(r.getString("status")),
+          r.getString("trace_parent"))));
       return out;
     });
   }
@@ -100,8 +106,9 @@ public final class ShipmentRepository {
     if (changed.size() == 0) {
       return Future.succeededFuture();
     }
-    Shipment shipment = shipment(changed.iterator().next());
-    return EventLog.append(tx, type, shipment.orderId().toString(), shipment.toJson());
+    Row row = changed.iterator().next();
+    Shipment shipment = shipment(row);
+    return EventLog.append(tx, type, shipment.orderId().toString(), shipment.toJson(), row.getString("trace_parent"));
   }
 
   private static Shipment shipment(Row r) {
