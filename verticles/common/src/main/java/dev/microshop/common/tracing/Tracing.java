@@ -13,7 +13,13 @@ import io.opentelemetry.context.Scope;
 import io.opentelemetry.context.propagation.ContextPropagators;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporterBuilder;
+import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.SdkTracerProviderBuilder;
+import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.opentelemetry.sdk.trace.data.LinkData;
 import io.opentelemetry.sdk.trace.samplers.Sampler;
 import io.opentelemetry.sdk.trace.samplers.SamplingResult;
@@ -32,6 +38,7 @@ import java.util.function.Supplier;
  * {@code traceparent} travels in the message's headers) and SQL (vertx-pg-client) report spans,
  * and the saga's steps add their own with the order's id. Every JVM keeps the spans it ended last
  * in memory ({@link RecentSpans}); the web gathers one order's from all of them ({@link TraceCollector}).
+ * With an OTLP endpoint set ({@link Settings}), the spans are also exported to that collector.
  *
  * <p>Settings, from the environment or system properties (read once, when the first Vert.x of the JVM is built):
  * {@code MICROSHOP_TRACING} {@code on} or {@code off} (default: off until its cost under load is measured;
@@ -50,8 +57,16 @@ public final class Tracing {
   private static OpenTelemetry openTelemetry = OpenTelemetry.noop();
   private static RecentSpans recent = new RecentSpans(0, node());
 
-  /** What the environment asks for. */
-  public record Settings(boolean enabled, double sampleRatio, int bufferSpans) {
+  /**
+   * What the environment asks for. The OTLP export follows OpenTelemetry's own variables (or their
+   * {@code otel.*} system properties): {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, the URL spans are
+   * posted to, else {@code OTEL_EXPORTER_OTLP_ENDPOINT} with {@code /v1/traces} after it;
+   * {@code OTEL_EXPORTER_OTLP_HEADERS} ({@code key=value,...}); {@code OTEL_EXPORTER_OTLP_PROTOCOL},
+   * {@code http/protobuf} only; {@code OTEL_SERVICE_NAME} (default: the JVM's service). No endpoint,
+   * no export.
+   */
+  public record Settings(boolean enabled, double sampleRatio, int bufferSpans, String otlpEndpoint,
+                         Map<String, String> otlpHeaders, String serviceName) {
     static Settings from(Map<String, String> env) {
       String on = value(env, "MICROSHOP_TRACING", "microshop.tracing", "off");
       double ratio = Double.parseDouble(value(env, "MICROSHOP_TRACING_SAMPLE_RATIO", "microshop.tracing.sample-ratio", "1.0"));
@@ -62,12 +77,53 @@ public final class Tracing {
       if (buffer < 0) {
         throw new IllegalArgumentException("MICROSHOP_TRACING_BUFFER_SPANS must be 0 or more, not " + buffer);
       }
-      return new Settings("on".equalsIgnoreCase(on), ratio, buffer);
+      String protocol = value(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "otel.exporter.otlp.traces.protocol",
+          value(env, "OTEL_EXPORTER_OTLP_PROTOCOL", "otel.exporter.otlp.protocol", "http/protobuf"));
+      if (!protocol.equals("http/protobuf")) {
+        throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_PROTOCOL " + protocol
+            + " is not supported: the shop exports OTLP over http/protobuf (a collector's port 4318)");
+      }
+      String base = value(env, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel.exporter.otlp.endpoint", null);
+      String endpoint = value(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "otel.exporter.otlp.traces.endpoint",
+          base == null ? null : base.replaceAll("/+$", "") + "/v1/traces");
+      Map<String, String> headers = new java.util.LinkedHashMap<>();
+      String headerList = value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "otel.exporter.otlp.traces.headers",
+          value(env, "OTEL_EXPORTER_OTLP_HEADERS", "otel.exporter.otlp.headers", ""));
+      for (String pair : headerList.split(",")) {
+        int eq = pair.indexOf('=');
+        if (pair.isBlank()) {
+          continue;
+        }
+        if (eq <= 0) {
+          throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_HEADERS must be key=value pairs separated by commas, not " + pair);
+        }
+        headers.put(pair.substring(0, eq).trim(),
+            java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
+      }
+      String service = value(env, "OTEL_SERVICE_NAME", "otel.service.name", System.getProperty("microshop.service", "microshop"));
+      return new Settings("on".equalsIgnoreCase(on), ratio, buffer, endpoint, Map.copyOf(headers), service);
     }
 
     private static String value(Map<String, String> env, String variable, String property, String fallback) {
       String v = System.getProperty(property, env.get(variable));
       return v == null || v.isBlank() ? fallback : v.trim();
+    }
+
+    /** The OTLP exporter the settings ask for, or null when no endpoint is set. */
+    SpanExporter otlpExporter() {
+      if (otlpEndpoint == null) {
+        return null;
+      }
+      OtlpHttpSpanExporterBuilder exporter = OtlpHttpSpanExporter.builder().setEndpoint(otlpEndpoint);
+      otlpHeaders.forEach(exporter::addHeader);
+      return exporter.build();
+    }
+
+    /** What the exported spans say about where they come from: the service, the JVM. */
+    Resource resource() {
+      return Resource.getDefault().merge(Resource.create(Attributes.of(
+          AttributeKey.stringKey("service.name"), serviceName,
+          AttributeKey.stringKey("service.instance.id"), node())));
     }
   }
 
@@ -80,11 +136,17 @@ public final class Tracing {
       settings = Settings.from(System.getenv());
       if (settings.enabled()) {
         recent = new RecentSpans(settings.bufferSpans(), node());
+        SdkTracerProviderBuilder provider = SdkTracerProvider.builder()
+            .setResource(settings.resource())
+            .setSampler(Sampler.parentBased(new ApiOnly(Sampler.traceIdRatioBased(settings.sampleRatio()))))
+            .addSpanProcessor(recent);
+        SpanExporter otlp = settings.otlpExporter();
+        if (otlp != null) {
+          // batched, in the background: a collector that is slow or away drops spans, it never holds a request
+          provider.addSpanProcessor(BatchSpanProcessor.builder(otlp).build());
+        }
         openTelemetry = OpenTelemetrySdk.builder()
-            .setTracerProvider(SdkTracerProvider.builder()
-                .setSampler(Sampler.parentBased(new ApiOnly(Sampler.traceIdRatioBased(settings.sampleRatio()))))
-                .addSpanProcessor(recent)
-                .build())
+            .setTracerProvider(provider.build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
       }
