@@ -77,31 +77,35 @@ public final class Tracing {
       if (buffer < 0) {
         throw new IllegalArgumentException("MICROSHOP_TRACING_BUFFER_SPANS must be 0 or more, not " + buffer);
       }
-      String protocol = value(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "otel.exporter.otlp.traces.protocol",
-          value(env, "OTEL_EXPORTER_OTLP_PROTOCOL", "otel.exporter.otlp.protocol", "http/protobuf"));
-      if (!protocol.equals("http/protobuf")) {
-        throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_PROTOCOL " + protocol
-            + " is not supported: the shop exports OTLP over http/protobuf (a collector's port 4318)");
-      }
       String base = value(env, "OTEL_EXPORTER_OTLP_ENDPOINT", "otel.exporter.otlp.endpoint", null);
       String endpoint = value(env, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "otel.exporter.otlp.traces.endpoint",
           base == null ? null : base.replaceAll("/+$", "") + "/v1/traces");
+      boolean enabled = "on".equalsIgnoreCase(on);
+      // the rest only matters to an export: OTEL_* variables meant for other programs don't stop a JVM that doesn't trace
       Map<String, String> headers = new java.util.LinkedHashMap<>();
-      String headerList = value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "otel.exporter.otlp.traces.headers",
-          value(env, "OTEL_EXPORTER_OTLP_HEADERS", "otel.exporter.otlp.headers", ""));
-      for (String pair : headerList.split(",")) {
-        int eq = pair.indexOf('=');
-        if (pair.isBlank()) {
-          continue;
+      if (enabled && endpoint != null) {
+        String protocol = value(env, "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "otel.exporter.otlp.traces.protocol",
+            value(env, "OTEL_EXPORTER_OTLP_PROTOCOL", "otel.exporter.otlp.protocol", "http/protobuf"));
+        if (!protocol.equals("http/protobuf")) {
+          throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_PROTOCOL " + protocol
+              + " is not supported: the shop exports OTLP over http/protobuf (a collector's port 4318)");
         }
-        if (eq <= 0) {
-          throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_HEADERS must be key=value pairs separated by commas, not " + pair);
+        String headerList = value(env, "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "otel.exporter.otlp.traces.headers",
+            value(env, "OTEL_EXPORTER_OTLP_HEADERS", "otel.exporter.otlp.headers", ""));
+        for (String pair : headerList.split(",")) {
+          int eq = pair.indexOf('=');
+          if (pair.isBlank()) {
+            continue;
+          }
+          if (eq <= 0) {
+            throw new IllegalArgumentException("OTEL_EXPORTER_OTLP_HEADERS must be key=value pairs separated by commas, not " + pair);
+          }
+          headers.put(pair.substring(0, eq).trim(),
+              java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
         }
-        headers.put(pair.substring(0, eq).trim(),
-            java.net.URLDecoder.decode(pair.substring(eq + 1).trim(), java.nio.charset.StandardCharsets.UTF_8));
       }
       String service = value(env, "OTEL_SERVICE_NAME", "otel.service.name", System.getProperty("microshop.service", "microshop"));
-      return new Settings("on".equalsIgnoreCase(on), ratio, buffer, endpoint, Map.copyOf(headers), service);
+      return new Settings(enabled, ratio, buffer, enabled ? endpoint : null, Map.copyOf(headers), service);
     }
 
     private static String value(Map<String, String> env, String variable, String property, String fallback) {

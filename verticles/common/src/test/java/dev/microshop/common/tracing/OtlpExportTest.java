@@ -77,16 +77,21 @@ class OtlpExportTest {
   }
 
   @Test
-  @DisplayName("the traces endpoint wins over the base one; no endpoint, no exporter; gRPC and malformed headers are refused by name")
+  @DisplayName("the traces endpoint wins over the base one; no endpoint or no tracing, no exporter; gRPC and malformed headers are refused by name, unless nothing is exported")
   void settings() {
-    assertThat(Tracing.Settings.from(Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
+    assertThat(Tracing.Settings.from(Map.of("MICROSHOP_TRACING", "on", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "http://other:4318/custom")).otlpEndpoint()).isEqualTo("http://other:4318/custom");
     Tracing.Settings none = Tracing.Settings.from(Map.of("MICROSHOP_TRACING", "on"));
     assertThat(none.otlpEndpoint()).isNull();
     assertThat(none.otlpExporter()).isNull();
-    assertThatThrownBy(() -> Tracing.Settings.from(Map.of("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http/protobuf");
-    assertThatThrownBy(() -> Tracing.Settings.from(Map.of("OTEL_EXPORTER_OTLP_HEADERS", "no-value")))
-        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key=value");
+    Map<String, String> grpc = Map.of("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317", "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc",
+        "OTEL_EXPORTER_OTLP_HEADERS", "no-value");
+    Tracing.Settings off = Tracing.Settings.from(grpc);
+    assertThat(off.enabled()).isFalse();
+    assertThat(off.otlpExporter()).as("tracing off: nothing exported, whatever OTEL_* says").isNull();
+    assertThatThrownBy(() -> Tracing.Settings.from(Map.of("MICROSHOP_TRACING", "on", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4317",
+        "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("http/protobuf");
+    assertThatThrownBy(() -> Tracing.Settings.from(Map.of("MICROSHOP_TRACING", "on", "OTEL_EXPORTER_OTLP_ENDPOINT", "http://c:4318",
+        "OTEL_EXPORTER_OTLP_HEADERS", "no-value"))).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("key=value");
   }
 }
