@@ -319,13 +319,23 @@ class StoreFrontIT {
     assertThat(browser.findElement(By.id("audit")).getText()).contains("image replaced", "source png");
     ((JavascriptExecutor) browser).executeScript("document.getElementById('audit').scrollIntoView({block: 'center'});");
     shot("admin-audit");
-    // an order's trace, from the recent orders' list: a waterfall of the web's, the order's, the inventory's and the customer's spans
+    // an order's trace, from the recent orders' list: a waterfall of the web's, the order's, the inventory's and the
+    // customer's spans, and, once the order is delivered (the courier takes 4 + 3 s), the shipping's and the
+    // history's, which join it through the event logs: the page is opened again until they show
     wait.until(ExpectedConditions.elementToBeClickable(By.cssSelector("#recent-orders a"))).click();
     wait.until(ExpectedConditions.urlContains("#/admin/trace/"));
-    wait.until(ExpectedConditions.numberOfElementsToBeMoreThan(By.cssSelector("#waterfall tbody tr"), 5));
-    assertThat(script("return [...new Set([...document.querySelectorAll('#waterfall tbody tr')].map((tr) => tr.dataset.service))];"))
-        .asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST).contains("web", "order", "inventory", "customer");
-    assertThat(browser.findElement(By.id("waterfall")).getText()).contains("POST /api/orders", "saga reserve-stock", "saga reserve-credit");
+    String services = "return [...new Set([...document.querySelectorAll('#waterfall tbody tr')].map((tr) => tr.dataset.service))];";
+    new WebDriverWait(browser, Duration.ofSeconds(45)).pollingEvery(Duration.ofSeconds(3)).until(d -> {
+      if (((List<?>) script(services)).containsAll(List.of("shipping", "history"))) {
+        return true;
+      }
+      d.navigate().refresh();
+      return false;
+    });
+    assertThat(script(services)).asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
+        .contains("web", "order", "inventory", "customer", "shipping", "history");
+    assertThat(browser.findElement(By.id("waterfall")).getText()).contains("POST /api/orders", "saga reserve-stock", "saga reserve-credit",
+        "apply order.approved", "courier ship");
     assertThat(overflowingPanels()).as("the waterfall fits its panel").isEmpty();
     shot("trace");
   }
