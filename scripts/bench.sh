@@ -9,7 +9,9 @@
 # p99; answered by the web's catalog read model), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
 # the JVM and of PostgreSQL; the catalog read model's staleness under that load), then an order overload
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
-# product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready.
+# product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
+# same shop on data of its own with tracing on (MICROSHOP_TRACING=on), under the same reads and order
+# load: the cost of tracing as ratios.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
@@ -60,15 +62,19 @@ restock() { # base URL: plenty of stock and credit, the order benchmark measures
   done
 }
 
+start_shop() { # data directory, log file, then VAR=value settings of its own: the all-in-one shop as $SHOP, until healthy
+  env MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$1" MICROSHOP_WEB_HTTP_PORT=$PORT \
+    MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 \
+    MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 "${@:3}" \
+    java $SHOP_OPTS -jar app/target/microshop-fat.jar >"$2" 2>&1 &
+  SHOP=$!
+  wait_http "http://127.0.0.1:$PORT/health" 180
+}
+
 echo "== $(date +%T) the all-in-one shop"
 t0=$(date +%s%N)
-MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$W/pg" MICROSHOP_WEB_HTTP_PORT=$PORT \
-MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 \
-MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 \
-  java $SHOP_OPTS -jar app/target/microshop-fat.jar >"$W/shop.log" 2>&1 &
-SHOP=$!
 trap 'kill $SHOP 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
-wait_http "http://127.0.0.1:$PORT/health" 180
+start_shop "$W/pg" "$W/shop.log"
 echo "{\"startToReadyMs\": $((($(date +%s%N) - t0) / 1000000))}" >"$W/start.json"
 sleep 2
 echo "{\"idleKb\": $(rss_kb $SHOP)}" >"$W/rss-idle.json"
@@ -119,6 +125,19 @@ sleep 2
 "${BENCH[@]}" overload "http://127.0.0.1:$PORT" "$DUR" 256 $CUSTOMERS "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" 4 \
   | last_json >"$W/shop-overload.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
+kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
+
+# the cost of tracing: the same shop on data of its own with MICROSHOP_TRACING=on (every trace sampled, the
+# default ratio, spans kept in memory for the waterfall, no export), under the same reads and order load
+echo "== $(date +%T) the shop with tracing on: product reads, orders"
+start_shop "$W/pg-traced" "$W/shop-traced.log" MICROSHOP_TRACING=on
+restock "http://127.0.0.1:$PORT"
+TRACED_PG_PORT=$(sed -n 4p "$W/pg-traced/postmaster.pid")
+"${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/traced-get.json"
+"${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+printf 'shop %s\npostgres %s tree\n' "$SHOP" "$(sed -n 1p "$W/pg-traced/postmaster.pid")" >"$W/traced-pids"
+sleep 1
+"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$TRACED_PG_PORT" "$W/traced-pids" | last_json >"$W/traced-orders.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 
 # the clustered shop under the same loads as the all-in-one: NAME (its directory under $W), cluster.sh's

@@ -75,6 +75,19 @@ final class Report {
           .put("overload: every accepted order settles", overload.getInteger("unsettled") == 0)
           .put("overload: product reads p99 <= 50 ms", overload.getJsonObject("reads").getDouble("p99Ms") <= 50.0);
     }
+    JsonObject tracedOrders = readIfThere(work, "traced-orders.json");
+    if (tracedOrders != null) {
+      JsonObject tracedGet = read(work, "traced-get.json");
+      JsonObject tracing = new JsonObject().put("productReads", tracedGet).put("orders", tracedOrders)
+          .put("ratiosToUntraced", new JsonObject()
+              .put("productReadsPerSecond", ratio(tracedGet.getLong("requestsPerSecond"), get.getLong("requestsPerSecond")))
+              .put("productReadsP99", ratio(tracedGet.getDouble("p99Ms"), get.getDouble("p99Ms")))
+              .put("approvedPerSecond", ratio(tracedOrders.getLong("approvedPerSecond", 0L), orders.getLong("approvedPerSecond", 0L)))
+              .put("p99ToApproved", ratio(tracedOrders.getDouble("p99ToApprovedMs", 0.0), orders.getDouble("p99ToApprovedMs", 0.0))));
+      result.put("tracing", tracing);
+      result.getJsonObject("targets").put("tracing on: orders approved/s >= 0.9 x with tracing off",
+          tracing.getJsonObject("ratiosToUntraced").getDouble("approvedPerSecond") >= 0.9);
+    }
     JsonObject clustered = new JsonObject();
     for (String[] run : new String[][] {{"cluster", "oneJvmPerService", ""}, {"cluster-x2", "x2", "order=2,inventory=2,customer=2"}}) {
       if (Files.exists(work.resolve(run[0] + "-orders.json"))) {
@@ -322,6 +335,7 @@ final class Report {
         .append("event readers caught up, before the benchmark reads the orders back. Write commits are the transaction ")
         .append("ids taken (only a transaction that writes takes one), the durable commits that the INSERT bound measures; ")
         .append("read-only transactions, which `pg_stat_database` counts as commits too, are given beside.\n");
+    md.append(tracingMarkdown(r));
     md.append("\nTargets met: ").append(r.getJsonObject("targets").encode()).append("\n");
     if (r.containsKey("clustered")) {
       md.append(clusteredMarkdown(r));
@@ -342,6 +356,35 @@ final class Report {
             ratios.getDouble("overloadClientsVsSustainedLoad"))
         + String.format(Locale.ROOT, "| (product reads during the overload, 4 connections) | %d req/s, p50 %.2f ms, p99 %.2f ms, %d errors | | | p99 ≤ 50 ms |%n",
             reads.getLong("requestsPerSecond"), reads.getDouble("p50Ms"), reads.getDouble("p99Ms"), reads.getLong("errors"));
+  }
+
+  /** The same reads and order load with tracing on, beside the figures with it off, from the same run. */
+  private static String tracingMarkdown(JsonObject r) {
+    JsonObject t = r.getJsonObject("tracing");
+    if (t == null) {
+      return "";
+    }
+    JsonObject s = r.getJsonObject("shop");
+    JsonObject get = s.getJsonObject("productReads");
+    JsonObject orders = s.getJsonObject("orders");
+    JsonObject tGet = t.getJsonObject("productReads");
+    JsonObject tOrders = t.getJsonObject("orders");
+    JsonObject ratios = t.getJsonObject("ratiosToUntraced");
+    return new StringBuilder("\n## The cost of tracing\n\n")
+        .append("The all-in-one shop again, on data of its own, with `MICROSHOP_TRACING=on` (every trace sampled, the ")
+        .append("default; spans kept in memory for the waterfall, no export), under the same product reads and order load, ")
+        .append("right after the figures above in the same run. In production, sample less with ")
+        .append("`MICROSHOP_TRACING_SAMPLE_RATIO` (e.g. `0.1`).\n\n")
+        .append("| figure | tracing off | tracing on | ratio | target |\n|---|---|---|---|---|\n")
+        .append(String.format(Locale.ROOT, "| orders approved per second | %d /s | %d /s | %.3f | ≥ 0.9 |%n",
+            orders.getLong("approvedPerSecond", 0L), tOrders.getLong("approvedPerSecond", 0L), ratios.getDouble("approvedPerSecond")))
+        .append(String.format(Locale.ROOT, "| POST→APPROVED p99 | %.1f ms | %.1f ms | %.3f | |%n",
+            orders.getDouble("p99ToApprovedMs", 0.0), tOrders.getDouble("p99ToApprovedMs", 0.0), ratios.getDouble("p99ToApproved")))
+        .append(String.format(Locale.ROOT, "| `GET /api/products/{sku}` | %d req/s | %d req/s | %.3f | |%n",
+            get.getLong("requestsPerSecond"), tGet.getLong("requestsPerSecond"), ratios.getDouble("productReadsPerSecond")))
+        .append(String.format(Locale.ROOT, "| product reads p99 | %.2f ms | %.2f ms | %.3f | |%n",
+            get.getDouble("p99Ms"), tGet.getDouble("p99Ms"), ratios.getDouble("productReadsP99")))
+        .toString();
   }
 
   /** The read model's staleness under the order load: from a stock change's write in the inventory to its being visible in the web. */
