@@ -18,7 +18,7 @@
 # PostgreSQL's RSS, and the CPU-ms per order of each (utime + stime from /proc, during the order load
 # until its sagas are done), from which the report estimates what more machines would carry.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
-# same cores; its CPU share is reported. A full run takes about 11 minutes on 2 cores, --quick under 5.
+# same cores; its CPU share is reported. A full run takes about 14 minutes on 2 cores, --quick under 6.
 # Writes bench/results/<date>.json and .html and docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
