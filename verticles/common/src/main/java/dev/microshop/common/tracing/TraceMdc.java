@@ -30,20 +30,18 @@ public final class TraceMdc extends TurboFilter {
     }
     Span span = Span.current();
     SpanContext context = span.getSpanContext();
-    if (!context.isValid()) {
-      MDC.remove(TRACE_ID);
-      MDC.remove(SPAN_ID);
-      MDC.remove(ORDER_ID);
-      return FilterReply.NEUTRAL;
-    }
-    MDC.put(TRACE_ID, context.getTraceId());
-    MDC.put(SPAN_ID, context.getSpanId());
-    String order = span instanceof ReadableSpan readable ? readable.getAttribute(RecentSpans.ORDER_ID) : null;
-    if (order != null) {
-      MDC.put(ORDER_ID, order);
-    } else {
-      MDC.remove(ORDER_ID);
-    }
+    boolean traced = context.isValid();
+    set(TRACE_ID, traced ? context.getTraceId() : null);
+    set(SPAN_ID, traced ? context.getSpanId() : null);
+    set(ORDER_ID, traced && span instanceof ReadableSpan readable ? readable.getAttribute(RecentSpans.ORDER_ID) : null);
     return FilterReply.NEUTRAL;
+  }
+
+  private static void set(String key, String value) {
+    if (value == null) {
+      MDC.remove(key);
+    } else {
+      MDC.put(key, value);
+    }
   }
 }
