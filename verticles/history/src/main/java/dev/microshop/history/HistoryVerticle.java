@@ -45,8 +45,7 @@ public class HistoryVerticle extends ServiceVerticle {
         serve(HistoryAddresses.REBUILD, this::rebuild))
         .compose(v -> consume(OrderAddresses.SERVICE, history::applyOrderEvent))
         .onSuccess(readers::add)
-        .compose(v -> consume(ShippingAddresses.SERVICE, (tx, e) -> e.type().startsWith("shipment.")
-            ? history.applyShipmentEvent(tx, e) : Future.succeededFuture()))
+        .compose(v -> consume(ShippingAddresses.SERVICE, type -> type.startsWith("shipment."), history::applyShipmentEvent))
         .onSuccess(readers::add);
   }
 

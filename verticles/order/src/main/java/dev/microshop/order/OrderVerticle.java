@@ -76,7 +76,9 @@ public class OrderVerticle extends ServiceVerticle {
         serve(OrderAddresses.CANCEL, this::cancel),
         serve(OrderAddresses.LIST, this::list),
         serve(OrderAddresses.STATS, this::stats))
-        .compose(v -> consume(ShippingAddresses.SERVICE, this::onShipmentEvent))
+        .compose(v -> consume(ShippingAddresses.SERVICE,
+            type -> type.equals(ShippingAddresses.SHIPMENT_SHIPPED) || type.equals(ShippingAddresses.SHIPMENT_DELIVERED),
+            this::onShipmentEvent))
         .onSuccess(v -> {
           resumeAll();
           timer = vertx.setPeriodic(resumeEvery, id -> resumeDue());
@@ -175,10 +177,7 @@ public class OrderVerticle extends ServiceVerticle {
    * cancelled; a cancel in progress is refused. Then DELIVERED.
    */
   private Future<Void> onShipmentEvent(io.vertx.sqlclient.SqlConnection tx, dev.microshop.common.eventlog.Event e) {
-    boolean shipped = e.type().equals(ShippingAddresses.SHIPMENT_SHIPPED);
-    if (!shipped && !e.type().equals(ShippingAddresses.SHIPMENT_DELIVERED)) {
-      return Future.succeededFuture();
-    }
+    boolean shipped = e.type().equals(ShippingAddresses.SHIPMENT_SHIPPED); // else delivered: the reader passes the others over
     UUID id = UUID.fromString(e.aggregateId());
     return orders.lock(tx, id).compose(found -> {
       if (found.isEmpty()) {

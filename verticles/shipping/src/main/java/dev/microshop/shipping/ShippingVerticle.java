@@ -57,7 +57,9 @@ public class ShippingVerticle extends ServiceVerticle {
     long tickMs = courier.getLong("tick-ms", 250L);
     inventory = new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, conf.getLong("request-timeout-ms", 5000L));
     return all(serve(ShippingAddresses.GET, this::get), serve(ShippingAddresses.LIST, this::list))
-        .compose(v -> consume(OrderAddresses.SERVICE, this::onOrderEvent))
+        .compose(v -> consume(OrderAddresses.SERVICE,
+            type -> type.equals(Milestone.APPROVED.eventType()) || type.equals(Milestone.CANCELLED.eventType()),
+            this::onOrderEvent))
         .onSuccess(c -> timer = vertx.setPeriodic(tickMs, id -> courierRound()));
   }
 

@@ -19,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.function.Predicate;
 
 /**
  * Reads one producer's event log into this service. Its position (tx, position) lives in this
@@ -63,6 +64,7 @@ public final class EventConsumer {
   private final String consumer;
   private final String producer;
   private final ServiceClient producerClient;
+  private final Predicate<String> acts;
   private final Applier applier;
   private final Settings settings;
   private final Runnable afterCommit;
@@ -78,14 +80,18 @@ public final class EventConsumer {
   private volatile long producerHead;
   private volatile long pending;
 
+  /**
+   * @param acts which event types the applier acts on: the others only move the position on, unapplied (and untraced)
+   */
   public EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
-                       Applier applier, Settings settings, Runnable afterCommit) {
+                       Predicate<String> acts, Applier applier, Settings settings, Runnable afterCommit) {
     this.afterCommit = afterCommit;
     this.vertx = vertx;
     this.pool = pool;
     this.consumer = consumer;
     this.producer = producer;
     this.producerClient = producerClient;
+    this.acts = acts;
     this.applier = applier;
     this.settings = settings;
   }
@@ -178,7 +184,9 @@ public final class EventConsumer {
       }
       Future<Void> chain = Future.succeededFuture();
       for (Event e : events) {
-        chain = chain.compose(v -> applyTraced(tx, e));
+        if (acts.test(e.type())) {
+          chain = chain.compose(v -> applyTraced(tx, e));
+        }
       }
       return chain.compose(v -> tx.preparedQuery(ADVANCE).execute(Tuple.of(consumer, producer, last.tx(), last.position())))
           .onSuccess(v -> {

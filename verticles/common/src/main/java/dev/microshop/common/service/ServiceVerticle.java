@@ -18,11 +18,13 @@ import dev.microshop.common.json.Input;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.core.tracing.TracingPolicy;
 import io.vertx.ext.healthchecks.Status;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.SqlConnection;
@@ -34,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The start and stop of a service that owns a database: configuration, database (with its
@@ -54,6 +57,8 @@ public abstract class ServiceVerticle extends VerticleBase {
   private final List<MessageConsumer<JsonObject>> handlers = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private static final long SHUTDOWN_GRACE_MS = 10_000;
+  /** The readers' wake-up is no part of any order's trace: the events it announces carry their own traceparent. */
+  private static final DeliveryOptions WAKE_UP = new DeliveryOptions().setTracingPolicy(TracingPolicy.IGNORE);
   /** This instance's id: in its discovery record, and in its own address (see {@link #serve}). */
   private final String instance = java.util.UUID.randomUUID().toString();
   /** What this instance serves, by address: its own address dispatches on the header naming one. */
@@ -201,14 +206,22 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   /** Wakes the readers of this service's event log (best effort: their timers catch up anyway). */
   protected void eventsWritten() {
-    vertx.eventBus().publish(EventLogAddresses.notify(service()), null);
+    vertx.eventBus().publish(EventLogAddresses.notify(service()), null, WAKE_UP);
   }
 
   /** Reads {@code producer}'s event log into this service, applying each event with {@code applier}. */
   protected Future<EventConsumer> consume(String producer, EventConsumer.Applier applier) {
+    return consume(producer, type -> true, applier);
+  }
+
+  /**
+   * Reads {@code producer}'s event log into this service, applying with {@code applier} the events whose type
+   * {@code acts} accepts; the others are passed over (no statement, no span).
+   */
+  protected Future<EventConsumer> consume(String producer, Predicate<String> acts, EventConsumer.Applier applier) {
     EventConsumer c = new EventConsumer(vertx, pool, service(), producer,
         new ServiceClient(vertx, registry, producer, conf.getLong("request-timeout-ms", 5000L)),
-        applier, EventConsumer.Settings.from(conf), this::eventsWritten);
+        acts, applier, EventConsumer.Settings.from(conf), this::eventsWritten);
     consumers.add(c);
     return c.start().map(c);
   }

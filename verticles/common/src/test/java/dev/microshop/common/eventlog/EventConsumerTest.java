@@ -38,17 +38,17 @@ class EventConsumerTest {
       super("alpha", s -> s.serve("alpha.write", body -> s.transaction(tx -> {
         Future<Void> chain = Future.succeededFuture();
         for (Object key : body.getJsonArray("keys")) {
-          chain = chain.compose(v -> EventLog.append(tx, "test.written", String.valueOf(key), new JsonObject().put("key", key)));
+          chain = chain.compose(v -> EventLog.append(tx, body.getString("type", "test.written"), String.valueOf(key), new JsonObject().put("key", key)));
         }
         return chain;
       }).map(v -> new JsonObject())));
     }
   }
 
-  /** The consumer: records each event it applies. */
+  /** The consumer: records each event it applies, of the type test.written only. */
   public static class Beta extends TestService {
     public Beta() {
-      super("beta", s -> s.consume("alpha", (tx, event) -> {
+      super("beta", s -> s.consume("alpha", type -> type.equals("test.written"), (tx, event) -> {
         String key = event.payload().getString("key");
         return tx.preparedQuery("INSERT INTO applied (key, event_id) VALUES ($1, $2)").execute(Tuple.of(key, event.id()))
             .compose(v -> FAIL_ONCE.remove(key)
@@ -110,5 +110,22 @@ class EventConsumerTest {
     assertThat(alpha.getString("producer")).isEqualTo("alpha");
     assertThat(alpha.getLong("pending")).isZero();
     assertThat(alpha.getLong("consumerPosition")).isEqualTo(alpha.getLong("producerHead")).isEqualTo(40L);
+  }
+
+  @Test
+  @DisplayName("events of a type the consumer does not act on are passed over: not applied, and its position moves past them")
+  void passesOverOtherTypes() throws Exception {
+    Await.request(vertx, "alpha.write", new JsonObject().put("type", "test.other").put("keys", new JsonArray(List.of("o1", "o2", "o3"))));
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("w1", "w2"))));
+    JsonObject producer = new JsonObject();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (producer.getLong("consumerPosition", 0L) < 5 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(100);
+      producer = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject()).getJsonArray("producers").getJsonObject(0);
+    }
+    assertThat(producer.getLong("consumerPosition")).isEqualTo(producer.getLong("producerHead")).isEqualTo(5L);
+    assertThat(producer.getLong("pending")).isZero();
+    JsonObject counts = Await.request(vertx, "beta.applied", new JsonObject());
+    assertThat(counts.fieldNames()).containsExactlyInAnyOrder("w1", "w2");
   }
 }

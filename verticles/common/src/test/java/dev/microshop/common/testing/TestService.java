@@ -55,6 +55,11 @@ public class TestService extends ServiceVerticle {
     return super.consume(producer, applier);
   }
 
+  @Override
+  public Future<EventConsumer> consume(String producer, java.util.function.Predicate<String> acts, EventConsumer.Applier applier) {
+    return super.consume(producer, acts, applier);
+  }
+
   /** The service's database pool, once started. */
   public Pool pool() {
     return pool;
