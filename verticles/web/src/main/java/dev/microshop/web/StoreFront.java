@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystem;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
@@ -38,12 +40,18 @@ final class StoreFront {
 
   /** Mounts the page and the assets' caching; before the static files' route, which then serves the assets. */
   void mount(Router router) {
-    router.get("/").handler(this::page);
-    router.get("/index.html").handler(this::page);
-    router.get("/favicon.ico").handler(ctx -> ctx.response().putHeader("Content-Type", "image/svg+xml")
+    // HEAD as GET (its headers, no body): a cache or a checker asking with HEAD must not be told "immutable"
+    // by the static files' defaults
+    readOf(router, "/").handler(this::page);
+    readOf(router, "/index.html").handler(this::page);
+    readOf(router, "/favicon.ico").handler(ctx -> ctx.response().putHeader("Content-Type", "image/svg+xml")
         .putHeader("Cache-Control", "public, max-age=86400").sendFile(file("/favicon.svg")).onFailure(ctx::fail));
-    router.get("/css/*").handler(StoreFront::assetCaching);
-    router.get("/js/*").handler(StoreFront::assetCaching);
+    readOf(router, "/css/*").handler(StoreFront::assetCaching);
+    readOf(router, "/js/*").handler(StoreFront::assetCaching);
+  }
+
+  private static Route readOf(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
   private void page(RoutingContext ctx) {

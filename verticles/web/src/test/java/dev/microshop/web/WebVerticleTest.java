@@ -124,6 +124,13 @@ class WebVerticleTest {
     assertThat(page.getHeader("Cache-Control")).isEqualTo("no-cache");
     String etag = page.getHeader("ETag");
     assertThat(etag).isNotBlank();
+    for (String path : new String[] {"/", "/index.html"}) {
+      HttpResponse<Buffer> head = await(web.client().head(web.port(), "127.0.0.1", path).send());
+      assertThat(head.statusCode()).as("HEAD %s", path).isEqualTo(200);
+      assertThat(head.getHeader("Cache-Control")).as("HEAD %s", path).isEqualTo("no-cache");
+      assertThat(head.getHeader("ETag")).as("HEAD %s", path).isEqualTo(etag);
+      assertThat(head.body()).as("HEAD %s", path).isNull();
+    }
     HttpResponse<Buffer> again = await(web.client().get(web.port(), "127.0.0.1", "/").putHeader("If-None-Match", etag).send());
     assertThat(again.statusCode()).isEqualTo(304);
     String html = page.bodyAsString();
