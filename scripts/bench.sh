@@ -10,15 +10,15 @@
 # the JVM and of PostgreSQL; the catalog read model's staleness under that load), then an order overload
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
 # product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
-# same shop on data of its own with tracing on (MICROSHOP_TRACING=on), under the same reads and order
-# load: the cost of tracing as ratios.
+# cost of tracing: two more shops side by side, on data of their own, one with MICROSHOP_TRACING=on and one
+# without, under the same reads and then the same order load in rounds off, on, on, off; its ratios.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
 # PostgreSQL's RSS, and the CPU-ms per order of each (utime + stime from /proc, during the order load
 # until its sagas are done), from which the report estimates what more machines would carry.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
-# same cores; its CPU share is reported. A full run takes about 14 minutes on 2 cores, --quick under 6.
+# same cores; its CPU share is reported. A full run takes about 16 minutes on 2 cores, --quick under 7.
 # Writes bench/results/<date>.json and .html and docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -62,19 +62,21 @@ restock() { # base URL: plenty of stock and credit, the order benchmark measures
   done
 }
 
-start_shop() { # data directory, log file, then VAR=value settings of its own: the all-in-one shop as $SHOP, until healthy
-  env MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$1" MICROSHOP_WEB_HTTP_PORT=$PORT \
+start_shop() { # port, data directory, log file, then VAR=value settings of its own: the all-in-one shop as $SHOP, until healthy
+  env MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$2" MICROSHOP_WEB_HTTP_PORT="$1" \
     MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 \
-    MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 "${@:3}" \
-    java $SHOP_OPTS -jar app/target/microshop-fat.jar >"$2" 2>&1 &
+    MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 "${@:4}" \
+    java $SHOP_OPTS -jar app/target/microshop-fat.jar >"$3" 2>&1 &
   SHOP=$!
-  wait_http "http://127.0.0.1:$PORT/health" 180
+  SHOPS+=" $SHOP"
+  wait_http "http://127.0.0.1:$1/health" 180
 }
 
 echo "== $(date +%T) the all-in-one shop"
 t0=$(date +%s%N)
-trap 'kill $SHOP 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
-start_shop "$W/pg" "$W/shop.log"
+SHOPS=""
+trap 'kill $SHOPS 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
+start_shop $PORT "$W/pg" "$W/shop.log"
 echo "{\"startToReadyMs\": $((($(date +%s%N) - t0) / 1000000))}" >"$W/start.json"
 sleep 2
 echo "{\"idleKb\": $(rss_kb $SHOP)}" >"$W/rss-idle.json"
@@ -126,19 +128,40 @@ sleep 2
   | last_json >"$W/shop-overload.json"
 echo "{\"peakKb\": $(cat "$W/rss-peak" 2>/dev/null || echo 0), \"postgresKb\": $(ps -o rss= --ppid "$PG_PID" -p "$PG_PID" | awk '{s+=$1} END {print s}')}" >"$W/rss-load.json"
 kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
+SHOPS=""
 
-# the cost of tracing: the same shop on data of its own with MICROSHOP_TRACING=on (every trace sampled, the
-# default ratio, spans kept in memory for the waterfall, no export), under the same reads and order load
-echo "== $(date +%T) the shop with tracing on: product reads, orders"
-start_shop "$W/pg-traced" "$W/shop-traced.log" MICROSHOP_TRACING=on
-restock "http://127.0.0.1:$PORT"
-TRACED_PG_PORT=$(sed -n 4p "$W/pg-traced/postmaster.pid")
-"${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/traced-get.json"
-"${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
-printf 'shop %s\npostgres %s tree\n' "$SHOP" "$(sed -n 1p "$W/pg-traced/postmaster.pid")" >"$W/traced-pids"
-sleep 1
-"${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$TRACED_PG_PORT" "$W/traced-pids" | last_json >"$W/traced-orders.json"
-kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
+# the cost of tracing: two more shops side by side, each on data of its own, one with MICROSHOP_TRACING=on (every
+# trace sampled, the default ratio, spans kept in memory for the waterfall, no export), one without. The same reads,
+# then the same order load, go to one and then the other in rounds off, on, on, off: a drift of this shared machine
+# during the rounds weighs on both alike (one shop after the other, the first figures of this run, differed by 25 %
+# from one run to the next)
+echo "== $(date +%T) tracing off and on, side by side, in rounds: product reads, orders"
+ROUND=$((DUR / 2 > 5 ? DUR / 2 : 5))
+declare -A TPORT=([off]=18082 [on]=18083) TPG=()
+for mode in off on; do
+  start_shop ${TPORT[$mode]} "$W/pg-tracing-$mode" "$W/shop-tracing-$mode.log" MICROSHOP_TRACING=$mode
+  restock "http://127.0.0.1:${TPORT[$mode]}"
+  TPG[$mode]=$(sed -n 4p "$W/pg-tracing-$mode/postmaster.pid")
+  printf 'shop %s\npostgres %s tree\n' "$SHOP" "$(sed -n 1p "$W/pg-tracing-$mode/postmaster.pid")" >"$W/tracing-$mode-pids"
+done
+for mode in off on; do # every shop gets the same uncounted warm-up (JIT)
+  "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$WARM" $CONNS 0 >/dev/null
+  "${BENCH[@]}" storm "http://127.0.0.1:${TPORT[$mode]}" "$WARM" $CUSTOMERS 0 >/dev/null
+done
+n=0
+for mode in off on on off; do
+  n=$((n + 1))
+  # 5 s uncounted first: each round's load generator is a new JVM, and a cold one measures itself
+  "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$ROUND" $CONNS 5 | last_json >"$W/tracing-$mode-get-$n.json"
+done
+for mode in off on on off; do
+  n=$((n + 1))
+  sleep 1
+  "${BENCH[@]}" load-orders "http://127.0.0.1:${TPORT[$mode]}" "$ROUND" $CUSTOMERS "${TPG[$mode]}" "$W/tracing-$mode-pids" \
+    | last_json >"$W/tracing-$mode-orders-$n.json"
+done
+kill -TERM $SHOPS; wait $SHOPS 2>/dev/null || true
+SHOPS=""
 
 # the clustered shop under the same loads as the all-in-one: NAME (its directory under $W), cluster.sh's
 # --instances (empty: one JVM per service). Writes $W/NAME-*.json: start, RSS, product reads, orders with
@@ -190,7 +213,7 @@ clustered() {
 }
 
 if [[ $QUICK -eq 0 ]]; then
-  trap 'kill $SHOP 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true
+  trap 'kill $SHOPS 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true
         [[ -z "$CLUSTER_UP" ]] || MICROSHOP_CLUSTER_DIR="$CLUSTER_UP" bash scripts/cluster.sh stop >/dev/null 2>&1 || true' EXIT
   export MICROSHOP_WEB_HTTP_PORT=18180 MICROSHOP_CLUSTER_PORT=27701 MICROSHOP_DB_PORT_BASE=27800 \
     MICROSHOP_METRICS_PORT_BASE=27900 MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" \

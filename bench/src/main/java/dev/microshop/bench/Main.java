@@ -243,7 +243,7 @@ public final class Main {
     for (int i = 0; i < seconds; i++) {
       series.add(perSecond[i]);
     }
-    return new JsonObject().put("requests", latency.getTotalCount()).put("errors", errors.get())
+    return new JsonObject().put("requests", latency.getTotalCount()).put("errors", errors.get()).put("seconds", elapsed)
         .put("requestsPerSecond", Math.round(latency.getTotalCount() / elapsed))
         .put("p50Ms", latency.getValueAtPercentile(50) / 1e6).put("p99Ms", latency.getValueAtPercentile(99) / 1e6)
         .put("perSecond", series).put("percentiles", percentiles(latency))
@@ -380,6 +380,7 @@ public final class Main {
       result.put("statuses", new JsonObject(new HashMap<>(statuses)))
           .put("approved", toApproved.getTotalCount())
           .put("approvedPerSecond", Math.round(toApproved.getTotalCount() / span))
+          .put("approvedSpanSeconds", span)
           .put("p50ToApprovedMs", toApproved.getValueAtPercentile(50) / 1e6)
           .put("p99ToApprovedMs", toApproved.getValueAtPercentile(99) / 1e6)
           .put("percentilesToApproved", percentiles(toApproved));
