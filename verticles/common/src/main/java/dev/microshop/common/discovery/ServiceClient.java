@@ -63,7 +63,21 @@ public final class ServiceClient {
   private int limit = Integer.MAX_VALUE;
   private long maxWaitMs = Long.MAX_VALUE;
   private int inFlight;
-  private final java.util.ArrayDeque<Runnable> waiting = new java.util.ArrayDeque<>();
+  /** The calls waiting for a permit, in order; one whose wait expired stays until it reaches the head, skipped. */
+  private final java.util.ArrayDeque<Waiter> waiting = new java.util.ArrayDeque<>();
+  private int waitingNow;
+
+  /** A call waiting for a permit: sent by {@link #release} (its expiry timer cancelled), or failed by that timer. */
+  private static final class Waiter {
+    final Runnable send;
+    long timer;
+    boolean expired;
+    boolean sent;
+
+    Waiter(Runnable send) {
+      this.send = send;
+    }
+  }
 
   public ServiceClient(Vertx vertx, ServiceRegistry registry, String service, long timeoutMs) {
     this.vertx = vertx;
@@ -92,7 +106,7 @@ public final class ServiceClient {
   /** Calls waiting for a permit now ({@link #limitedTo}). */
   public int waiting() {
     synchronized (waiting) {
-      return waiting.size();
+      return waitingNow;
     }
   }
 
@@ -172,17 +186,19 @@ public final class ServiceClient {
         // a waiting call is sent from its caller's context, within its caller's span (a saga step's)
         io.vertx.core.Context context = vertx.getOrCreateContext();
         Runnable traced = io.opentelemetry.context.Context.current().wrap(run);
-        Runnable queued = () -> context.runOnContext(v -> traced.run());
-        waiting.add(queued);
-        vertx.setTimer(maxWaitMs, id -> {
-          boolean removed;
+        Waiter waiter = new Waiter(() -> context.runOnContext(v -> traced.run()));
+        waiting.add(waiter);
+        waitingNow++;
+        waiter.timer = vertx.setTimer(maxWaitMs, id -> {
           synchronized (waiting) {
-            removed = waiting.remove(queued);
+            if (waiter.sent) {
+              return; // its permit came as the timer fired
+            }
+            waiter.expired = true; // left in the queue, skipped when it comes first: no O(n) removal
+            waitingNow--;
           }
-          if (removed) { // still waiting: never sent
-            result.fail(new ServiceException(FailureCode.TIMEOUT, "no permit to call " + service + " within "
-                + maxWaitMs + " ms (" + limit + " calls in flight)"));
-          }
+          result.fail(new ServiceException(FailureCode.TIMEOUT, "no permit to call " + service + " within "
+              + maxWaitMs + " ms (" + limit + " calls in flight)"));
         });
       }
     }
@@ -194,15 +210,21 @@ public final class ServiceClient {
 
   /** A call ended: its permit goes to the first waiting call, else back to the pool. */
   private void release() {
-    Runnable next;
+    Waiter next;
     synchronized (waiting) {
-      next = waiting.poll();
+      do {
+        next = waiting.poll();
+      } while (next != null && next.expired);
       if (next == null) {
         inFlight--;
+      } else {
+        next.sent = true;
+        waitingNow--;
       }
     }
     if (next != null) {
-      next.run();
+      vertx.cancelTimer(next.timer);
+      next.send.run();
     }
   }
 
