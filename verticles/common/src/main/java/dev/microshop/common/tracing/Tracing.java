@@ -41,11 +41,11 @@ import java.util.function.Supplier;
  * With an OTLP endpoint set ({@link Settings}), the spans are also exported to that collector.
  *
  * <p>Settings, from the environment or system properties (read once, when the first Vert.x of the JVM is built):
- * {@code MICROSHOP_TRACING} {@code on} or {@code off} (default: off; scripts/bench.sh measures its cost:
- * 0.766 x the orders approved per second with every trace sampled, in one run); {@code MICROSHOP_TRACING_SAMPLE_RATIO}, the
+ * {@code MICROSHOP_TRACING} {@code on} or {@code off} (default: off; scripts/bench.sh measures its cost on two
+ * shops side by side: 1.006 x the orders approved per second with every trace sampled, in one run); {@code MICROSHOP_TRACING_SAMPLE_RATIO}, the
  * share of new traces recorded (default 1.0: every order; a trace begun elsewhere follows its parent's
  * decision); {@code MICROSHOP_TRACING_BUFFER_SPANS}, how many ended spans each JVM keeps (default 10,000,
- * some 140 orders of the all-in-one shop, which makes 71 spans of one through its delivery; the oldest are dropped first;
+ * some 180 orders of the all-in-one shop, which makes 56 spans of one through its delivery; the oldest are dropped first;
  * the memory per span is not measured yet). Requests that are not the API's (the store front's files,
  * /health, /metrics) start no trace.
  */
