@@ -106,8 +106,8 @@ final class ApiErrors {
     if (ctx.response().ended() || ctx.response().headWritten()) {
       return;
     }
-    if (status == FailureCode.UNAVAILABLE.status()) { // away or busy for a moment: when to ask again
-      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS);
+    if (status == FailureCode.UNAVAILABLE.status() && !ctx.response().headers().contains("Retry-After")) {
+      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS); // away or busy for a moment: when to ask again
     }
     ctx.response()
         .setStatusCode(status)

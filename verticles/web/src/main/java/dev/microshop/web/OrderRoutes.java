@@ -24,13 +24,12 @@ final class OrderRoutes {
 
   private final OrderStreams streams;
 
-  /** Placements in flight on this web verticle (its event loop only), and their bound ({@code orders.max-in-flight}). */
-  private int placing;
-  private final int maxPlacing;
+  /** Placements in flight on this web verticle, under a bound that adapts to their time ({@code orders.*}). */
+  private final PlacementAdmission admission;
 
   OrderRoutes(io.vertx.core.Vertx vertx, ServiceClient orders, ServiceClient history, OrderStreams.Limits streamLimits,
-              int maxPlacing) {
-    this.maxPlacing = maxPlacing;
+              PlacementAdmission admission) {
+    this.admission = admission;
     this.streams = new OrderStreams(vertx, orders, streamLimits);
     this.orders = orders;
     this.history = history;
@@ -53,13 +52,22 @@ final class OrderRoutes {
     Input.of(body).only("lines", "address"); // a price, total, status or owner sent by the client is refused
     PlaceOrder command = new PlaceOrder(Input.uuidOr(Auth.customerId(ctx), () -> ServiceException.unauthorized("invalid token")),
         key, OrderLine.listFromJson(body.getValue("lines")), DeliveryAddress.fromJson(body.getValue("address")));
-    if (placing >= maxPlacing) { // admission: this web has enough placements in flight; nothing is sent
-      throw new ServiceException(FailureCode.BUSY,
-          "the shop is busy (" + placing + " orders being placed here): try again in a moment");
+    var permit = admission.admit();
+    if (permit.isEmpty()) { // admission: this web has as many placements in flight as it takes now; nothing is sent
+      // 1-3 s: the clients shed together do not all come back in the same second
+      ctx.response().putHeader("Retry-After", Integer.toString(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(3)));
+      throw new ServiceException(FailureCode.BUSY, "the shop is busy (" + admission.inFlight()
+          + " orders being placed here, " + admission.limit() + " at most now): try again in a moment");
     }
-    placing++;
     orders.requestIdempotent(OrderAddresses.PLACE, command.toJson())
-        .onComplete(ar -> placing--)
+        .onComplete(ar -> {
+          // a 5xx (busy, away, too slow) shrinks the bound as a slow answer does; a refusal (4xx) was an answer
+          if (ar.failed() && FailureCode.of(ar.cause()).status() >= 500) {
+            permit.get().onDropped();
+          } else {
+            permit.get().onSuccess();
+          }
+        })
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));
           Http.json(ctx, 202, accepted);

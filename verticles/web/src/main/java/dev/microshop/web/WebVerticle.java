@@ -82,7 +82,7 @@ public class WebVerticle extends VerticleBase {
       // registration and log-in hash a password on purpose slowly (PBKDF2): their own, longer budget
       new AccountRoutes(new ServiceClient(vertx, registry, CustomerAddresses.SERVICE, c.accountTimeoutMs()), auth, c.throttle())
           .mount(api);
-      new OrderRoutes(vertx, orders, history, c.streams(), c.maxPlacing()).mount(api);
+      new OrderRoutes(vertx, orders, history, c.streams(), new PlacementAdmission(c.admission())).mount(api);
       new AdminRoutes(inventory, catalog, customers, orders, history).mount(api);
       new ImageRoutes(inventory, new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, ImageRoutes.UPLOAD_TIMEOUT_MS),
           catalog).mount(api);
@@ -156,7 +156,7 @@ public class WebVerticle extends VerticleBase {
 
   record WebConfig(String host, int port, String webroot, long requestTimeoutMs, int bodyLimitBytes,
                    List<String> services, List<String> corsOrigins, LoginThrottle throttle,
-                   OrderStreams.Limits streams, int idleTimeoutSeconds, int maxPlacing, CatalogView.Settings catalog,
+                   OrderStreams.Limits streams, int idleTimeoutSeconds, PlacementAdmission.Settings admission, CatalogView.Settings catalog,
                    long accountTimeoutMs) {
     static WebConfig from(JsonObject conf) {
       JsonObject http = conf.getJsonObject("http", new JsonObject());
@@ -182,9 +182,17 @@ public class WebVerticle extends VerticleBase {
               auth.getLong("login-window-seconds", 60L) * 1000),
           new OrderStreams.Limits(streams.getInteger("per-customer", 5), streams.getInteger("max", 1000)),
           idleTimeout,
-          positive(conf.getJsonObject("orders", new JsonObject()).getInteger("max-in-flight", 512), "orders.max-in-flight"),
+          admission(conf.getJsonObject("orders", new JsonObject())),
           CatalogView.Settings.from(conf),
           Math.max(conf.getLong("request-timeout-ms", 3000L), auth.getLong("request-timeout-ms", 10_000L)));
+    }
+
+    /** Placements in flight: at most max-in-flight, never fewer than min-in-flight (capped by the max), adapted to placement-target-ms. */
+    private static PlacementAdmission.Settings admission(JsonObject orders) {
+      int max = positive(orders.getInteger("max-in-flight", 512), "orders.max-in-flight");
+      int min = positive(orders.getInteger("min-in-flight", Math.min(32, max)), "orders.min-in-flight");
+      return new PlacementAdmission.Settings(min, max,
+          positive(orders.getInteger("placement-target-ms", 500), "orders.placement-target-ms"));
     }
 
     private static int positive(int value, String key) {

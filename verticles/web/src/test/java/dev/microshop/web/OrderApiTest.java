@@ -483,7 +483,7 @@ class OrderApiTest {
       HttpResponse<Buffer> refused = send(next, order(line("PEN-GEL-3", 1)).toBuffer());
       assertError(refused, 503, "unavailable");
       assertThat(refused.bodyAsJsonObject().getString("message")).contains("the shop is busy");
-      assertThat(refused.getHeader("Retry-After")).isEqualTo("2");
+      assertThat(refused.getHeader("Retry-After")).as("spread over 1-3 s").isIn("1", "2", "3");
       assertThat(sent.get()).as("the refused placement never reached the order service").isEqualTo(1);
 
       assertThat(await(slow).statusCode()).isEqualTo(202);

@@ -97,12 +97,14 @@ class WebVerticleTest {
   }
 
   @Test
-  @DisplayName("GET /metrics serves Prometheus text with the HTTP server's request counts")
+  @DisplayName("GET /metrics serves Prometheus text with the HTTP server's request counts and the admission of orders (its bound at first: the floor)")
   void metrics() throws Exception {
     get("/api/products");
     HttpResponse<Buffer> res = get("/metrics");
     assertThat(res.statusCode()).isEqualTo(200);
-    assertThat(res.bodyAsString()).contains("vertx_http_server_requests_total").contains("jvm_memory_used_bytes");
+    assertThat(res.bodyAsString()).contains("vertx_http_server_requests_total").contains("jvm_memory_used_bytes")
+        .contains("microshop_web_placements_limit 32.0").contains("microshop_web_placements_in_flight 0.0")
+        .contains("microshop_web_placements_shed_total 0.0");
   }
 
   @Test
