@@ -65,6 +65,8 @@ public final class Database {
         .setUser(config.user())
         .setPassword(password)
         .setCachePreparedStatements(true)
+        // sent with the connection's start-up: a transaction left open by a stalled JVM ends, its locks with it
+        .addProperty("idle_in_transaction_session_timeout", Integer.toString(config.idleInTransactionMs()))
         .setReconnectAttempts(2)
         .setReconnectInterval(500);
   }

@@ -27,13 +27,19 @@ import java.util.regex.Pattern;
  *                     callers that have given up (a request waits 3 s), and the queue of an overloaded service
  *                     stays bounded. Opening a connection counts: at 3 s, a cluster's start on a loaded 2-core
  *                     machine failed (its first query waited for its first connection), hence 10 s
+ * @param idleInTransactionMs the server ends a session of this pool that sat this long inside a transaction
+ *                     without a statement ({@code idle_in_transaction_session_timeout}; 0: never). The services'
+ *                     transactions are SQL only, never waiting on a remote answer, so only a stalled JVM (SIGSTOP,
+ *                     a frozen VM, a long pause) leaves one open; its row locks would hold up every other
+ *                     instance writing the same rows (a hedged placement with the same Idempotency-Key) until
+ *                     it resumes
  * @param embeddedShare embedded: true lets this JVM join the server that another live JVM runs on
  *                     {@code dataDir} (the instances of one service, as scripts/cluster.sh starts them);
  *                     false (the default) refuses to start on a directory that another JVM uses
  */
 public record DbConfig(boolean embedded, String host, int port, String database, String user, String password,
                        String passwordFile, int poolSize, String dataDir, int embeddedPort, int connectTimeoutSeconds,
-                       int poolWaitMs, boolean embeddedShare) {
+                       int poolWaitMs, int idleInTransactionMs, boolean embeddedShare) {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
@@ -52,7 +58,11 @@ public record DbConfig(boolean embedded, String host, int port, String database,
         db.getInteger("embedded-port", 0),
         db.getInteger("connect-timeout-seconds", 30),
         db.getInteger("pool-wait-ms", 10000),
+        db.getInteger("idle-in-transaction-ms", 2000),
         db.getBoolean("embedded-share", false));
+    if (c.idleInTransactionMs < 0) {
+      throw new IllegalArgumentException("db.idle-in-transaction-ms must be 0 (never) or more, not " + c.idleInTransactionMs);
+    }
     if (c.embedded && (!IDENTIFIER.matcher(c.database).matches() || !IDENTIFIER.matcher(c.user).matches())) {
       throw new IllegalArgumentException("embedded database and user must be lower-case identifiers: "
           + c.database + ", " + c.user);

@@ -83,6 +83,31 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("a transaction left open without a statement for db.idle-in-transaction-ms (a stalled JVM) is ended by the server: its row lock holds up another writer only that long")
+  void idleTransactionEnds(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    io.vertx.core.json.JsonObject conf = TestData.serviceConfig(TestData.freshDataDir("idle-in-transaction"));
+    conf.getJsonObject("db").put("idle-in-transaction-ms", 500);
+    Pool pool = await(Database.open(vertx, "alpha", DbConfig.from("alpha", conf)));
+    await(pool.query("INSERT INTO thing (name) VALUES ('locked')").execute());
+    io.vertx.sqlclient.SqlConnection stalled = await(pool.getConnection());
+    io.vertx.sqlclient.Transaction tx = await(stalled.begin());
+    await(stalled.query("UPDATE thing SET note = 'stalled' WHERE name = 'locked'").execute());
+    // and then nothing more, as from a JVM stopped in the middle of its transaction
+    long start = System.nanoTime();
+    await(pool.query("UPDATE thing SET note = 'other' WHERE name = 'locked'").execute()); // waits for the row lock
+    long ms = (System.nanoTime() - start) / 1_000_000;
+    assertThat(ms).as("the other writer waited about the idle time, not for ever").isBetween(300L, 5_000L);
+    Throwable commit = await(tx.commit().map(v -> (Throwable) null).recover(Future::succeededFuture));
+    assertThat(commit).as("the stalled transaction was ended by the server: its commit fails").isNotNull();
+    assertThat(await(pool.query("SELECT note FROM thing WHERE name = 'locked'").execute()).iterator().next().getString(0))
+        .isEqualTo("other");
+    assertThat(await(pool.query("SELECT current_setting('idle_in_transaction_session_timeout')").execute())
+        .iterator().next().getString(0)).isEqualTo("500ms");
+    await(pool.close());
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("the embedded server is durable: fsync, synchronous_commit and full_page_writes are on")
   void durable(Vertx vertx, VertxTestContext ctx) throws Throwable {
     Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
