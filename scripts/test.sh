@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test: unit and service tests (surefire), then the system tests that start real
 # JVMs from the fat jars and drive the store front in headless Chromium (failsafe), but for the
-# ones tagged "long" (the rolling restart of the whole cluster under an order storm, 6-8 min, and
-# the multi-host storm through a partition and a host's loss, 4-7 min) and
-# "manual" (StalledInstanceIT: on demand only); then Lighthouse against four pages of a fresh shop
+# ones tagged "long" (the rolling restart of the whole cluster under an order storm, 6-8 min,
+# the multi-host storm through a partition and a host's loss, 4-7 min, and instances stalled with
+# SIGSTOP, about 3 min) and "manual" (none today); then Lighthouse against four pages of a fresh shop
 # (scripts/lighthouse.sh: accessibility 100, best practices and SEO >= 95, CLS < 0.1).
 #   scripts/test.sh [MAVEN ARGS...]          the suite (17-20 min on 2 cores, Lighthouse included)
 #   scripts/test.sh --long [MAVEN ARGS...]   the long ones only (the build, then those ITs)

@@ -36,12 +36,14 @@ import static org.assertj.core.api.Assertions.assertThat;
  * instance stalled the same way loses no accepted order: a placement it does not answer goes to the
  * other instance with the same key, the sagas it held are resumed by the other one, and every
  * invariant holds once the shop is quiet, with per-instance routing on (MICROSHOP_ROUTING=instances).
- * Tagged "manual", not run by CI: it passed four runs while the routing was always on, and failed its
- * first run with the routing opt-in (reads answered 504 after 3 s during the stall, as if not
- * hedged; the cause is not found yet). Run it with
- * {@code mvn -B verify -pl app -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StalledInstanceIT -Dit.groups=manual -Dit.excludedGroups=}.
+ * Tagged "long" ({@code scripts/test.sh --long}, in CI). It was "manual" while it failed: with the
+ * routing opt-in, placements answered 504 after 3 s. A placement that order-2 had begun when it was
+ * stopped held its Idempotency-Key's row lock in an open transaction, so the same placement hedged
+ * to order-1 waited on it until the web's timeout; PostgreSQL now ends a session idle in a
+ * transaction after {@code db.idle-in-transaction-ms} (DatabaseTest.idleTransactionEnds). Alone:
+ * {@code mvn -B verify -pl app -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=StalledInstanceIT -Dit.groups=long -Dit.excludedGroups=}.
  */
-@Tag("manual")
+@Tag("long")
 class StalledInstanceIT {
 
   private static final int READERS = 4;
@@ -116,7 +118,10 @@ class StalledInstanceIT {
       assertThat(all).as("reads that did not answer 200").allMatch(r -> r.status() == 200);
       assertThat(rateStalled).as("reads/s from 2 s into the stall, against %.0f before", rateBefore)
           .isGreaterThanOrEqualTo(0.8 * rateBefore);
-      assertThat(p99(stalled)).as("p99 (ms) from 2 s into the stall").isLessThanOrEqualTo(100);
+      // 100 ms, or the p99 before the stall when this shared 2-core machine was slower than that already
+      // (one run: 157 ms before, 101 during): the stalled instance must cost nothing, the machine's own pace aside
+      assertThat(p99(stalled)).as("p99 (ms) from 2 s into the stall, against %d ms before", p99(before))
+          .isLessThanOrEqualTo(Math.max(100, p99(before)));
       assertThat(rateResumed).as("reads/s after SIGCONT").isGreaterThanOrEqualTo(0.8 * rateBefore);
 
       JsonArray inventory = dashboard().getJsonArray("routing").stream().map(JsonObject.class::cast)
