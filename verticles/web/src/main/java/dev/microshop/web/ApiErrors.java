@@ -26,8 +26,13 @@ import java.util.UUID;
 final class ApiErrors {
 
   private static final Logger LOG = LoggerFactory.getLogger(ApiErrors.class);
-  /** A 503's {@code Retry-After}: a dependency comes back, or the work in progress drains, within seconds. */
-  static final String RETRY_AFTER_SECONDS = "2";
+  /**
+   * A 503's {@code Retry-After}: a dependency comes back, or the work in progress drains, within
+   * seconds — 1 to 3, at random, so that the clients refused together do not all come back together.
+   */
+  static String retryAfterSeconds() {
+    return Integer.toString(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(3));
+  }
 
   private ApiErrors() {
   }
@@ -106,8 +111,8 @@ final class ApiErrors {
     if (ctx.response().ended() || ctx.response().headWritten()) {
       return;
     }
-    if (status == FailureCode.UNAVAILABLE.status() && !ctx.response().headers().contains("Retry-After")) {
-      ctx.response().putHeader("Retry-After", RETRY_AFTER_SECONDS); // away or busy for a moment: when to ask again
+    if (status == FailureCode.UNAVAILABLE.status()) { // away or busy for a moment: when to ask again
+      ctx.response().putHeader("Retry-After", retryAfterSeconds());
     }
     ctx.response()
         .setStatusCode(status)

@@ -54,8 +54,6 @@ final class OrderRoutes {
         key, OrderLine.listFromJson(body.getValue("lines")), DeliveryAddress.fromJson(body.getValue("address")));
     var permit = admission.admit();
     if (permit.isEmpty()) { // admission: this web has as many placements in flight as it takes now; nothing is sent
-      // 1-3 s: the clients shed together do not all come back in the same second
-      ctx.response().putHeader("Retry-After", Integer.toString(1 + java.util.concurrent.ThreadLocalRandom.current().nextInt(3)));
       throw new ServiceException(FailureCode.BUSY, "the shop is busy (" + admission.inFlight()
           + " orders being placed here, " + admission.limit() + " at most now): try again in a moment");
     }

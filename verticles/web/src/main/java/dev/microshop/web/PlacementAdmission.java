@@ -4,7 +4,7 @@ import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.AIMDLimit;
 import com.netflix.concurrency.limits.limit.WindowedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -67,9 +67,6 @@ final class PlacementAdmission {
     Optional<Limiter.Listener> permit = limiter.acquire(null);
     if (permit.isEmpty()) {
       shed++;
-      if (shedCounter != null) {
-        shedCounter.increment();
-      }
     }
     return permit;
   }
@@ -86,8 +83,6 @@ final class PlacementAdmission {
     return shed;
   }
 
-  private Counter shedCounter;
-
   private void registerMeters() {
     MeterRegistry registry = BackendRegistries.getDefaultNow();
     if (registry == null) {
@@ -95,6 +90,6 @@ final class PlacementAdmission {
     }
     Gauge.builder("microshop_web_placements_limit", this, PlacementAdmission::limit).register(registry);
     Gauge.builder("microshop_web_placements_in_flight", this, PlacementAdmission::inFlight).register(registry);
-    shedCounter = Counter.builder("microshop_web_placements_shed").register(registry);
+    FunctionCounter.builder("microshop_web_placements_shed", this, PlacementAdmission::shed).register(registry);
   }
 }
