@@ -19,7 +19,7 @@ import java.util.List;
  * waiting (after one more look a moment later, see {@link #request}); otherwise it is sent with a
  * timeout (504 when no answer comes).
  *
- * <p>With two instances or more, each request goes to one instance's own address ({@code
+ * <p>With per-instance routing ({@link Routing}), each request goes to one instance's own address ({@code
  * <service>@<instance id>}, the service address in the header {@value #ADDRESS_HEADER}), chosen
  * round-robin among those answering well ({@link InstanceHealth}: one that does not answer, or
  * answers later than {@value #SLOW_MS} ms, three times in a row, is skipped for a while), so a
@@ -260,11 +260,13 @@ public final class ServiceClient {
   private Future<JsonObject> send(String address, JsonObject body, boolean hedged, long deadline) {
     return registry.address(service).compose(shared -> {
       List<String> instances = registry.upInstances(service);
-      if (instances.size() < 2 || !perInstance) { // one instance, or routing off: the event bus picks
+      if (instances.isEmpty() || !perInstance) { // records that name no instance, or routing off: the event bus picks
         DeliveryOptions one = perInstance ? options(deadline)
             : options(Math.min(deadline, System.currentTimeMillis() + timeoutMs)); // an attempt: the timeout
         return vertx.eventBus().<JsonObject>request(address, body, one).map(reply -> reply.body());
       }
+      // one instance too goes to its own address: at the shared one, the event bus may still pick an
+      // instance that withdrew its record and is stopping (a rolling restart), and drop the message
       return new Attempts(address, body, instances, deadline).start(hedged);
     });
   }

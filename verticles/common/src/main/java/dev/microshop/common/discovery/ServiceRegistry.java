@@ -36,7 +36,10 @@ public final class ServiceRegistry {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ServiceRegistry.class);
   public static final String ANNOUNCE = "microshop.discovery.announce";
-  private static final long REFRESH_MS = 2_000;
+  /** The longest a caller's view of the registry lags behind it: a refresh on this timer besides each announcement. */
+  public static final long REFRESH_MS = 2_000;
+  /** A record's metadata key: true when its instance serves at its own address ({@link #instanceAddress}). */
+  public static final String OWN_ADDRESS = "own-address";
 
   private final Vertx vertx;
   private final ServiceDiscovery discovery;
@@ -237,7 +240,7 @@ public final class ServiceRegistry {
               && r.getStatus() == Status.UP) {
             fresh.put(r.getName(), endpoint);
             String instance = r.getMetadata() == null ? null : r.getMetadata().getString("instance");
-            if (instance != null) {
+            if (instance != null && r.getMetadata().getBoolean(OWN_ADDRESS, false)) {
               instances.computeIfAbsent(r.getName(), n -> new ArrayList<>()).add(instance);
             }
           }
@@ -257,9 +260,9 @@ public final class ServiceRegistry {
   }
 
   /**
-   * The instance ids of service {@code name}'s UP records on live members, as of the last refresh
-   * (at most {@code REFRESH_MS} old), sorted; empty when none is known. Each instance also serves
-   * every address of its service at its own, {@link #instanceAddress}.
+   * The instance ids of service {@code name}'s UP records on live members that serve at their own
+   * address ({@link #OWN_ADDRESS}: every address of their service, {@link #instanceAddress}), as of
+   * the last refresh (at most {@code REFRESH_MS} old), sorted; empty when none is known.
    */
   public List<String> upInstances(String name) {
     return upInstances.getOrDefault(name, List.of());

@@ -95,7 +95,8 @@ public abstract class ServiceVerticle extends VerticleBase {
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
         .compose(v -> Routing.perInstance() ? ownAddress().completion() : Future.succeededFuture())
-        .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)))
+        .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)
+            .put(ServiceRegistry.OWN_ADDRESS, Routing.perInstance())))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
           LOG.info("{} service started", service());
@@ -122,13 +123,18 @@ public abstract class ServiceVerticle extends VerticleBase {
   }
 
   /**
-   * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first, then stop taking
-   * work (unregister the service's consumers and event readers), let what is in flight finish
-   * (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
+   * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first; when other instances
+   * of the service are up and callers route to instances ({@link Routing}), keep serving until every
+   * caller has read the registry since ({@link ServiceRegistry#REFRESH_MS}), so that none sends here
+   * any more; then stop taking work (unregister the service's consumers and event readers), let what
+   * is in flight finish (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
    */
   @Override
   public Future<?> stop() {
+    boolean others = Routing.perInstance()
+        && registry.upInstances(service()).stream().anyMatch(i -> !i.equals(instance));
     return registry.unpublishAll()
+        .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS) : Future.succeededFuture())
         .compose(v -> Future.join(handlers.stream().map(MessageConsumer::unregister).toList()))
         .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
         .compose(v -> drained(System.currentTimeMillis() + SHUTDOWN_GRACE_MS))

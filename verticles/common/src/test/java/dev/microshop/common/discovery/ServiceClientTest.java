@@ -62,8 +62,8 @@ class ServiceClientTest {
     vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "a"), m -> m.reply(new JsonObject()
         .put("from", "a").put("for", m.headers().get(ServiceClient.ADDRESS_HEADER))));
     vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "b"), m -> { }); // stalled
-    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "a")));
-    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "b")));
+    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "a").put(ServiceRegistry.OWN_ADDRESS, true)));
+    await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "b").put(ServiceRegistry.OWN_ADDRESS, true)));
     await(registry.sweep());
     assertThat(registry.upInstances("delta")).containsExactly("a", "b");
 
@@ -86,10 +86,28 @@ class ServiceClientTest {
   }
 
   @Test
+  @DisplayName("with per-instance routing, the one instance up is asked at its own address, not at the shared one, where an instance that withdrew its record and is stopping may still listen")
+  void oneInstanceAtItsOwnAddress() throws Exception {
+    vertx.eventBus().<JsonObject>consumer("eta.ping", m -> { }); // the stopping instance's consumer: takes, never answers
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("eta", "a"), m -> m.reply(new JsonObject().put("from", "a")));
+    await(registry.publishEventBusService("eta", "eta", new JsonObject().put("instance", "a").put(ServiceRegistry.OWN_ADDRESS, true)));
+    await(registry.sweep());
+    assertThat(registry.upInstances("eta")).containsExactly("a");
+
+    System.setProperty("microshop.routing", "instances"); // read when the client is created
+    ServiceClient client = new ServiceClient(vertx, registry, "eta", 1_000);
+    System.clearProperty("microshop.routing");
+    for (int i = 0; i < 5; i++) {
+      assertThat(await(client.request("eta.ping", new JsonObject())).getString("from")).isEqualTo("a");
+    }
+  }
+
+  @Test
   @DisplayName("a call's budget is its timeout: an idempotent read nobody answers fails after the timeout, not after a retry too")
   void noStackedTimeouts() throws Exception {
-    vertx.eventBus().<JsonObject>consumer("epsilon.ping", m -> { }); // takes it, never answers
-    await(registry.publishEventBusService("epsilon", "epsilon"));
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("epsilon", "e"), m -> { }); // takes it, never answers
+    await(registry.publishEventBusService("epsilon", "epsilon", new JsonObject().put("instance", "e").put(ServiceRegistry.OWN_ADDRESS, true)));
+    await(registry.sweep());
     System.setProperty("microshop.routing", "instances"); // the budget comes with per-instance routing
     ServiceClient client = new ServiceClient(vertx, registry, "epsilon", 1_000);
     System.clearProperty("microshop.routing");
