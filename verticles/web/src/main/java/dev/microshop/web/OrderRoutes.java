@@ -58,14 +58,7 @@ final class OrderRoutes {
           + " orders being placed here, " + admission.limit() + " at most now): try again in a moment");
     }
     orders.requestIdempotent(OrderAddresses.PLACE, command.toJson())
-        .onComplete(ar -> {
-          // a 5xx (busy, away, too slow) shrinks the bound as a slow answer does; a refusal (4xx) was an answer
-          if (ar.failed() && FailureCode.of(ar.cause()).status() >= 500) {
-            permit.get().onDropped();
-          } else {
-            permit.get().onSuccess();
-          }
-        })
+        .onComplete(ar -> PlacementAdmission.settle(permit.get(), ar))
         .onSuccess(accepted -> {
           ctx.response().putHeader("Location", "/api/orders/" + accepted.getString("orderId"));
           Http.json(ctx, 202, accepted);

@@ -71,6 +71,19 @@ final class PlacementAdmission {
     return permit;
   }
 
+  /**
+   * Ends a placement's permit with how it went: a 5xx from the order service (busy, away, too slow)
+   * counts as dropped and shrinks the bound as a slow answer does; an answer, a refusal (4xx) too,
+   * is a success, timed.
+   */
+  static void settle(Limiter.Listener permit, io.vertx.core.AsyncResult<?> placement) {
+    if (placement.failed() && dev.microshop.common.failure.FailureCode.of(placement.cause()).status() >= 500) {
+      permit.onDropped();
+    } else {
+      permit.onSuccess();
+    }
+  }
+
   int limit() {
     return limiter.getLimit();
   }

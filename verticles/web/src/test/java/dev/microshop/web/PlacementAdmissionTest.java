@@ -66,6 +66,36 @@ class PlacementAdmissionTest {
     assertThat(admission.limit()).isLessThan(40);
   }
 
+  @Test
+  @DisplayName("a placement's outcome ends its permit: a 5xx from the order service (busy, away, too slow) as dropped; an answer, a 4xx refusal too, as a success")
+  void settledByOutcome() {
+    List<String> ends = new ArrayList<>();
+    Limiter.Listener permit = new Limiter.Listener() {
+      @Override
+      public void onSuccess() {
+        ends.add("success");
+      }
+
+      @Override
+      public void onIgnore() {
+        ends.add("ignore");
+      }
+
+      @Override
+      public void onDropped() {
+        ends.add("dropped");
+      }
+    };
+    PlacementAdmission.settle(permit, io.vertx.core.Future.succeededFuture(new io.vertx.core.json.JsonObject()));
+    PlacementAdmission.settle(permit, io.vertx.core.Future.failedFuture(
+        new dev.microshop.common.failure.ServiceException(dev.microshop.common.failure.FailureCode.REJECTED, "out of stock")));
+    PlacementAdmission.settle(permit, io.vertx.core.Future.failedFuture(
+        new dev.microshop.common.failure.ServiceException(dev.microshop.common.failure.FailureCode.BUSY, "pool full")));
+    PlacementAdmission.settle(permit, io.vertx.core.Future.failedFuture(
+        new io.vertx.core.eventbus.ReplyException(io.vertx.core.eventbus.ReplyFailure.TIMEOUT, "no answer")));
+    assertThat(ends).containsExactly("success", "success", "dropped", "dropped");
+  }
+
   /** As many placements as the bound lets through at once, all answered after {@code ms}. */
   private void rounds(long ms) {
     List<Limiter.Listener> permits = admitAll(admission.limit());
