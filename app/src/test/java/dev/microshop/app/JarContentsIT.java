@@ -14,7 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The fat jars as built (the integration-test phase runs after every module's package): PostgreSQL's
  * binaries for Linux x86-64 only in the jars of the services, the all-in-one and the benchmark,
- * none in the web's, and sizes that say so (the README lists them); each jar holds its own service's
+ * none in the web's (nor any database library), and sizes that say so (the README lists them); each jar holds its own service's
  * classes and only the contracts ({@code api} packages, from the {@code -api} modules) of the others,
  * which is what a module depending on another service's implementation would break.
  */
@@ -36,11 +36,16 @@ class JarContentsIT {
 
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"verticles/web/target/web-fat.jar"})
-  @DisplayName("the web's jar carries no PostgreSQL (the web has no database)")
-  void noBinariesInTheWeb(String jar) throws Exception {
+  @DisplayName("the web's jar carries no PostgreSQL, no driver, no migrations, no SQL client (the web has no database)")
+  void noDatabaseInTheWeb(String jar) throws Exception {
     Path path = ShopProcess.REPO.resolve(jar);
     assertThat(postgresArchives(path)).isEmpty();
-    assertThat(Files.size(path)).isLessThan(36 * MIB);
+    try (ZipFile zip = new ZipFile(path.toFile())) {
+      assertThat(zip.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class")))
+          .noneMatch(n -> n.startsWith("io/zonky/") || n.startsWith("org/postgresql/") || n.startsWith("org/flywaydb/")
+              || n.startsWith("io/vertx/pgclient/") || n.startsWith("io/vertx/sqlclient/") || n.startsWith("org/apache/commons/compress/"));
+    }
+    assertThat(Files.size(path)).isLessThan(31 * MIB);
   }
 
   @ParameterizedTest(name = "{0}")
