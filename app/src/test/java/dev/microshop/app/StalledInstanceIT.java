@@ -35,7 +35,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * point; after SIGCONT the instance is probed and back in rotation. Under an order storm, an order
  * instance stalled the same way loses no accepted order: a placement it does not answer goes to the
  * other instance with the same key, the sagas it held are resumed by the other one, and every
- * invariant holds once the shop is quiet, with per-instance routing on (MICROSHOP_ROUTING=instances).
+ * invariant holds once the shop is quiet. Per-instance routing is the cluster's default: MICROSHOP_ROUTING is not set.
  * Tagged "long" ({@code scripts/test.sh --long}, in CI). It was "manual" while it failed: with the
  * routing opt-in, placements answered 504 after 3 s. A placement that order-2 had begun when it was
  * stopped held its Idempotency-Key's row lock in an open transaction, so the same placement hedged
@@ -57,7 +57,7 @@ class StalledInstanceIT {
   @BeforeAll
   static void start() throws Exception {
     cluster = ScriptedCluster.start("stalled", Map.of("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "300",
-        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json", "MICROSHOP_ROUTING", "instances",
+        "MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "300", "MICROSHOP_LOG_FORMAT", "json",
         // the reads must cross to the inventory: the web's catalog read model would answer them itself
         "MICROSHOP_WEB_CATALOG_READ_MODEL", "false"),
         "--instances", "inventory=2,order=2");

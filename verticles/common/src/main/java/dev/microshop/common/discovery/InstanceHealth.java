@@ -51,6 +51,7 @@ final class InstanceHealth {
     int failures;      // in a row; an answer in time resets it
     long ejectedUntil; // 0: in rotation
     boolean probing;   // after its ejection: one request is out to it
+    boolean gone;      // its last failure was nobody serving there (it stopped), not slowness
     long ejections;
   }
 
@@ -60,8 +61,11 @@ final class InstanceHealth {
 
   /**
    * The instance to send the next request to, round-robin among those in rotation (or whose
-   * ejection is over: one probe each), never {@code avoid}; null when there is none but
-   * {@code avoid}. When every instance is skipped, any of them (the requests must go somewhere).
+   * ejection is over: one probe each), never {@code avoid}. When every instance is skipped, any of
+   * them (the requests must go somewhere). For a second try ({@code avoid}: the first is late), one
+   * out for slowness if none is in rotation: it was slow a moment ago, the first is slow now, and a
+   * request to nobody else would wait out its whole time; null when there is none but {@code avoid},
+   * or only stopped ones (nobody serving there).
    */
   synchronized String pick(List<String> instances, String avoid, long now) {
     if (states.size() > 4 * instances.size() + 16) {
@@ -85,6 +89,14 @@ final class InstanceHealth {
       }
     }
     if (avoid != null) {
+      for (int i = 0; i < n; i++) {
+        String candidate = instances.get((int) Math.floorMod(next + i, (long) n));
+        State s = states.get(candidate);
+        if (!candidate.equals(avoid) && (s == null || !s.gone)) {
+          next += i + 1;
+          return candidate;
+        }
+      }
       return null;
     }
     return instances.get((int) Math.floorMod(next++, (long) n));
@@ -97,6 +109,7 @@ final class InstanceHealth {
       s.failures = 0;
       s.ejectedUntil = 0;
       s.probing = false;
+      s.gone = false;
     }
   }
 
@@ -108,6 +121,7 @@ final class InstanceHealth {
   synchronized boolean failed(String instance, List<String> instances, boolean gone, long now) {
     State s = states.computeIfAbsent(instance, k -> new State());
     s.failures++;
+    s.gone = gone;
     boolean probeFailed = s.probing;
     s.probing = false;
     if (s.ejectedUntil != 0 && !probeFailed) {

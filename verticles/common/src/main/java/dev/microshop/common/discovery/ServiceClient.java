@@ -19,8 +19,8 @@ import java.util.List;
  * waiting (after one more look a moment later, see {@link #request}); otherwise it is sent with a
  * timeout (504 when no answer comes).
  *
- * <p>With per-instance routing ({@link Routing}), each request goes to one instance's own address ({@code
- * <service>@<instance id>}, the service address in the header {@value #ADDRESS_HEADER}), chosen
+ * <p>With per-instance routing ({@link Routing}), each request goes to one instance's own address for
+ * it ({@code <address>@<instance id>}, {@link ServiceRegistry#instanceAddress}), chosen
  * round-robin among those answering well ({@link InstanceHealth}: one that does not answer, or
  * answers later than {@value #SLOW_MS} ms, three times in a row, is skipped for a while), so a
  * stalled instance (a long GC pause, a frozen VM, SIGSTOP) stops costing anything within about
@@ -49,14 +49,12 @@ public final class ServiceClient {
   static final long MIN_ATTEMPT_MS = 100;
   /** The header of every request: its deadline, epoch ms. */
   public static final String DEADLINE_HEADER = "microshop-deadline";
-  /** The header of a request sent to an instance's own address: the service address it is for. */
-  public static final String ADDRESS_HEADER = "microshop-address";
 
   private final Vertx vertx;
   private final ServiceRegistry registry;
   private final String service;
   private final long timeoutMs;
-  /** {@link Routing#perInstance()}, read once: whether this client routes to instances one by one. */
+  /** {@link Routing#perInstance}, read once: whether this client routes to instances one by one. */
   private final boolean perInstance;
   private final InstanceHealth health;
   /** Calls in flight at most ({@link #limitedTo}); the others wait in {@link #waiting}. */
@@ -84,7 +82,7 @@ public final class ServiceClient {
     this.registry = registry;
     this.service = service;
     this.timeoutMs = timeoutMs;
-    this.perInstance = Routing.perInstance();
+    this.perInstance = Routing.perInstance(vertx);
     this.health = InstanceHealth.of(service);
   }
 
@@ -309,8 +307,7 @@ public final class ServiceClient {
       synchronized (this) {
         pending++;
       }
-      vertx.eventBus().<JsonObject>request(ServiceRegistry.instanceAddress(service, instance), body,
-              options(deadline).addHeader(ADDRESS_HEADER, address))
+      vertx.eventBus().<JsonObject>request(ServiceRegistry.instanceAddress(address, instance), body, options(deadline))
           .onSuccess(reply -> {
             if ((System.nanoTime() - sent) / 1_000_000 < SLOW_MS) {
               health.answered(instance);

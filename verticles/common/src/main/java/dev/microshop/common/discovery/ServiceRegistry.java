@@ -38,7 +38,7 @@ public final class ServiceRegistry {
   public static final String ANNOUNCE = "microshop.discovery.announce";
   /** The longest a caller's view of the registry lags behind it: a refresh on this timer besides each announcement. */
   public static final long REFRESH_MS = 2_000;
-  /** A record's metadata key: true when its instance serves at its own address ({@link #instanceAddress}). */
+  /** A record's metadata key: true when its instance serves each address of its service at its own too ({@link #instanceAddress}). */
   public static final String OWN_ADDRESS = "own-address";
 
   private final Vertx vertx;
@@ -261,16 +261,19 @@ public final class ServiceRegistry {
 
   /**
    * The instance ids of service {@code name}'s UP records on live members that serve at their own
-   * address ({@link #OWN_ADDRESS}: every address of their service, {@link #instanceAddress}), as of
+   * addresses ({@link #OWN_ADDRESS}, {@link #instanceAddress}), as of
    * the last refresh (at most {@code REFRESH_MS} old), sorted; empty when none is known.
    */
   public List<String> upInstances(String name) {
     return upInstances.getOrDefault(name, List.of());
   }
 
-  /** One instance's own address, {@code <service>@<instance id>}: every address of its service, named in a header. */
-  public static String instanceAddress(String service, String instance) {
-    return service + "@" + instance;
+  /**
+   * One instance's own address for {@code address}, one of its service's: {@code <address>@<instance id>}
+   * (a trace's span names the address before the {@code @}, see {@code RecentSpans}).
+   */
+  public static String instanceAddress(String address, String instance) {
+    return address + "@" + instance;
   }
 
   /** The event-bus address of a published service; fails with 503 when none is published. */

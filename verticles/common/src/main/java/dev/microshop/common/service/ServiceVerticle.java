@@ -12,7 +12,6 @@ import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.common.eventlog.EventConsumer;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.eventlog.EventLogAddresses;
-import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.Replies;
 import dev.microshop.common.json.Input;
 import io.vertx.core.Future;
@@ -32,8 +31,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -61,8 +58,6 @@ public abstract class ServiceVerticle extends VerticleBase {
   private static final DeliveryOptions WAKE_UP = new DeliveryOptions().setTracingPolicy(TracingPolicy.IGNORE);
   /** This instance's id: in its discovery record, and in its own address (see {@link #serve}). */
   private final String instance = java.util.UUID.randomUUID().toString();
-  /** What this instance serves, by address: its own address dispatches on the header naming one. */
-  private final Map<String, Handler<Message<JsonObject>>> routes = new ConcurrentHashMap<>();
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -94,9 +89,8 @@ public abstract class ServiceVerticle extends VerticleBase {
             serve(Audit.address(service()), this::audit)))
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
-        .compose(v -> Routing.perInstance() ? ownAddress().completion() : Future.succeededFuture())
         .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)
-            .put(ServiceRegistry.OWN_ADDRESS, Routing.perInstance())))
+            .put(ServiceRegistry.OWN_ADDRESS, Routing.perInstance(vertx))))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
           LOG.info("{} service started", service());
@@ -131,7 +125,7 @@ public abstract class ServiceVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    boolean others = Routing.perInstance()
+    boolean others = Routing.perInstance(vertx)
         && registry.upInstances(service()).stream().anyMatch(i -> !i.equals(instance));
     return registry.unpublishAll()
         .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS) : Future.succeededFuture())
@@ -158,9 +152,10 @@ public abstract class ServiceVerticle extends VerticleBase {
   }
 
   /**
-   * Registers {@code action} on {@code address}, the service's shared address; this instance's own
-   * address ({@link ServiceRegistry#instanceAddress}, where a {@link ServiceClient} that keeps track
-   * of each instance's health sends) serves it too. It replies or fails on every path (see {@link Replies}).
+   * Registers {@code action} on {@code address}, the service's shared address, and with per-instance
+   * routing ({@link Routing}) on this instance's own address for it too ({@link
+   * ServiceRegistry#instanceAddress}, where a {@link ServiceClient} that keeps track of each
+   * instance's health sends). It replies or fails on every path (see {@link Replies}).
    */
   protected Future<Void> serve(String address, Function<JsonObject, Future<JsonObject>> action) {
     Handler<Message<JsonObject>> handler = Replies.handler(body -> {
@@ -174,26 +169,12 @@ public abstract class ServiceVerticle extends VerticleBase {
     });
     MessageConsumer<JsonObject> shared = vertx.eventBus().consumer(address, handler);
     handlers.add(shared);
-    routes.put(address, handler);
-    return shared.completion();
-  }
-
-  /**
-   * This instance's own address, one consumer for all it serves (one registration in the cluster's
-   * registry, not one per address): a message there names the address it is for in the header
-   * {@link ServiceClient#ADDRESS_HEADER}. Unregistered with the others (a stop, leaving rotation).
-   */
-  private MessageConsumer<JsonObject> ownAddress() {
-    MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(service(), instance), message -> {
-      Handler<Message<JsonObject>> handler = routes.get(String.valueOf(message.headers().get(ServiceClient.ADDRESS_HEADER)));
-      if (handler == null) {
-        message.fail(FailureCode.NOT_FOUND.status(), "this instance serves no " + message.headers().get(ServiceClient.ADDRESS_HEADER));
-      } else {
-        handler.handle(message);
-      }
-    });
+    if (!Routing.perInstance(vertx)) {
+      return shared.completion();
+    }
+    MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(address, instance), handler);
     handlers.add(own);
-    return own;
+    return Future.all(shared.completion(), own.completion()).mapEmpty();
   }
 
   /** Completes when every registration has. */

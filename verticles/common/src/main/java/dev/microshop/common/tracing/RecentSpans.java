@@ -113,6 +113,8 @@ public final class RecentSpans implements SpanProcessor {
     String service = s.getAttributes().get(SERVICE);
     String name = s.getName();
     if (destination != null) {
+      int at = destination.indexOf('@'); // an instance's own address (per-instance routing): the address is before
+      destination = at < 0 ? destination : destination.substring(0, at);
       name = s.getName() + " " + destination; // send inventory.reserve
       service = service != null ? service : serviceOf(destination, s.getKind() == io.opentelemetry.api.trace.SpanKind.SERVER);
     } else if (path != null) {

@@ -51,6 +51,20 @@ class InstanceHealthTest {
   }
 
   @Test
+  @DisplayName("a second try for a late request goes to an instance out for slowness when none is in rotation (not to one that stopped): else it waits out its whole time")
+  void secondTryToASlowOne() {
+    InstanceHealth health = new InstanceHealth();
+    health.answered("a");
+    for (int i = 0; i < InstanceHealth.EJECT_AFTER; i++) {
+      health.failed("b", AB, false, 0); // b late three times while a answered: out
+    }
+    assertThat(picks(health, 4, 1)).containsOnly("a");
+    assertThat(health.pick(AB, "a", 1)).as("a is late now: b, out for slowness, is the only other").isEqualTo("b");
+    health.failed("b", AB, true, 2); // then nobody served at b's address
+    assertThat(health.pick(AB, "a", 3)).isNull();
+  }
+
+  @Test
   @DisplayName("when every instance is failing (an overload), none is taken out: there is nowhere better to send")
   void overloadEjectsNothing() {
     InstanceHealth health = new InstanceHealth();

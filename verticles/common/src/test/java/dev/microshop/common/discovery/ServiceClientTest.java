@@ -59,9 +59,9 @@ class ServiceClientTest {
   @Test
   @DisplayName("of two instances, a stalled one (it takes requests, never answers) costs a slow request at most three times, then none")
   void routesAroundAStalledInstance() throws Exception {
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "a"), m -> m.reply(new JsonObject()
-        .put("from", "a").put("for", m.headers().get(ServiceClient.ADDRESS_HEADER))));
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta", "b"), m -> { }); // stalled
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "a"), m -> m.reply(new JsonObject()
+        .put("from", "a").put("for", m.address())));
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("delta.ping", "b"), m -> { }); // stalled
     await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "a").put(ServiceRegistry.OWN_ADDRESS, true)));
     await(registry.publishEventBusService("delta", "delta", new JsonObject().put("instance", "b").put(ServiceRegistry.OWN_ADDRESS, true)));
     await(registry.sweep());
@@ -75,7 +75,7 @@ class ServiceClientTest {
       long start = System.nanoTime();
       JsonObject answer = await(client.requestIdempotent("delta.ping", new JsonObject()));
       assertThat(answer.getString("from")).isEqualTo("a");
-      assertThat(answer.getString("for")).isEqualTo("delta.ping");
+      assertThat(answer.getString("for")).isEqualTo("delta.ping@a");
       if ((System.nanoTime() - start) / 1_000_000 >= ServiceClient.SLOW_MS) {
         slow++;
       }
@@ -89,7 +89,7 @@ class ServiceClientTest {
   @DisplayName("with per-instance routing, the one instance up is asked at its own address, not at the shared one, where an instance that withdrew its record and is stopping may still listen")
   void oneInstanceAtItsOwnAddress() throws Exception {
     vertx.eventBus().<JsonObject>consumer("eta.ping", m -> { }); // the stopping instance's consumer: takes, never answers
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("eta", "a"), m -> m.reply(new JsonObject().put("from", "a")));
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("eta.ping", "a"), m -> m.reply(new JsonObject().put("from", "a")));
     await(registry.publishEventBusService("eta", "eta", new JsonObject().put("instance", "a").put(ServiceRegistry.OWN_ADDRESS, true)));
     await(registry.sweep());
     assertThat(registry.upInstances("eta")).containsExactly("a");
@@ -105,7 +105,7 @@ class ServiceClientTest {
   @Test
   @DisplayName("a call's budget is its timeout: an idempotent read nobody answers fails after the timeout, not after a retry too")
   void noStackedTimeouts() throws Exception {
-    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("epsilon", "e"), m -> { }); // takes it, never answers
+    vertx.eventBus().<JsonObject>consumer(ServiceRegistry.instanceAddress("epsilon.ping", "e"), m -> { }); // takes it, never answers
     await(registry.publishEventBusService("epsilon", "epsilon", new JsonObject().put("instance", "e").put(ServiceRegistry.OWN_ADDRESS, true)));
     await(registry.sweep());
     System.setProperty("microshop.routing", "instances"); // the budget comes with per-instance routing

@@ -17,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RecentSpansTest {
 
   @Test
-  @DisplayName("keeps the last spans up to its capacity (the oldest dropped first), finds an order's traces, names each span's service")
+  @DisplayName("keeps the last spans up to its capacity (the oldest dropped first), finds an order's traces, names each span's service (an instance's own address by the address it is for)")
   void boundedAndSearchable() {
     RecentSpans recent = new RecentSpans(3, "host:1");
     Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
@@ -25,7 +25,7 @@ class RecentSpansTest {
     Context inRoot = Context.root().with(root);
     Span step = tracer.spanBuilder("saga reserve-stock").setParent(inRoot).setAttribute("order.id", "o-1").startSpan();
     Span served = tracer.spanBuilder("send").setParent(Context.root().with(step)).setSpanKind(SpanKind.SERVER)
-        .setAttribute("messaging.destination.name", "inventory.reserve").startSpan();
+        .setAttribute("messaging.destination.name", "inventory.reserve@9f1c").startSpan(); // an instance's own address
     Span sql = tracer.spanBuilder("Query").setParent(Context.root().with(served)).setSpanKind(SpanKind.CLIENT)
         .setAttribute("db.namespace", "inventory").setAttribute("db.query.text", "UPDATE product SET reserved = reserved + $2").startSpan();
     for (Span s : List.of(sql, served, step, root)) {
