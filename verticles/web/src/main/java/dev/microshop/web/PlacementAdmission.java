@@ -4,6 +4,7 @@ import com.netflix.concurrency.limits.Limiter;
 import com.netflix.concurrency.limits.limit.AIMDLimit;
 import com.netflix.concurrency.limits.limit.WindowedLimit;
 import com.netflix.concurrency.limits.limiter.SimpleLimiter;
+import dev.microshop.common.failure.FailureCode;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -77,7 +78,7 @@ final class PlacementAdmission {
    * is a success, timed.
    */
   static void settle(Limiter.Listener permit, io.vertx.core.AsyncResult<?> placement) {
-    if (placement.failed() && dev.microshop.common.failure.FailureCode.of(placement.cause()).status() >= 500) {
+    if (placement.failed() && FailureCode.of(placement.cause()).status() >= 500) {
       permit.onDropped();
     } else {
       permit.onSuccess();
