@@ -422,42 +422,6 @@ public final class Main {
     final Histogram shedLatency = new org.HdrHistogram.ConcurrentHistogram(600_000_000_000L, 3);
   }
 
-  /** The overload's order loops: one instance per event loop, each with its own client and its share of the loops. */
-  private static final class OverloadLoops extends io.vertx.core.VerticleBase {
-    private final int first;
-    private final int step;
-    private final int connections;
-    private final String base;
-    private final List<String> tokens;
-    private final long end;
-    private final Overload o;
-    private final List<Future<Void>> loops;
-
-    OverloadLoops(int first, int step, int connections, String base, List<String> tokens, long end, Overload o,
-                  List<Future<Void>> loops) {
-      this.first = first;
-      this.step = step;
-      this.connections = connections;
-      this.base = base;
-      this.tokens = tokens;
-      this.end = end;
-      this.o = o;
-      this.loops = loops;
-    }
-
-    @Override
-    public Future<?> start() {
-      WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
-          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections / step + 4));
-      for (int i = first; i < connections; i += step) {
-        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-        overloadStep(client, base, tokens.get(i % tokens.size()), "o" + i + "-", 0, end, o, done);
-        loops.add(done.future());
-      }
-      return Future.succeededFuture();
-    }
-  }
-
   private static JsonObject overload(String base, int seconds, int connections, int customers, String readUrl, int readConnections)
       throws Exception {
     // The order loops on two event loops, the reads on a Vert.x of their own: with the 256 loops and the
@@ -481,9 +445,18 @@ public final class Main {
     for (int i = 0; i < readConnections; i++) {
       loops.add(getLoop(reader, readUrl, start, end, reads, new long[seconds + 2], readErrors));
     }
+    // one deployment per event loop, each with its own client and every other order loop, started on it
     java.util.concurrent.atomic.AtomicInteger instance = new java.util.concurrent.atomic.AtomicInteger();
-    await(vertx.deployVerticle(() -> new OverloadLoops(instance.getAndIncrement(), 2, connections, base, tokens, end, o, loops),
-        new io.vertx.core.DeploymentOptions().setInstances(2)));
+    await(vertx.deployVerticle(() -> context -> {
+      WebClient own = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
+          new io.vertx.core.http.PoolOptions().setHttp1MaxSize(connections / 2 + 4));
+      for (int i = instance.getAndIncrement(); i < connections; i += 2) {
+        io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+        overloadStep(own, base, tokens.get(i % customers), "o" + i + "-", 0, end, o, done);
+        loops.add(done.future());
+      }
+      return Future.succeededFuture();
+    }, new io.vertx.core.DeploymentOptions().setInstances(2)));
     Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     // every accepted order settles: polled until it leaves PENDING (2 minutes at most)
