@@ -58,6 +58,8 @@ public abstract class ServiceVerticle extends VerticleBase {
   private static final DeliveryOptions WAKE_UP = new DeliveryOptions().setTracingPolicy(TracingPolicy.IGNORE);
   /** This instance's id: in its discovery record, and in its own address (see {@link #serve}). */
   private final String instance = java.util.UUID.randomUUID().toString();
+  /** {@link Routing#perInstance}, read once at start: whether this instance serves its own addresses too. */
+  private boolean perInstance;
 
   /** The service's name: its config file, database, discovery record and address prefix. */
   protected abstract String service();
@@ -68,6 +70,7 @@ public abstract class ServiceVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     registry = new ServiceRegistry(vertx);
+    perInstance = Routing.perInstance(vertx);
     return ConfigLoader.load(vertx, service(), config())
         .compose(c -> {
           conf = c;
@@ -90,7 +93,7 @@ public abstract class ServiceVerticle extends VerticleBase {
         .compose(v -> startService())
         .compose(v -> healthConsumer().completion())
         .compose(v -> registry.publishEventBusService(service(), service(), guard.metadata().put("instance", instance)
-            .put(ServiceRegistry.OWN_ADDRESS, Routing.perInstance(vertx))))
+            .put(ServiceRegistry.OWN_ADDRESS, perInstance)))
         .onSuccess(r -> {
           registry.onSweep(guard::sweep); // from now on; a peer that came during the start shows at the next sweep
           LOG.info("{} service started", service());
@@ -125,7 +128,7 @@ public abstract class ServiceVerticle extends VerticleBase {
    */
   @Override
   public Future<?> stop() {
-    boolean others = Routing.perInstance(vertx)
+    boolean others = perInstance
         && registry.upInstances(service()).stream().anyMatch(i -> !i.equals(instance));
     return registry.unpublishAll()
         .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS) : Future.succeededFuture())
@@ -169,7 +172,7 @@ public abstract class ServiceVerticle extends VerticleBase {
     });
     MessageConsumer<JsonObject> shared = vertx.eventBus().consumer(address, handler);
     handlers.add(shared);
-    if (!Routing.perInstance(vertx)) {
+    if (!perInstance) {
       return shared.completion();
     }
     MessageConsumer<JsonObject> own = vertx.eventBus().consumer(ServiceRegistry.instanceAddress(address, instance), handler);
