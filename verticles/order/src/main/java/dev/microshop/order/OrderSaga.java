@@ -1,5 +1,6 @@
 package dev.microshop.order;
 
+import dev.microshop.common.batch.Batcher;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.tracing.Tracing;
@@ -32,7 +33,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
- * on its answer, moves the order to the next step in one transaction of the order database.
+ * on its answer, moves the order to the next step in one transaction of the order database. Under
+ * load, the moves of many orders share a transaction ({@link Batcher}: a move that comes while
+ * {@code commitsInFlight} transactions run waits for the next, with the others that came meanwhile).
  *
  * <pre>
  *   RESERVE_STOCK  ─reserved→ RESERVE_CREDIT ─reserved→ DONE (APPROVED)
@@ -58,7 +61,11 @@ final class OrderSaga {
 
   private static final Logger LOG = LoggerFactory.getLogger(OrderSaga.class);
 
-  record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs) {
+  /**
+   * {@code commitsInFlight}: transitions' transactions at once, at most; the transitions that come
+   * meanwhile are committed together, up to {@code maxBatch} in one transaction.
+   */
+  record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch) {
   }
 
   private final Pool pool;
@@ -67,6 +74,8 @@ final class OrderSaga {
   private final ServiceClient customers;
   private final Settings settings;
   private final Runnable eventsWritten;
+  /** The transitions, committed together when they come while others commit. */
+  private final Batcher<OrderRepository.Move, Boolean> transitions;
   /** Orders this instance is driving now: one driver per order and instance. */
   private final Set<UUID> driving = ConcurrentHashMap.newKeySet();
 
@@ -78,6 +87,8 @@ final class OrderSaga {
     this.inventory = inventory;
     this.customers = customers;
     this.settings = settings;
+    this.transitions = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
+        moves -> pool.withTransaction(tx -> orders.transitionAll(tx, moves, settings.leaseMs())));
   }
 
   /** How many orders this instance is driving now (a step in flight or about to be sent). */
@@ -117,7 +128,7 @@ final class OrderSaga {
       return Future.succeededFuture();
     }
     return traced(order)
-        .compose(t -> pool.withTransaction(tx -> orders.transition(tx, order, t, settings.leaseMs()))
+        .compose(t -> transitions.submit(new OrderRepository.Move(order, t))
             .onSuccess(moved -> eventsWritten.run())
             .map(moved -> moved ? order.after(t) : null))
         .compose(next -> next != null ? continueFrom(next) : loop(order.id()), failure -> retryLater(order, failure));

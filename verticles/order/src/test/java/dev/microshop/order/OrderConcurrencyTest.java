@@ -3,6 +3,7 @@ package dev.microshop.order;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
 import dev.microshop.invariants.Invariants;
+import dev.microshop.order.api.Milestone;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -12,6 +13,10 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -101,6 +106,23 @@ class OrderConcurrencyTest {
     // credit was the limit for some, stock for others
     assertThat(orders.stream().map(o -> ((JsonObject) o).getString("reason", "")))
         .anyMatch(r -> r.contains("insufficient credit")).anyMatch(r -> r.contains("not enough stock"));
+    // the saga's moves of several orders were committed together: one transaction of the order
+    // database wrote the milestones of more than one order
+    int mostOrdersInOneTransaction = mostOrdersMovedInOneTransaction();
+    System.out.printf("most orders moved in one transaction: %d%n", mostOrdersInOneTransaction);
+    assertThat(mostOrdersInOneTransaction).isGreaterThan(1);
+  }
+
+  /** In the order database's event log, leaving the placements aside (one transaction each). */
+  private static int mostOrdersMovedInOneTransaction() throws Exception {
+    int port = EmbeddedPostgresServer.acquire(shop.data.toString(), 0).port();
+    try (Connection c = DriverManager.getConnection("jdbc:postgresql://localhost:" + port + "/order", "postgres", "");
+         Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("SELECT max(n) FROM (SELECT count(DISTINCT aggregate_id) AS n FROM event_log"
+             + " WHERE type <> '" + Milestone.PLACED.eventType() + "' GROUP BY tx) t")) {
+      r.next();
+      return r.getInt(1);
+    }
   }
 
   private static List<String> pick(List<String> skus, int n, Random random) {

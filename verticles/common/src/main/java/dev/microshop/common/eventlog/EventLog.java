@@ -53,9 +53,23 @@ public final class EventLog {
    * saga step, the courier.
    */
   public static Future<Void> append(SqlClient tx, String type, String aggregateId, JsonObject payload, String traceParent) {
-    return tx.preparedQuery(APPEND)
-        .execute(Tuple.of(UUID.randomUUID(), type, aggregateId, SCHEMA_VERSION, payload, traceParent))
-        .mapEmpty();
+    return appendAll(tx, List.of(new NewEvent(type, aggregateId, payload, traceParent)));
+  }
+
+  /** An event to record: its type, aggregate, payload and the traceparent its consumers continue (null: none). */
+  public record NewEvent(String type, String aggregateId, JsonObject payload, String traceParent) {
+  }
+
+  /** Records the events in the transaction {@code tx}, in order, in one round trip (none: nothing sent). */
+  public static Future<Void> appendAll(SqlClient tx, List<NewEvent> events) {
+    if (events.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Tuple> rows = new ArrayList<>(events.size());
+    for (NewEvent e : events) {
+      rows.add(Tuple.of(UUID.randomUUID(), e.type(), e.aggregateId(), SCHEMA_VERSION, e.payload(), e.traceParent()));
+    }
+    return tx.preparedQuery(APPEND).executeBatch(rows).mapEmpty();
   }
 
   /** Up to {@code limit} events after (tx, position), only from transactions that can no longer change. */

@@ -69,8 +69,14 @@ public final class OrderRepository {
             address, traceParent))
         .compose(rows -> rows.size() == 0
             ? Future.succeededFuture(Optional.<UUID>empty())
-            : addEvents(tx, id, cmd.customerId(), address, traceParent, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
-                OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED))).map(v -> Optional.of(id)));
+            : placed(id, cmd, address, traceParent).write(tx).map(v -> Optional.of(id)));
+  }
+
+  private static Milestones placed(UUID id, PlaceOrder cmd, JsonObject address, String traceParent) {
+    Milestones m = new Milestones();
+    m.add(id, cmd.customerId(), address, traceParent, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
+        OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED)));
+    return m;
   }
 
   /** The order and request hash a customer's idempotency key stands for. */
@@ -89,17 +95,45 @@ public final class OrderRepository {
     return tx.preparedQuery(LOCK).execute(Tuple.of(id)).map(OrderRepository::first);
   }
 
+  /** One order's move: from the state it was read in, by a transition. */
+  public record Move(Order from, Order.Transition to) {
+  }
+
   /**
    * Moves the order from the state it was read in to the next one, with its milestones; false
    * when another driver moved it meanwhile (its version changed), and nothing is written.
    */
   public Future<Boolean> transition(SqlClient tx, Order from, Order.Transition t, long leaseMs) {
-    return tx.preparedQuery(TRANSITION)
-        .execute(Tuple.tuple().addValue(from.id()).addValue(from.version()).addValue(t.status().name()).addValue(t.step().name())
-            .addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs))
-        .compose(rows -> rows.rowCount() == 0
-            ? Future.succeededFuture(false)
-            : addEvents(tx, from.id(), from.customerId(), from.address(), from.traceParent(), t).map(v -> true));
+    return transitionAll(tx, List.of(new Move(from, t)), leaseMs).map(moved -> moved.get(0));
+  }
+
+  /**
+   * The moves of several orders in one transaction, each on its own: true for each order moved, false
+   * for one that another driver moved meanwhile (nothing written for it). A few round trips in all:
+   * the updates, then the timelines and events of the orders moved, each as one batch.
+   */
+  public Future<List<Boolean>> transitionAll(SqlClient tx, List<Move> moves, long leaseMs) {
+    List<Tuple> updates = new ArrayList<>(moves.size());
+    for (Move m : moves) {
+      Order.Transition t = m.to();
+      updates.add(Tuple.tuple().addValue(m.from().id()).addValue(m.from().version()).addValue(t.status().name())
+          .addValue(t.step().name()).addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs));
+    }
+    return tx.preparedQuery(TRANSITION).executeBatch(updates).compose(rows -> {
+      List<Boolean> moved = new ArrayList<>(moves.size());
+      Milestones milestones = new Milestones();
+      RowSet<Row> r = rows;
+      for (Move m : moves) {
+        boolean done = r.rowCount() == 1;
+        moved.add(done);
+        if (done) {
+          Order o = m.from();
+          milestones.add(o.id(), o.customerId(), o.address(), o.traceParent(), m.to());
+        }
+        r = r.next();
+      }
+      return milestones.write(tx).map(moved);
+    });
   }
 
   /** A step failed (timeout, service down): try again after {@code backoffMs}. */
@@ -163,23 +197,31 @@ public final class OrderRepository {
   }
 
   /**
-   * Adds the milestones to the order's timeline and, in the same transaction, to the event log
+   * Milestones to add to the orders' timelines and, in the same transaction, to the event log
    * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is, and
    * the traceparent of its placement: whichever instance moves it, and whenever, its consumers'
    * work (the shipment, the history) joins the order's trace.
    */
-  private Future<Void> addEvents(SqlClient tx, UUID id, UUID customerId, JsonObject address, String traceParent,
-                                 Order.Transition t) {
-    Future<Void> chain = Future.succeededFuture();
-    for (Milestone milestone : t.events()) {
-      String why = milestone.withReason() ? t.reason() : null;
-      OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
-          address);
-      chain = chain
-          .compose(v -> tx.preparedQuery(ADD_EVENT).execute(Tuple.of(id, milestone.name(), why)))
-          .compose(v -> EventLog.append(tx, milestone.eventType(), id.toString(), event.toJson(), traceParent));
+  private static final class Milestones {
+    private final List<Tuple> timeline = new ArrayList<>();
+    private final List<EventLog.NewEvent> events = new ArrayList<>();
+
+    void add(UUID id, UUID customerId, JsonObject address, String traceParent, Order.Transition t) {
+      for (Milestone milestone : t.events()) {
+        String why = milestone.withReason() ? t.reason() : null;
+        OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
+            address);
+        timeline.add(Tuple.of(id, milestone.name(), why));
+        events.add(new EventLog.NewEvent(milestone.eventType(), id.toString(), event.toJson(), traceParent));
+      }
     }
-    return chain;
+
+    /** Each list in one round trip; an order's milestones keep their order. */
+    Future<Void> write(SqlClient tx) {
+      Future<Void> added = timeline.isEmpty() ? Future.succeededFuture()
+          : tx.preparedQuery(ADD_EVENT).executeBatch(timeline).mapEmpty();
+      return added.compose(v -> EventLog.appendAll(tx, events));
+    }
   }
 
   private static List<UUID> ids(RowSet<Row> rows) {

@@ -1,0 +1,136 @@
+package dev.microshop.common.batch;
+
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import java.util.function.LongSupplier;
+
+/**
+ * Runs items in batches that form only under load: while fewer than {@code maxInFlight} batches
+ * run, an item submitted goes at once, alone (no added latency when idle); the items submitted
+ * while they all run wait, and the first batch to end takes up to {@code maxBatch} of them together.
+ *
+ * <p>{@code run} gets the items and answers one outcome per item, in order. When a batch of several
+ * fails as a whole, each of its items is run again alone, so one bad item never fails the others;
+ * unless it failed for want of an answer (a time-out, nobody there, busy), which would only repeat.
+ * An item that waited longer than {@code maxWaitMs} for a batch fails as a time-out (504) and is
+ * never run: its caller backs off instead of queueing without bound behind a stalled one.
+ *
+ * <p>Not thread-safe: submit from one context (a verticle's), on which {@code run}'s futures complete.
+ */
+public final class Batcher<I, O> {
+
+  private record Waiting<I, O>(I item, Promise<O> promise, long since) {
+  }
+
+  private final int maxInFlight;
+  private final int maxBatch;
+  private final long maxWaitMs;
+  private final Function<List<I>, Future<List<O>>> run;
+  private final LongSupplier clock;
+  private final ArrayDeque<Waiting<I, O>> waiting = new ArrayDeque<>();
+  private int inFlight;
+  private long batches;
+  private long items;
+
+  public Batcher(int maxInFlight, int maxBatch, long maxWaitMs, Function<List<I>, Future<List<O>>> run) {
+    this(maxInFlight, maxBatch, maxWaitMs, run, System::currentTimeMillis);
+  }
+
+  Batcher(int maxInFlight, int maxBatch, long maxWaitMs, Function<List<I>, Future<List<O>>> run, LongSupplier clock) {
+    if (maxInFlight < 1 || maxBatch < 1 || maxWaitMs < 1) {
+      throw new IllegalArgumentException("maxInFlight, maxBatch and maxWaitMs must be at least 1");
+    }
+    this.maxInFlight = maxInFlight;
+    this.maxBatch = maxBatch;
+    this.maxWaitMs = maxWaitMs;
+    this.run = run;
+    this.clock = clock;
+  }
+
+  /** The item's outcome, once its batch has run. */
+  public Future<O> submit(I item) {
+    Promise<O> promise = Promise.promise();
+    waiting.add(new Waiting<>(item, promise, clock.getAsLong()));
+    if (inFlight < maxInFlight) {
+      next();
+    }
+    return promise.future();
+  }
+
+  /** Batches run so far. */
+  public long batches() {
+    return batches;
+  }
+
+  /** Items run so far, in batches of one or more ({@code items() / batches()}: the mean batch size). */
+  public long items() {
+    return items;
+  }
+
+  /** Items waiting for a batch now. */
+  public int waiting() {
+    return waiting.size();
+  }
+
+  /** Takes up to maxBatch waiting items (failing those that waited too long) and runs them as one batch. */
+  private void next() {
+    long now = clock.getAsLong();
+    List<Waiting<I, O>> batch = new ArrayList<>();
+    while (batch.size() < maxBatch && !waiting.isEmpty()) {
+      Waiting<I, O> w = waiting.poll();
+      if (now - w.since() > maxWaitMs) {
+        w.promise().fail(new ServiceException(FailureCode.TIMEOUT, "waited more than " + maxWaitMs + " ms for a batch"));
+      } else {
+        batch.add(w);
+      }
+    }
+    if (batch.isEmpty()) {
+      return;
+    }
+    inFlight++;
+    batches++;
+    items += batch.size();
+    runSafely(batch.stream().map(Waiting::item).toList()).onComplete(ar -> {
+      if (ar.succeeded() && ar.result().size() == batch.size()) {
+        for (int i = 0; i < batch.size(); i++) {
+          batch.get(i).promise().complete(ar.result().get(i));
+        }
+      } else if (batch.size() == 1 || ar.failed() && unreachable(ar.cause())) {
+        Throwable cause = ar.failed() ? ar.cause() : wrongSize(batch.size(), ar.result().size());
+        batch.forEach(w -> w.promise().fail(cause));
+      } else {
+        for (Waiting<I, O> w : batch) { // one at a time, so a bad one fails only itself
+          runSafely(List.of(w.item())).map(one -> one.get(0)).onComplete(w.promise());
+        }
+      }
+      inFlight--;
+      if (!waiting.isEmpty()) {
+        next();
+      }
+    });
+  }
+
+  private Future<List<O>> runSafely(List<I> batch) {
+    try {
+      return run.apply(batch);
+    } catch (RuntimeException e) {
+      return Future.failedFuture(e);
+    }
+  }
+
+  private static boolean unreachable(Throwable t) {
+    FailureCode code = FailureCode.of(t);
+    return code == FailureCode.TIMEOUT || code == FailureCode.UNAVAILABLE || code == FailureCode.BUSY;
+  }
+
+  private static IllegalStateException wrongSize(int sent, int answered) {
+    return new IllegalStateException(answered + " outcomes for a batch of " + sent);
+  }
+}

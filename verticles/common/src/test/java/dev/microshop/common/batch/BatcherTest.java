@@ -1,0 +1,129 @@
+package dev.microshop.common.batch;
+
+import dev.microshop.common.failure.FailureCode;
+import dev.microshop.common.failure.ServiceException;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BatcherTest {
+
+  /** A run that records each batch and holds it open until the test ends it. */
+  private static final class Runs {
+    final List<List<Integer>> batches = new ArrayList<>();
+    final List<Promise<List<String>>> open = new ArrayList<>();
+
+    Future<List<String>> run(List<Integer> batch) {
+      batches.add(batch);
+      Promise<List<String>> p = Promise.promise();
+      open.add(p);
+      return p.future();
+    }
+
+    /** Ends batch {@code i} with one outcome per item ("ok-<item>"). */
+    void answer(int i) {
+      open.get(i).complete(batches.get(i).stream().map(n -> "ok-" + n).toList());
+    }
+  }
+
+  @Test
+  void idleItemGoesAtOnceAlone() {
+    Runs runs = new Runs();
+    Batcher<Integer, String> batcher = new Batcher<>(2, 10, 1000, runs::run);
+    Future<String> one = batcher.submit(1);
+    Future<String> two = batcher.submit(2);
+    assertThat(runs.batches).containsExactly(List.of(1), List.of(2));
+    runs.answer(0);
+    runs.answer(1);
+    assertThat(one.result()).isEqualTo("ok-1");
+    assertThat(two.result()).isEqualTo("ok-2");
+  }
+
+  @Test
+  void itemsThatComeWhileBatchesRunGoTogether() {
+    Runs runs = new Runs();
+    Batcher<Integer, String> batcher = new Batcher<>(1, 3, 1000, runs::run);
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      outcomes.add(batcher.submit(i));
+    }
+    assertThat(runs.batches).containsExactly(List.of(1));
+    assertThat(batcher.waiting()).isEqualTo(5);
+    runs.answer(0);
+    assertThat(runs.batches).containsExactly(List.of(1), List.of(2, 3, 4));
+    runs.answer(1);
+    assertThat(runs.batches).last().isEqualTo(List.of(5, 6));
+    runs.answer(2);
+    assertThat(outcomes).extracting(Future::result).containsExactly("ok-1", "ok-2", "ok-3", "ok-4", "ok-5", "ok-6");
+    assertThat(batcher.batches()).isEqualTo(3);
+    assertThat(batcher.items()).isEqualTo(6);
+  }
+
+  /** Item 0 is held until the gate opens; a batch holding item 3 fails with {@code failure}; any other succeeds. */
+  private static Batcher<Integer, String> gated(Promise<List<String>> gate, List<List<Integer>> batches, RuntimeException failure,
+                                               AtomicLong clock) {
+    return new Batcher<>(1, 10, 1000, batch -> {
+      batches.add(batch);
+      if (batch.equals(List.of(0))) {
+        return gate.future();
+      }
+      return batch.contains(3) ? Future.failedFuture(failure)
+          : Future.succeededFuture(batch.stream().map(n -> "ok-" + n).toList());
+    }, clock::get);
+  }
+
+  @Test
+  void aBatchThatFailsIsRunAgainOneByOne() {
+    List<List<Integer>> batches = new ArrayList<>();
+    Promise<List<String>> gate = Promise.promise();
+    Batcher<Integer, String> batcher = gated(gate, batches, new IllegalStateException("bad item 3"), new AtomicLong());
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 0; i <= 4; i++) {
+      outcomes.add(batcher.submit(i));
+    }
+    gate.complete(List.of("ok-0"));
+    assertThat(batches).containsExactly(List.of(0), List.of(1, 2, 3, 4), List.of(1), List.of(2), List.of(3), List.of(4));
+    assertThat(outcomes.get(1).result()).isEqualTo("ok-1");
+    assertThat(outcomes.get(2).result()).isEqualTo("ok-2");
+    assertThat(outcomes.get(3).cause()).hasMessage("bad item 3");
+    assertThat(outcomes.get(4).result()).isEqualTo("ok-4");
+  }
+
+  @Test
+  void aBatchWithNoAnswerIsNotRepeated() {
+    List<List<Integer>> batches = new ArrayList<>();
+    Promise<List<String>> gate = Promise.promise();
+    Batcher<Integer, String> batcher = gated(gate, batches, new ServiceException(FailureCode.TIMEOUT, "no answer"),
+        new AtomicLong());
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 0; i <= 4; i++) {
+      outcomes.add(batcher.submit(i));
+    }
+    gate.complete(List.of("ok-0"));
+    assertThat(batches).containsExactly(List.of(0), List.of(1, 2, 3, 4));
+    assertThat(outcomes.subList(1, 5)).allSatisfy(f -> assertThat(FailureCode.of(f.cause())).isEqualTo(FailureCode.TIMEOUT));
+  }
+
+  @Test
+  void anItemThatWaitedTooLongIsNeverRun() {
+    List<List<Integer>> batches = new ArrayList<>();
+    Promise<List<String>> gate = Promise.promise();
+    AtomicLong clock = new AtomicLong(10_000);
+    Batcher<Integer, String> batcher = gated(gate, batches, new IllegalStateException("unused"), clock);
+    batcher.submit(0);
+    Future<String> late = batcher.submit(1);
+    clock.addAndGet(600);
+    Future<String> inTime = batcher.submit(2);
+    clock.addAndGet(500); // item 1 waited 1,100 ms, item 2 500 ms
+    gate.complete(List.of("ok-0"));
+    assertThat(batches).containsExactly(List.of(0), List.of(2));
+    assertThat(FailureCode.of(late.cause())).isEqualTo(FailureCode.TIMEOUT);
+    assertThat(inTime.result()).isEqualTo("ok-2");
+  }
+}
