@@ -2,6 +2,7 @@ package dev.microshop.customer;
 
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.audit.Audit;
+import dev.microshop.common.batch.BatchMessages;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.json.Money;
 import dev.microshop.common.service.ServiceVerticle;
@@ -17,6 +18,7 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -49,6 +51,7 @@ public class CustomerVerticle extends ServiceVerticle {
             serve(CustomerAddresses.AUTHENTICATE, this::authenticate),
             serve(CustomerAddresses.GET, this::get),
             serve(CustomerAddresses.RESERVE_CREDIT, this::reserveCredit),
+            serve(CustomerAddresses.RESERVE_CREDIT_ALL, this::reserveCreditAll),
             serve(CustomerAddresses.RELEASE_CREDIT, this::releaseCredit),
             serve(CustomerAddresses.SET_CREDIT_LIMIT, this::setCreditLimit),
             serve(CustomerAddresses.CREDIT_REPORT, this::creditReport)));
@@ -88,7 +91,12 @@ public class CustomerVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserveCredit(JsonObject body) {
     ReserveCredit cmd = ReserveCredit.fromJson(body);
-    return transaction(tx -> customers.reserve(tx, cmd)).map(CreditReservation::toJson);
+    return transaction(tx -> customers.reserveAll(tx, List.of(cmd))).map(r -> r.get(0).toJson());
+  }
+
+  private Future<JsonObject> reserveCreditAll(JsonObject body) {
+    List<ReserveCredit> commands = BatchMessages.commands(body, ReserveCredit::fromJson);
+    return transaction(tx -> customers.reserveAll(tx, commands)).map(r -> BatchMessages.results(r, CreditReservation::toJson));
   }
 
   private Future<JsonObject> releaseCredit(JsonObject body) {

@@ -7,6 +7,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -137,6 +138,36 @@ class CustomerVerticleTest {
   }
 
   @Test
+  @DisplayName("a batch of credit reservations decides each order on its own, in its order, against what the earlier ones held")
+  void reserveCreditBatch() throws Exception {
+    String cy = register("Cy", email()).getString("id"); // 100.00 of credit each
+    String di = register("Di", email()).getString("id");
+    String before = UUID.randomUUID().toString();
+    reserve(before, cy, 1000);
+    String o1 = "b-" + UUID.randomUUID(); // decided before o2, though claimed after it (by id)
+    String o2 = "a-" + UUID.randomUUID();
+    String o3 = UUID.randomUUID().toString();
+    String o4 = UUID.randomUUID().toString();
+    JsonArray results = request(CustomerAddresses.RESERVE_CREDIT_ALL, new JsonObject().put("commands", new JsonArray()
+        .add(credit(o1, cy, 6000))
+        .add(credit(o2, cy, 3001)) // 30.00 left after o1 and the earlier 10.00: rejected alone
+        .add(credit(before, cy, 1000)) // asked before: its first outcome, held once
+        .add(credit(o3, di, 9000))
+        .add(credit(o4, UUID.randomUUID().toString(), 1)))).getJsonArray("results");
+    assertThat(results.stream().map(r -> ((JsonObject) r).getString("orderId"))).containsExactly(o1, o2, before, o3, o4);
+    assertThat(results.stream().map(r -> ((JsonObject) r).getString("status")))
+        .containsExactly("RESERVED", "REJECTED", "RESERVED", "RESERVED", "REJECTED");
+    assertThat(results.getJsonObject(1).getString("reason")).contains("30.00 available");
+    assertThat(results.getJsonObject(4).getString("reason")).isEqualTo("unknown customer");
+    assertThat(customer(cy).getLong("reservedCreditCents")).isEqualTo(7000);
+    assertThat(customer(di).getLong("reservedCreditCents")).isEqualTo(9000);
+    assertThat(reserve(o2, cy, 3001).getString("status")).isEqualTo("REJECTED"); // idempotent alone too
+    assertThat(failureCode(vertx, CustomerAddresses.RESERVE_CREDIT_ALL, new JsonObject().put("commands", new JsonArray()
+        .add(credit(UUID.randomUUID().toString(), di, 100)).add(credit("x", di, -5))))).isEqualTo(400);
+    assertThat(customer(di).getLong("reservedCreditCents")).isEqualTo(9000);
+  }
+
+  @Test
   @DisplayName("release gives credit back once; a release before the reserve blocks the late reserve")
   void release() throws Exception {
     String id = register("Di", email()).getString("id");
@@ -201,8 +232,11 @@ class CustomerVerticleTest {
   }
 
   private static JsonObject reserve(String order, String customer, long cents) throws Exception {
-    return request(CustomerAddresses.RESERVE_CREDIT,
-        new JsonObject().put("orderId", order).put("customerId", customer).put("amountCents", cents));
+    return request(CustomerAddresses.RESERVE_CREDIT, credit(order, customer, cents));
+  }
+
+  private static JsonObject credit(String order, String customer, long cents) {
+    return new JsonObject().put("orderId", order).put("customerId", customer).put("amountCents", cents);
   }
 
   private static JsonObject release(String order) throws Exception {

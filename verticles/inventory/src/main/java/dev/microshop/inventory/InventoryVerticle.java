@@ -1,6 +1,7 @@
 package dev.microshop.inventory;
 
 import dev.microshop.common.audit.Audit;
+import dev.microshop.common.batch.BatchMessages;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
 import dev.microshop.common.json.Input;
@@ -20,6 +21,8 @@ import dev.microshop.inventory.db.ReservationRepository;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.List;
 
 /** The catalog and its stock: queries for everyone, admin commands to add and restock products. */
 public class InventoryVerticle extends ServiceVerticle {
@@ -43,6 +46,7 @@ public class InventoryVerticle extends ServiceVerticle {
         serve(InventoryAddresses.ADD_PRODUCT, this::add),
         serve(InventoryAddresses.RESTOCK, this::restock),
         serve(InventoryAddresses.RESERVE, this::reserve),
+        serve(InventoryAddresses.RESERVE_ALL, this::reserveAll),
         serve(InventoryAddresses.RELEASE, this::release),
         serve(InventoryAddresses.SHIP, this::ship),
         serve(InventoryAddresses.GET_RESERVATION, this::getReservation),
@@ -114,7 +118,12 @@ public class InventoryVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserve(JsonObject body) {
     ReserveStock command = ReserveStock.fromJson(body);
-    return transaction(tx -> reservations.reserve(tx, command)).map(StockReservation::toJson);
+    return transaction(tx -> reservations.reserveAll(tx, List.of(command))).map(r -> r.get(0).toJson());
+  }
+
+  private Future<JsonObject> reserveAll(JsonObject body) {
+    List<ReserveStock> commands = BatchMessages.commands(body, ReserveStock::fromJson);
+    return transaction(tx -> reservations.reserveAll(tx, commands)).map(r -> BatchMessages.results(r, StockReservation::toJson));
   }
 
   private Future<JsonObject> release(JsonObject body) {

@@ -1,5 +1,6 @@
 package dev.microshop.inventory;
 
+import dev.microshop.common.batch.BatchMessages;
 import dev.microshop.inventory.api.InventoryAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -138,6 +139,59 @@ class StockReservationTest {
     assertThat(inventory.failureCode(InventoryAddresses.RESERVE, new JsonObject().put("orderId", order).put("lines", new JsonArray()))).isEqualTo(400);
     assertThat(inventory.failureCode(InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", order))).isEqualTo(404);
     assertStock(a, 10, 0);
+  }
+
+  @Test
+  @DisplayName("a batch decides each order on its own, in its order, against the stock the earlier ones left; repeats keep their first outcome")
+  void batch() throws Exception {
+    String a = product("1.50", 5);
+    String b = product("2.00", 3);
+    String before = reserved(a, 1); // asked before: its first outcome comes back, nothing reserved twice
+    String first = "b-" + order(); // decided before short1, though claimed after it (by id)
+    String short1 = "a-" + order();
+    String second = order();
+    String unknown = order();
+    JsonObject answer = request(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", new JsonArray()
+        .add(reserveBody(first, line(a, 3), line(b, 1)))
+        .add(reserveBody(short1, line(a, 2))) // 1 left of a after the first: rejected alone
+        .add(reserveBody(before, line(a, 1)))
+        .add(reserveBody(second, line(b, 2)))
+        .add(reserveBody(unknown, line("NO-SUCH-SKU", 1)))
+        .add(reserveBody(first, line(a, 3), line(b, 1))))); // the same order twice in one batch: once
+    JsonArray results = answer.getJsonArray("results");
+    assertThat(results).hasSize(6);
+    assertThat(results.stream().map(r -> ((JsonObject) r).getString("orderId")))
+        .containsExactly(first, short1, before, second, unknown, first);
+    assertThat(results.stream().map(r -> ((JsonObject) r).getString("status")))
+        .containsExactly("RESERVED", "REJECTED", "RESERVED", "RESERVED", "REJECTED", "RESERVED");
+    assertThat(results.getJsonObject(0).getLong("totalCents")).isEqualTo(3 * 150 + 200);
+    assertThat(results.getJsonObject(1).getString("reason")).contains("not enough stock of " + a + " (1 available)");
+    assertThat(results.getJsonObject(4).getString("reason")).contains("unknown product");
+    assertStock(a, 5, 4);
+    assertStock(b, 3, 3);
+    // each is idempotent by its order id, alone as in a batch
+    assertThat(reserve(short1, line(a, 1)).getString("status")).isEqualTo("REJECTED");
+    assertThat(reserve(second, line(b, 2))).isEqualTo(results.getJsonObject(3));
+    assertStock(a, 5, 4);
+  }
+
+  @Test
+  @DisplayName("a batch with a bad command, or none, or too many, is refused (400) and changes nothing")
+  void badBatch() throws Exception {
+    String a = product("1.00", 5);
+    String good = order();
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", new JsonArray()
+        .add(reserveBody(good, line(a, 1))).add(reserveBody(order(), line(a, 0)))))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", new JsonArray())))
+        .isEqualTo(400);
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i <= BatchMessages.MAX_COMMANDS; i++) {
+      tooMany.add(reserveBody(order(), line(a, 1)));
+    }
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", tooMany))).isEqualTo(400);
+    assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", "all"))).isEqualTo(400);
+    assertStock(a, 5, 0);
+    assertThat(inventory.failureCode(InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", good))).isEqualTo(404);
   }
 
   private static String product(String price, int stock) throws Exception {

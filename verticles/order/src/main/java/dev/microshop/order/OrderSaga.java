@@ -1,5 +1,6 @@
 package dev.microshop.order;
 
+import dev.microshop.common.batch.BatchMessages;
 import dev.microshop.common.batch.Batcher;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
@@ -47,6 +48,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *                                    │409: shipped already → DONE (APPROVED, cancel refused)
  * </pre>
  *
+ * Likewise, a reservation that comes while {@code batchesInFlight} reservations are in flight to that
+ * participant waits, and the first to end sends the waiting ones as one command (e.g. reserve stock
+ * for 30 orders), which the participant applies in one transaction, deciding each order on its own.
+ *
  * The forward steps (reserve stock, reserve credit) wait for one of a bounded number of permits per
  * participant ({@code saga.max-steps-in-flight}); the releases and the cancel's steps go ahead of them
  * ({@link ServiceClient#requestAhead}): they free stock and credit, and a cancel queued behind a
@@ -63,9 +68,11 @@ final class OrderSaga {
 
   /**
    * {@code commitsInFlight}: transitions' transactions at once, at most; the transitions that come
-   * meanwhile are committed together, up to {@code maxBatch} in one transaction.
+   * meanwhile are committed together, up to {@code maxBatch} in one transaction. {@code batchesInFlight}:
+   * the same for the reservations sent to each participant (up to {@code maxBatch} orders in one command).
    */
-  record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch) {
+  record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch,
+                  int batchesInFlight) {
   }
 
   private final Pool pool;
@@ -76,6 +83,9 @@ final class OrderSaga {
   private final Runnable eventsWritten;
   /** The transitions, committed together when they come while others commit. */
   private final Batcher<OrderRepository.Move, Boolean> transitions;
+  /** The forward steps, sent as one command for several orders when they come while others are in flight. */
+  private final Batcher<ReserveStock, StockReservation> stockReservations;
+  private final Batcher<ReserveCredit, CreditReservation> creditReservations;
   /** Orders this instance is driving now: one driver per order and instance. */
   private final Set<UUID> driving = ConcurrentHashMap.newKeySet();
 
@@ -89,6 +99,17 @@ final class OrderSaga {
     this.settings = settings;
     this.transitions = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
         moves -> pool.withTransaction(tx -> orders.transitionAll(tx, moves, settings.leaseMs())));
+    this.stockReservations = new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
+        commands -> commands.size() == 1
+            ? inventory.request(InventoryAddresses.RESERVE, commands.get(0).toJson()).map(r -> List.of(StockReservation.fromJson(r)))
+            : inventory.request(InventoryAddresses.RESERVE_ALL, BatchMessages.commands(commands, ReserveStock::toJson))
+                .map(r -> BatchMessages.results(r, commands.size(), StockReservation::fromJson)));
+    this.creditReservations = new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
+        commands -> commands.size() == 1
+            ? customers.request(CustomerAddresses.RESERVE_CREDIT, commands.get(0).toJson())
+                .map(r -> List.of(CreditReservation.fromJson(r)))
+            : customers.request(CustomerAddresses.RESERVE_CREDIT_ALL, BatchMessages.commands(commands, ReserveCredit::toJson))
+                .map(r -> BatchMessages.results(r, commands.size(), CreditReservation::fromJson)));
   }
 
   /** How many orders this instance is driving now (a step in flight or about to be sent). */
@@ -137,7 +158,8 @@ final class OrderSaga {
   /**
    * The step as a span of the order's trace (a child of its placement's span, whichever instance
    * drives it, however much later), with the order's id: what the admin's waterfall finds the order
-   * by. The step's request is sent while the span is current, so the participant's spans join it.
+   * by. The step's request is sent while the span is current, so the participant's spans join it;
+   * a request for several orders (under load) joins the trace of the order whose step sent it.
    */
   private Future<Order.Transition> traced(Order o) {
     Span span = Tracing.tracer().spanBuilder("saga " + o.step().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
@@ -152,15 +174,12 @@ final class OrderSaga {
   private Future<Order.Transition> step(Order o) {
     String id = o.id().toString();
     return switch (o.step()) {
-      case RESERVE_STOCK -> inventory.request(InventoryAddresses.RESERVE, new ReserveStock(id, requested(o.lines())).toJson())
-          .map(StockReservation::fromJson)
+      case RESERVE_STOCK -> stockReservations.submit(new ReserveStock(id, requested(o.lines())))
           .map(r -> r.status() == StockReservation.Status.RESERVED
               ? new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_CREDIT, r.lines(), r.totalCents(), null,
                   List.of(Milestone.STOCK_RESERVED))
               : o.to(OrderStatus.REJECTED, SagaStep.DONE, reason(r.reason(), "the stock was released"), Milestone.REJECTED));
-      case RESERVE_CREDIT -> customers.request(CustomerAddresses.RESERVE_CREDIT,
-              new ReserveCredit(id, o.customerId(), o.totalCents()).toJson())
-          .map(CreditReservation::fromJson)
+      case RESERVE_CREDIT -> creditReservations.submit(new ReserveCredit(id, o.customerId(), o.totalCents()))
           .map(r -> r.status() == CreditReservation.Status.RESERVED
               ? o.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED, Milestone.APPROVED)
               : o.to(OrderStatus.PENDING, SagaStep.RELEASE_STOCK, reason(r.reason(), "the credit was released"),

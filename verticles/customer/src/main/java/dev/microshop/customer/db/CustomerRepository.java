@@ -3,6 +3,7 @@ package dev.microshop.customer.db;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.customer.api.CreditReservation;
 import dev.microshop.customer.api.CreditReservation.Status;
 import dev.microshop.customer.api.ReserveCredit;
@@ -15,7 +16,16 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.StreamSupport;
 import java.util.UUID;
 
 /** Customers and their credit reservations. Methods taking {@code tx} run inside one transaction. */
@@ -30,6 +40,12 @@ public final class CustomerRepository {
   private static final String BY_EMAIL = "SELECT " + CUSTOMER_COLUMNS + " FROM customer WHERE lower(email) = lower($1)";
   private static final String BY_ID = "SELECT " + CUSTOMER_COLUMNS + " FROM customer WHERE id = $1";
   private static final String LOCK = BY_ID + " FOR UPDATE";
+  private static final String LOCK_ALL = "SELECT id, credit_limit_cents FROM customer WHERE id = ANY($1::uuid[])"
+      + " ORDER BY id FOR UPDATE";
+  private static final String RESERVED_SUMS = "SELECT customer_id, sum(amount_cents) FROM credit_reservation"
+      + " WHERE customer_id = ANY($1::uuid[]) AND status = 'RESERVED' GROUP BY customer_id";
+  private static final String GET_RESERVATIONS = "SELECT order_id, status, amount_cents, reason FROM credit_reservation"
+      + " WHERE order_id = ANY($1::text[])";
   private static final String RESERVED_SUM = "SELECT COALESCE(sum(amount_cents), 0) FROM credit_reservation"
       + " WHERE customer_id = $1 AND status = 'RESERVED'";
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
@@ -79,35 +95,81 @@ public final class CustomerRepository {
   }
 
   /**
-   * Holds credit for an order once. The claim of the order id comes first (duplicates queue
-   * behind it); then the customer's row is locked, so the check of the available credit and
-   * the hold are one step for every order of that customer.
+   * Holds credit for each order once, in this transaction, each on its own: an order asked before
+   * gets its first outcome again; another is held, or rejected alone (unknown customer, not enough
+   * credit). The claims of the order ids come first (duplicates queue behind them), then the
+   * customers' rows are locked, so the check of the available credit and the hold are one step for
+   * every order of a customer; both in one order whatever the batch, so two batches never wait on
+   * each other in a cycle. One answer per command, in order.
    */
-  public Future<CreditReservation> reserve(SqlClient tx, ReserveCredit cmd) {
-    return tx.preparedQuery(CLAIM).execute(Tuple.of(cmd.orderId(), cmd.customerId(), cmd.amountCents(), "PENDING"))
-        .compose(claimed -> claimed.size() == 1 ? decide(tx, cmd) : existing(tx, cmd.orderId()));
-  }
-
-  private Future<CreditReservation> decide(SqlClient tx, ReserveCredit cmd) {
-    return tx.preparedQuery(LOCK).execute(Tuple.of(cmd.customerId())).compose(rows -> {
-      Optional<Customer> customer = customer(rows);
-      if (customer.isEmpty()) {
-        return store(tx, cmd, Status.REJECTED, "unknown customer");
+  public Future<List<CreditReservation>> reserveAll(SqlClient tx, List<ReserveCredit> commands) {
+    // claimed in the order of their ids (so batches never wait on each other in a cycle), decided in the batch's order
+    Map<String, ReserveCredit> distinct = new LinkedHashMap<>();
+    commands.forEach(c -> distinct.putIfAbsent(c.orderId(), c));
+    List<ReserveCredit> byId = distinct.values().stream().sorted(Comparator.comparing(ReserveCredit::orderId)).toList();
+    List<Tuple> claims = byId.stream()
+        .map(c -> Tuple.of(c.orderId(), c.customerId(), c.amountCents(), "PENDING")).toList();
+    return tx.preparedQuery(CLAIM).executeBatch(claims).compose(rows -> {
+      Set<String> won = new HashSet<>();
+      RowSet<Row> r = rows;
+      for (ReserveCredit c : byId) {
+        if (r.size() == 1) {
+          won.add(c.orderId());
+        }
+        r = r.next();
       }
-      long limit = customer.get().creditLimitCents();
-      return reservedCents(tx, cmd.customerId()).compose(reserved -> reserved + cmd.amountCents() > limit
-          ? store(tx, cmd, Status.REJECTED, "insufficient credit: " + Money.format(cmd.amountCents())
-              + " needed, " + Money.format(Math.max(0, limit - reserved)) + " available")
-          : store(tx, cmd, Status.RESERVED, null));
+      List<ReserveCredit> claimed = distinct.values().stream().filter(c -> won.contains(c.orderId())).toList();
+      List<String> earlier = distinct.keySet().stream().filter(id -> !won.contains(id)).toList();
+      return decideAll(tx, claimed).compose(decided -> existingAll(tx, earlier).map(found -> {
+        Map<String, CreditReservation> byOrder = new HashMap<>();
+        decided.forEach(d -> byOrder.put(d.orderId(), d));
+        found.forEach(f -> byOrder.put(f.orderId(), f));
+        return commands.stream().map(c -> byOrder.get(c.orderId())).toList();
+      }));
     });
   }
 
-  private Future<CreditReservation> store(SqlClient tx, ReserveCredit cmd, Status status, String reason) {
-    CreditReservation r = new CreditReservation(cmd.orderId(), status, cmd.amountCents(), reason);
-    return tx.preparedQuery(DECIDE).execute(Tuple.of(cmd.orderId(), status.name(), reason))
-        .compose(v -> EventLog.append(tx, status.eventType(), cmd.orderId(),
-            r.toJson().put("customerId", cmd.customerId().toString())))
-        .map(v -> r);
+  /** Decides the claimed orders in turn against the locked customers' credit, then writes it all. */
+  private Future<List<CreditReservation>> decideAll(SqlClient tx, List<ReserveCredit> claimed) {
+    if (claimed.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    UUID[] ids = claimed.stream().map(ReserveCredit::customerId).distinct().sorted().toArray(UUID[]::new);
+    Map<UUID, Long> limits = new HashMap<>();
+    Map<UUID, Long> held = new HashMap<>();
+    return tx.preparedQuery(LOCK_ALL).execute(Tuple.tuple().addArrayOfUUID(ids))
+        .compose(rows -> {
+          rows.forEach(c -> limits.put(c.getUUID("id"), c.getLong("credit_limit_cents")));
+          return tx.preparedQuery(RESERVED_SUMS).execute(Tuple.tuple().addArrayOfUUID(ids));
+        })
+        .compose(sums -> {
+          sums.forEach(s -> held.put(s.getUUID(0), s.getLong(1)));
+          List<CreditReservation> decided = new ArrayList<>();
+          for (ReserveCredit cmd : claimed) {
+            Long limit = limits.get(cmd.customerId());
+            long reserved = held.getOrDefault(cmd.customerId(), 0L);
+            if (limit == null) {
+              decided.add(new CreditReservation(cmd.orderId(), Status.REJECTED, cmd.amountCents(), "unknown customer"));
+            } else if (reserved + cmd.amountCents() > limit) {
+              decided.add(new CreditReservation(cmd.orderId(), Status.REJECTED, cmd.amountCents(), "insufficient credit: "
+                  + Money.format(cmd.amountCents()) + " needed, " + Money.format(Math.max(0, limit - reserved)) + " available"));
+            } else {
+              held.put(cmd.customerId(), reserved + cmd.amountCents());
+              decided.add(new CreditReservation(cmd.orderId(), Status.RESERVED, cmd.amountCents(), null));
+            }
+          }
+          String traceParent = Tracing.traceParent();
+          List<EventLog.NewEvent> events = new ArrayList<>();
+          for (int i = 0; i < decided.size(); i++) {
+            CreditReservation d = decided.get(i);
+            events.add(new EventLog.NewEvent(d.status().eventType(), d.orderId(),
+                d.toJson().put("customerId", claimed.get(i).customerId().toString()), traceParent));
+          }
+          return tx.preparedQuery(DECIDE).executeBatch(decided.stream()
+                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList())
+              .compose(v -> EventLog.appendAll(tx, events))
+              .map(decided);
+        });
   }
 
   /** Gives an order's credit back; first of all for this order: a tombstone. */
@@ -121,11 +183,18 @@ public final class CustomerRepository {
   }
 
   private Future<CreditReservation> existing(SqlClient tx, String orderId) {
-    return tx.preparedQuery(GET_RESERVATION).execute(Tuple.of(orderId)).map(rows -> {
-      Row r = rows.iterator().next();
-      return new CreditReservation(r.getString("order_id"), Status.valueOf(r.getString("status")), r.getLong("amount_cents"),
-          r.getString("reason"));
-    });
+    return tx.preparedQuery(GET_RESERVATION).execute(Tuple.of(orderId)).map(rows -> reservation(rows.iterator().next()));
+  }
+
+  private Future<List<CreditReservation>> existingAll(SqlClient tx, List<String> orderIds) {
+    return orderIds.isEmpty() ? Future.succeededFuture(List.of())
+        : tx.preparedQuery(GET_RESERVATIONS).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
+            .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(CustomerRepository::reservation).toList());
+  }
+
+  private static CreditReservation reservation(Row r) {
+    return new CreditReservation(r.getString("order_id"), Status.valueOf(r.getString("status")), r.getLong("amount_cents"),
+        r.getString("reason"));
   }
 
   public Future<JsonArray> creditReport(SqlClient client) {

@@ -2,6 +2,7 @@ package dev.microshop.inventory.db;
 
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.inventory.api.ReserveStock;
 import dev.microshop.inventory.api.StockReservation;
@@ -14,10 +15,17 @@ import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.StreamSupport;
 
 /**
  * Stock reservations per order. Each method runs inside one transaction ({@code tx}); the first
@@ -31,6 +39,8 @@ public final class ReservationRepository {
   private static final String GET = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation"
       + " WHERE order_id = $1";
   private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
+  private static final String GET_ALL = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation"
+      + " WHERE order_id = ANY($1::text[])";
   private static final String LOCK_PRODUCTS = "SELECT sku, price_cents, on_hand, reserved FROM product"
       + " WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE";
   private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty, version = p.version + 1"
@@ -47,49 +57,99 @@ public final class ReservationRepository {
       + "   FROM stock_reservation s, jsonb_array_elements(s.lines) l WHERE s.status = 'RESERVED' GROUP BY 1"
       + " ) r ON r.sku = p.sku ORDER BY p.sku";
 
-  public Future<StockReservation> reserve(SqlClient tx, ReserveStock cmd) {
-    JsonArray requested = OrderLine.toJson(cmd.lines());
-    return tx.preparedQuery(CLAIM).execute(Tuple.of(cmd.orderId(), "PENDING", requested))
-        .compose(claimed -> claimed.size() == 1 ? decide(tx, cmd) : existing(tx, cmd.orderId()));
-  }
-
-  private Future<StockReservation> decide(SqlClient tx, ReserveStock cmd) {
-    String[] skus = cmd.lines().stream().map(OrderLine::sku).toArray(String[]::new);
-    return tx.preparedQuery(LOCK_PRODUCTS).execute(Tuple.tuple().addArrayOfString(skus)).compose(rows -> {
-      Map<String, Row> products = new HashMap<>();
-      rows.forEach(r -> products.put(r.getString("sku"), r));
-      String reason = null;
-      JsonArray priced = new JsonArray();
-      long total = 0;
-      for (OrderLine line : cmd.lines()) {
-        Row p = products.get(line.sku());
-        if (p == null) {
-          reason = "unknown product " + line.sku();
-          break;
+  /**
+   * Reserves stock for each order, in this transaction, each on its own: an order asked before gets
+   * its first outcome again; another is reserved, or rejected alone (unknown product, not enough
+   * stock). Locks in one order whatever the batch: the claims by order id, then the products by sku,
+   * so two batches never wait on each other in a cycle. One answer per command, in order.
+   */
+  public Future<List<StockReservation>> reserveAll(SqlClient tx, List<ReserveStock> commands) {
+    // claimed in the order of their ids (so batches never wait on each other in a cycle), decided in the batch's order
+    Map<String, ReserveStock> distinct = new LinkedHashMap<>();
+    commands.forEach(c -> distinct.putIfAbsent(c.orderId(), c));
+    List<ReserveStock> byId = distinct.values().stream().sorted(Comparator.comparing(ReserveStock::orderId)).toList();
+    List<Tuple> claims = byId.stream()
+        .map(c -> Tuple.of(c.orderId(), "PENDING", OrderLine.toJson(c.lines()))).toList();
+    return tx.preparedQuery(CLAIM).executeBatch(claims).compose(rows -> {
+      Set<String> won = new HashSet<>();
+      RowSet<Row> r = rows;
+      for (ReserveStock c : byId) {
+        if (r.size() == 1) {
+          won.add(c.orderId());
         }
-        int available = p.getInteger("on_hand") - p.getInteger("reserved");
-        if (available < line.quantity()) {
-          reason = "not enough stock of " + line.sku() + " (" + Math.max(available, 0) + " available)";
-          break;
-        }
-        long price = p.getLong("price_cents");
-        priced.add(line.toJson().put("priceCents", price));
-        total += price * line.quantity();
+        r = r.next();
       }
-      if (reason != null) {
-        StockReservation rejected = new StockReservation(cmd.orderId(), Status.REJECTED, OrderLine.toJson(cmd.lines()), null, reason);
-        return store(tx, rejected);
-      }
-      StockReservation reserved = new StockReservation(cmd.orderId(), Status.RESERVED, priced, total, null);
-      return tx.preparedQuery(ADD_RESERVED).execute(quantities(cmd.lines()))
-          .compose(changed -> ProductRepository.changed(tx, changed))
-          .compose(v -> store(tx, reserved));
+      List<ReserveStock> claimed = distinct.values().stream().filter(c -> won.contains(c.orderId())).toList();
+      List<String> earlier = distinct.keySet().stream().filter(id -> !won.contains(id)).toList();
+      return decideAll(tx, claimed).compose(decided -> getAll(tx, earlier).map(found -> {
+        Map<String, StockReservation> byOrder = new HashMap<>();
+        decided.forEach(d -> byOrder.put(d.orderId(), d));
+        found.forEach(f -> byOrder.put(f.orderId(), f));
+        return commands.stream().map(c -> byOrder.get(c.orderId())).toList();
+      }));
     });
   }
 
-  private Future<StockReservation> store(SqlClient tx, StockReservation r) {
-    return tx.preparedQuery(DECIDE).execute(Tuple.of(r.orderId(), r.status().name(), r.lines(), r.totalCents(), r.reason()))
-        .compose(v -> recorded(tx, r));
+  /** Decides the claimed orders in turn against the locked stock, then writes it all: a few round trips in all. */
+  private Future<List<StockReservation>> decideAll(SqlClient tx, List<ReserveStock> claimed) {
+    if (claimed.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    String[] skus = claimed.stream().flatMap(c -> c.lines().stream()).map(OrderLine::sku).distinct().sorted()
+        .toArray(String[]::new);
+    return tx.preparedQuery(LOCK_PRODUCTS).execute(Tuple.tuple().addArrayOfString(skus)).compose(rows -> {
+      Map<String, Row> products = new HashMap<>();
+      Map<String, Integer> available = new HashMap<>();
+      rows.forEach(p -> {
+        products.put(p.getString("sku"), p);
+        available.put(p.getString("sku"), p.getInteger("on_hand") - p.getInteger("reserved"));
+      });
+      Map<String, Integer> reservedNow = new TreeMap<>();
+      List<StockReservation> decided = new ArrayList<>();
+      for (ReserveStock cmd : claimed) {
+        StockReservation d = decide(cmd, products, available);
+        if (d.status() == Status.RESERVED) {
+          cmd.lines().forEach(l -> {
+            available.merge(l.sku(), -l.quantity(), Integer::sum);
+            reservedNow.merge(l.sku(), l.quantity(), Integer::sum);
+          });
+        }
+        decided.add(d);
+      }
+      Future<Void> held = reservedNow.isEmpty() ? Future.succeededFuture()
+          : tx.preparedQuery(ADD_RESERVED).execute(arrays(reservedNow.keySet().toArray(String[]::new),
+                  reservedNow.values().toArray(Integer[]::new)))
+              .compose(changed -> ProductRepository.changed(tx, changed));
+      String traceParent = Tracing.traceParent();
+      return held
+          .compose(v -> tx.preparedQuery(DECIDE).executeBatch(decided.stream().map(d -> Tuple.of(d.orderId(), d.status().name(),
+              d.lines(), d.totalCents(), d.reason())).toList()))
+          .compose(v -> EventLog.appendAll(tx, decided.stream()
+              .map(d -> new EventLog.NewEvent(d.status().eventType(), d.orderId(), d.toJson(), traceParent)).toList()))
+          .map(decided);
+    });
+  }
+
+  /** One order against the stock still available: reserved with its prices, or rejected with the first line that can't be. */
+  private static StockReservation decide(ReserveStock cmd, Map<String, Row> products, Map<String, Integer> available) {
+    JsonArray priced = new JsonArray();
+    long total = 0;
+    for (OrderLine line : cmd.lines()) {
+      Row p = products.get(line.sku());
+      String reason = null;
+      if (p == null) {
+        reason = "unknown product " + line.sku();
+      } else if (available.get(line.sku()) < line.quantity()) {
+        reason = "not enough stock of " + line.sku() + " (" + Math.max(available.get(line.sku()), 0) + " available)";
+      }
+      if (reason != null) {
+        return new StockReservation(cmd.orderId(), Status.REJECTED, OrderLine.toJson(cmd.lines()), null, reason);
+      }
+      long price = p.getLong("price_cents");
+      priced.add(line.toJson().put("priceCents", price));
+      total += price * line.quantity();
+    }
+    return new StockReservation(cmd.orderId(), Status.RESERVED, priced, total, null);
   }
 
   /** The event of a reservation's new state ({@code stock.reserved}, {@code stock.rejected}, ...), same transaction. */
@@ -97,8 +157,10 @@ public final class ReservationRepository {
     return EventLog.append(tx, r.status().eventType(), r.orderId(), r.toJson()).map(v -> r);
   }
 
-  private Future<StockReservation> existing(SqlClient tx, String orderId) {
-    return get(tx, orderId).map(Optional::orElseThrow);
+  private Future<List<StockReservation>> getAll(SqlClient tx, List<String> orderIds) {
+    return orderIds.isEmpty() ? Future.succeededFuture(List.of())
+        : tx.preparedQuery(GET_ALL).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
+            .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(ReservationRepository::reservation).toList());
   }
 
   /** Gives the stock of a reserved order back; first of all for this order: a tombstone. */
@@ -152,14 +214,14 @@ public final class ReservationRepository {
   }
 
   private static Optional<StockReservation> first(RowSet<Row> rows) {
-    if (rows.size() == 0) {
-      return Optional.empty();
-    }
-    Row r = rows.iterator().next();
+    return rows.size() == 0 ? Optional.empty() : Optional.of(reservation(rows.iterator().next()));
+  }
+
+  private static StockReservation reservation(Row r) {
     Object lines = r.getValue("lines");
-    return Optional.of(new StockReservation(r.getString("order_id"), Status.valueOf(r.getString("status")),
+    return new StockReservation(r.getString("order_id"), Status.valueOf(r.getString("status")),
         lines instanceof JsonArray a ? a : new JsonArray(String.valueOf(lines)), r.getLong("total_cents"),
-        r.getString("reason")));
+        r.getString("reason"));
   }
 
   private static Tuple quantities(List<OrderLine> lines) {

@@ -13,6 +13,10 @@ public final class CustomerAddresses {
   public static final String GET = "customer.get";
   /** Saga command {@link ReserveCredit} → {@link CreditReservation}; idempotent by order id. */
   public static final String RESERVE_CREDIT = "customer.reserve-credit";
+  /** Saga command {@code {commands: [ReserveCredit...]}} (1 to {@code BatchMessages.MAX_COMMANDS}) →
+   *  {@code {results: [CreditReservation...]}}, in the same order: {@link #RESERVE_CREDIT} for several
+   *  orders in one transaction, each idempotent by its order id and decided on its own. */
+  public static final String RESERVE_CREDIT_ALL = "customer.reserve-credit-all";
   /** Saga command {@code {orderId}} → {@link CreditReservation}: gives the credit back; a release
    *  before any reserve leaves a tombstone that blocks a late reserve. */
   public static final String RELEASE_CREDIT = "customer.release-credit";

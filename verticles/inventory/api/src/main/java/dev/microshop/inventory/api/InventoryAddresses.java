@@ -16,6 +16,10 @@ public final class InventoryAddresses {
   public static final String RESTOCK = "inventory.restock";
   /** Saga command {@link ReserveStock} → {@link StockReservation}; idempotent by order id. */
   public static final String RESERVE = "inventory.reserve";
+  /** Saga command {@code {commands: [ReserveStock...]}} (1 to {@code BatchMessages.MAX_COMMANDS}) →
+   *  {@code {results: [StockReservation...]}}, in the same order: {@link #RESERVE} for several orders in
+   *  one transaction, each idempotent by its order id and decided on its own (one rejected rejects no other). */
+  public static final String RESERVE_ALL = "inventory.reserve-all";
   /** Saga command {@code {orderId}} → {@link StockReservation}: gives reserved stock back; a release
    *  before any reserve leaves a tombstone that blocks a late reserve. 409 when already shipped. */
   public static final String RELEASE = "inventory.release";

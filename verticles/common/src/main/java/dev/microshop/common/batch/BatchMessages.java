@@ -1,0 +1,65 @@
+package dev.microshop.common.batch;
+
+import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.json.Input;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * The wire form of a batch of commands, {@code {commands: [...]}}, and of its answer,
+ * {@code {results: [...]}}: one result per command, in the same order.
+ */
+public final class BatchMessages {
+
+  /** Commands in one batch, at most. */
+  public static final int MAX_COMMANDS = 256;
+
+  private BatchMessages() {
+  }
+
+  public static <C> JsonObject commands(List<C> commands, Function<C, JsonObject> toJson) {
+    return new JsonObject().put("commands", new JsonArray(commands.stream().map(toJson).toList()));
+  }
+
+  /** The commands of a batch, each read by {@code fromJson}; 400 when there are none, more than {@link #MAX_COMMANDS}, or one is bad. */
+  public static <C> List<C> commands(JsonObject body, Function<JsonObject, C> fromJson) {
+    Input.of(body).only("commands");
+    Object value = body.getValue("commands");
+    if (!(value instanceof JsonArray array) || array.isEmpty() || array.size() > MAX_COMMANDS) {
+      throw ServiceException.badRequest("commands must be an array of 1 to " + MAX_COMMANDS + " commands");
+    }
+    List<C> out = new ArrayList<>(array.size());
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof JsonObject command)) {
+        throw ServiceException.badRequest("commands[" + i + "] must be an object");
+      }
+      try {
+        out.add(fromJson.apply(command));
+      } catch (ServiceException e) {
+        throw ServiceException.badRequest("commands[" + i + "]: " + e.getMessage());
+      }
+    }
+    return out;
+  }
+
+  public static <R> JsonObject results(List<R> results, Function<R, JsonObject> toJson) {
+    return new JsonObject().put("results", new JsonArray(results.stream().map(toJson).toList()));
+  }
+
+  /** The results of a batch of {@code sent} commands; an answer with another count is refused (IllegalStateException). */
+  public static <R> List<R> results(JsonObject body, int sent, Function<JsonObject, R> fromJson) {
+    JsonArray array = body.getJsonArray("results");
+    if (array == null || array.size() != sent) {
+      throw new IllegalStateException((array == null ? "no" : array.size()) + " results for a batch of " + sent);
+    }
+    List<R> out = new ArrayList<>(sent);
+    for (int i = 0; i < sent; i++) {
+      out.add(fromJson.apply(array.getJsonObject(i)));
+    }
+    return out;
+  }
+}
