@@ -120,6 +120,11 @@ curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
   /^microshop_catalog_staleness_seconds_max/ { max = $2 }
   END { printf "{\"p50Ms\": %.1f, \"p99Ms\": %.1f, \"maxMs\": %.1f, \"changes\": %d}\n", p50 * 1000, p99 * 1000, max * 1000, n }' \
   >"$W/catalog-staleness.json"
+echo "== $(date +%T) the shop: orders paced at half the rate just sustained"
+# an open loop at half the approved/s of the load above: each order sent on time, answered or not, so
+# POST→APPROVED is the shop's latency at that rate, not a queue the load itself built
+PEAK=$(sed -n 's/.*"approvedPerSecond":\([0-9]*\).*/\1/p' "$W/shop-orders.json")
+"${BENCH[@]}" load-orders-paced "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$(( ${PEAK:-2} / 2 ))" | last_json >"$W/shop-orders-paced.json"
 echo "== $(date +%T) the shop: order overload"
 # 256 clients placing orders back to back (after a 503, the same order again after Retry-After), far beyond the
 # sustainable rate just measured, beside 4 connections reading a product: what is shed, what is kept, how reads fare

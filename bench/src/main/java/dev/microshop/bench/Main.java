@@ -101,13 +101,15 @@ public final class Main {
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
-          args.length > 4 ? ports(args[4]) : new int[0], args.length > 5 ? new CpuTicks(java.nio.file.Path.of(args[5])) : null));
+          args.length > 4 ? ports(args[4]) : new int[0], args.length > 5 ? new CpuTicks(java.nio.file.Path.of(args[5])) : null, 0));
+      case "load-orders-paced" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
+          new int[0], null, Double.parseDouble(args[4])));
       case "storm" -> {
         if (args.length > 5) {
           skus = args[5].split(",");
         }
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
-            args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null));
+            args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null, 0));
       }
       case "overload" -> print(overload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
           args[5], Integer.parseInt(args[6])));
@@ -285,10 +287,12 @@ public final class Main {
   /**
    * Orders from {@code customers} concurrent customers for {@code seconds}: each places an order,
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
-   * POST→APPROVED is taken from the order's own timeline.
+   * POST→APPROVED is taken from the order's own timeline. With {@code ratePerSecond} above 0, paced
+   * instead: that many orders a second, each sent on time whether the earlier ones were answered or
+   * not (an open loop, by the customers in turn), so the latency is the shop's at that rate.
    */
   private static JsonObject loadOrders(String webs, int seconds, int customers, boolean measure, long pauseMs,
-                                       int[] pgPorts, CpuTicks cpuTicks) throws Exception {
+                                       int[] pgPorts, CpuTicks cpuTicks, double ratePerSecond) throws Exception {
     String[] bases = webs.split(",");
     String base = bases[0];
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -310,9 +314,13 @@ public final class Main {
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
     List<Future<Void>> loops = new ArrayList<>();
-    for (int i = 0; i < customers; i++) {
-      loops.add(orderLoop(client, rotated(bases, i), tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond,
-          pauseMs));
+    if (ratePerSecond > 0) {
+      loops.add(paced(vertx, client, bases, tokens, ratePerSecond, start, end, accepted, owners, perSecond));
+    } else {
+      for (int i = 0; i < customers; i++) {
+        loops.add(orderLoop(client, rotated(bases, i), tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond,
+            pauseMs));
+      }
     }
     // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
     Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
@@ -546,6 +554,38 @@ public final class Main {
       order[k] = bases[(i + k) % bases.length];
     }
     return order;
+  }
+
+  /** Places {@code ratePerSecond} orders a second until {@code end}, by the customers in turn; done when all are answered. */
+  private static Future<Void> paced(Vertx vertx, WebClient client, String[] bases, List<String> tokens, double ratePerSecond,
+                                    long start, long end, Map<String, String> accepted, Map<String, String> owners,
+                                    long[] perSecond) {
+    io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+    List<Future<String>> placed = new ArrayList<>();
+    long[] sent = {0};
+    vertx.setPeriodic(2, timer -> {
+      long now = System.nanoTime();
+      long due = (long) ((Math.min(now, end) - start) / 1e9 * ratePerSecond);
+      for (; sent[0] < due; sent[0]++) {
+        int n = (int) sent[0];
+        String token = tokens.get(n % tokens.size());
+        String key = "p" + n;
+        JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
+            .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
+        placed.add(placeWithRetries(client, rotated(bases, n), token, key, body, 0).onSuccess(id -> {
+          if (id != null) {
+            accepted.put(key, id);
+            owners.put(key, token);
+            perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
+          }
+        }));
+      }
+      if (now >= end) {
+        vertx.cancelTimer(timer);
+        Future.join(placed).onComplete(ar -> done.complete());
+      }
+    });
+    return done.future();
   }
 
   private static Future<Void> orderLoop(WebClient client, String[] bases, String token, String prefix, int n, long start,

@@ -19,6 +19,16 @@ final class Report {
   private Report() {
   }
 
+  /** The paced order load (half the sustained rate, an open loop): its POST→APPROVED latency. */
+  private static String pacedRow(JsonObject paced) {
+    if (paced == null) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "| orders paced at half that rate | %d placed, %d approved, %d /s (POST→APPROVED p50 %.1f ms, p99 %.1f ms) | | | p99 ≤ 100 ms |%n",
+        paced.getLong("accepted", 0L), paced.getLong("approved", 0L), paced.getLong("acceptedPerSecond", 0L),
+        paced.getDouble("p50ToApprovedMs", 0.0), paced.getDouble("p99ToApprovedMs", 0.0));
+  }
+
   static void write(Path work, Path resultsDir, Path markdown) throws IOException {
     JsonObject bareHttp = read(work, "bare-http.json");
     JsonObject barePg = read(work, "bare-pg.json");
@@ -40,6 +50,7 @@ final class Report {
         .put("productReadsVsBareSelect", ratio(get.getLong("requestsPerSecond"), barePg.getLong("requestsPerSecond")))
         .put("productReadsVsBareHttp", ratio(get.getLong("requestsPerSecond"), bareHttp.getLong("requestsPerSecond")))
         .put("approvedPerSecondVsInsertBound", ratio(orders.getLong("approvedPerSecond", 0L), orderBound))
+        .put("approvedPerSecondVsInsertCommits", ratio(orders.getLong("approvedPerSecond", 0L), insert.getLong("commitsPerSecond")))
         .put("allInOneRssUnderLoadVs350Mb", ratio(rssLoadMb, 350));
     JsonObject result = new JsonObject()
         .put("date", ZonedDateTime.now().toString())
@@ -55,13 +66,20 @@ final class Report {
             .put("postgresRssUnderLoadMb", read(work, "rss-load.json").getLong("postgresKb", 0L) / 1024)
             .put("cpuMsPerOrder", cpuPerOrder(orders, readIfThere(work, "shop-idle.json")))
             .put("catalogStaleness", readIfThere(work, "catalog-staleness.json"))
-            .put("overload", readIfThere(work, "shop-overload.json")))
+            .put("overload", readIfThere(work, "shop-overload.json"))
+            .put("ordersPaced", readIfThere(work, "shop-orders-paced.json")))
         .put("ratios", ratios)
         .put("targets", new JsonObject()
             .put("productReads >= 1.0 x bare single-query rate", ratios.getDouble("productReadsVsBareSelect") >= 1.0)
             .put("productReads p99 <= 5 ms", get.getDouble("p99Ms") <= 5.0)
             .put("approved/s >= 0.5 x (INSERT commits/s / commits per order)", ratios.getDouble("approvedPerSecondVsInsertBound") >= 0.5)
+            .put("approved/s >= 0.05 x INSERT commits/s", ratios.getDouble("approvedPerSecondVsInsertCommits") >= 0.05)
             .put("all-in-one RSS under load <= 350 MB", rssLoadMb <= 350));
+    JsonObject paced = readIfThere(work, "shop-orders-paced.json");
+    if (paced != null) {
+      result.getJsonObject("targets").put("paced at half the sustained rate: POST→APPROVED p99 <= 100 ms",
+          paced.getLong("approved", 0L) > 0 && paced.getDouble("p99ToApprovedMs", 0.0) <= 100.0);
+    }
     JsonObject overload = readIfThere(work, "shop-overload.json");
     if (overload != null) {
       JsonObject targets = result.getJsonObject("targets");
@@ -374,6 +392,9 @@ final class Report {
             o.getLong("approvedPerSecond", 0L), o.getDouble("p50ToApprovedMs", 0.0), o.getDouble("p99ToApprovedMs", 0.0),
             o.getLong("accepted"), b.getJsonObject("insertCommits").getLong("commitsPerSecond"), s.getDouble("commitsPerOrder"),
             s.getLong("orderBoundPerSecond"), ratios.getDouble("approvedPerSecondVsInsertBound")))
+        .append(String.format(Locale.ROOT, "| (same, against the INSERT commits alone) | | INSERT commits %d /s | %.3f | ≥ 0.05 |%n",
+            b.getJsonObject("insertCommits").getLong("commitsPerSecond"), ratios.getDouble("approvedPerSecondVsInsertCommits", 0.0)))
+        .append(pacedRow(s.getJsonObject("ordersPaced")))
         .append(String.format(Locale.ROOT, "| (transactions per order, read-only ones included) | %.2f | | | |%n",
             s.getDouble("transactionsPerOrder", 0.0)))
         .append(overloadRows(s.getJsonObject("overload"), ratios))

@@ -1,5 +1,6 @@
 package dev.microshop.customer.db;
 
+import dev.microshop.common.batch.ClaimedBatch;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
@@ -17,14 +18,10 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.StreamSupport;
 import java.util.UUID;
 
@@ -103,37 +100,12 @@ public final class CustomerRepository {
    * each other in a cycle. One answer per command, in order.
    */
   public Future<List<CreditReservation>> reserveAll(SqlClient tx, List<ReserveCredit> commands) {
-    // claimed in the order of their ids (so batches never wait on each other in a cycle), decided in the batch's order
-    Map<String, ReserveCredit> distinct = new LinkedHashMap<>();
-    commands.forEach(c -> distinct.putIfAbsent(c.orderId(), c));
-    List<ReserveCredit> byId = distinct.values().stream().sorted(Comparator.comparing(ReserveCredit::orderId)).toList();
-    List<Tuple> claims = byId.stream()
-        .map(c -> Tuple.of(c.orderId(), c.customerId(), c.amountCents(), "PENDING")).toList();
-    return tx.preparedQuery(CLAIM).executeBatch(claims).compose(rows -> {
-      Set<String> won = new HashSet<>();
-      RowSet<Row> r = rows;
-      for (ReserveCredit c : byId) {
-        if (r.size() == 1) {
-          won.add(c.orderId());
-        }
-        r = r.next();
-      }
-      List<ReserveCredit> claimed = distinct.values().stream().filter(c -> won.contains(c.orderId())).toList();
-      List<String> earlier = distinct.keySet().stream().filter(id -> !won.contains(id)).toList();
-      return decideAll(tx, claimed).compose(decided -> existingAll(tx, earlier).map(found -> {
-        Map<String, CreditReservation> byOrder = new HashMap<>();
-        decided.forEach(d -> byOrder.put(d.orderId(), d));
-        found.forEach(f -> byOrder.put(f.orderId(), f));
-        return commands.stream().map(c -> byOrder.get(c.orderId())).toList();
-      }));
-    });
+    return ClaimedBatch.apply(tx, commands, ReserveCredit::orderId, CLAIM, c -> Tuple.of(c.orderId(), c.customerId(), c.amountCents(), "PENDING"),
+        claimed -> decideAll(tx, claimed), earlier -> existingAll(tx, earlier), CreditReservation::orderId);
   }
 
   /** Decides the claimed orders in turn against the locked customers' credit, then writes it all. */
   private Future<List<CreditReservation>> decideAll(SqlClient tx, List<ReserveCredit> claimed) {
-    if (claimed.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
     UUID[] ids = claimed.stream().map(ReserveCredit::customerId).distinct().sorted().toArray(UUID[]::new);
     Map<UUID, Long> limits = new HashMap<>();
     Map<UUID, Long> held = new HashMap<>();
@@ -187,9 +159,8 @@ public final class CustomerRepository {
   }
 
   private Future<List<CreditReservation>> existingAll(SqlClient tx, List<String> orderIds) {
-    return orderIds.isEmpty() ? Future.succeededFuture(List.of())
-        : tx.preparedQuery(GET_RESERVATIONS).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
-            .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(CustomerRepository::reservation).toList());
+    return tx.preparedQuery(GET_RESERVATIONS).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
+        .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(CustomerRepository::reservation).toList());
   }
 
   private static CreditReservation reservation(Row r) {

@@ -1,5 +1,6 @@
 package dev.microshop.inventory.db;
 
+import dev.microshop.common.batch.ClaimedBatch;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.tracing.Tracing;
@@ -16,14 +17,10 @@ import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 
@@ -64,37 +61,12 @@ public final class ReservationRepository {
    * so two batches never wait on each other in a cycle. One answer per command, in order.
    */
   public Future<List<StockReservation>> reserveAll(SqlClient tx, List<ReserveStock> commands) {
-    // claimed in the order of their ids (so batches never wait on each other in a cycle), decided in the batch's order
-    Map<String, ReserveStock> distinct = new LinkedHashMap<>();
-    commands.forEach(c -> distinct.putIfAbsent(c.orderId(), c));
-    List<ReserveStock> byId = distinct.values().stream().sorted(Comparator.comparing(ReserveStock::orderId)).toList();
-    List<Tuple> claims = byId.stream()
-        .map(c -> Tuple.of(c.orderId(), "PENDING", OrderLine.toJson(c.lines()))).toList();
-    return tx.preparedQuery(CLAIM).executeBatch(claims).compose(rows -> {
-      Set<String> won = new HashSet<>();
-      RowSet<Row> r = rows;
-      for (ReserveStock c : byId) {
-        if (r.size() == 1) {
-          won.add(c.orderId());
-        }
-        r = r.next();
-      }
-      List<ReserveStock> claimed = distinct.values().stream().filter(c -> won.contains(c.orderId())).toList();
-      List<String> earlier = distinct.keySet().stream().filter(id -> !won.contains(id)).toList();
-      return decideAll(tx, claimed).compose(decided -> getAll(tx, earlier).map(found -> {
-        Map<String, StockReservation> byOrder = new HashMap<>();
-        decided.forEach(d -> byOrder.put(d.orderId(), d));
-        found.forEach(f -> byOrder.put(f.orderId(), f));
-        return commands.stream().map(c -> byOrder.get(c.orderId())).toList();
-      }));
-    });
+    return ClaimedBatch.apply(tx, commands, ReserveStock::orderId, CLAIM, c -> Tuple.of(c.orderId(), "PENDING", OrderLine.toJson(c.lines())),
+        claimed -> decideAll(tx, claimed), earlier -> getAll(tx, earlier), StockReservation::orderId);
   }
 
   /** Decides the claimed orders in turn against the locked stock, then writes it all: a few round trips in all. */
   private Future<List<StockReservation>> decideAll(SqlClient tx, List<ReserveStock> claimed) {
-    if (claimed.isEmpty()) {
-      return Future.succeededFuture(List.of());
-    }
     String[] skus = claimed.stream().flatMap(c -> c.lines().stream()).map(OrderLine::sku).distinct().sorted()
         .toArray(String[]::new);
     return tx.preparedQuery(LOCK_PRODUCTS).execute(Tuple.tuple().addArrayOfString(skus)).compose(rows -> {
@@ -158,9 +130,8 @@ public final class ReservationRepository {
   }
 
   private Future<List<StockReservation>> getAll(SqlClient tx, List<String> orderIds) {
-    return orderIds.isEmpty() ? Future.succeededFuture(List.of())
-        : tx.preparedQuery(GET_ALL).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
-            .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(ReservationRepository::reservation).toList());
+    return tx.preparedQuery(GET_ALL).execute(Tuple.tuple().addArrayOfString(orderIds.toArray(String[]::new)))
+        .map(rows -> StreamSupport.stream(rows.spliterator(), false).map(ReservationRepository::reservation).toList());
   }
 
   /** Gives the stock of a reserved order back; first of all for this order: a tombstone. */
