@@ -17,8 +17,10 @@ import java.util.function.LongSupplier;
  * while they all run wait, and the first batch to end takes up to {@code maxBatch} of them together.
  *
  * <p>{@code run} gets the items and answers one outcome per item, in order. When a batch of several
- * fails as a whole, each of its items is run again alone, so one bad item never fails the others;
- * unless it failed for want of an answer (a time-out, nobody there, busy), which would only repeat.
+ * fails as a whole, each of its items is run again alone, so one bad item never fails the others, and
+ * a participant that does not serve the batch command (an older version, during a rolling upgrade)
+ * still serves its items one by one; unless it failed for want of an answer in time (a time-out),
+ * which would only repeat, the whole time again.
  * An item that waited longer than {@code maxWaitMs} for a batch fails as a time-out (504) and is
  * never run: its caller backs off instead of queueing without bound behind a stalled one.
  *
@@ -102,7 +104,7 @@ public final class Batcher<I, O> {
         for (int i = 0; i < batch.size(); i++) {
           batch.get(i).promise().complete(ar.result().get(i));
         }
-      } else if (batch.size() == 1 || ar.failed() && unreachable(ar.cause())) {
+      } else if (batch.size() == 1 || ar.failed() && FailureCode.of(ar.cause()) == FailureCode.TIMEOUT) {
         Throwable cause = ar.failed() ? ar.cause() : wrongSize(batch.size(), ar.result().size());
         batch.forEach(w -> w.promise().fail(cause));
       } else {
@@ -123,11 +125,6 @@ public final class Batcher<I, O> {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-  }
-
-  private static boolean unreachable(Throwable t) {
-    FailureCode code = FailureCode.of(t);
-    return code == FailureCode.TIMEOUT || code == FailureCode.UNAVAILABLE || code == FailureCode.BUSY;
   }
 
   private static IllegalStateException wrongSize(int sent, int answered) {

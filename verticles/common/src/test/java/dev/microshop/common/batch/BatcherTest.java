@@ -111,6 +111,28 @@ class BatcherTest {
   }
 
   @Test
+  void aBatchNobodyServesGoesOneByOne() {
+    // e.g. a participant of the version before, which serves the command but not its batch form
+    List<List<Integer>> batches = new ArrayList<>();
+    Promise<List<String>> gate = Promise.promise();
+    Batcher<Integer, String> batcher = new Batcher<>(1, 10, 1000, batch -> {
+      batches.add(batch);
+      if (batch.equals(List.of(0))) {
+        return gate.future();
+      }
+      return batch.size() > 1 ? Future.failedFuture(new ServiceException(FailureCode.UNAVAILABLE, "no handler"))
+          : Future.succeededFuture(List.of("ok-" + batch.get(0)));
+    });
+    List<Future<String>> outcomes = new ArrayList<>();
+    for (int i = 0; i <= 3; i++) {
+      outcomes.add(batcher.submit(i));
+    }
+    gate.complete(List.of("ok-0"));
+    assertThat(batches).containsExactly(List.of(0), List.of(1, 2, 3), List.of(1), List.of(2), List.of(3));
+    assertThat(outcomes).extracting(Future::result).containsExactly("ok-0", "ok-1", "ok-2", "ok-3");
+  }
+
+  @Test
   void anItemThatWaitedTooLongIsNeverRun() {
     List<List<Integer>> batches = new ArrayList<>();
     Promise<List<String>> gate = Promise.promise();
