@@ -16,8 +16,12 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /** Orders, their saga state and their timeline. Methods taking {@code tx} run inside a transaction. */
@@ -110,9 +114,11 @@ public final class OrderRepository {
   /**
    * The moves of several orders in one transaction, each on its own: true for each order moved, false
    * for one that another driver moved meanwhile (nothing written for it). A few round trips in all:
-   * the updates, then the timelines and events of the orders moved, each as one batch.
+   * the updates, then the timelines and events of the orders moved, each as one batch. The rows are
+   * updated in the order of their ids, so two such transactions never wait on each other in a cycle.
    */
-  public Future<List<Boolean>> transitionAll(SqlClient tx, List<Move> moves, long leaseMs) {
+  public Future<List<Boolean>> transitionAll(SqlClient tx, List<Move> given, long leaseMs) {
+    List<Move> moves = given.stream().sorted(Comparator.comparing(m -> m.from().id())).toList();
     List<Tuple> updates = new ArrayList<>(moves.size());
     for (Move m : moves) {
       Order.Transition t = m.to();
@@ -120,19 +126,18 @@ public final class OrderRepository {
           .addValue(t.step().name()).addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs));
     }
     return tx.preparedQuery(TRANSITION).executeBatch(updates).compose(rows -> {
-      List<Boolean> moved = new ArrayList<>(moves.size());
+      Set<Move> moved = Collections.newSetFromMap(new IdentityHashMap<>()); // by identity: each move once
       Milestones milestones = new Milestones();
       RowSet<Row> r = rows;
       for (Move m : moves) {
-        boolean done = r.rowCount() == 1;
-        moved.add(done);
-        if (done) {
+        if (r.rowCount() == 1) {
+          moved.add(m);
           Order o = m.from();
           milestones.add(o.id(), o.customerId(), o.address(), o.traceParent(), m.to());
         }
         r = r.next();
       }
-      return milestones.write(tx).map(moved);
+      return milestones.write(tx).map(v -> given.stream().map(moved::contains).toList());
     });
   }
 

@@ -1,0 +1,77 @@
+package dev.microshop.order.db;
+
+import dev.microshop.common.db.Database;
+import dev.microshop.common.db.DbConfig;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import dev.microshop.inventory.api.OrderLine;
+import dev.microshop.order.api.Milestone;
+import dev.microshop.order.api.OrderStatus;
+import dev.microshop.order.api.PlaceOrder;
+import io.vertx.core.Vertx;
+import io.vertx.sqlclient.Pool;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.UUID;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The moves of several orders in one transaction ({@link OrderRepository#transitionAll}). */
+class OrderRepositoryTest {
+
+  private static Vertx vertx;
+  private static Pool pool;
+  private static final OrderRepository orders = new OrderRepository();
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    pool = await(Database.open(vertx, "order", DbConfig.from("order",
+        TestData.serviceConfig(TestData.freshDataDir("order-repository")))));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("each order of a batch moves on its own, answered in the batch's order, though the rows are updated in id order")
+  void movesInOneTransaction() throws Exception {
+    Order a = placed("a");
+    Order b = placed("b");
+    Order c = placed("c");
+    // c moved by another driver meanwhile: its move in the batch is stale
+    await(pool.withTransaction(tx -> orders.transition(tx, c, reserved(c), 10_000)));
+    // the batch's order: the ids descending, so that it differs from the order the rows are updated in
+    List<Order> batch = List.of(a, b, c).stream().sorted((x, y) -> y.id().compareTo(x.id())).toList();
+    List<Boolean> moved = await(pool.withTransaction(tx -> orders.transitionAll(tx,
+        batch.stream().map(o -> new OrderRepository.Move(o, reserved(o))).toList(), 10_000)));
+    assertThat(moved).containsExactlyElementsOf(batch.stream().map(o -> o != c).toList());
+    for (Order o : List.of(a, b, c)) {
+      Order now = await(orders.get(pool, o.id())).orElseThrow();
+      assertThat(now.step()).isEqualTo(SagaStep.RESERVE_CREDIT);
+      assertThat(now.version()).isEqualTo(o.version() + 1); // c once, by the other driver; never twice
+      assertThat(await(orders.timeline(pool, o.id())).stream().map(e -> ((io.vertx.core.json.JsonObject) e).getString("event")))
+          .containsExactly("PLACED", "STOCK_RESERVED");
+    }
+  }
+
+  private static Order.Transition reserved(Order o) {
+    return new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_CREDIT, o.lines(), 500L, null,
+        List.of(Milestone.STOCK_RESERVED));
+  }
+
+  private static Order placed(String key) throws Exception {
+    UUID id = UUID.randomUUID();
+    PlaceOrder cmd = new PlaceOrder(UUID.randomUUID(), key + "-" + id, List.of(new OrderLine("MUG-CLASSIC", 1)), null);
+    await(pool.withTransaction(tx -> orders.insert(tx, id, cmd, 10_000, null)));
+    return await(orders.get(pool, id)).orElseThrow();
+  }
+}
