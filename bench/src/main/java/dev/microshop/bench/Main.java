@@ -561,24 +561,14 @@ public final class Main {
                                     long start, long end, Map<String, String> accepted, Map<String, String> owners,
                                     long[] perSecond) {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
-    List<Future<String>> placed = new ArrayList<>();
+    List<Future<Void>> placed = new ArrayList<>();
     long[] sent = {0};
     vertx.setPeriodic(2, timer -> {
       long now = System.nanoTime();
       long due = (long) ((Math.min(now, end) - start) / 1e9 * ratePerSecond);
       for (; sent[0] < due; sent[0]++) {
         int n = (int) sent[0];
-        String token = tokens.get(n % tokens.size());
-        String key = "p" + n;
-        JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
-            .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
-        placed.add(placeWithRetries(client, rotated(bases, n), token, key, body, 0).onSuccess(id -> {
-          if (id != null) {
-            accepted.put(key, id);
-            owners.put(key, token);
-            perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
-          }
-        }));
+        placed.add(placeOne(client, rotated(bases, n), tokens.get(n % tokens.size()), "p" + n, start, accepted, owners, perSecond));
       }
       if (now >= end) {
         vertx.cancelTimer(timer);
@@ -603,21 +593,28 @@ public final class Main {
       done.complete();
       return;
     }
-    String key = prefix + n;
-    JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
-        .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
-    placeWithRetries(client, bases, token, key, body, 0).onComplete(ar -> {
-      if (ar.succeeded() && ar.result() != null) {
-        accepted.put(key, ar.result());
-        owners.put(key, token);
-        perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
-      }
+    placeOne(client, bases, token, prefix + n, start, accepted, owners, perSecond).onComplete(ar -> {
       Runnable next = () -> orderStep(client, bases, token, prefix, n + 1, start, end, accepted, owners, perSecond, pauseMs, done);
       if (pauseMs > 0) {
         Vertx.currentContext().owner().setTimer(pauseMs, id -> next.run());
       } else {
         next.run();
       }
+    });
+  }
+
+  /** One order of one random product, placed (with retries) under {@code key}; recorded when accepted. Never fails. */
+  private static Future<Void> placeOne(WebClient client, String[] bases, String token, String key, long start,
+                                       Map<String, String> accepted, Map<String, String> owners, long[] perSecond) {
+    JsonObject body = new JsonObject().put("lines", new JsonArray().add(new JsonObject()
+        .put("sku", skus[ThreadLocalRandom.current().nextInt(skus.length)]).put("quantity", 1)));
+    return placeWithRetries(client, bases, token, key, body, 0).transform(ar -> {
+      if (ar.succeeded() && ar.result() != null) {
+        accepted.put(key, ar.result());
+        owners.put(key, token);
+        perSecond[(int) Math.min(perSecond.length - 1, (System.nanoTime() - start) / 1_000_000_000L)]++;
+      }
+      return Future.<Void>succeededFuture();
     });
   }
 

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
@@ -99,17 +100,19 @@ final class OrderSaga {
     this.settings = settings;
     this.transitions = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
         moves -> pool.withTransaction(tx -> orders.transitionAll(tx, moves, settings.leaseMs())));
-    this.stockReservations = new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
-        commands -> commands.size() == 1
-            ? inventory.request(InventoryAddresses.RESERVE, commands.get(0).toJson()).map(r -> List.of(StockReservation.fromJson(r)))
-            : inventory.request(InventoryAddresses.RESERVE_ALL, BatchMessages.commands(commands, ReserveStock::toJson))
-                .map(r -> BatchMessages.results(r, commands.size(), StockReservation::fromJson)));
-    this.creditReservations = new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
-        commands -> commands.size() == 1
-            ? customers.request(CustomerAddresses.RESERVE_CREDIT, commands.get(0).toJson())
-                .map(r -> List.of(CreditReservation.fromJson(r)))
-            : customers.request(CustomerAddresses.RESERVE_CREDIT_ALL, BatchMessages.commands(commands, ReserveCredit::toJson))
-                .map(r -> BatchMessages.results(r, commands.size(), CreditReservation::fromJson)));
+    this.stockReservations = reservations(inventory, InventoryAddresses.RESERVE, InventoryAddresses.RESERVE_ALL,
+        ReserveStock::toJson, StockReservation::fromJson);
+    this.creditReservations = reservations(customers, CustomerAddresses.RESERVE_CREDIT, CustomerAddresses.RESERVE_CREDIT_ALL,
+        ReserveCredit::toJson, CreditReservation::fromJson);
+  }
+
+  /** A participant's reservations in batches: one alone to {@code one}, several as one command to {@code all}. */
+  private <C, R> Batcher<C, R> reservations(ServiceClient participant, String one, String all, Function<C, JsonObject> toJson,
+                                            Function<JsonObject, R> fromJson) {
+    return new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(), commands -> commands.size() == 1
+        ? participant.request(one, toJson.apply(commands.get(0))).map(r -> List.of(fromJson.apply(r)))
+        : participant.request(all, BatchMessages.commands(commands, toJson))
+            .map(r -> BatchMessages.results(r, commands.size(), fromJson)));
   }
 
   /** How many orders this instance is driving now (a step in flight or about to be sent). */

@@ -38,8 +38,6 @@ public final class Batcher<I, O> {
   private final LongSupplier clock;
   private final ArrayDeque<Waiting<I, O>> waiting = new ArrayDeque<>();
   private int inFlight;
-  private long batches;
-  private long items;
 
   public Batcher(int maxInFlight, int maxBatch, long maxWaitMs, Function<List<I>, Future<List<O>>> run) {
     this(maxInFlight, maxBatch, maxWaitMs, run, System::currentTimeMillis);
@@ -66,16 +64,6 @@ public final class Batcher<I, O> {
     return promise.future();
   }
 
-  /** Batches run so far. */
-  public long batches() {
-    return batches;
-  }
-
-  /** Items run so far, in batches of one or more ({@code items() / batches()}: the mean batch size). */
-  public long items() {
-    return items;
-  }
-
   /** Items waiting for a batch now. */
   public int waiting() {
     return waiting.size();
@@ -97,8 +85,6 @@ public final class Batcher<I, O> {
       return;
     }
     inFlight++;
-    batches++;
-    items += batch.size();
     runSafely(batch.stream().map(Waiting::item).toList()).onComplete(ar -> {
       if (ar.succeeded() && ar.result().size() == batch.size()) {
         for (int i = 0; i < batch.size(); i++) {
