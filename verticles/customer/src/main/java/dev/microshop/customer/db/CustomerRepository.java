@@ -41,8 +41,6 @@ public final class CustomerRepository {
       + " ORDER BY id FOR UPDATE";
   private static final String RESERVED_SUMS = "SELECT customer_id, sum(amount_cents) FROM credit_reservation"
       + " WHERE customer_id = ANY($1::uuid[]) AND status = 'RESERVED' GROUP BY customer_id";
-  private static final String GET_RESERVATIONS = "SELECT order_id, status, amount_cents, reason FROM credit_reservation"
-      + " WHERE order_id = ANY($1::text[])";
   private static final String RESERVED_SUM = "SELECT COALESCE(sum(amount_cents), 0) FROM credit_reservation"
       + " WHERE customer_id = $1 AND status = 'RESERVED'";
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
@@ -50,8 +48,9 @@ public final class CustomerRepository {
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
   private static final String DECIDE = "UPDATE credit_reservation SET status = $2, reason = $3, updated_at = now()"
       + " WHERE order_id = $1";
-  private static final String GET_RESERVATION = "SELECT order_id, status, amount_cents, reason FROM credit_reservation"
-      + " WHERE order_id = $1";
+  private static final String RESERVATION = "SELECT order_id, status, amount_cents, reason FROM credit_reservation";
+  private static final String GET_RESERVATION = RESERVATION + " WHERE order_id = $1";
+  private static final String GET_RESERVATIONS = RESERVATION + " WHERE order_id = ANY($1::text[])";
   private static final String RELEASE = "UPDATE credit_reservation SET status = 'RELEASED', updated_at = now()"
       + " WHERE order_id = $1 AND status = 'RESERVED'";
   private static final String REPORT = "SELECT c.id, c.credit_limit_cents, COALESCE(sum(r.amount_cents)"

@@ -33,11 +33,10 @@ public final class ReservationRepository {
 
   private static final String CLAIM = "INSERT INTO stock_reservation (order_id, status, lines) VALUES ($1, $2, $3)"
       + " ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
-  private static final String GET = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation"
-      + " WHERE order_id = $1";
+  private static final String RESERVATION = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation";
+  private static final String GET = RESERVATION + " WHERE order_id = $1";
   private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
-  private static final String GET_ALL = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation"
-      + " WHERE order_id = ANY($1::text[])";
+  private static final String GET_ALL = RESERVATION + " WHERE order_id = ANY($1::text[])";
   private static final String LOCK_PRODUCTS = "SELECT sku, price_cents, on_hand, reserved FROM product"
       + " WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE";
   private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty, version = p.version + 1"
