@@ -3,7 +3,10 @@ package dev.microshop.inventory;
 import dev.microshop.common.testing.Await;
 import dev.microshop.common.eventlog.EventLogAddresses;
 import dev.microshop.inventory.api.CatalogEntry;
+import dev.microshop.inventory.api.ImageSize;
 import dev.microshop.inventory.api.InventoryAddresses;
+import dev.microshop.inventory.images.DrawnPictures;
+import dev.microshop.inventory.images.ProductImages;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -41,6 +44,23 @@ class InventoryVerticleTest {
     JsonObject book = demo.stream().filter(p -> p.getString("sku").equals("BOOK-VERTX")).findFirst().orElseThrow();
     assertThat(book.getString("price")).isEqualTo("39.00");
     assertThat(book.getInteger("onHand")).isEqualTo(12);
+  }
+
+  @Test
+  @DisplayName("the demo products' pictures are the ones the build drew (no drawing, no AWT in the service): each size, byte for byte, with their version")
+  void demoPicturesFromTheBuild() throws Exception {
+    JsonArray products = request(InventoryAddresses.LIST_PRODUCTS, new JsonObject().put("q", "")).getJsonArray("products");
+    List<JsonObject> demo = products.stream().map(JsonObject.class::cast).filter(p -> !p.getString("sku").startsWith("T-")).toList();
+    assertThat(demo).hasSize(21);
+    for (JsonObject p : demo) {
+      ProductImages.Encoded built = DrawnPictures.of(p.getString("sku"), p.getString("category"))
+          .orElseThrow(() -> new AssertionError("the build drew no picture of " + p.getString("sku") + " in " + p.getString("category")));
+      for (ImageSize size : ImageSize.values()) {
+        JsonObject served = request(InventoryAddresses.GET_IMAGE, new JsonObject().put("sku", p.getString("sku")).put("size", size.key()));
+        assertThat(served.getBinary("data")).as(p.getString("sku") + " " + size.key()).isEqualTo(built.bytes().get(size));
+        assertThat(served.getString("version")).isEqualTo(built.version());
+      }
+    }
   }
 
   @Test

@@ -65,7 +65,30 @@ public final class DemoPictures {
       "drinkware", new Color(0xdcebf5), "apparel", new Color(0xf6e3dc), "stationery", new Color(0xf3efd9),
       "tech", new Color(0xe1e4ec), "home", new Color(0xe3f0df), "books", new Color(0xefe1e6));
 
+  /** The demo products' categories as the catalog seeds them (V5__categories.sql): the build draws each on its backdrop. */
+  static final Map<String, String> SEEDED_CATEGORIES = Map.ofEntries(
+      Map.entry("MUG-CLASSIC", "drinkware"), Map.entry("MUG-TRAVEL", "drinkware"), Map.entry("BOTTLE-STEEL", "drinkware"),
+      Map.entry("TEE-LOGO-M", "apparel"), Map.entry("TEE-LOGO-L", "apparel"), Map.entry("HOODIE-GREY", "apparel"),
+      Map.entry("CAP-BLACK", "apparel"), Map.entry("SOCKS-STRIPE", "apparel"), Map.entry("TOTE-CANVAS", "apparel"),
+      Map.entry("NOTEBOOK-A5", "stationery"), Map.entry("PEN-GEL-3", "stationery"), Map.entry("STICKERS-10", "stationery"),
+      Map.entry("POSTER-ARCH", "stationery"), Map.entry("KEYBOARD-MECH", "tech"), Map.entry("MOUSEPAD-XL", "tech"),
+      Map.entry("USB-HUB-4", "tech"), Map.entry("CABLE-USBC-2M", "tech"), Map.entry("HEADPHONES-OVER", "tech"),
+      Map.entry("LAMP-DESK", "home"), Map.entry("PLANT-SUCCULENT", "home"), Map.entry("BOOK-VERTX", "books"));
+
   private DemoPictures() {
+  }
+
+  /**
+   * The build's step (exec-maven-plugin, {@code process-classes}): draws every demo product on its
+   * seeded category's backdrop and writes its served JPEGs into the directory {@code args[0]}, read
+   * back by {@link DrawnPictures}.
+   */
+  public static void main(String[] args) throws java.io.IOException {
+    System.setProperty("java.awt.headless", "true");
+    java.nio.file.Path directory = java.nio.file.Path.of(args[0]);
+    for (Map.Entry<String, String> p : SEEDED_CATEGORIES.entrySet()) {
+      DrawnPictures.write(directory, p.getKey(), p.getValue(), ProductImages.encode(draw(p.getKey(), p.getValue()), "drawn"));
+    }
   }
 
   /** Whether the demo catalog has a picture of {@code sku}. */

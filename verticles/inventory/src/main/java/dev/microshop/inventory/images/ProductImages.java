@@ -24,6 +24,7 @@ import java.util.EnumMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * A product's picture as the shop serves it: whatever an administrator uploads is checked by its
@@ -45,6 +46,22 @@ public final class ProductImages {
 
   /** The served JPEG of each size, and their version: a hash of their bytes (the same picture, the same version). */
   public record Encoded(String version, Map<ImageSize, byte[]> bytes, String source) {
+
+    /** The JPEGs of every size, already encoded, with their version (loads neither AWT nor ImageIO). */
+    public static Encoded of(Map<ImageSize, byte[]> bytes, String source) {
+      MessageDigest sha;
+      try {
+        sha = MessageDigest.getInstance("SHA-256");
+      } catch (NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+      Map<ImageSize, byte[]> all = new EnumMap<>(ImageSize.class);
+      for (ImageSize size : ImageSize.values()) {
+        all.put(size, Objects.requireNonNull(bytes.get(size), size.key()));
+        sha.update(all.get(size));
+      }
+      return new Encoded(HexFormat.of().formatHex(sha.digest(), 0, 8), all, source);
+    }
   }
 
   private ProductImages() {
@@ -65,13 +82,10 @@ public final class ProductImages {
   /** The served sizes of a picture drawn or decoded here. */
   public static Encoded encode(BufferedImage picture, String source) {
     Map<ImageSize, byte[]> bytes = new EnumMap<>(ImageSize.class);
-    MessageDigest sha = sha256();
     for (ImageSize size : ImageSize.values()) {
-      byte[] jpeg = jpeg(fit(picture, size.width(), size.height()));
-      bytes.put(size, jpeg);
-      sha.update(jpeg);
+      bytes.put(size, jpeg(fit(picture, size.width(), size.height())));
     }
-    return new Encoded(HexFormat.of().formatHex(sha.digest(), 0, 8), bytes, source);
+    return Encoded.of(bytes, source);
   }
 
   /** {@code png}, {@code jpeg} or {@code webp} by the file's signature; null for anything else. */
@@ -181,13 +195,5 @@ public final class ProductImages {
       writer.dispose();
     }
     return out.toByteArray();
-  }
-
-  private static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
