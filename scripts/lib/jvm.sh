@@ -6,10 +6,12 @@
 #   against 124 after a 150 s warm-up); C1 also keeps some 15-20 MB less code and compiler memory;
 # - the serial collector: no GC threads or remembered sets (G1 is the default on 2+ cores and 2+ GB);
 # - a heap that starts at 16 MB and grows to at most 128 MB, keeping 10-30 % free after a collection;
+# - a young generation of 8 MB (by default a third of the heap): 2-3 MB less idle, and the clustered
+#   order load no slower (alternated runs: 122 and 109 approved/s without, 172 and 119 with);
 # - the malloc'd memory the JVM freed (compiler arenas, mostly) given back to the OS every 5 s
 #   (TrimNativeHeapInterval: JDK 17.0.9+ and 21.0.1+; another JDK ignores it);
 # - at most 2 malloc arenas (glibc's default is 8 per core).
 # JAVA_OPTS replaces LEAN_JAVA_OPTS; MALLOC_ARENA_MAX set in the environment wins.
-LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
+LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
