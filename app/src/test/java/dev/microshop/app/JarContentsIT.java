@@ -31,7 +31,9 @@ class JarContentsIT {
   void linuxBinariesOnly(String jar) throws Exception {
     Path path = ShopProcess.REPO.resolve(jar);
     assertThat(postgresArchives(path)).containsExactly("postgres-linux-x86_64.txz");
-    assertThat(Files.size(path)).isLessThan(50 * MIB);
+    // 47.9-50.3 MiB as built (the all-in-one the largest: every service, and the demo pictures);
+    // the other platforms' PostgreSQL binaries would add 61 MiB
+    assertThat(Files.size(path)).isLessThan(51 * MIB);
   }
 
   @ParameterizedTest(name = "{0}")
