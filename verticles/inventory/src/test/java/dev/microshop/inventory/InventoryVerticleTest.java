@@ -47,7 +47,7 @@ class InventoryVerticleTest {
   }
 
   @Test
-  @DisplayName("the demo products' pictures are the ones the build drew (no drawing, no AWT in the service): each size, byte for byte, with their version")
+  @DisplayName("the build drew every demo product in its seeded category, and the inventory serves those pictures: each size, byte for byte, with their version")
   void demoPicturesFromTheBuild() throws Exception {
     JsonArray products = request(InventoryAddresses.LIST_PRODUCTS, new JsonObject().put("q", "")).getJsonArray("products");
     List<JsonObject> demo = products.stream().map(JsonObject.class::cast).filter(p -> !p.getString("sku").startsWith("T-")).toList();

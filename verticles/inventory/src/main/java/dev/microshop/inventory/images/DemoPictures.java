@@ -13,6 +13,8 @@ import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.geom.RoundRectangle2D;
 import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 import java.util.function.BiConsumer;
 
@@ -83,9 +85,9 @@ public final class DemoPictures {
    * seeded category's backdrop and writes its served JPEGs into the directory {@code args[0]}, read
    * back by {@link DrawnPictures}.
    */
-  public static void main(String[] args) throws java.io.IOException {
+  public static void main(String[] args) throws IOException {
     System.setProperty("java.awt.headless", "true");
-    java.nio.file.Path directory = java.nio.file.Path.of(args[0]);
+    Path directory = Path.of(args[0]);
     for (Map.Entry<String, String> p : SEEDED_CATEGORIES.entrySet()) {
       DrawnPictures.write(directory, p.getKey(), p.getValue(), ProductImages.encode(draw(p.getKey(), p.getValue()), "drawn"));
     }
