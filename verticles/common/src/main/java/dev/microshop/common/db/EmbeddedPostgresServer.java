@@ -37,7 +37,7 @@ import java.util.concurrent.TimeUnit;
  * of one service that scripts/cluster.sh starts), in which case the later ones join the server the
  * first one runs.
  *
- * <p>Two traps of the embedded server are handled here:
+ * <p>The traps of the embedded server handled here:
  * <ul>
  *   <li>zonky starts postgres with {@code -F} (fsync off) and {@code synchronous_commit=off}:
  *       both are turned back on, with {@code full_page_writes}, so a commit is durable;</li>
@@ -46,7 +46,11 @@ import java.util.concurrent.TimeUnit;
  *       running postmaster is an orphan and is shut down (fast mode, a clean checkpoint) before
  *       a new one starts; if another live JVM holds the lock, the start is refused, or, when
  *       sharing, its running server is joined on the port from {@code postmaster.pid}.</li>
+ *   <li>a postmaster killed -9 is a zombie until init reaps it, and postgres takes a zombie's pid in
+ *       {@code postmaster.pid} for a live server: a start waits for the reaping first.</li>
  * </ul>
+ *
+ * <p>PostgreSQL's own output goes to {@code <data-dir>.log}; a failed start quotes its last lines.
  *
  * <p>Access: the superuser {@code postgres} may connect over loopback only (trust, development
  * only); each service gets its own role and database, and {@code pg_hba.conf} lets a role reach
@@ -83,6 +87,9 @@ public final class EmbeddedPostgresServer {
       // first used by a stop (the launcher's hook) while the JVM exits: this JVM started no server
     }
   }
+
+  /** How long a start waits for a killed postmaster to be reaped ({@link #awaitReaped}). */
+  static final Duration REAP_WAIT = Duration.ofSeconds(30);
 
   private final Path dataDir;
   private final int port;
@@ -259,6 +266,8 @@ public final class EmbeddedPostgresServer {
         return new EmbeddedPostgresServer(dir, joined.get(), null);
       }
       stopOrphan(dir);
+      awaitReaped(dir, REAP_WAIT);
+      Path log = serverLog(dir);
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
           .setCleanDataDirectory(false)
@@ -272,11 +281,80 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
           .setDataDirectoryCustomizer(d -> writeHba(d.toPath(), remote))
+          // PostgreSQL's own log (initdb, start, recovery, errors) in a file: it outlives this JVM
+          .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
-      LOG.info("embedded PostgreSQL on port {} with data in {}", pg.getPort(), dir);
+      LOG.info("embedded PostgreSQL on port {} with data in {} (its log: {})", pg.getPort(), dir, log);
       return new EmbeddedPostgresServer(dir, pg.getPort(), pg);
     } catch (IOException e) {
-      throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage(), e);
+      throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage()
+          + lastLines(serverLog(dir), 10), e);
+    }
+  }
+
+  /** PostgreSQL's own log, beside its data directory ({@code <data-dir>.log}). */
+  public static Path serverLog(Path dataDir) {
+    return dataDir.resolveSibling(dataDir.getFileName() + ".log");
+  }
+
+  /** The last lines of a log, as a message's tail ("" when there is none). */
+  private static String lastLines(Path log, int n) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      return lines.isEmpty() ? "" : "; the last lines of " + log + ":\n  "
+          + String.join("\n  ", lines.subList(Math.max(0, lines.size() - n), lines.size()));
+    } catch (IOException | java.io.UncheckedIOException e) {
+      return "";
+    }
+  }
+
+  /**
+   * A postmaster killed -9 stays a zombie until its parent reaps it: init, since pg_ctl has exited,
+   * and some inits reap orphans only every second or two (1.7-1.8 s measured on the CI's kind of
+   * machine). Meanwhile postgres takes the pid in {@code postmaster.pid} for a live server and
+   * refuses to start ("lock file already exists"). Waits, at most {@code bound}, for the reaping.
+   */
+  static void awaitReaped(Path dir, Duration bound) throws IOException {
+    Optional<long[]> pidAndPort = postmaster(dir);
+    if (pidAndPort.isEmpty() || !isZombie(pidAndPort.get()[0])) {
+      return;
+    }
+    long pid = pidAndPort.get()[0];
+    LOG.info("the PostgreSQL that ran on {} (pid {}) was killed and is not reaped yet: waiting for that first", dir, pid);
+    long deadline = System.nanoTime() + bound.toNanos();
+    while (isZombie(pid)) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new IllegalStateException("the PostgreSQL that ran on " + dir + " (pid " + pid + ") was killed but is not"
+            + " reaped after " + bound.toSeconds() + " s, and PostgreSQL takes that zombie for a live server: its parent"
+            + " (pid " + parent(pid) + ") does not reap orphans; run the shop under an init that does (e.g. docker run --init)");
+      }
+      try {
+        Thread.sleep(50);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted while waiting for the killed PostgreSQL " + pid + " to be reaped", e);
+      }
+    }
+  }
+
+  /** True when the process has ended but is not reaped (state Z in {@code /proc/<pid>/stat}). */
+  static boolean isZombie(long pid) {
+    String stat = procStat(pid);
+    int comm = stat.lastIndexOf(')'); // "pid (comm) S ppid ...": the name may hold spaces and parentheses
+    return comm > 0 && stat.length() > comm + 2 && stat.charAt(comm + 2) == 'Z';
+  }
+
+  private static String parent(long pid) {
+    String stat = procStat(pid);
+    String[] after = stat.substring(stat.lastIndexOf(')') + 1).trim().split(" ");
+    return after.length > 1 ? after[1] : "?";
+  }
+
+  private static String procStat(long pid) {
+    try {
+      return Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return ""; // gone (reaped), or no /proc
     }
   }
 

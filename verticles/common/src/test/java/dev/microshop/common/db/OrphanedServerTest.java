@@ -12,6 +12,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -29,18 +32,9 @@ class OrphanedServerTest {
   @DisplayName("a server whose JVM lives is refused, or joined when shared; once that JVM is killed -9 the orphan is stopped and the data kept")
   void orphan() throws Exception {
     Path dir = TestData.freshDataDir("orphan");
-    Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-cp", System.getProperty("java.class.path"), OrphanMaker.class.getName(), dir.toString())
-        .redirectErrorStream(true).start();
-    long orphanPid;
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()))) {
-      String line;
-      StringBuilder log = new StringBuilder();
-      while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
-        log.append(line).append('\n'); // the child's log, shown if it ends without READY
-      }
-      assertThat(line).as("child JVM started its server; its output:%n%s", log).isNotNull();
-      orphanPid = Long.parseLong(line.substring(6).trim());
+    Process child = startOrphanMaker(dir);
+    try {
+      long orphanPid = readyPid(child);
 
       // 1. the child JVM lives: a start of its own on that directory is refused, naming it and that JVM;
       //    a start that shares it on purpose (instances of one service) joins its server, undisturbed
@@ -66,6 +60,79 @@ class OrphanedServerTest {
       assertThat(count(own)).isEqualTo(1);
     } finally {
       child.destroyForcibly();
+    }
+  }
+
+  @Test
+  @DisplayName("a postmaster killed -9 and not reaped yet (a zombie named in postmaster.pid): the next start waits for the reaping, then starts on the same data")
+  void zombie() throws Exception {
+    Path dir = TestData.freshDataDir("zombie");
+    Process child = startOrphanMaker(dir);
+    Process zombieParent = null;
+    try {
+      long postmaster = readyPid(child);
+      // the JVM and its postmaster killed -9, as scripts/chaos.sh does to a database server
+      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
+      awaitEnded(postmaster);
+      // a killed process whose parent has not reaped it yet stands for the killed postmaster: a
+      // parent (sleep) that never reaps, until it ends in 4 s and init takes and reaps its zombie
+      zombieParent = new ProcessBuilder("bash", "-c", "sleep 0.1 & echo $!; exec sleep 4").start();
+      long zombie = Long.parseLong(new BufferedReader(new InputStreamReader(zombieParent.getInputStream())).readLine().trim());
+      awaitEnded(zombie);
+      assertThat(EmbeddedPostgresServer.isZombie(zombie)).as("pid %d is a zombie", zombie).isTrue();
+      List<String> pidFile = new ArrayList<>(Files.readAllLines(dir.resolve("postmaster.pid")));
+      pidFile.set(0, Long.toString(zombie));
+      Files.write(dir.resolve("postmaster.pid"), pidFile);
+
+      // a start that gives up at once names the zombie and its parent
+      Process parent = zombieParent;
+      assertThatThrownBy(() -> EmbeddedPostgresServer.awaitReaped(dir, Duration.ofSeconds(1)))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("(pid " + zombie + ") was killed but is not reaped after 1 s")
+          .hasMessageContaining("its parent (pid " + parent.pid() + ") does not reap orphans");
+
+      // the start waits for the reaping (postgres itself would refuse a zombie's pid), then recovers the data
+      long t0 = System.nanoTime();
+      EmbeddedPostgresServer own = EmbeddedPostgresServer.acquire(dir.toString(), 0);
+      assertThat(EmbeddedPostgresServer.isZombie(zombie)).isFalse();
+      assertThat(Duration.ofNanos(System.nanoTime() - t0)).isGreaterThan(Duration.ofSeconds(2));
+      assertThat(own.owned()).isTrue();
+      assertThat(count(own)).isEqualTo(1);
+      assertThat(EmbeddedPostgresServer.serverLog(dir)).content().contains("database system is ready to accept connections");
+    } finally {
+      child.destroyForcibly();
+      if (zombieParent != null) {
+        zombieParent.destroyForcibly();
+      }
+      EmbeddedPostgresServer.stopAll();
+    }
+  }
+
+  private static Process startOrphanMaker(Path dir) throws Exception {
+    return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-cp", System.getProperty("java.class.path"), OrphanMaker.class.getName(), dir.toString())
+        .redirectErrorStream(true).start();
+  }
+
+  /** The postmaster's pid that the child JVM prints once its server runs (its log shown if it ends first). */
+  private static long readyPid(Process child) throws Exception {
+    BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream()));
+    String line;
+    StringBuilder log = new StringBuilder();
+    while ((line = out.readLine()) != null && !line.startsWith("READY ")) {
+      log.append(line).append('\n');
+    }
+    assertThat(line).as("child JVM started its server; its output:%n%s", log).isNotNull();
+    return Long.parseLong(line.substring(6).trim());
+  }
+
+  /** Waits until the process has ended: reaped, or a zombie. */
+  private static void awaitEnded(long pid) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (Files.exists(Path.of("/proc", Long.toString(pid))) && !EmbeddedPostgresServer.isZombie(pid)) {
+      assertThat(System.nanoTime() - deadline).as("pid %d ended within 30 s", pid).isNegative();
+      Thread.sleep(20);
     }
   }
 
