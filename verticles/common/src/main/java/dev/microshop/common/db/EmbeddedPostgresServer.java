@@ -46,8 +46,9 @@ import java.util.concurrent.TimeUnit;
  *       running postmaster is an orphan and is shut down (fast mode, a clean checkpoint) before
  *       a new one starts; if another live JVM holds the lock, the start is refused, or, when
  *       sharing, its running server is joined on the port from {@code postmaster.pid}.</li>
- *   <li>a postmaster killed -9 is a zombie until init reaps it, and postgres takes a zombie's pid in
- *       {@code postmaster.pid} for a live server: a start waits for the reaping first.</li>
+ *   <li>postgres takes the pid in {@code postmaster.pid} for a live server whatever runs there: a
+ *       postmaster killed -9 is a zombie until init reaps it (a start waits for that), and a pid
+ *       taken since by another program (after a reboot) makes the file stale (it is removed).</li>
  * </ul>
  *
  * <p>PostgreSQL's own output goes to {@code <data-dir>.log}; a failed start quotes its last lines.
@@ -267,6 +268,7 @@ public final class EmbeddedPostgresServer {
       }
       stopOrphan(dir);
       awaitReaped(dir, REAP_WAIT);
+      dropStalePidFile(dir);
       Path log = serverLog(dir);
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
@@ -334,6 +336,28 @@ public final class EmbeddedPostgresServer {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted while waiting for the killed PostgreSQL " + pid + " to be reaped", e);
       }
+    }
+  }
+
+  /**
+   * A {@code postmaster.pid} left by a server that is gone, whose pid another process has taken since
+   * (after a reboot or a container's restart pids start low again, and a JVM's threads take many of
+   * them): postgres would take that process for a live server and refuse to start ("lock file
+   * already exists"). Called once no live JVM runs a server here and no orphan is left, so the file
+   * is removed when its pid runs a known program that is not postgres; postgres still refuses to
+   * start if a process of the old server holds its shared memory (that check goes by the data
+   * directory, not by this file).
+   */
+  private static void dropStalePidFile(Path dir) throws IOException {
+    Optional<long[]> pidAndPort = postmaster(dir);
+    if (pidAndPort.isEmpty()) {
+      return;
+    }
+    long pid = pidAndPort.get()[0];
+    Optional<String> command = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).flatMap(h -> h.info().command());
+    if (command.isPresent() && !isZombie(pid) && !command.get().endsWith("postgres")) {
+      LOG.warn("{}/postmaster.pid names pid {}, now {}: a file left by a server that is gone; removing it", dir, pid, command.get());
+      Files.deleteIfExists(dir.resolve("postmaster.pid"));
     }
   }
 
@@ -425,7 +449,7 @@ public final class EmbeddedPostgresServer {
   private static void stopOrphan(Path dir) throws IOException {
     Optional<long[]> pidAndPort = postmaster(dir);
     if (pidAndPort.isEmpty() || !isPostgres(pidAndPort.get()[0])) {
-      return; // no postmaster.pid, or a stale one: postgres itself handles a stale file
+      return; // no postmaster.pid, or a stale one (awaitReaped and dropStalePidFile)
     }
     long pid = pidAndPort.get()[0];
     LOG.warn("an orphaned PostgreSQL (pid {}) still holds {}: shutting it down (fast mode)", pid, dir);

@@ -109,6 +109,40 @@ class OrphanedServerTest {
     }
   }
 
+  @Test
+  @DisplayName("a postmaster.pid whose pid another program has taken since (a reboot): the start removes the stale file, then starts on the same data")
+  void pidTakenByAnotherProgram() throws Exception {
+    Path dir = TestData.freshDataDir("reused-pid");
+    Process child = startOrphanMaker(dir);
+    Process other = null;
+    try {
+      long postmaster = readyPid(child);
+      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (Files.exists(Path.of("/proc", Long.toString(postmaster)))) { // reaped: the server is gone
+        assertThat(System.nanoTime() - deadline).as("the killed postmaster %d reaped within 30 s", postmaster).isNegative();
+        Thread.sleep(50);
+      }
+      // the file as a reboot leaves it, its pid now another program's
+      other = new ProcessBuilder("sleep", "60").start();
+      List<String> pidFile = new ArrayList<>(Files.readAllLines(dir.resolve("postmaster.pid")));
+      pidFile.set(0, Long.toString(other.pid()));
+      Files.write(dir.resolve("postmaster.pid"), pidFile);
+
+      EmbeddedPostgresServer own = EmbeddedPostgresServer.acquire(dir.toString(), 0);
+      assertThat(own.owned()).isTrue();
+      assertThat(count(own)).isEqualTo(1);
+      assertThat(other.isAlive()).as("the other program is left alone").isTrue();
+    } finally {
+      child.destroyForcibly();
+      if (other != null) {
+        other.destroyForcibly();
+      }
+      EmbeddedPostgresServer.stopAll();
+    }
+  }
+
   private static Process startOrphanMaker(Path dir) throws Exception {
     return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), OrphanMaker.class.getName(), dir.toString())
