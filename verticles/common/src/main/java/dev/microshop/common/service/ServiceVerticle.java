@@ -122,16 +122,25 @@ public abstract class ServiceVerticle extends VerticleBase {
   /**
    * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first; when other instances
    * of the service are up and callers route to instances ({@link Routing}), keep serving until every
-   * caller has read the registry since ({@link ServiceRegistry#REFRESH_MS}), so that none sends here
+   * caller has read the registry since ({@link ServiceRegistry#REFRESH_MS}, and {@link #WITHDRAW_SLACK_MS}
+   * for a refresh's own time and a request already on its way), so that none sends here
    * any more; then stop taking work (unregister the service's consumers and event readers), let what
    * is in flight finish (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
    */
+  /**
+   * Beyond a caller's refresh period, before a withdrawn instance stops taking work: that refresh's
+   * own time (a read of the cluster's registry, slower under load) and a request sent just before it.
+   * Without it, a CI-like run's rolling restart saw the web send order.place to an instance about 2 s after
+   * that instance withdrew, as it stopped taking work: no answer, a 504 after 3 s.
+   */
+  static final long WITHDRAW_SLACK_MS = 1_000;
+
   @Override
   public Future<?> stop() {
     boolean others = perInstance
         && registry.upInstances(service()).stream().anyMatch(i -> !i.equals(instance));
     return registry.unpublishAll()
-        .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS) : Future.succeededFuture())
+        .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS + WITHDRAW_SLACK_MS) : Future.succeededFuture())
         .compose(v -> Future.join(handlers.stream().map(MessageConsumer::unregister).toList()))
         .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
         .compose(v -> drained(System.currentTimeMillis() + SHUTDOWN_GRACE_MS))
