@@ -354,7 +354,7 @@ public final class EmbeddedPostgresServer {
       return;
     }
     long pid = pidAndPort.get()[0];
-    Optional<String> command = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).flatMap(h -> h.info().command());
+    Optional<String> command = command(pid);
     if (command.isPresent() && !isZombie(pid) && !command.get().endsWith("postgres")) {
       LOG.warn("{}/postmaster.pid names pid {}, now {}: a file left by a server that is gone; removing it", dir, pid, command.get());
       Files.deleteIfExists(dir.resolve("postmaster.pid"));
@@ -486,11 +486,12 @@ public final class EmbeddedPostgresServer {
   }
 
   private static boolean isPostgres(long pid) {
-    return ProcessHandle.of(pid)
-        .filter(ProcessHandle::isAlive)
-        .flatMap(h -> h.info().command())
-        .map(cmd -> cmd.endsWith("/postgres") || cmd.endsWith("postgres"))
-        .orElse(false);
+    return command(pid).map(cmd -> cmd.endsWith("postgres")).orElse(false);
+  }
+
+  /** The program a live process runs, when it can be read (not for a zombie, nor another user's). */
+  private static Optional<String> command(long pid) {
+    return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).flatMap(h -> h.info().command());
   }
 
   /**

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -67,23 +68,17 @@ class OrphanedServerTest {
   @DisplayName("a postmaster killed -9 and not reaped yet (a zombie named in postmaster.pid): the next start waits for the reaping, then starts on the same data")
   void zombie() throws Exception {
     Path dir = TestData.freshDataDir("zombie");
-    Process child = startOrphanMaker(dir);
     Process zombieParent = null;
     try {
-      long postmaster = readyPid(child);
-      // the JVM and its postmaster killed -9, as scripts/chaos.sh does to a database server
-      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-      ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
-      awaitEnded(postmaster);
+      long postmaster = crashedServer(dir);
+      await("the killed postmaster " + postmaster + " ended", () -> ended(postmaster));
       // a killed process whose parent has not reaped it yet stands for the killed postmaster: a
       // parent (sleep) that never reaps, until it ends in 4 s and init takes and reaps its zombie
       zombieParent = new ProcessBuilder("bash", "-c", "sleep 0.1 & echo $!; exec sleep 4").start();
       long zombie = Long.parseLong(new BufferedReader(new InputStreamReader(zombieParent.getInputStream())).readLine().trim());
-      awaitEnded(zombie);
+      await("pid " + zombie + " ended", () -> ended(zombie));
       assertThat(EmbeddedPostgresServer.isZombie(zombie)).as("pid %d is a zombie", zombie).isTrue();
-      List<String> pidFile = new ArrayList<>(Files.readAllLines(dir.resolve("postmaster.pid")));
-      pidFile.set(0, Long.toString(zombie));
-      Files.write(dir.resolve("postmaster.pid"), pidFile);
+      namedInPidFile(dir, zombie);
 
       // a start that gives up at once names the zombie and its parent
       Process parent = zombieParent;
@@ -101,7 +96,6 @@ class OrphanedServerTest {
       assertThat(count(own)).isEqualTo(1);
       assertThat(EmbeddedPostgresServer.serverLog(dir)).content().contains("database system is ready to accept connections");
     } finally {
-      child.destroyForcibly();
       if (zombieParent != null) {
         zombieParent.destroyForcibly();
       }
@@ -113,29 +107,19 @@ class OrphanedServerTest {
   @DisplayName("a postmaster.pid whose pid another program has taken since (a reboot): the start removes the stale file, then starts on the same data")
   void pidTakenByAnotherProgram() throws Exception {
     Path dir = TestData.freshDataDir("reused-pid");
-    Process child = startOrphanMaker(dir);
     Process other = null;
     try {
-      long postmaster = readyPid(child);
-      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-      ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
-      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-      while (Files.exists(Path.of("/proc", Long.toString(postmaster)))) { // reaped: the server is gone
-        assertThat(System.nanoTime() - deadline).as("the killed postmaster %d reaped within 30 s", postmaster).isNegative();
-        Thread.sleep(50);
-      }
+      long postmaster = crashedServer(dir);
+      await("the killed postmaster " + postmaster + " reaped", () -> !Files.exists(proc(postmaster)));
       // the file as a reboot leaves it, its pid now another program's
       other = new ProcessBuilder("sleep", "60").start();
-      List<String> pidFile = new ArrayList<>(Files.readAllLines(dir.resolve("postmaster.pid")));
-      pidFile.set(0, Long.toString(other.pid()));
-      Files.write(dir.resolve("postmaster.pid"), pidFile);
+      namedInPidFile(dir, other.pid());
 
       EmbeddedPostgresServer own = EmbeddedPostgresServer.acquire(dir.toString(), 0);
       assertThat(own.owned()).isTrue();
       assertThat(count(own)).isEqualTo(1);
       assertThat(other.isAlive()).as("the other program is left alone").isTrue();
     } finally {
-      child.destroyForcibly();
       if (other != null) {
         other.destroyForcibly();
       }
@@ -161,11 +145,42 @@ class OrphanedServerTest {
     return Long.parseLong(line.substring(6).trim());
   }
 
-  /** Waits until the process has ended: reaped, or a zombie. */
-  private static void awaitEnded(long pid) throws InterruptedException {
+  /**
+   * OrphanMaker's server on {@code dir}, then its JVM and its postmaster killed -9, as
+   * scripts/chaos.sh does to a database server: the postmaster's pid.
+   */
+  private static long crashedServer(Path dir) throws Exception {
+    Process child = startOrphanMaker(dir);
+    try {
+      long postmaster = readyPid(child);
+      child.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+      ProcessHandle.of(postmaster).ifPresent(ProcessHandle::destroyForcibly);
+      return postmaster;
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  /** {@code postmaster.pid} made to name {@code pid}, its other lines (port, shared memory key) kept. */
+  private static void namedInPidFile(Path dir, long pid) throws Exception {
+    List<String> pidFile = new ArrayList<>(Files.readAllLines(dir.resolve("postmaster.pid")));
+    pidFile.set(0, Long.toString(pid));
+    Files.write(dir.resolve("postmaster.pid"), pidFile);
+  }
+
+  private static Path proc(long pid) {
+    return Path.of("/proc", Long.toString(pid));
+  }
+
+  /** The process has ended: reaped, or a zombie. */
+  private static boolean ended(long pid) {
+    return !Files.exists(proc(pid)) || EmbeddedPostgresServer.isZombie(pid);
+  }
+
+  private static void await(String what, BooleanSupplier done) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (Files.exists(Path.of("/proc", Long.toString(pid))) && !EmbeddedPostgresServer.isZombie(pid)) {
-      assertThat(System.nanoTime() - deadline).as("pid %d ended within 30 s", pid).isNegative();
+    while (!done.getAsBoolean()) {
+      assertThat(System.nanoTime() - deadline).as("%s within 30 s", what).isNegative();
       Thread.sleep(20);
     }
   }
