@@ -120,10 +120,12 @@ class MultiHostIT {
       Files.createDirectories(dir.resolve(h));
       sh("cp", "-rp", dir.resolve("db/db-secrets").toString(), dir.resolve(h).toString());
     }
+    // host c first: its first member is the Hazelcast master, which hosts a and b both still reach when the storm
+    // below cuts them apart (the partial partition that Hazelcast leaves unresolved by default, see cluster.xml)
+    node("c", "start", "--services", "shipping,history", "--db-address", address("db"));
     Map<String, Process> starts = new LinkedHashMap<>();
     starts.put("a", nodeAsync("a", "start", "--services", "web,order,inventory,customer", "--db-address", address("db")));
     starts.put("b", nodeAsync("b", "start", "--services", "web,order,inventory,customer", "--db-address", address("db")));
-    starts.put("c", nodeAsync("c", "start", "--services", "shipping,history", "--db-address", address("db")));
     for (Map.Entry<String, Process> start : starts.entrySet()) {
       String out = new String(start.getValue().getInputStream().readAllBytes(), StandardCharsets.UTF_8);
       assertThat(start.getValue().waitFor(300, TimeUnit.SECONDS)).isTrue();
