@@ -72,6 +72,7 @@ build_if_missing() {
   for svc in "${SERVICES[@]}"; do
     [[ -f "verticles/$svc/target/$svc-fat.jar" ]] || missing=1
   done
+  [[ -f "$DB_SERVER_JAR" ]] || missing=1
   if [[ $missing -eq 1 ]]; then
     echo "building the fat jars (mvn package, tests skipped)..."
     mvn -B -q -DskipTests package
@@ -92,9 +93,7 @@ start_db() { # service: its database server, in the background
   local svc="$1"
   mkdir -p "$DIR/$svc" "$DB_RUN"
   echo "=== $(date -u +%FT%TZ) starting the database server of $svc" >>"$LOGS/db-$svc.log"
-  # a small JVM that mostly waits: PostgreSQL does the work
-  java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "verticles/$svc/target/$svc-fat.jar" \
-    dev.microshop.common.db.DbServerMain --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
+  "${DB_SERVER_JAVA[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
     >>"$LOGS/db-$svc.log" 2>&1 &
   echo $! >"$DB_RUN/$svc.pid"
   echo "started the database server of $svc (pid $!, port $(db_port "$svc"))"

@@ -99,8 +99,7 @@ start_db() { # service: its database server, listening for the cluster too
   local svc="$1"
   mkdir -p "$DIR/$svc" "$DB_RUN"
   echo "=== $(date -u +%FT%TZ) starting the database server of $svc" >>"$LOGS/db-$svc.log"
-  java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "verticles/$svc/target/$svc-fat.jar" \
-    dev.microshop.common.db.DbServerMain --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
+  "${DB_SERVER_JAVA[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
     --listen "$DB_LISTEN" --allow "$DB_ALLOW" >>"$LOGS/db-$svc.log" 2>&1 &
   echo $! >"$DB_RUN/$svc.pid"
   echo "started the database server of $svc (pid $!, $DB_LISTEN:$(db_port "$svc"))"
@@ -135,11 +134,12 @@ start_one() { # service: its instance on this machine
   echo "started $svc (pid $!)"
 }
 
-check_jars() {
-  local svc
-  for svc in "$@"; do
-    [[ -f "verticles/$svc/target/$svc-fat.jar" ]] \
-      || fail "verticles/$svc/target/$svc-fat.jar is missing: build the jars (mvn -B -DskipTests package) or copy them here"
+check_jars() { # the instances' jars; with database servers, the all-in-one jar that runs them
+  local jar jars=()
+  for jar in "${INSTANCE_LIST[@]}"; do jars+=("verticles/$jar/target/$jar-fat.jar"); done
+  ((${#DB_LIST[@]} == 0)) || jars+=("$DB_SERVER_JAR")
+  for jar in "${jars[@]}"; do
+    [[ -f "$jar" ]] || fail "$jar is missing: build the jars (mvn -B -DskipTests package) or copy them here"
   done
 }
 
@@ -203,7 +203,7 @@ cmd_start() {
       fi
     done
   fi
-  check_jars "${INSTANCE_LIST[@]}" "${DB_LIST[@]}"
+  check_jars
   mkdir -p "$RUN" "$DB_RUN" "$LOGS"
   for pidfile in "$RUN"/*.pid "$DB_RUN"/*.pid; do
     alive "$pidfile" && { echo "this node already runs (scripts/node.sh status)" >&2; exit 1; }

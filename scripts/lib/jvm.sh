@@ -23,3 +23,8 @@ LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC
 -Dhazelcast.event.thread.count=1 -Dhazelcast.io.thread.count=1 -Dhazelcast.operation.response.thread.count=1 \
 -Dhazelcast.metrics.enabled=false -Dhazelcast.health.monitoring.level=OFF"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+
+# A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
+# PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work.
+DB_SERVER_JAR=app/target/microshop-fat.jar
+DB_SERVER_JAVA=(java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$DB_SERVER_JAR" dev.microshop.common.db.DbServerMain)

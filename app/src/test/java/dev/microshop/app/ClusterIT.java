@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Two JVMs from the service fat jars, clustered over Hazelcast on loopback: the web in one, the
- * inventory in the other.
+ * inventory in the other, on its database server (a third JVM, as scripts/cluster.sh runs it).
  */
 class ClusterIT {
 
@@ -29,16 +29,19 @@ class ClusterIT {
         "MICROSHOP_CLUSTER_NAME", "it-" + UUID.randomUUID(),
         "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
         "MICROSHOP_CLUSTER_MEMBERS", "127.0.0.1");
+    Path dataDir = TestData.freshDataDir("cluster");
+    int dbPort = ShopProcess.freePort();
     Map<String, String> inventoryEnv = new java.util.HashMap<>(cluster);
-    inventoryEnv.put("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", TestData.freshDataDir("cluster").toString());
+    inventoryEnv.putAll(ShopProcess.databaseOf("inventory", dataDir, dbPort));
     Map<String, String> webEnv = new java.util.HashMap<>(cluster);
     webEnv.put("MICROSHOP_WEB_HTTP_PORT", Integer.toString(webPort));
     webEnv.put("MICROSHOP_WEB_SERVICES", "inventory"); // the only service this cluster runs
-    webEnv.put("MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", inventoryEnv.get("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR") + "-jwt");
+    webEnv.put("MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dataDir + "-jwt");
     String base = "http://127.0.0.1:" + webPort;
 
     long t0 = System.nanoTime();
-    try (ShopProcess inventory = ShopProcess.start("inventory", "verticles/inventory/target/inventory-fat.jar", inventoryEnv, "-cluster");
+    try (ShopProcess db = ShopProcess.databaseServer("inventory", dataDir, dbPort);
+         ShopProcess inventory = ShopProcess.start("inventory", "verticles/inventory/target/inventory-fat.jar", inventoryEnv, "-cluster");
          ShopProcess web = ShopProcess.start("web", "verticles/web/target/web-fat.jar", webEnv, "-cluster")) {
       web.awaitOk(base + "/health", Duration.ofSeconds(120));
       System.out.printf("cluster: two JVMs started to healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
@@ -70,8 +73,6 @@ class ClusterIT {
       assertThat(new JsonObject(answer.body()).getString("error")).isIn("unavailable", "timeout");
       assertThat(sinceKillMs).isLessThan(10_000);
       assertThat(web.alive()).isTrue();
-    } finally {
-      ShopProcess.stopLeftPostgres(Path.of(inventoryEnv.get("MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR")));
     }
   }
 

@@ -47,6 +47,7 @@ class ClusterTlsIT {
   private static int securePort;
   private static ShopProcess inventory;
   private static ShopProcess web;
+  private static ShopProcess db;
 
   @BeforeAll
   static void startSecureNodes() throws Exception {
@@ -61,9 +62,11 @@ class ClusterTlsIT {
         "MICROSHOP_CLUSTER_NAME", "tls-" + UUID.randomUUID(),
         "MICROSHOP_CLUSTER_PORT", Integer.toString(hzPort),
         "MICROSHOP_WEB_SERVICES", "inventory",
-        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString(),
-        "MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", dir.resolve("pg").toString());
+        "MICROSHOP_WEB_AUTH_DEV_SECRET_FILE", dir.resolve("jwt").toString());
+    int dbPort = ShopProcess.freePort();
+    db = ShopProcess.databaseServer("inventory", dir.resolve("pg"), dbPort);
     tls = new HashMap<>(cluster);
+    tls.putAll(ShopProcess.databaseOf("inventory", dir.resolve("pg"), dbPort));
     tls.put("MICROSHOP_CLUSTER_TLS_KEYSTORE", keystore.toString());
     tls.put("MICROSHOP_CLUSTER_TLS_KEYSTORE_PASSWORD", "cluster-secret");
     securePort = ShopProcess.freePort();
@@ -82,6 +85,9 @@ class ClusterTlsIT {
     }
     if (inventory != null) {
       inventory.close();
+    }
+    if (db != null) {
+      db.close();
     }
   }
 

@@ -13,8 +13,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The fat jars as built (the integration-test phase runs after every module's package): PostgreSQL's
- * binaries for Linux x86-64 only in the jars of the services, the all-in-one and the benchmark,
- * none in the web's (nor any database library), and sizes that say so (the README lists them); each jar holds its own service's
+ * binaries for Linux x86-64 only in the all-in-one's and the benchmark's jars (the all-in-one's also
+ * runs the services' database servers), none in a service's jar nor in the web's (which has no database
+ * library either), and sizes that say so (the README lists them); each jar holds its own service's
  * classes and only the contracts ({@code api} packages, from the {@code -api} modules) of the others,
  * which is what a module depending on another service's implementation would break.
  */
@@ -23,17 +24,30 @@ class JarContentsIT {
   private static final long MIB = 1024 * 1024;
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"app/target/microshop-fat.jar", "bench/target/bench-fat.jar",
-      "verticles/inventory/target/inventory-fat.jar", "verticles/customer/target/customer-fat.jar",
-      "verticles/order/target/order-fat.jar", "verticles/shipping/target/shipping-fat.jar",
-      "verticles/history/target/history-fat.jar"})
-  @DisplayName("a jar with a database carries PostgreSQL for Linux x86-64 only")
+  @ValueSource(strings = {"app/target/microshop-fat.jar", "bench/target/bench-fat.jar"})
+  @DisplayName("the all-in-one's and the benchmark's jars carry PostgreSQL for Linux x86-64 only")
   void linuxBinariesOnly(String jar) throws Exception {
     Path path = ShopProcess.REPO.resolve(jar);
     assertThat(postgresArchives(path)).containsExactly("postgres-linux-x86_64.txz");
-    // 47.9-50.3 MiB as built (the all-in-one the largest: every service, and the demo pictures);
+    // 48.3-50.3 MiB as built (the all-in-one the larger: every service, and the demo pictures);
     // the other platforms' PostgreSQL binaries would add 61 MiB
     assertThat(Files.size(path)).isLessThan(51 * MIB);
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"verticles/inventory/target/inventory-fat.jar", "verticles/customer/target/customer-fat.jar",
+      "verticles/order/target/order-fat.jar", "verticles/shipping/target/shipping-fat.jar",
+      "verticles/history/target/history-fat.jar"})
+  @DisplayName("a service's jar carries no PostgreSQL (it runs against its database server), and is at most 35 MB")
+  void noPostgresInAService(String jar) throws Exception {
+    Path path = ShopProcess.REPO.resolve(jar);
+    assertThat(postgresArchives(path)).isEmpty();
+    try (ZipFile zip = new ZipFile(path.toFile())) {
+      assertThat(zip.stream().map(e -> e.getName()).filter(n -> n.endsWith(".class")))
+          .noneMatch(n -> n.startsWith("io/zonky/") || n.startsWith("org/apache/commons/compress/"))
+          .anyMatch(n -> n.startsWith("org/postgresql/")).anyMatch(n -> n.startsWith("io/vertx/pgclient/"));
+    }
+    assertThat(Files.size(path)).isLessThanOrEqualTo(35_000_000L);
   }
 
   @ParameterizedTest(name = "{0}")

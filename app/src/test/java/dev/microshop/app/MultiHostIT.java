@@ -250,18 +250,24 @@ class MultiHostIT {
     awaitOneCluster(180);
     System.out.printf("multi-host storm: host b's 4 JVMs killed %d s into the storm, back and one cluster %d ms later%n",
         seconds(stormStart) - seconds(killed), (System.nanoTime() - killed) / 1_000_000);
-    // an inventory on host c with a database of its own (db.embedded=true, the default): refused while orders go on.
+    // an inventory on host c with a database of its own (a database server of its own there): refused while orders go on.
     // Last, as it churns Hazelcast's partition table: a member that joins and leaves at once can leave a partition
     // stuck "migrating" on its source (seen once here: a JVM started after it could not register its event-bus
     // handlers for minutes); docs/clustering.md says more.
+    Path ownData = dir.resolve("c-own-inventory/pg");
+    Process ownDb = startByHand("c", "own-inventory-db", Map.of(), "-cp",
+        ShopProcess.REPO.resolve("app/target/microshop-fat.jar").toString(), "dev.microshop.common.db.DbServerMain",
+        "--service", "inventory", "--data-dir", ownData.toString(), "--port", "15499");
+    awaitLine(dir.resolve("c-own-inventory-db.log"), "database server of inventory ready", ownDb, 120);
     long thirdStartedAt = seconds(stormStart);
-    Process third = startByHand("c", "own-inventory", Map.of(
-        "MICROSHOP_INVENTORY_DB_EMBEDDED_DATA_DIR", dir.resolve("c-own-inventory/pg").toString()),
+    Process third = startByHand("c", "own-inventory", ShopProcess.databaseOf("inventory", ownData, 15499),
         "-jar", ShopProcess.REPO.resolve("verticles/inventory/target/inventory-fat.jar").toString(), "-cluster");
     assertThat(third.waitFor(180, TimeUnit.SECONDS)).as("the third inventory ends").isTrue();
     String thirdLog = Files.readString(dir.resolve("c-own-inventory.log"));
     assertThat(third.exitValue()).as(thirdLog).isEqualTo(15);
     assertThat(thirdLog).contains("refusing to serve inventory");
+    ownDb.destroy();
+    assertThat(ownDb.waitFor(60, TimeUnit.SECONDS)).as("its database server stops on SIGTERM").isTrue();
     awaitOneCluster(60); // the refused JVM has left
     long refusedAt = seconds(stormStart);
     System.out.printf("multi-host storm: the third inventory refused %d s into the storm%n", refusedAt);

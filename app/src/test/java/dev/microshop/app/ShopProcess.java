@@ -35,13 +35,46 @@ final class ShopProcess implements AutoCloseable {
 
   /** Starts {@code java -jar <jar> <args>} in the repository's root with extra environment variables. */
   static ShopProcess start(String name, String jar, Map<String, String> env, String... args) throws IOException {
+    List<String> javaArgs = new ArrayList<>(List.of("-jar", REPO.resolve(jar).toString()));
+    javaArgs.addAll(List.of(args));
+    return java(name, env, javaArgs);
+  }
+
+  /**
+   * The service's database server on a port, as scripts/cluster.sh runs it (DbServerMain from the
+   * all-in-one jar: a service's jar carries no PostgreSQL), once it serves; {@link #databaseOf} points
+   * an instance at it.
+   */
+  static ShopProcess databaseServer(String service, Path dataDir, int port) throws Exception {
+    ShopProcess server = java("db-" + service, Map.of(), List.of("-Xmx64m", "-cp",
+        REPO.resolve("app/target/microshop-fat.jar").toString(), "dev.microshop.common.db.DbServerMain",
+        "--service", service, "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+    long deadline = System.nanoTime() + 120_000_000_000L;
+    while (!Files.readString(server.log).contains("database server of " + service + " ready")) {
+      if (!server.alive() || System.nanoTime() > deadline) {
+        server.close();
+        throw new AssertionError("the database server of " + service + " did not start; see " + server.log + ":\n" + server.tail());
+      }
+      Thread.sleep(200);
+    }
+    return server;
+  }
+
+  /** The variables that point an instance of the service at its database server ({@link #databaseServer}). */
+  static Map<String, String> databaseOf(String service, Path dataDir, int port) {
+    String prefix = "MICROSHOP_" + service.toUpperCase(java.util.Locale.ROOT) + "_DB_";
+    return Map.of(prefix + "EMBEDDED", "false", prefix + "HOST", "127.0.0.1", prefix + "PORT", Integer.toString(port),
+        prefix + "DATABASE", service, prefix + "USER", service,
+        prefix + "PASSWORD_FILE", Path.of(dataDir + "-microshop-secrets", service + ".password").toString());
+  }
+
+  private static ShopProcess java(String name, Map<String, String> env, List<String> javaArgs) throws IOException {
     Path logs = REPO.resolve("app/target/it-logs");
     Files.createDirectories(logs);
     Path log = logs.resolve(name + "-" + System.currentTimeMillis() + ".log");
     List<String> command = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-XX:+UseSerialGC", "-jar", REPO.resolve(jar).toString()));
-    command.addAll(List.of(args));
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC"));
+    command.addAll(javaArgs);
     ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);

@@ -136,6 +136,29 @@ class StartGuardsIT {
   }
 
   @Test
+  @DisplayName("a service's jar carries no PostgreSQL: started with the embedded default it is refused with one line naming "
+      + "its database server and an external PostgreSQL, and starts none; run from it, the database server is refused too")
+  void serviceJarWithoutEmbeddedDatabase() throws Exception {
+    Path other = TestData.freshDataDir("start-guards-service-jar");
+    Map<String, String> env = Map.of("MICROSHOP_CUSTOMER_DB_EMBEDDED_DATA_DIR", other.toString());
+    try (ShopProcess jar = ShopProcess.start("service-jar-embedded", "verticles/customer/target/customer-fat.jar", env)) {
+      assertThat(jar.waitFor(Duration.ofSeconds(60))).isEqualTo(15);
+      assertThat(Files.readAllLines(jar.log)).filteredOn(l -> l.contains("ERROR")).singleElement().asString()
+          .contains("not started: the customer service's database (db.embedded=true, the default) needs an embedded"
+              + " PostgreSQL, and this jar carries none")
+          .contains("scripts/cluster.sh").contains("MICROSHOP_<SERVICE>_DB_EMBEDDED=false");
+    }
+    assertThat(Files.exists(other)).as("no database was started").isFalse();
+
+    Result server = run(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
+        "verticles/customer/target/customer-fat.jar", "dev.microshop.common.db.DbServerMain", "--service", "customer",
+        "--data-dir", other.toString(), "--port", Integer.toString(ShopProcess.freePort())), Map.of());
+    assertThat(server.exit).isEqualTo(2);
+    assertThat(server.output).startsWith("the database server needs an embedded PostgreSQL, and this jar carries none");
+    assertThat(Files.exists(other)).as("no database was started").isFalse();
+  }
+
+  @Test
   @DisplayName("cluster.sh start with the web port taken fails at once, non-zero, naming the port, and starts no JVM")
   void clusterOnTakenPort() throws Exception {
     Path dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "cluster-taken-");

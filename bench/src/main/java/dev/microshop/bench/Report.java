@@ -99,6 +99,12 @@ final class Report {
       result.getJsonObject("targets").put("tracing on: orders approved/s >= 0.9 x with tracing off",
           tracing.getJsonObject("ratiosToUntraced").getDouble("approvedPerSecond") >= 0.9);
     }
+    JsonObject jars = jars();
+    result.put("jarBytes", jars);
+    long largestService = SERVICE_JARS.stream().mapToLong(j -> jars.getLong(j, Long.MAX_VALUE)).max().orElse(Long.MAX_VALUE);
+    result.getJsonObject("targets")
+        .put("every service jar <= 35 MB (largest: " + mb(largestService) + " MB)", largestService <= 35_000_000L)
+        .put("web jar <= 20 MB (" + mb(jars.getLong(WEB_JAR, Long.MAX_VALUE)) + " MB)", jars.getLong(WEB_JAR, Long.MAX_VALUE) <= 20_000_000L);
     JsonObject clustered = new JsonObject();
     for (String[] run : new String[][] {{"cluster", "oneJvmPerService", ""}, {"cluster-x2", "x2", "order=2,inventory=2,customer=2"}}) {
       if (Files.exists(work.resolve(run[0] + "-orders.json"))) {
@@ -120,6 +126,28 @@ final class Report {
     Files.writeString(markdown, markdown(result, date));
     System.out.println(result.encodePrettily());
     System.out.println("written: " + resultsDir.resolve(date + ".json") + ", " + resultsDir.resolve(date + ".html") + ", " + markdown);
+  }
+
+  private static final List<String> SERVICE_JARS = List.of("customer", "inventory", "order", "shipping", "history").stream()
+      .map(service -> "verticles/" + service + "/target/" + service + "-fat.jar").toList();
+  private static final String WEB_JAR = "verticles/web/target/web-fat.jar";
+
+  /** The size in bytes of every fat jar the benchmark ran (the repository's, as built), by path. */
+  private static JsonObject jars() throws IOException {
+    JsonObject sizes = new JsonObject();
+    List<String> all = new java.util.ArrayList<>(List.of("app/target/microshop-fat.jar", "bench/target/bench-fat.jar", WEB_JAR));
+    all.addAll(SERVICE_JARS);
+    for (String jar : all) {
+      if (Files.exists(Path.of(jar))) {
+        sizes.put(jar, Files.size(Path.of(jar)));
+      }
+    }
+    return sizes;
+  }
+
+  /** Bytes in MB (10^6 bytes, the unit), one decimal. */
+  private static double mb(long bytes) {
+    return round1(bytes / 1e6);
   }
 
   /** The largest idle RSS of an instance JVM (not a database server's JVM or PostgreSQL) over the clustered runs. */
@@ -401,6 +429,7 @@ final class Report {
         .append(String.format(Locale.ROOT, "| all-in-one RSS | idle %d MB, under load %d MB (+ PostgreSQL %d MB) | 350 MB | %.3f | ≤ 1 |%n",
             s.getLong("rssIdleMb"), s.getLong("rssUnderLoadMb"), s.getLong("postgresRssUnderLoadMb"), ratios.getDouble("allInOneRssUnderLoadVs350Mb")))
         .append(String.format(Locale.ROOT, "| start to ready (all-in-one, fresh data) | %d ms | | | |%n", s.getLong("startToReadyMs")))
+        .append(jarsRow(r.getJsonObject("jarBytes")))
         .append(String.format(Locale.ROOT, "%nLoad generator CPU share (of all cores): product reads %.2f, orders %.2f.%n",
             get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")))
         .append("\nCommits per order are the orders' own: counted from the load's start until every saga is done and the ")
@@ -413,6 +442,18 @@ final class Report {
       md.append(clusteredMarkdown(r));
     }
     return md.toString();
+  }
+
+  /** The fat jars' sizes in MB (10^6 bytes): the services' range, the web's, the all-in-one's and bench's. */
+  private static String jarsRow(JsonObject jars) {
+    if (jars == null || jars.isEmpty()) {
+      return "";
+    }
+    java.util.LongSummaryStatistics services = SERVICE_JARS.stream().filter(jars::containsKey).mapToLong(jars::getLong).summaryStatistics();
+    return String.format(Locale.ROOT, "| fat jars (MB = 10^6 bytes) | services %.1f–%.1f MB, web %.1f MB; all-in-one %.1f MB, bench %.1f MB "
+            + "(these two with PostgreSQL) | | | services ≤ 35 MB, web ≤ 20 MB |%n",
+        mb(services.getMin()), mb(services.getMax()), mb(jars.getLong(WEB_JAR, 0L)),
+        mb(jars.getLong("app/target/microshop-fat.jar", 0L)), mb(jars.getLong("bench/target/bench-fat.jar", 0L)));
   }
 
   /** The order overload: what 256 clients offered against the sustainable rate, what was shed, kept and settled, and the reads meanwhile. */

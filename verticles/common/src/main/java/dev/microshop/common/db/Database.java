@@ -44,6 +44,7 @@ public final class Database {
     int port;
     String password;
     if (config.embedded()) {
+      EmbeddedPostgresServer.requireInThisJar("the " + service + " service's database (db.embedded=true, the default)");
       EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort(),
           config.embeddedShare());
       password = server.ensureServiceDatabase(config.database(), config.user());

@@ -1,5 +1,6 @@
 package dev.microshop.common.db;
 
+import dev.microshop.common.StartRefused;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,10 +17,11 @@ import java.util.regex.Pattern;
  * data directory) and database, and runs until SIGTERM, which stops PostgreSQL in fast mode.
  * When its PostgreSQL dies under it, the process exits (status 1) so that its launcher sees it.
  *
- * <pre>java -cp verticles/order/target/order-fat.jar dev.microshop.common.db.DbServerMain \
+ * <pre>java -cp app/target/microshop-fat.jar dev.microshop.common.db.DbServerMain \
  *     --service order --data-dir data/cluster/order/pg --port 15435</pre>
  *
- * Any fat jar runs it (every one carries {@code common} and the PostgreSQL binaries).
+ * The all-in-one jar runs it (and bench's): they carry the PostgreSQL binaries; a service's jar does
+ * not, and refuses (status 2).
  *
  * <p>A database host (the instances of other machines connect to it): {@code --listen 10.0.0.1
  * --allow 10.0.0.0/24} (or several CIDRs, comma-separated, e.g. each member's {@code /32}) makes
@@ -94,6 +96,13 @@ public final class DbServerMain {
     try {
       args = Args.parse(List.of(argv));
     } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      System.exit(2);
+      return;
+    }
+    try {
+      EmbeddedPostgresServer.requireInThisJar("the database server");
+    } catch (StartRefused e) {
       System.err.println(e.getMessage());
       System.exit(2);
       return;

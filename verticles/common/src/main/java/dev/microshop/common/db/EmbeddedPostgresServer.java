@@ -102,6 +102,20 @@ public final class EmbeddedPostgresServer {
     this.owned = owned;
   }
 
+  /**
+   * Refuses the start when this jar carries no embedded PostgreSQL: a service's jar runs against its
+   * database server or an external PostgreSQL; the all-in-one jar (and bench's) carry one. Loads no
+   * class of zonky's, so it works where they are missing.
+   */
+  public static void requireInThisJar(String what) {
+    if (EmbeddedPostgresServer.class.getClassLoader().getResource("io/zonky/test/db/postgres/embedded/EmbeddedPostgres.class") == null) {
+      throw new StartRefused(what + " needs an embedded PostgreSQL, and this jar carries none: a service's jar runs against"
+          + " its database server (scripts/cluster.sh, scripts/node.sh: DbServerMain from app/target/microshop-fat.jar)"
+          + " or an external PostgreSQL (MICROSHOP_<SERVICE>_DB_EMBEDDED=false and the db.* keys of docs/configuration.md);"
+          + " the all-in-one jar (app/target/microshop-fat.jar) carries one");
+    }
+  }
+
   /** Starts, or returns this JVM's server for, a data directory no other JVM uses. Blocking: call off the event loop. */
   public static EmbeddedPostgresServer acquire(String dataDir, int port) {
     return acquire(dataDir, port, false);
