@@ -81,9 +81,12 @@ async function placeOrder(lines, key, address) {
 }
 
 // Server-sent events over fetch: calls onEvent(name, data) for each event until the stream ends.
+// Low priority: the stream never ends, and a high-priority request in flight (fetch's default) is one
+// the page's load waits for (Lighthouse waited its whole 45 s for the order page, then sometimes lost the trace)
 async function streamEvents(path, onEvent, signal) {
   const s = session.get();
-  const res = await fetch(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${s && s.token}` }, signal });
+  const res = await fetch(path, { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${s && s.token}` }, signal,
+    priority: 'low' });
   if (!res.ok) throw new ApiError(res.status, await res.json().catch(() => ({})));
   const reader = res.body.getReader();
   const decoder = new TextDecoder();
