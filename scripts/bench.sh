@@ -17,7 +17,8 @@
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
 # PostgreSQL's RSS, and the CPU-ms per order of each (utime + stime from /proc, during the order load
-# until its sagas are done), from which the report estimates what more machines would carry.
+# until its sagas are done), from which the report estimates what more machines would carry. The report
+# also gives every fat jar's size (the repository's, as built) against the jar targets.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
 # same cores; its CPU share is reported. A full run takes about 16 minutes on 2 cores, --quick under 7.
 # Writes bench/results/<date>.json and .html and docs/benchmarks.md.
