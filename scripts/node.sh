@@ -135,8 +135,8 @@ start_one() { # service: its instance on this machine
 }
 
 check_jars() { # the instances' jars; with database servers, the all-in-one jar that runs them
-  local jar jars=()
-  for jar in "${INSTANCE_LIST[@]}"; do jars+=("verticles/$jar/target/$jar-fat.jar"); done
+  local svc jar jars=()
+  for svc in "${INSTANCE_LIST[@]}"; do jars+=("verticles/$svc/target/$svc-fat.jar"); done
   ((${#DB_LIST[@]} == 0)) || jars+=("$DB_SERVER_JAR")
   for jar in "${jars[@]}"; do
     [[ -f "$jar" ]] || fail "$jar is missing: build the jars (mvn -B -DskipTests package) or copy them here"

@@ -49,13 +49,11 @@ final class ShopProcess implements AutoCloseable {
     ShopProcess server = java("db-" + service, Map.of(), List.of("-Xmx64m", "-cp",
         REPO.resolve("app/target/microshop-fat.jar").toString(), "dev.microshop.common.db.DbServerMain",
         "--service", service, "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
-    long deadline = System.nanoTime() + 120_000_000_000L;
-    while (!Files.readString(server.log).contains("database server of " + service + " ready")) {
-      if (!server.alive() || System.nanoTime() > deadline) {
-        server.close();
-        throw new AssertionError("the database server of " + service + " did not start; see " + server.log + ":\n" + server.tail());
-      }
-      Thread.sleep(200);
+    try {
+      server.awaitLog("database server of " + service + " ready", Duration.ofSeconds(120));
+    } catch (AssertionError e) {
+      server.close();
+      throw e;
     }
     return server;
   }
@@ -65,7 +63,7 @@ final class ShopProcess implements AutoCloseable {
     String prefix = "MICROSHOP_" + service.toUpperCase(java.util.Locale.ROOT) + "_DB_";
     return Map.of(prefix + "EMBEDDED", "false", prefix + "HOST", "127.0.0.1", prefix + "PORT", Integer.toString(port),
         prefix + "DATABASE", service, prefix + "USER", service,
-        prefix + "PASSWORD_FILE", Path.of(dataDir + "-microshop-secrets", service + ".password").toString());
+        prefix + "PASSWORD_FILE", dev.microshop.common.db.EmbeddedPostgresServer.passwordFile(dataDir, service).toString());
   }
 
   private static ShopProcess java(String name, Map<String, String> env, List<String> javaArgs) throws IOException {

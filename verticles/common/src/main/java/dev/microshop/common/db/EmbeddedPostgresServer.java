@@ -570,6 +570,11 @@ public final class EmbeddedPostgresServer {
 
   /** Where the generated password of {@code role} is kept (mode 600), beside the data directory. */
   public Path passwordFile(String role) {
+    return passwordFile(dataDir, role);
+  }
+
+  /** Where a server on {@code dataDir} keeps the generated password of {@code role} (its database server's clients read it). */
+  public static Path passwordFile(Path dataDir, String role) {
     return dataDir.resolveSibling(dataDir.getFileName() + "-" + SECRETS).resolve(role + ".password");
   }
 
