@@ -296,6 +296,10 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("full_page_writes", "on")
           .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
+          // no unix socket: the shop connects over TCP only, and a socket's lock file in /tmp (shared by
+          // every data directory and network namespace) outlives a postgres killed -9 and blocks a later
+          // start on the same port once the pid it names is alive again (pids wrap)
+          .setServerConfig("unix_socket_directories", "")
           .setDataDirectoryCustomizer(d -> writeHba(d.toPath(), remote))
           // PostgreSQL's own log (initdb, start, recovery, errors) in a file: it outlives this JVM
           .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))

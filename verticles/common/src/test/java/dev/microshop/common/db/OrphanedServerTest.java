@@ -127,6 +127,32 @@ class OrphanedServerTest {
     }
   }
 
+  @Test
+  @DisplayName("a socket lock file in /tmp left by a postmaster killed -9, its pid another program's since: the server starts, and leaves no socket or lock file in /tmp")
+  void staleSocketLockFile() throws Exception {
+    Path dir = TestData.freshDataDir("socket-lock");
+    int port;
+    try (var socket = new java.net.ServerSocket(0)) {
+      port = socket.getLocalPort();
+    }
+    Path lock = Path.of("/tmp", ".s.PGSQL." + port + ".lock");
+    Process other = new ProcessBuilder("sleep", "60").start();
+    try {
+      // the file as postgres writes it (pid, socket directory, start time, port), its pid now alive again
+      Files.write(lock, List.of(Long.toString(other.pid()), "/tmp", "1764000000", Integer.toString(port), "/tmp"));
+      EmbeddedPostgresServer own = EmbeddedPostgresServer.acquire(dir.toString(), port);
+      assertThat(own.owned()).isTrue();
+      assertThat(own.port()).isEqualTo(port);
+      own.ensureServiceDatabase("alpha", "alpha");
+      assertThat(Path.of("/tmp", ".s.PGSQL." + port)).doesNotExist();
+      assertThat(other.isAlive()).as("the other program is left alone").isTrue();
+    } finally {
+      other.destroyForcibly();
+      Files.deleteIfExists(lock);
+      EmbeddedPostgresServer.stopAll();
+    }
+  }
+
   private static Process startOrphanMaker(Path dir) throws Exception {
     return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), OrphanMaker.class.getName(), dir.toString())
