@@ -29,6 +29,9 @@ QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 DUR=$([[ $QUICK -eq 1 ]] && echo 5 || echo 20)
 WARM=$([[ $QUICK -eq 1 ]] && echo 5 || echo 15)   # every target gets the same uncounted warm-up (JIT)
+# a shop's order warm-up lasts at least $WARM s, then until its JIT has settled (at most $WARM_MAX s): an
+# all-in-one's C2 compilers took half a core for the first ~75 s of orders, beside the shop on 2 cores
+WARM_MAX=$([[ $QUICK -eq 1 ]] && echo 30 || echo 150)
 CONNS=16
 CUSTOMERS=16
 W=bench/work
@@ -54,6 +57,41 @@ wait_http() { # url timeout_s
   done
 }
 last_json() { tail -n 1; }
+# CPU ticks the JIT's compiler threads ("C1/C2 CompilerThread<n>") of these JVMs have used so far
+jit_ticks() {
+  local pid t stat sum=0
+  for pid in "$@"; do
+    for t in /proc/"$pid"/task/*; do
+      [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] || continue
+      stat=$(cat "$t/stat" 2>/dev/null) || continue
+      stat=${stat##*) } # the fields after the name: state is the first, utime the 12th, stime the 13th
+      sum=$((sum + $(awk '{print $12 + $13}' <<<"$stat")))
+    done
+  done
+  echo $sum
+}
+TICK=$(getconf CLK_TCK)
+# an order storm on a shop until its JIT has settled: at least $WARM s, then until the compiler threads of its
+# JVMs (the pids given) used less than 5 % of a core over the last 5 s, at most $WARM_MAX s. Uncounted.
+# Writes {"seconds", "compilerPercentOfACore": over its last 5 s} to the JSON file named first.
+warm_up() { # json out, base URL, pid...
+  local out="$1" base="$2" stop="$W/warm-stop-$RANDOM" t0=$SECONDS last now share=100 storm
+  shift 2
+  rm -f "$stop"
+  "${BENCH[@]:0:2}" -Dstorm.stop-file="$stop" "${BENCH[@]:2}" storm "$base" "$WARM_MAX" $CUSTOMERS 0 >/dev/null 2>&1 &
+  storm=$!
+  last=$(jit_ticks "$@")
+  while kill -0 $storm 2>/dev/null && ((SECONDS - t0 < WARM_MAX)); do
+    sleep 5
+    now=$(jit_ticks "$@")
+    share=$(((now - last) * 100 / (5 * TICK)))
+    last=$now
+    ((SECONDS - t0 >= WARM && share < 5)) && break
+  done
+  touch "$stop"
+  wait $storm || true
+  echo "{\"seconds\": $((SECONDS - t0)), \"compilerPercentOfACore\": $share}" >"$out"
+}
 restock() { # base URL: plenty of stock and credit, the order benchmark measures the saga, not rejections
   local admin sku
   admin=$(curl -fsS -X POST "$1/api/login" -H 'Content-Type: application/json' \
@@ -103,7 +141,7 @@ echo "== $(date +%T) the shop: product reads"
 "${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/shop-get.json"
 
 echo "== $(date +%T) the shop: orders"
-"${BENCH[@]}" storm "http://127.0.0.1:$PORT" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+warm_up "$W/shop-warm-up.json" "http://127.0.0.1:$PORT" $SHOP
 printf 'shop %s\npostgres %s tree\n' "$SHOP" "$PG_PID" >"$W/shop-pids"
 if [[ $QUICK -eq 0 ]]; then # the CPU the shop spends with no load (timers, pollers): its idle cost, apart from its per-order cost
   sleep 5
@@ -113,7 +151,10 @@ sleep 1
 # with the PostgreSQL port, load-orders counts the orders' commits: from the load's start until every saga is
 # done and the event readers caught up (not its own reads of the orders afterwards); in the same window,
 # the CPU of the shop's JVM and of its PostgreSQL (the postmaster and its children)
+jit0=$(jit_ticks $SHOP) t0=$SECONDS
 "${BENCH[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" "$W/shop-pids" | last_json >"$W/shop-orders.json"
+echo "{\"compilerPercentOfACore\": $((($(jit_ticks $SHOP) - jit0) * 100 / ((SECONDS - t0 > 0 ? SECONDS - t0 : 1) * TICK)))}" \
+  >"$W/shop-orders-jit.json" # the JIT's compilers during that load (its customers' set-up included)
 # the web's catalog read model under that load: how long a stock change took to show in it (its own timer)
 curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
   /^microshop_catalog_staleness_seconds\{.*quantile="0.5"/ { p50 = $2 }
@@ -153,7 +194,7 @@ for mode in off on; do
 done
 for mode in off on; do # every shop gets the same uncounted warm-up (JIT)
   "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$WARM" $CONNS 0 >/dev/null
-  "${BENCH[@]}" storm "http://127.0.0.1:${TPORT[$mode]}" "$WARM" $CUSTOMERS 0 >/dev/null
+  warm_up "$W/tracing-$mode-warm-up.json" "http://127.0.0.1:${TPORT[$mode]}" "$(sed -n 's/^shop //p' "$W/tracing-$mode-pids")"
 done
 n=0
 for mode in off on on off; do
@@ -209,7 +250,7 @@ clustered() {
   restock "$base"
   "${BENCH[@]}" load-get "$base/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/$name-get.json"
   rss_all "$pids" >"$W/$name-rss-reads.json"
-  "${BENCH[@]}" storm "$base" "$WARM" $CUSTOMERS 0 >/dev/null # uncounted warm-up
+  warm_up "$W/$name-warm-up.json" "$base" $(awk '$3 != "tree" {print $2}' "$pids")
   sleep 5
   "${BENCH[@]}" cpu-idle "$pids" 10 | last_json >"$W/$name-idle.json"
   sleep 1

@@ -61,6 +61,8 @@ final class Report {
             .put("transactionsPerOrder", Math.round(transactionsPerOrder * 100) / 100.0)
             .put("orderBoundPerSecond", Math.round(orderBound))
             .put("startToReadyMs", read(work, "start.json").getLong("startToReadyMs"))
+            .put("warmUp", readIfThere(work, "shop-warm-up.json"))
+            .put("jitDuringOrders", readIfThere(work, "shop-orders-jit.json"))
             .put("rssIdleMb", read(work, "rss-idle.json").getLong("idleKb") / 1024)
             .put("rssUnderLoadMb", rssLoadMb)
             .put("postgresRssUnderLoadMb", read(work, "rss-load.json").getLong("postgresKb", 0L) / 1024)
@@ -184,6 +186,7 @@ final class Report {
         .put("cpuMsPerOrderNetOfIdle", ratio(perOrder.getDouble("shopTotalNetOfIdle"), aioPerOrder.getDouble("shopTotalNetOfIdle")));
     return new JsonObject().put("instances", instances.isEmpty() ? "one JVM per service" : instances)
         .put("startToReadyMs", read(work, name + "-start.json").getLong("startToReadyMs"))
+        .put("warmUp", readIfThere(work, name + "-warm-up.json"))
         .put("productReads", get).put("orders", orders)
         .put("cpuMsPerOrder", perOrder)
         .put("ratiosToAllInOne", ratios)
@@ -351,6 +354,7 @@ final class Report {
         return null;
       }
       modes.put(mode, new JsonObject()
+          .put("warmUp", readIfThere(work, "tracing-" + mode + "-warm-up.json"))
           .put("productReads", new JsonObject().put("rounds", readRounds).put("requests", requests).put("errors", errors)
               .put("requestsPerSecond", Math.round(requests / readSeconds)).put("worstRoundP99Ms", readP99))
           .put("orders", new JsonObject().put("rounds", orderRounds).put("approved", approved)
@@ -371,6 +375,29 @@ final class Report {
             off.getJsonObject("orders").getDouble("worstRoundP99ToApprovedMs")))
         .put("shopCpuPerOrder", ratio(on.getJsonObject("orders").getDouble("shopCpuMsPerOrder"),
             off.getJsonObject("orders").getDouble("shopCpuMsPerOrder"))));
+  }
+
+  /**
+   * The order warm-up before a shop's measured order load: an order storm of at least the fixed warm-up, then until
+   * the JIT's compiler threads of its JVMs used under 5 % of a core over 5 s (bounded); and, when measured, the
+   * compilers' share during the load itself. Empty when the run had none.
+   */
+  private static String warmUpRow(JsonObject warmUp, JsonObject during) {
+    if (warmUp == null) {
+      return "";
+    }
+    return String.format(Locale.ROOT, "| (uncounted order warm-up before it, until the JIT settled) | %s%s | | | |%n", warmUp(warmUp),
+        during == null ? "" : String.format(Locale.ROOT, "; during the order load %d %%",
+            during.getLong("compilerPercentOfACore")));
+  }
+
+  private static String warmUp(JsonObject warmUp) {
+    if (warmUp == null) {
+      return "";
+    }
+    long share = warmUp.getLong("compilerPercentOfACore");
+    return String.format(Locale.ROOT, share < 5 ? "%d s (the JIT's compilers then %d %% of a core)"
+        : "%d s, its bound: not settled (the JIT's compilers still %d %% of a core)", warmUp.getLong("seconds"), share);
   }
 
   private static JsonObject readIfThere(Path work, String name) throws IOException {
@@ -429,6 +456,7 @@ final class Report {
         .append(String.format(Locale.ROOT, "| all-in-one RSS | idle %d MB, under load %d MB (+ PostgreSQL %d MB) | 350 MB | %.3f | ≤ 1 |%n",
             s.getLong("rssIdleMb"), s.getLong("rssUnderLoadMb"), s.getLong("postgresRssUnderLoadMb"), ratios.getDouble("allInOneRssUnderLoadVs350Mb")))
         .append(String.format(Locale.ROOT, "| start to ready (all-in-one, fresh data) | %d ms | | | |%n", s.getLong("startToReadyMs")))
+        .append(warmUpRow(s.getJsonObject("warmUp"), s.getJsonObject("jitDuringOrders")))
         .append(jarsRow(r.getJsonObject("jarBytes")))
         .append(String.format(Locale.ROOT, "%nLoad generator CPU share (of all cores): product reads %.2f, orders %.2f.%n",
             get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")))
@@ -488,7 +516,11 @@ final class Report {
         .append("product reads, then the same order load, went to one and then the other in rounds off, on, on, off ")
         .append(String.format(Locale.ROOT, "(%d + %d rounds per shop), so that a drift of this shared machine weighs on both alike; ",
             onReads.getInteger("rounds"), onOrders.getInteger("rounds")))
-        .append("each figure is over a shop's rounds together, a p99 the worse of its rounds. In production, sample less with ")
+        .append("each figure is over a shop's rounds together, a p99 the worse of its rounds. ")
+        .append(t.getJsonObject("off").getJsonObject("warmUp") == null ? "" : String.format(Locale.ROOT,
+            "Each shop had an uncounted order warm-up until its JIT settled first: off %s, on %s. ",
+            warmUp(t.getJsonObject("off").getJsonObject("warmUp")), warmUp(t.getJsonObject("on").getJsonObject("warmUp"))))
+        .append("In production, sample less with ")
         .append("`MICROSHOP_TRACING_SAMPLE_RATIO` (e.g. `0.1`).\n\n")
         .append("| figure | tracing off | tracing on | ratio | target |\n|---|---|---|---|---|\n")
         .append(String.format(Locale.ROOT, "| orders approved per second | %.1f /s | %.1f /s | %.3f | ≥ 0.9 |%n",
@@ -590,6 +622,10 @@ final class Report {
     md.append(String.format(Locale.ROOT, "%n| start to ready (fresh data) | %d ms |", s.getLong("startToReadyMs")));
     for (String run : runs) {
       md.append(String.format(Locale.ROOT, " %d ms | |", c.getJsonObject(run).getLong("startToReadyMs")));
+    }
+    md.append(String.format(Locale.ROOT, "%n| uncounted order warm-up, until the JIT settled | %s |", warmUp(s.getJsonObject("warmUp"))));
+    for (String run : runs) {
+      md.append(String.format(Locale.ROOT, " %s | |", warmUp(c.getJsonObject(run).getJsonObject("warmUp"))));
     }
     md.append("\n\nRatios are clustered ÷ all-in-one: below 1 is slower for throughput, above 1 is slower for latency and CPU.\n");
 
