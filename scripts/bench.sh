@@ -20,7 +20,9 @@
 # until its sagas are done), from which the report estimates what more machines would carry. The report
 # also gives every fat jar's size (the repository's, as built) against the jar targets.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
-# same cores; its CPU share is reported. A full run takes about 16 minutes on 2 cores, --quick under 7.
+# same cores; its CPU share is reported. Every measured load comes after an uncounted warm-up under the same
+# kind of load, until the target's JIT has settled (warm_up below). A full run takes about 16 minutes on 2 cores,
+# --quick under 7.
 # Writes bench/results/<date>.json and .html and docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,7 +31,7 @@ QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 DUR=$([[ $QUICK -eq 1 ]] && echo 5 || echo 20)
 WARM=$([[ $QUICK -eq 1 ]] && echo 5 || echo 15)   # every target gets the same uncounted warm-up (JIT)
-# a shop's order warm-up lasts at least $WARM s, then until its JIT has settled (at most $WARM_MAX s): an
+# a target's warm-up lasts at least $WARM s, then until its JIT has settled (at most $WARM_MAX s): an
 # all-in-one's C2 compilers took half a core for the first ~75 s of orders, beside the shop on 2 cores
 WARM_MAX=$([[ $QUICK -eq 1 ]] && echo 30 || echo 150)
 CONNS=16
@@ -71,25 +73,28 @@ jit_ticks() {
   echo $sum
 }
 TICK=$(getconf CLK_TCK)
-# an order storm on a shop until its JIT has settled: at least $WARM s, then until the compiler threads of its
-# JVMs (the pids given) used less than 5 % of a core over the last 5 s, at most $WARM_MAX s. Uncounted.
-# Writes {"seconds", "compilerPercentOfACore": over its last 5 s} to the JSON file named first.
-warm_up() { # json out, base URL, pid...
-  local out="$1" base="$2" stop="$W/warm-stop-$RANDOM" t0=$SECONDS last now share=100 storm
+# a load on a target until its JIT has settled: at least $WARM s, then until the compiler threads of its JVMs
+# (the pids given) used less than 5 % of a core in each of the last two 5 s windows, at most $WARM_MAX s. Uncounted. The load is a
+# bench command (a storm, a load-get) of $WARM_MAX s, ended by its stop file. Writes {"seconds",
+# "compilerPercentOfACore": over its last 5 s} to the JSON file named first.
+warm_up() { # json out, "pid...", bench command and its arguments
+  local out="$1" pids="$2" stop="$W/warm-stop-$RANDOM" t0=$SECONDS last now share=100 quiet=0 load
   shift 2
   rm -f "$stop"
-  "${BENCH[@]:0:2}" -Dstorm.stop-file="$stop" "${BENCH[@]:2}" storm "$base" "$WARM_MAX" $CUSTOMERS 0 >/dev/null 2>&1 &
-  storm=$!
-  last=$(jit_ticks "$@")
-  while kill -0 $storm 2>/dev/null && ((SECONDS - t0 < WARM_MAX)); do
+  "${BENCH[@]:0:2}" -Dstorm.stop-file="$stop" "${BENCH[@]:2}" "$@" >/dev/null 2>&1 &
+  load=$!
+  last=$(jit_ticks $pids)
+  while kill -0 $load 2>/dev/null && ((SECONDS - t0 < WARM_MAX)); do
     sleep 5
-    now=$(jit_ticks "$@")
+    now=$(jit_ticks $pids)
     share=$(((now - last) * 100 / (5 * TICK)))
     last=$now
-    ((SECONDS - t0 >= WARM && share < 5)) && break
+    # two quiet windows in a row: a load's first seconds can be quiet for other reasons (its customers' sign-up)
+    if ((share < 5)); then quiet=$((quiet + 1)); else quiet=0; fi
+    ((SECONDS - t0 >= WARM && quiet >= 2)) && break
   done
   touch "$stop"
-  wait $storm || true
+  wait $load || true
   echo "{\"seconds\": $((SECONDS - t0)), \"compilerPercentOfACore\": $share}" >"$out"
 }
 restock() { # base URL: plenty of stock and credit, the order benchmark measures the saga, not rejections
@@ -128,20 +133,24 @@ restock "http://127.0.0.1:$PORT"
 echo "== $(date +%T) bounds: bare HTTP, bare HTTP + one PK SELECT, INSERT commits"
 "${BENCH[@]}" bare-http 18090 >"$W/bare-http-server.log" 2>&1 & BARE=$!
 wait_http "http://127.0.0.1:18090/" 30
+warm_up "$W/bare-http-warm-up.json" $BARE load-get "http://127.0.0.1:18090/" $WARM_MAX $CONNS 0
 "${BENCH[@]}" load-get "http://127.0.0.1:18090/" "$DUR" $CONNS "$WARM" | last_json >"$W/bare-http.json"
 kill $BARE
 "${BENCH[@]}" bare-pg 18091 "$PG_PORT" >"$W/bare-pg-server.log" 2>&1 & BAREPG=$!
 wait_http "http://127.0.0.1:18091/" 30
+warm_up "$W/bare-pg-warm-up.json" $BAREPG load-get "http://127.0.0.1:18091/" $WARM_MAX $CONNS 0
 "${BENCH[@]}" load-get "http://127.0.0.1:18091/" "$DUR" $CONNS "$WARM" | last_json >"$W/bare-pg.json"
 kill $BAREPG
-"${BENCH[@]}" insert-commits "$PG_PORT" "$DUR" 16 | last_json >"$W/insert.json"
+# (its load generator is the JVM that JITs here: it warms up in itself, by the same rule)
+"${BENCH[@]}" insert-commits "$PG_PORT" "$DUR" 16 "$WARM" "$WARM_MAX" | last_json >"$W/insert.json"
 
 echo "== $(date +%T) the shop: product reads"
 ( peak=0; while kill -0 $SHOP 2>/dev/null; do r=$(rss_kb $SHOP); ((r > peak)) && peak=$r && echo "$peak" >"$W/rss-peak"; sleep 0.5; done ) &
+warm_up "$W/shop-get-warm-up.json" $SHOP load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" $WARM_MAX $CONNS 0
 "${BENCH[@]}" load-get "http://127.0.0.1:$PORT/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/shop-get.json"
 
 echo "== $(date +%T) the shop: orders"
-warm_up "$W/shop-warm-up.json" "http://127.0.0.1:$PORT" $SHOP
+warm_up "$W/shop-warm-up.json" $SHOP storm "http://127.0.0.1:$PORT" $WARM_MAX $CUSTOMERS 0
 printf 'shop %s\npostgres %s tree\n' "$SHOP" "$PG_PID" >"$W/shop-pids"
 if [[ $QUICK -eq 0 ]]; then # the CPU the shop spends with no load (timers, pollers): its idle cost, apart from its per-order cost
   sleep 5
@@ -192,9 +201,10 @@ for mode in off on; do
   TPG[$mode]=$(sed -n 4p "$W/pg-tracing-$mode/postmaster.pid")
   printf 'shop %s\npostgres %s tree\n' "$SHOP" "$(sed -n 1p "$W/pg-tracing-$mode/postmaster.pid")" >"$W/tracing-$mode-pids"
 done
-for mode in off on; do # every shop gets the same uncounted warm-up (JIT)
-  "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$WARM" $CONNS 0 >/dev/null
-  warm_up "$W/tracing-$mode-warm-up.json" "http://127.0.0.1:${TPORT[$mode]}" "$(sed -n 's/^shop //p' "$W/tracing-$mode-pids")"
+for mode in off on; do # every shop gets the same uncounted warm-up (until its JIT settled)
+  pid=$(sed -n 's/^shop //p' "$W/tracing-$mode-pids")
+  warm_up "$W/tracing-$mode-get-warm-up.json" "$pid" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" $WARM_MAX $CONNS 0
+  warm_up "$W/tracing-$mode-warm-up.json" "$pid" storm "http://127.0.0.1:${TPORT[$mode]}" $WARM_MAX $CUSTOMERS 0
 done
 n=0
 for mode in off on on off; do
@@ -248,9 +258,10 @@ clustered() {
   done
   rss_all "$pids" >"$W/$name-rss-idle.json"
   restock "$base"
+  warm_up "$W/$name-get-warm-up.json" "$(awk '$3 != "tree" {print $2}' "$pids")" load-get "$base/api/products/MUG-CLASSIC" $WARM_MAX $CONNS 0
   "${BENCH[@]}" load-get "$base/api/products/MUG-CLASSIC" "$DUR" $CONNS "$WARM" | last_json >"$W/$name-get.json"
   rss_all "$pids" >"$W/$name-rss-reads.json"
-  warm_up "$W/$name-warm-up.json" "$base" $(awk '$3 != "tree" {print $2}' "$pids")
+  warm_up "$W/$name-warm-up.json" "$(awk '$3 != "tree" {print $2}' "$pids")" storm "$base" $WARM_MAX $CUSTOMERS 0
   sleep 5
   "${BENCH[@]}" cpu-idle "$pids" 10 | last_json >"$W/$name-idle.json"
   sleep 1

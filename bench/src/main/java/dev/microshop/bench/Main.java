@@ -80,7 +80,10 @@ public final class Main {
   /** The order attempts that got no 202, by cause: one command per JVM, so one map. */
   private static final Map<String, java.util.concurrent.atomic.LongAdder> FAILED_ATTEMPTS =
       new java.util.concurrent.ConcurrentHashMap<>();
-  /** Set once the storm's stop file exists: each customer ends after its order in progress. */
+  /**
+   * Set once the stop file ({@code -Dstorm.stop-file}) exists: each load's requester ends after its request in
+   * progress (how bench.sh ends a warm-up once the target's JIT has settled, and chaos.sh a storm).
+   */
   private static volatile boolean stormStopped;
 
   public static void main(String[] args) {
@@ -94,10 +97,26 @@ public final class Main {
   }
 
   private static void run(String[] args) throws Exception {
+    String stopFile = System.getProperty("storm.stop-file");
+    if (stopFile != null) {
+      Thread watch = new Thread(() -> {
+        while (!stormStopped) {
+          stormStopped = java.nio.file.Files.exists(java.nio.file.Path.of(stopFile));
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "stop-file");
+      watch.setDaemon(true);
+      watch.start();
+    }
     switch (args[0]) {
       case "bare-http" -> bareHttp(Integer.parseInt(args[1]));
       case "bare-pg" -> barePg(Integer.parseInt(args[1]), Integer.parseInt(args[2]));
-      case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3])));
+      case "insert-commits" -> print(insertCommits(Integer.parseInt(args[1]), Integer.parseInt(args[2]), Integer.parseInt(args[3]),
+          args.length > 5 ? Integer.parseInt(args[4]) : 0, args.length > 5 ? Integer.parseInt(args[5]) : 0));
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
@@ -164,18 +183,48 @@ public final class Main {
     }
   }
 
-  private static JsonObject insertCommits(int pgPort, int seconds, int concurrency) throws Exception {
+  /**
+   * Single-row INSERT commits from {@code concurrency} connections for {@code seconds}, after an uncounted warm-up of
+   * the same inserts: at least {@code warmMinSeconds}, then until this JVM's JIT compiled under 5 % of a core in each of
+   * the last two 5 s windows (its compilers share the cores with PostgreSQL), at most {@code warmMaxSeconds}.
+   */
+  private static JsonObject insertCommits(int pgPort, int seconds, int concurrency, int warmMinSeconds, int warmMaxSeconds)
+      throws Exception {
     Vertx vertx = Vertx.vertx();
     Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(concurrency))
         .connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort).setDatabase("postgres").setUser("postgres"))
         .using(vertx).build();
     await(pool.query("CREATE TABLE IF NOT EXISTS bench_insert (id bigserial PRIMARY KEY, payload text, at timestamptz DEFAULT now())")
         .execute());
+    JsonObject warmUp = new JsonObject().put("seconds", 0);
+    if (warmMinSeconds > 0) {
+      long warmStart = System.nanoTime();
+      AtomicLong warmEnd = new AtomicLong(Long.MAX_VALUE);
+      java.lang.management.CompilationMXBean jit = java.lang.management.ManagementFactory.getCompilationMXBean();
+      long[] compiled = {jit.getTotalCompilationTime(), 0}; // the compile time so far, the quiet windows in a row
+      long timer = vertx.setPeriodic(5_000, id -> {
+        long now = jit.getTotalCompilationTime();
+        long percent = (now - compiled[0]) * 100 / 5_000; // ms compiling per 5 s, as % of a core
+        compiled[0] = now;
+        long elapsed = (System.nanoTime() - warmStart) / 1_000_000_000L;
+        warmUp.put("seconds", elapsed).put("compilerPercentOfACore", percent);
+        compiled[1] = percent < 5 ? compiled[1] + 1 : 0;
+        if (elapsed >= warmMinSeconds && compiled[1] >= 2 || elapsed >= warmMaxSeconds) {
+          warmEnd.set(System.nanoTime());
+        }
+      });
+      List<Future<Void>> warm = new ArrayList<>();
+      for (int i = 0; i < concurrency; i++) {
+        warm.add(insertLoop(pool, warmEnd::get, new AtomicLong()));
+      }
+      await(Future.all(warm));
+      vertx.cancelTimer(timer);
+    }
     AtomicLong commits = new AtomicLong();
     long end = System.nanoTime() + seconds * 1_000_000_000L;
     List<Future<Void>> loops = new ArrayList<>();
     for (int i = 0; i < concurrency; i++) {
-      loops.add(insertLoop(pool, end, commits));
+      loops.add(insertLoop(pool, () -> end, commits));
     }
     long start = System.nanoTime();
     // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
@@ -184,17 +233,17 @@ public final class Main {
     await(pool.query("DROP TABLE bench_insert").execute());
     vertx.close();
     return new JsonObject().put("commitsPerSecond", Math.round(commits.get() / elapsed)).put("concurrency", concurrency)
-        .put("seconds", elapsed);
+        .put("seconds", elapsed).put("warmUp", warmUp);
   }
 
-  private static Future<Void> insertLoop(Pool pool, long end, AtomicLong commits) {
+  private static Future<Void> insertLoop(Pool pool, java.util.function.LongSupplier end, AtomicLong commits) {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     insertStep(pool, end, commits, done);
     return done.future();
   }
 
-  private static void insertStep(Pool pool, long end, AtomicLong commits, io.vertx.core.Promise<Void> done) {
-    if (System.nanoTime() > end || stormStopped) {
+  private static void insertStep(Pool pool, java.util.function.LongSupplier end, AtomicLong commits, io.vertx.core.Promise<Void> done) {
+    if (System.nanoTime() > end.getAsLong() || stormStopped) {
       done.complete();
       return;
     }
@@ -266,7 +315,7 @@ public final class Main {
   private static void getStep(WebClient client, String url, long start, long end, Histogram latency,
                               long[] perSecond, AtomicLong errors, io.vertx.core.Promise<Void> done) {
     long sent = System.nanoTime();
-    if (sent > end) {
+    if (sent > end || stormStopped) {
       done.complete();
       return;
     }
@@ -302,10 +351,6 @@ public final class Main {
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
-    String stopFile = System.getProperty("storm.stop-file");
-    if (stopFile != null) {
-      vertx.setPeriodic(200, id -> stormStopped |= java.nio.file.Files.exists(java.nio.file.Path.of(stopFile)));
-    }
     System.err.println("customers ready: placing orders");
     JsonObject commitsBefore = pgPorts.length > 0 ? commits(pgPorts) : null;
     JsonObject ticksBefore = cpuTicks != null ? cpuTicks.sample() : null;

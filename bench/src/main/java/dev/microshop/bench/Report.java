@@ -61,7 +61,6 @@ final class Report {
             .put("transactionsPerOrder", Math.round(transactionsPerOrder * 100) / 100.0)
             .put("orderBoundPerSecond", Math.round(orderBound))
             .put("startToReadyMs", read(work, "start.json").getLong("startToReadyMs"))
-            .put("warmUp", readIfThere(work, "shop-warm-up.json"))
             .put("jitDuringOrders", readIfThere(work, "shop-orders-jit.json"))
             .put("rssIdleMb", read(work, "rss-idle.json").getLong("idleKb") / 1024)
             .put("rssUnderLoadMb", rssLoadMb)
@@ -71,6 +70,12 @@ final class Report {
             .put("overload", readIfThere(work, "shop-overload.json"))
             .put("ordersPaced", readIfThere(work, "shop-orders-paced.json")))
         .put("ratios", ratios)
+        .put("warmUps", new JsonObject() // each target's uncounted warm-up, until its JIT settled (absent: a fixed one)
+            .put("bareHttp", readIfThere(work, "bare-http-warm-up.json"))
+            .put("bareHttpWithPkSelect", readIfThere(work, "bare-pg-warm-up.json"))
+            .put("insertCommits", insert.getJsonObject("warmUp"))
+            .put("productReads", readIfThere(work, "shop-get-warm-up.json"))
+            .put("orders", readIfThere(work, "shop-warm-up.json")))
         .put("targets", new JsonObject()
             .put("productReads >= 1.0 x bare single-query rate", ratios.getDouble("productReadsVsBareSelect") >= 1.0)
             .put("productReads p99 <= 5 ms", get.getDouble("p99Ms") <= 5.0)
@@ -187,6 +192,7 @@ final class Report {
     return new JsonObject().put("instances", instances.isEmpty() ? "one JVM per service" : instances)
         .put("startToReadyMs", read(work, name + "-start.json").getLong("startToReadyMs"))
         .put("warmUp", readIfThere(work, name + "-warm-up.json"))
+        .put("productReadsWarmUp", readIfThere(work, name + "-get-warm-up.json"))
         .put("productReads", get).put("orders", orders)
         .put("cpuMsPerOrder", perOrder)
         .put("ratiosToAllInOne", ratios)
@@ -355,6 +361,7 @@ final class Report {
       }
       modes.put(mode, new JsonObject()
           .put("warmUp", readIfThere(work, "tracing-" + mode + "-warm-up.json"))
+          .put("productReadsWarmUp", readIfThere(work, "tracing-" + mode + "-get-warm-up.json"))
           .put("productReads", new JsonObject().put("rounds", readRounds).put("requests", requests).put("errors", errors)
               .put("requestsPerSecond", Math.round(requests / readSeconds)).put("worstRoundP99Ms", readP99))
           .put("orders", new JsonObject().put("rounds", orderRounds).put("approved", approved)
@@ -382,18 +389,24 @@ final class Report {
    * the JIT's compiler threads of its JVMs used under 5 % of a core over 5 s (bounded); and, when measured, the
    * compilers' share during the load itself. Empty when the run had none.
    */
-  private static String warmUpRow(JsonObject warmUp, JsonObject during) {
-    if (warmUp == null) {
+  private static String warmUps(JsonObject warmUps, JsonObject during) {
+    if (warmUps == null || warmUps.getJsonObject("orders") == null) {
       return "";
     }
-    return String.format(Locale.ROOT, "| (uncounted order warm-up before it, until the JIT settled) | %s%s | | | |%n", warmUp(warmUp),
-        during == null ? "" : String.format(Locale.ROOT, "; during the order load %d %%",
+    return String.format(Locale.ROOT, "%nEvery target had an uncounted warm-up under its own load first, at least the fixed one, then "
+            + "until its JIT settled (the compiler threads of its JVMs under 5 %% of a core in two 5 s windows in a row; the INSERT load's generator, "
+            + "the JVM that compiles there, in itself): bare HTTP %s; bare HTTP + PK SELECT %s; INSERT commits %s; product reads %s; "
+            + "orders %s%s.%n",
+        warmUp(warmUps.getJsonObject("bareHttp")), warmUp(warmUps.getJsonObject("bareHttpWithPkSelect")),
+        warmUp(warmUps.getJsonObject("insertCommits")), warmUp(warmUps.getJsonObject("productReads")),
+        warmUp(warmUps.getJsonObject("orders")),
+        during == null ? "" : String.format(Locale.ROOT, " (during the order load itself the compilers used %d %% of a core)",
             during.getLong("compilerPercentOfACore")));
   }
 
   private static String warmUp(JsonObject warmUp) {
-    if (warmUp == null) {
-      return "";
+    if (warmUp == null || !warmUp.containsKey("compilerPercentOfACore")) {
+      return "none";
     }
     long share = warmUp.getLong("compilerPercentOfACore");
     return String.format(Locale.ROOT, share < 5 ? "%d s (the JIT's compilers then %d %% of a core)"
@@ -456,10 +469,10 @@ final class Report {
         .append(String.format(Locale.ROOT, "| all-in-one RSS | idle %d MB, under load %d MB (+ PostgreSQL %d MB) | 350 MB | %.3f | ≤ 1 |%n",
             s.getLong("rssIdleMb"), s.getLong("rssUnderLoadMb"), s.getLong("postgresRssUnderLoadMb"), ratios.getDouble("allInOneRssUnderLoadVs350Mb")))
         .append(String.format(Locale.ROOT, "| start to ready (all-in-one, fresh data) | %d ms | | | |%n", s.getLong("startToReadyMs")))
-        .append(warmUpRow(s.getJsonObject("warmUp"), s.getJsonObject("jitDuringOrders")))
         .append(jarsRow(r.getJsonObject("jarBytes")))
         .append(String.format(Locale.ROOT, "%nLoad generator CPU share (of all cores): product reads %.2f, orders %.2f.%n",
             get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")))
+        .append(warmUps(r.getJsonObject("warmUps"), s.getJsonObject("jitDuringOrders")))
         .append("\nCommits per order are the orders' own: counted from the load's start until every saga is done and the ")
         .append("event readers caught up, before the benchmark reads the orders back. Write commits are the transaction ")
         .append("ids taken (only a transaction that writes takes one), the durable commits that the INSERT bound measures; ")
@@ -518,8 +531,9 @@ final class Report {
             onReads.getInteger("rounds"), onOrders.getInteger("rounds")))
         .append("each figure is over a shop's rounds together, a p99 the worse of its rounds. ")
         .append(t.getJsonObject("off").getJsonObject("warmUp") == null ? "" : String.format(Locale.ROOT,
-            "Each shop had an uncounted order warm-up until its JIT settled first: off %s, on %s. ",
-            warmUp(t.getJsonObject("off").getJsonObject("warmUp")), warmUp(t.getJsonObject("on").getJsonObject("warmUp"))))
+            "Each shop had uncounted warm-ups until its JIT settled first (product reads; orders): off %s; %s, on %s; %s. ",
+            warmUp(t.getJsonObject("off").getJsonObject("productReadsWarmUp")), warmUp(t.getJsonObject("off").getJsonObject("warmUp")),
+            warmUp(t.getJsonObject("on").getJsonObject("productReadsWarmUp")), warmUp(t.getJsonObject("on").getJsonObject("warmUp"))))
         .append("In production, sample less with ")
         .append("`MICROSHOP_TRACING_SAMPLE_RATIO` (e.g. `0.1`).\n\n")
         .append("| figure | tracing off | tracing on | ratio | target |\n|---|---|---|---|---|\n")
@@ -623,9 +637,11 @@ final class Report {
     for (String run : runs) {
       md.append(String.format(Locale.ROOT, " %d ms | |", c.getJsonObject(run).getLong("startToReadyMs")));
     }
-    md.append(String.format(Locale.ROOT, "%n| uncounted order warm-up, until the JIT settled | %s |", warmUp(s.getJsonObject("warmUp"))));
+    md.append(String.format(Locale.ROOT, "%n| uncounted warm-ups, until the JIT settled: product reads; orders | %s; %s |",
+        warmUp(r.getJsonObject("warmUps").getJsonObject("productReads")), warmUp(r.getJsonObject("warmUps").getJsonObject("orders"))));
     for (String run : runs) {
-      md.append(String.format(Locale.ROOT, " %s | |", warmUp(c.getJsonObject(run).getJsonObject("warmUp"))));
+      md.append(String.format(Locale.ROOT, " %s; %s | |", warmUp(c.getJsonObject(run).getJsonObject("productReadsWarmUp")),
+          warmUp(c.getJsonObject(run).getJsonObject("warmUp"))));
     }
     md.append("\n\nRatios are clustered ÷ all-in-one: below 1 is slower for throughput, above 1 is slower for latency and CPU.\n");
 
