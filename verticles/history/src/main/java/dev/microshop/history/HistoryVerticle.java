@@ -43,9 +43,9 @@ public class HistoryVerticle extends ServiceVerticle {
         serve(HistoryAddresses.ORDERS_OF_CUSTOMER, this::ordersOfCustomer),
         serve(HistoryAddresses.ALL, this::all),
         serve(HistoryAddresses.REBUILD, this::rebuild))
-        .compose(v -> consume(OrderAddresses.SERVICE, history::applyOrderEvent))
+        .compose(v -> consumeBatches(OrderAddresses.SERVICE, type -> true, history::applyOrderEvents))
         .onSuccess(readers::add)
-        .compose(v -> consume(ShippingAddresses.SERVICE, type -> type.startsWith("shipment."), history::applyShipmentEvent))
+        .compose(v -> consumeBatches(ShippingAddresses.SERVICE, type -> type.startsWith("shipment."), history::applyShipmentEvents))
         .onSuccess(readers::add);
   }
 

@@ -71,11 +71,13 @@ final class HistoryFixture {
   }
 
   /** The checks {@link #assertHistoryAgrees} makes on each order. */
-  static final int CHECKS_PER_ORDER = 8;
+  static final int CHECKS_PER_ORDER = 10;
 
   /**
    * The history view agrees with the order and shipping services, order by order: status, total,
-   * lines, reason, the timeline's milestones, the shipment with its tracking number (as the
+   * lines, reason, the timeline's milestones, placed at its first milestone's time and updated at its last
+   * one's (a batch of events applied at once leaves what they leave one by one), the shipment with its
+   * tracking number (as the
    * shipping service has it), and a shipment status that the order's status allows (as the order
    * service has it). Returns how many checks were made: {@link #CHECKS_PER_ORDER} per order.
    */
@@ -95,6 +97,11 @@ final class HistoryFixture {
       assertThat(view.getJsonArray("lines")).as("lines of %s", id).isEqualTo(full.getJsonArray("lines"));
       assertThat(view.getString("reason")).as("reason of %s", id).isEqualTo(full.getString("reason"));
       assertThat(milestones(view)).as("timeline of %s", id).isEqualTo(milestones(full));
+      JsonArray timeline = view.getJsonArray("timeline");
+      assertThat(view.getString("placedAt")).as("placed at of %s: its first milestone's time", id)
+          .isEqualTo(timeline.getJsonObject(0).getString("at"));
+      assertThat(view.getString("updatedAt")).as("updated at of %s: its last milestone's time", id)
+          .isEqualTo(timeline.getJsonObject(timeline.size() - 1).getString("at"));
       JsonObject shipment = shipments.get(id);
       JsonObject viewShipment = view.getJsonObject("shipment");
       String shippingStatus = shipment == null ? null : shipment.getString("status");

@@ -6,6 +6,7 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -40,6 +41,17 @@ public final class EventConsumer {
   }
 
   /**
+   * Applies the events of a batch that the consumer acts on (at least one, in log order) inside the
+   * consumer's transaction, in a few statements for all of them rather than some for each; only
+   * {@code tx} may be used. Each traced event still has its span ({@code apply <type>}), ended when the
+   * batch is applied; the batch's statements are children of none of them.
+   */
+  @FunctionalInterface
+  public interface BatchApplier {
+    Future<Void> apply(SqlConnection tx, List<Event> events);
+  }
+
+  /**
    * @param pollMs      how often to read without a wake-up
    * @param batchSize   events applied per transaction
    * @param wakeDelayMs how long a wake-up waits before reading, so that the events of several
@@ -66,6 +78,7 @@ public final class EventConsumer {
   private final ServiceClient producerClient;
   private final Predicate<String> acts;
   private final Applier applier;
+  private final BatchApplier batchApplier;
   private final Settings settings;
   private final Runnable afterCommit;
 
@@ -85,6 +98,19 @@ public final class EventConsumer {
    */
   public EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
                        Predicate<String> acts, Applier applier, Settings settings, Runnable afterCommit) {
+    this(vertx, pool, consumer, producer, producerClient, acts, applier, null, settings, afterCommit);
+  }
+
+  /** A consumer that applies each batch's events with one call of {@code batchApplier}. */
+  public EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
+                       Predicate<String> acts, BatchApplier batchApplier, Settings settings, Runnable afterCommit) {
+    this(vertx, pool, consumer, producer, producerClient, acts, null, batchApplier, settings, afterCommit);
+  }
+
+  private EventConsumer(Vertx vertx, Pool pool, String consumer, String producer, ServiceClient producerClient,
+                        Predicate<String> acts, Applier applier, BatchApplier batchApplier, Settings settings,
+                        Runnable afterCommit) {
+    this.batchApplier = batchApplier;
     this.afterCommit = afterCommit;
     this.vertx = vertx;
     this.pool = pool;
@@ -182,11 +208,14 @@ public final class EventConsumer {
       if (now.getLong("tx") != fromTx || now.getLong("position") != fromPosition) {
         return Future.succeededFuture(); // another instance (or a rebuild) moved it: read again
       }
+      List<Event> acted = events.stream().filter(e -> acts.test(e.type())).toList();
       Future<Void> chain = Future.succeededFuture();
-      for (Event e : events) {
-        if (acts.test(e.type())) {
+      if (batchApplier == null) {
+        for (Event e : acted) {
           chain = chain.compose(v -> applyTraced(tx, e));
         }
+      } else if (!acted.isEmpty()) {
+        chain = applyBatchTraced(tx, acted);
       }
       return chain.compose(v -> tx.preparedQuery(ADVANCE).execute(Tuple.of(consumer, producer, last.tx(), last.position())))
           .onSuccess(v -> {
@@ -207,14 +236,34 @@ public final class EventConsumer {
     if (e.traceParent() == null) {
       return applier.apply(tx, e);
     }
-    Span span = Tracing.tracer().spanBuilder("apply " + e.type())
+    return Tracing.within(span(e), () -> applier.apply(tx, e));
+  }
+
+  /** Applies a batch in one call; the span of each traced event ends with it (with an error status when it failed). */
+  private Future<Void> applyBatchTraced(SqlConnection tx, List<Event> acted) {
+    List<Span> spans = acted.stream().filter(e -> e.traceParent() != null).map(this::span).toList();
+    Future<Void> applied;
+    try {
+      applied = batchApplier.apply(tx, acted);
+    } catch (RuntimeException e) {
+      applied = Future.failedFuture(e);
+    }
+    return applied.andThen(done -> spans.forEach(span -> {
+      if (done.failed()) {
+        span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
+      }
+      span.end();
+    }));
+  }
+
+  private Span span(Event e) {
+    return Tracing.tracer().spanBuilder("apply " + e.type())
         .setParent(Tracing.parent(e.traceParent()))
         .setSpanKind(SpanKind.CONSUMER)
         .setAttribute("microshop.service", consumer)
         .setAttribute("event.producer", producer)
         .setAttribute("event.position", e.position())
         .startSpan();
-    return Tracing.within(span, () -> applier.apply(tx, e));
   }
 
   /** Where this consumer stands against its producer's head. */

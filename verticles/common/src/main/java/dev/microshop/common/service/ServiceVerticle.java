@@ -218,9 +218,25 @@ public abstract class ServiceVerticle extends VerticleBase {
    * {@code acts} accepts; the others are passed over (no statement, no span).
    */
   protected Future<EventConsumer> consume(String producer, Predicate<String> acts, EventConsumer.Applier applier) {
-    EventConsumer c = new EventConsumer(vertx, pool, service(), producer,
-        new ServiceClient(vertx, registry, producer, conf.getLong("request-timeout-ms", 5000L)),
-        acts, applier, EventConsumer.Settings.from(conf), this::eventsWritten);
+    return started(new EventConsumer(vertx, pool, service(), producer, producerClient(producer), acts, applier,
+        EventConsumer.Settings.from(conf), this::eventsWritten));
+  }
+
+  /**
+   * Reads {@code producer}'s event log into this service, applying the events of each batch whose type
+   * {@code acts} accepts with one call of {@code applier} (a few statements per batch, not per event).
+   */
+  protected Future<EventConsumer> consumeBatches(String producer, Predicate<String> acts, EventConsumer.BatchApplier applier) {
+    return started(new EventConsumer(vertx, pool, service(), producer, producerClient(producer), acts, applier,
+        EventConsumer.Settings.from(conf), this::eventsWritten));
+  }
+
+  private ServiceClient producerClient(String producer) {
+    return new ServiceClient(vertx, registry, producer, conf.getLong("request-timeout-ms", 5000L));
+  }
+
+  /** Keeps the consumer (stopped with the service) and starts it. */
+  private Future<EventConsumer> started(EventConsumer c) {
     consumers.add(c);
     return c.start().map(c);
   }

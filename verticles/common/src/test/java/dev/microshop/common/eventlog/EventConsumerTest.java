@@ -13,7 +13,8 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -32,31 +33,51 @@ class EventConsumerTest {
   static final Set<String> FAIL_ONCE = ConcurrentHashMap.newKeySet();
   static final AtomicInteger FAILURES = new AtomicInteger();
 
-  /** The producer: writes events in its own transactions. */
+  /**
+   * The producer: writes events in its own transactions, one per key, of the body's type (test.written
+   * when none); a key given as {@code {type, key}} has a type of its own.
+   */
   public static class Alpha extends TestService {
     public Alpha() {
       super("alpha", s -> s.serve("alpha.write", body -> s.transaction(tx -> {
         Future<Void> chain = Future.succeededFuture();
-        for (Object key : body.getJsonArray("keys")) {
-          chain = chain.compose(v -> EventLog.append(tx, body.getString("type", "test.written"), String.valueOf(key), new JsonObject().put("key", key)));
+        for (Object given : body.getJsonArray("keys")) {
+          String type = given instanceof JsonObject o ? o.getString("type") : body.getString("type", "test.written");
+          String key = given instanceof JsonObject o ? o.getString("key") : String.valueOf(given);
+          chain = chain.compose(v -> EventLog.append(tx, type, key, new JsonObject().put("key", key)));
         }
         return chain;
       }).map(v -> new JsonObject())));
     }
   }
 
-  /** The consumer: records each event it applies, of the type test.written only. */
+  /** The largest batch a batch applier was given, and the events of other types it was given (none, rightly). */
+  static final AtomicInteger LARGEST_BATCH = new AtomicInteger();
+  static final AtomicInteger FOREIGN = new AtomicInteger();
+
+  /**
+   * The consumer: records each event it applies, of the type test.written only; event by event, or with
+   * {@code batches} each batch's events in one statement.
+   */
   public static class Beta extends TestService {
-    public Beta() {
-      super("beta", s -> s.consume("alpha", type -> type.equals("test.written"), (tx, event) -> {
-        String key = event.payload().getString("key");
-        return tx.preparedQuery("INSERT INTO applied (key, event_id) VALUES ($1, $2)").execute(Tuple.of(key, event.id()))
-            .compose(v -> FAIL_ONCE.remove(key)
-                ? Future.failedFuture(new IllegalStateException("died after applying " + key + ", before the commit"))
-                : Future.succeededFuture())
-            .onFailure(t -> FAILURES.incrementAndGet())
-            .mapEmpty();
-      }).compose(c -> s.serve("beta.applied", body -> s.pool().query("SELECT key, count(*) FROM applied GROUP BY key").execute()
+    public Beta(boolean batches) {
+      super("beta", s -> (batches
+          ? s.consumeBatches("alpha", type -> type.equals("test.written"), (tx, events) -> {
+            LARGEST_BATCH.accumulateAndGet(events.size(), Math::max);
+            FOREIGN.addAndGet((int) events.stream().filter(e -> !e.type().equals("test.written")).count());
+            String[] keys = events.stream().map(e -> e.payload().getString("key")).toArray(String[]::new);
+            java.util.UUID[] ids = events.stream().map(Event::id).toArray(java.util.UUID[]::new);
+            return tx.preparedQuery("INSERT INTO applied (key, event_id) SELECT * FROM unnest($1::text[], $2::uuid[])")
+                .execute(Tuple.tuple().addValue(keys).addValue(ids))
+                .compose(v -> diesAfter(keys))
+                .onFailure(t -> FAILURES.incrementAndGet());
+          })
+          : s.consume("alpha", type -> type.equals("test.written"), (tx, event) -> {
+            String key = event.payload().getString("key");
+            return tx.preparedQuery("INSERT INTO applied (key, event_id) VALUES ($1, $2)").execute(Tuple.of(key, event.id()))
+                .compose(v -> diesAfter(key))
+                .onFailure(t -> FAILURES.incrementAndGet());
+          })).compose(c -> s.serve("beta.applied", body -> s.pool().query("SELECT key, count(*) FROM applied GROUP BY key").execute()
           .map(rows -> {
             JsonObject counts = new JsonObject();
             rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
@@ -65,27 +86,48 @@ class EventConsumerTest {
     }
   }
 
+  /** Fails when one of {@code keys} is to fail once (after its write: the transaction rolls back). */
+  private static Future<Void> diesAfter(String... keys) {
+    for (String key : keys) {
+      if (FAIL_ONCE.remove(key)) {
+        return Future.failedFuture(new IllegalStateException("died after applying " + key + ", before the commit"));
+      }
+    }
+    return Future.succeededFuture();
+  }
+
   private Vertx vertx;
-  private Path data;
 
   @BeforeEach
-  void start() throws Exception {
+  void reset() {
+    FAIL_ONCE.clear();
+    FAILURES.set(0);
+    LARGEST_BATCH.set(0);
+    FOREIGN.set(0);
+  }
+
+  /** The producer, and two instances of the consumer (event by event, or batch by batch). */
+  private void start(boolean batches) throws Exception {
     vertx = Vertx.vertx();
-    data = TestData.freshDataDir("consumer");
+    Path data = TestData.freshDataDir("consumer");
     JsonObject config = TestData.serviceConfig(data).put("events", new JsonObject().put("poll-ms", 200).put("batch-size", 3));
     await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
-    await(vertx.deployVerticle(Beta::new, new DeploymentOptions().setConfig(config).setInstances(2)));
+    await(vertx.deployVerticle(() -> new Beta(batches), new DeploymentOptions().setConfig(config).setInstances(2)));
   }
 
   @AfterEach
   void stop() throws Exception {
-    await(vertx.close());
+    if (vertx != null) {
+      await(vertx.close());
+    }
     EmbeddedPostgresServer.stopAll();
   }
 
-  @Test
+  @ParameterizedTest(name = "applied in batches: {0}")
+  @ValueSource(booleans = {false, true})
   @DisplayName("a consumer that dies between applying an event and committing applies it once in the end; two instances never apply twice")
-  void exactlyOnce() throws Exception {
+  void exactlyOnce(boolean batches) throws Exception {
+    start(batches);
     FAIL_ONCE.addAll(List.of("k3", "k7", "k20"));
     List<String> keys = new ArrayList<>();
     for (int i = 1; i <= 40; i++) {
@@ -110,22 +152,30 @@ class EventConsumerTest {
     assertThat(alpha.getString("producer")).isEqualTo("alpha");
     assertThat(alpha.getLong("pending")).isZero();
     assertThat(alpha.getLong("consumerPosition")).isEqualTo(alpha.getLong("producerHead")).isEqualTo(40L);
+    if (batches) {
+      assertThat(LARGEST_BATCH.get()).as("a batch's events in one call (batch-size 3)").isEqualTo(3);
+    }
   }
 
-  @Test
+  @ParameterizedTest(name = "applied in batches: {0}")
+  @ValueSource(booleans = {false, true})
   @DisplayName("events of a type the consumer does not act on are passed over: not applied, and its position moves past them")
-  void passesOverOtherTypes() throws Exception {
+  void passesOverOtherTypes(boolean batches) throws Exception {
+    start(batches);
     Await.request(vertx, "alpha.write", new JsonObject().put("type", "test.other").put("keys", new JsonArray(List.of("o1", "o2", "o3"))));
-    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("w1", "w2"))));
+    // then both types in each batch of 3
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("w1",
+        new JsonObject().put("type", "test.other").put("key", "o4"), "w2"))));
     JsonObject producer = new JsonObject();
     long deadline = System.currentTimeMillis() + 20_000;
-    while (producer.getLong("consumerPosition", 0L) < 5 && System.currentTimeMillis() < deadline) {
+    while (producer.getLong("consumerPosition", 0L) < 6 && System.currentTimeMillis() < deadline) {
       Thread.sleep(100);
       producer = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject()).getJsonArray("producers").getJsonObject(0);
     }
-    assertThat(producer.getLong("consumerPosition")).isEqualTo(producer.getLong("producerHead")).isEqualTo(5L);
+    assertThat(producer.getLong("consumerPosition")).isEqualTo(producer.getLong("producerHead")).isEqualTo(6L);
     assertThat(producer.getLong("pending")).isZero();
     JsonObject counts = Await.request(vertx, "beta.applied", new JsonObject());
     assertThat(counts.fieldNames()).containsExactlyInAnyOrder("w1", "w2");
+    assertThat(FOREIGN.get()).as("events of other types given to a batch applier").isZero();
   }
 }

@@ -60,6 +60,12 @@ public class TestService extends ServiceVerticle {
     return super.consume(producer, acts, applier);
   }
 
+  @Override
+  public Future<EventConsumer> consumeBatches(String producer, java.util.function.Predicate<String> acts,
+                                              EventConsumer.BatchApplier applier) {
+    return super.consumeBatches(producer, acts, applier);
+  }
+
   /** The service's database pool, once started. */
   public Pool pool() {
     return pool;

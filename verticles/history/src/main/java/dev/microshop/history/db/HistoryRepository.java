@@ -11,23 +11,34 @@ import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
 /** The order-history view: written only by events, read by customers. */
 public final class HistoryRepository {
 
-  private static final String UPSERT_ORDER = "INSERT INTO history_order (order_id, customer_id, status, lines, total_cents,"
-      + " reason, placed_at, updated_at, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8)"
+  // a batch's orders in one statement, each once (ON CONFLICT may not touch a row twice): as its last event
+  // left it, placed at its first event's time when the batch is what inserts it
+  private static final String UPSERT_ORDERS = "INSERT INTO history_order (order_id, customer_id, status, lines, total_cents,"
+      + " reason, placed_at, updated_at, address)"
+      + " SELECT o, c, s, l::jsonb, t, r, p, u, a::jsonb"
+      + " FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::bigint[], $6::text[], $7::timestamptz[],"
+      + " $8::timestamptz[], $9::text[]) AS b (o, c, s, l, t, r, p, u, a)"
       + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, lines = EXCLUDED.lines,"
       + " total_cents = EXCLUDED.total_cents, reason = EXCLUDED.reason, updated_at = EXCLUDED.updated_at,"
       + " address = EXCLUDED.address";
-  private static final String ADD_MILESTONE = "INSERT INTO history_timeline (event_id, order_id, milestone, reason, at, position)"
-      + " VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (event_id) DO NOTHING";
-  private static final String UPSERT_SHIPMENT = "INSERT INTO history_shipment (order_id, shipment_id, status, tracking_number,"
-      + " shipped_at, delivered_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
+  private static final String ADD_MILESTONES = "INSERT INTO history_timeline (event_id, order_id, milestone, reason, at, position)"
+      + " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::bigint[])"
+      + " ON CONFLICT (event_id) DO NOTHING";
+  private static final String UPSERT_SHIPMENTS = "INSERT INTO history_shipment (order_id, shipment_id, status, tracking_number,"
+      + " shipped_at, delivered_at, updated_at)"
+      + " SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[], $6::timestamptz[],"
+      + " $7::timestamptz[])"
       + " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, tracking_number = EXCLUDED.tracking_number,"
       + " shipped_at = EXCLUDED.shipped_at, delivered_at = EXCLUDED.delivered_at, updated_at = EXCLUDED.updated_at";
   private static final String ORDERS = "SELECT order_id, customer_id, status, lines, total_cents, reason, placed_at, updated_at,"
@@ -39,26 +50,95 @@ public final class HistoryRepository {
       + " FROM history_shipment WHERE order_id = ANY($1)";
   private static final String RESET = "TRUNCATE history_order, history_timeline, history_shipment";
 
-  /** An order event (its payload is the order as it became): the order's row and a timeline entry. */
-  public Future<Void> applyOrderEvent(SqlClient tx, Event e) {
-    OrderEvent o = OrderEvent.fromJson(e.payload());
-    return tx.preparedQuery(UPSERT_ORDER).execute(Tuple.tuple()
-            .addValue(o.orderId()).addValue(o.customerId())
-            .addValue(o.status().name()).addValue(o.lines()).addValue(o.totalCents())
-            .addValue(o.reason()).addValue(e.occurredAt()).addValue(o.address()))
-        .compose(v -> tx.preparedQuery(ADD_MILESTONE).execute(Tuple.tuple().addValue(e.id())
-            .addValue(o.orderId()).addValue(o.milestone().name())
-            .addValue(o.milestoneReason()).addValue(e.occurredAt()).addValue(e.position())))
+  /**
+   * A batch of order events, in log order, in two statements: each order's row as its last event left it
+   * (placed at its first event's time when new), and a timeline entry per event: the view that applying
+   * the events one by one would leave, whatever the batches.
+   */
+  public Future<Void> applyOrderEvents(SqlClient tx, List<Event> events) {
+    Map<UUID, OrderEvent> last = new LinkedHashMap<>();
+    Map<UUID, OffsetDateTime> first = new HashMap<>();
+    Map<UUID, OffsetDateTime> lastAt = new HashMap<>();
+    int n = events.size();
+    UUID[] eventIds = new UUID[n];
+    UUID[] orderIds = new UUID[n];
+    String[] milestones = new String[n];
+    String[] reasons = new String[n];
+    OffsetDateTime[] at = new OffsetDateTime[n];
+    Long[] positions = new Long[n];
+    for (int i = 0; i < n; i++) {
+      Event e = events.get(i);
+      OrderEvent o = OrderEvent.fromJson(e.payload());
+      last.put(o.orderId(), o);
+      first.putIfAbsent(o.orderId(), e.occurredAt());
+      lastAt.put(o.orderId(), e.occurredAt());
+      eventIds[i] = e.id();
+      orderIds[i] = o.orderId();
+      milestones[i] = o.milestone().name();
+      reasons[i] = o.milestoneReason();
+      at[i] = e.occurredAt();
+      positions[i] = e.position();
+    }
+    int m = last.size();
+    UUID[] ids = new UUID[m];
+    UUID[] customers = new UUID[m];
+    String[] statuses = new String[m];
+    String[] lines = new String[m];
+    Long[] totals = new Long[m];
+    String[] why = new String[m];
+    OffsetDateTime[] placed = new OffsetDateTime[m];
+    OffsetDateTime[] updated = new OffsetDateTime[m];
+    String[] addresses = new String[m];
+    int i = 0;
+    for (OrderEvent o : last.values()) {
+      ids[i] = o.orderId();
+      customers[i] = o.customerId();
+      statuses[i] = o.status().name();
+      lines[i] = o.lines().encode();
+      totals[i] = o.totalCents();
+      why[i] = o.reason();
+      placed[i] = first.get(o.orderId());
+      updated[i] = lastAt.get(o.orderId());
+      addresses[i] = o.address() == null ? null : o.address().encode();
+      i++;
+    }
+    return tx.preparedQuery(UPSERT_ORDERS).execute(Tuple.tuple().addValue(ids).addValue(customers).addValue(statuses)
+            .addValue(lines).addValue(totals).addValue(why).addValue(placed).addValue(updated).addValue(addresses))
+        .compose(v -> tx.preparedQuery(ADD_MILESTONES).execute(Tuple.tuple().addValue(eventIds).addValue(orderIds)
+            .addValue(milestones).addValue(reasons).addValue(at).addValue(positions)))
         .mapEmpty();
   }
 
-  /** A shipping event (its payload is the shipment as it became). */
-  public Future<Void> applyShipmentEvent(SqlClient tx, Event e) {
-    Shipment s = Shipment.fromJson(e.payload());
-    return tx.preparedQuery(UPSERT_SHIPMENT).execute(Tuple.tuple()
-            .addValue(s.orderId()).addValue(s.shipmentId())
-            .addValue(s.status().name()).addValue(s.trackingNumber())
-            .addValue(time(s.shippedAt())).addValue(time(s.deliveredAt())).addValue(e.occurredAt()))
+  /** A batch of shipping events in one statement: each shipment as its last event left it. */
+  public Future<Void> applyShipmentEvents(SqlClient tx, List<Event> events) {
+    Map<UUID, Shipment> last = new LinkedHashMap<>();
+    Map<UUID, OffsetDateTime> lastAt = new HashMap<>();
+    for (Event e : events) {
+      Shipment s = Shipment.fromJson(e.payload());
+      last.put(s.orderId(), s);
+      lastAt.put(s.orderId(), e.occurredAt());
+    }
+    int m = last.size();
+    UUID[] orders = new UUID[m];
+    UUID[] shipments = new UUID[m];
+    String[] statuses = new String[m];
+    String[] tracking = new String[m];
+    OffsetDateTime[] shipped = new OffsetDateTime[m];
+    OffsetDateTime[] delivered = new OffsetDateTime[m];
+    OffsetDateTime[] updated = new OffsetDateTime[m];
+    int i = 0;
+    for (Shipment s : last.values()) {
+      orders[i] = s.orderId();
+      shipments[i] = s.shipmentId();
+      statuses[i] = s.status().name();
+      tracking[i] = s.trackingNumber();
+      shipped[i] = time(s.shippedAt());
+      delivered[i] = time(s.deliveredAt());
+      updated[i] = lastAt.get(s.orderId());
+      i++;
+    }
+    return tx.preparedQuery(UPSERT_SHIPMENTS).execute(Tuple.tuple().addValue(orders).addValue(shipments).addValue(statuses)
+            .addValue(tracking).addValue(shipped).addValue(delivered).addValue(updated))
         .mapEmpty();
   }
 
@@ -170,7 +250,7 @@ public final class HistoryRepository {
     return v;
   }
 
-  private static java.time.OffsetDateTime time(String iso) {
+  private static OffsetDateTime time(String iso) {
     return iso == null ? null : java.time.OffsetDateTime.parse(iso);
   }
 }
