@@ -105,9 +105,36 @@ final class ShopProcess implements AutoCloseable {
     return process.exitValue();
   }
 
-  /** Sends a signal by name ({@code INT}: Ctrl-C; {@code TERM}) without waiting. */
+  /**
+   * Sends a signal by name ({@code INT}: Ctrl-C; {@code TERM}) without waiting; fails at once when the
+   * JVM ignores it: a build started as a background job of a non-interactive shell ({@code cmd &})
+   * passes SIGINT on ignored, and a JVM that starts with a signal ignored installs no handler for it.
+   */
   void signal(String name) throws IOException, InterruptedException {
+    if (ignores(name)) {
+      throw new AssertionError(this.name + " (pid " + process.pid() + ") ignores SIG" + name
+          + ", as inherited from the shell that started the build (a background job of a non-interactive shell"
+          + " ignores SIGINT): start the build from a foreground shell");
+    }
     new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).start().waitFor();
+  }
+
+  /** Whether the JVM ignores the signal (its {@code SigIgn} mask in /proc); false when that cannot be read. */
+  private boolean ignores(String signal) {
+    Integer number = Map.of("HUP", 1, "INT", 2, "QUIT", 3, "TERM", 15).get(signal);
+    if (number == null) {
+      return false;
+    }
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(process.pid()), "status"))) {
+        if (line.startsWith("SigIgn:")) {
+          return (Long.parseUnsignedLong(line.substring("SigIgn:".length()).trim(), 16) >>> (number - 1) & 1) == 1;
+        }
+      }
+    } catch (IOException | NumberFormatException e) {
+      return false; // gone already, or no /proc: the signal's outcome tells
+    }
+    return false;
   }
 
   /** Waits for the JVM to exit by itself; returns its exit code, or fails when it still runs after {@code timeout}. */
