@@ -21,8 +21,8 @@
 # also gives every fat jar's size (the repository's, as built) against the jar targets.
 # The load generator (bench/target/bench-fat.jar: Vert.x web client + HdrHistogram) runs on the
 # same cores; its CPU share is reported. Every measured load comes after an uncounted warm-up under the same
-# kind of load, until the target's JIT has settled (warm_up below). A full run takes about 16 minutes on 2 cores,
-# --quick under 7.
+# kind of load, until the target's JIT has settled (warm_up below). A full run takes about 30 minutes on 2 cores
+# (31 on 4 Dec 2026), --quick about 8 (7 min 52 s).
 # Writes bench/results/<date>.json and .html and docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
