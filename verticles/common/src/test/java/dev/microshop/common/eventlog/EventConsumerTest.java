@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -66,7 +67,7 @@ class EventConsumerTest {
             LARGEST_BATCH.accumulateAndGet(events.size(), Math::max);
             FOREIGN.addAndGet((int) events.stream().filter(e -> !e.type().equals("test.written")).count());
             String[] keys = events.stream().map(e -> e.payload().getString("key")).toArray(String[]::new);
-            java.util.UUID[] ids = events.stream().map(Event::id).toArray(java.util.UUID[]::new);
+            UUID[] ids = events.stream().map(Event::id).toArray(UUID[]::new);
             return tx.preparedQuery("INSERT INTO applied (key, event_id) SELECT * FROM unnest($1::text[], $2::uuid[])")
                 .execute(Tuple.tuple().addValue(keys).addValue(ids))
                 .compose(v -> diesAfter(keys))

@@ -13,11 +13,13 @@ import io.vertx.sqlclient.Tuple;
 
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /** The order-history view: written only by events, read by customers. */
 public final class HistoryRepository {
@@ -56,90 +58,61 @@ public final class HistoryRepository {
    * the events one by one would leave, whatever the batches.
    */
   public Future<Void> applyOrderEvents(SqlClient tx, List<Event> events) {
-    Map<UUID, OrderEvent> last = new LinkedHashMap<>();
-    Map<UUID, OffsetDateTime> first = new HashMap<>();
-    Map<UUID, OffsetDateTime> lastAt = new HashMap<>();
-    int n = events.size();
-    UUID[] eventIds = new UUID[n];
-    UUID[] orderIds = new UUID[n];
-    String[] milestones = new String[n];
-    String[] reasons = new String[n];
-    OffsetDateTime[] at = new OffsetDateTime[n];
-    Long[] positions = new Long[n];
-    for (int i = 0; i < n; i++) {
-      Event e = events.get(i);
-      OrderEvent o = OrderEvent.fromJson(e.payload());
-      last.put(o.orderId(), o);
-      first.putIfAbsent(o.orderId(), e.occurredAt());
-      lastAt.put(o.orderId(), e.occurredAt());
-      eventIds[i] = e.id();
-      orderIds[i] = o.orderId();
-      milestones[i] = o.milestone().name();
-      reasons[i] = o.milestoneReason();
-      at[i] = e.occurredAt();
-      positions[i] = e.position();
-    }
-    int m = last.size();
-    UUID[] ids = new UUID[m];
-    UUID[] customers = new UUID[m];
-    String[] statuses = new String[m];
-    String[] lines = new String[m];
-    Long[] totals = new Long[m];
-    String[] why = new String[m];
-    OffsetDateTime[] placed = new OffsetDateTime[m];
-    OffsetDateTime[] updated = new OffsetDateTime[m];
-    String[] addresses = new String[m];
-    int i = 0;
-    for (OrderEvent o : last.values()) {
-      ids[i] = o.orderId();
-      customers[i] = o.customerId();
-      statuses[i] = o.status().name();
-      lines[i] = o.lines().encode();
-      totals[i] = o.totalCents();
-      why[i] = o.reason();
-      placed[i] = first.get(o.orderId());
-      updated[i] = lastAt.get(o.orderId());
-      addresses[i] = o.address() == null ? null : o.address().encode();
-      i++;
-    }
-    return tx.preparedQuery(UPSERT_ORDERS).execute(Tuple.tuple().addValue(ids).addValue(customers).addValue(statuses)
-            .addValue(lines).addValue(totals).addValue(why).addValue(placed).addValue(updated).addValue(addresses))
-        .compose(v -> tx.preparedQuery(ADD_MILESTONES).execute(Tuple.tuple().addValue(eventIds).addValue(orderIds)
-            .addValue(milestones).addValue(reasons).addValue(at).addValue(positions)))
+    List<OrderEvent> payloads = events.stream().map(e -> OrderEvent.fromJson(e.payload())).toList();
+    Collection<Latest<OrderEvent>> orders = latest(events, payloads, OrderEvent::orderId);
+    return tx.preparedQuery(UPSERT_ORDERS).execute(Tuple.tuple()
+            .addValue(column(orders, l -> l.state().orderId(), UUID[]::new))
+            .addValue(column(orders, l -> l.state().customerId(), UUID[]::new))
+            .addValue(column(orders, l -> l.state().status().name(), String[]::new))
+            .addValue(column(orders, l -> l.state().lines().encode(), String[]::new))
+            .addValue(column(orders, l -> l.state().totalCents(), Long[]::new))
+            .addValue(column(orders, l -> l.state().reason(), String[]::new))
+            .addValue(column(orders, Latest::firstAt, OffsetDateTime[]::new))
+            .addValue(column(orders, Latest::lastAt, OffsetDateTime[]::new))
+            .addValue(column(orders, l -> l.state().address() == null ? null : l.state().address().encode(), String[]::new)))
+        .compose(v -> tx.preparedQuery(ADD_MILESTONES).execute(Tuple.tuple()
+            .addValue(column(events, Event::id, UUID[]::new))
+            .addValue(column(payloads, OrderEvent::orderId, UUID[]::new))
+            .addValue(column(payloads, o -> o.milestone().name(), String[]::new))
+            .addValue(column(payloads, OrderEvent::milestoneReason, String[]::new))
+            .addValue(column(events, Event::occurredAt, OffsetDateTime[]::new))
+            .addValue(column(events, Event::position, Long[]::new))))
         .mapEmpty();
   }
 
   /** A batch of shipping events in one statement: each shipment as its last event left it. */
   public Future<Void> applyShipmentEvents(SqlClient tx, List<Event> events) {
-    Map<UUID, Shipment> last = new LinkedHashMap<>();
-    Map<UUID, OffsetDateTime> lastAt = new HashMap<>();
-    for (Event e : events) {
-      Shipment s = Shipment.fromJson(e.payload());
-      last.put(s.orderId(), s);
-      lastAt.put(s.orderId(), e.occurredAt());
-    }
-    int m = last.size();
-    UUID[] orders = new UUID[m];
-    UUID[] shipments = new UUID[m];
-    String[] statuses = new String[m];
-    String[] tracking = new String[m];
-    OffsetDateTime[] shipped = new OffsetDateTime[m];
-    OffsetDateTime[] delivered = new OffsetDateTime[m];
-    OffsetDateTime[] updated = new OffsetDateTime[m];
-    int i = 0;
-    for (Shipment s : last.values()) {
-      orders[i] = s.orderId();
-      shipments[i] = s.shipmentId();
-      statuses[i] = s.status().name();
-      tracking[i] = s.trackingNumber();
-      shipped[i] = time(s.shippedAt());
-      delivered[i] = time(s.deliveredAt());
-      updated[i] = lastAt.get(s.orderId());
-      i++;
-    }
-    return tx.preparedQuery(UPSERT_SHIPMENTS).execute(Tuple.tuple().addValue(orders).addValue(shipments).addValue(statuses)
-            .addValue(tracking).addValue(shipped).addValue(delivered).addValue(updated))
+    Collection<Latest<Shipment>> shipments =
+        latest(events, events.stream().map(e -> Shipment.fromJson(e.payload())).toList(), Shipment::orderId);
+    return tx.preparedQuery(UPSERT_SHIPMENTS).execute(Tuple.tuple()
+            .addValue(column(shipments, l -> l.state().orderId(), UUID[]::new))
+            .addValue(column(shipments, l -> l.state().shipmentId(), UUID[]::new))
+            .addValue(column(shipments, l -> l.state().status().name(), String[]::new))
+            .addValue(column(shipments, l -> l.state().trackingNumber(), String[]::new))
+            .addValue(column(shipments, l -> time(l.state().shippedAt()), OffsetDateTime[]::new))
+            .addValue(column(shipments, l -> time(l.state().deliveredAt()), OffsetDateTime[]::new))
+            .addValue(column(shipments, Latest::lastAt, OffsetDateTime[]::new)))
         .mapEmpty();
+  }
+
+  /** What a batch's events left of one order (or shipment): its last state, and its first and last events' times. */
+  private record Latest<T>(T state, OffsetDateTime firstAt, OffsetDateTime lastAt) {
+  }
+
+  /** Each order's (by {@code orderId}) latest state, in the order of its first event; {@code states} are the events' payloads. */
+  private static <T> Collection<Latest<T>> latest(List<Event> events, List<T> states, Function<T, UUID> orderId) {
+    Map<UUID, Latest<T>> latest = new LinkedHashMap<>();
+    for (int i = 0; i < events.size(); i++) {
+      OffsetDateTime at = events.get(i).occurredAt();
+      latest.merge(orderId.apply(states.get(i)), new Latest<>(states.get(i), at, at),
+          (before, now) -> new Latest<>(now.state(), before.firstAt(), now.lastAt()));
+    }
+    return latest.values();
+  }
+
+  /** One column of a multi-row statement, as the array {@code unnest} takes. */
+  private static <R, T> T[] column(Collection<R> rows, Function<R, T> value, IntFunction<T[]> array) {
+    return rows.stream().map(value).toArray(array);
   }
 
   /** Empties the view (run with the reset of the consumer positions, in one transaction). */
