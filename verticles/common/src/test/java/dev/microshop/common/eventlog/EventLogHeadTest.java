@@ -1,0 +1,78 @@
+package dev.microshop.common.eventlog;
+
+import dev.microshop.common.db.Database;
+import dev.microshop.common.db.DbConfig;
+import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.testing.TestData;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgBuilder;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.PoolOptions;
+import io.vertx.sqlclient.Row;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import static dev.microshop.common.testing.Await.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The head of a producer's log is asked by each of its consumers every poll (their lag gauges), for
+ * as long as the shop runs: what it reads must not grow with the log.
+ */
+class EventLogHeadTest {
+
+  private static final int EVENTS = 5000;
+
+  private static Vertx vertx;
+  private static Pool pool;
+
+  @BeforeAll
+  static void start() throws Exception {
+    vertx = Vertx.vertx();
+    DbConfig config = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("head")));
+    PgConnectOptions options = await(vertx.executeBlocking(() -> Database.prepare("alpha", config)));
+    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(options).using(vertx).build();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    await(pool.close());
+    await(vertx.close());
+    EmbeddedPostgresServer.stopAll();
+  }
+
+  @Test
+  @DisplayName("the head of a log of 5000 events: the highest position and what lies after a consumer's, reading a row"
+      + " or two of the log, not all of it")
+  void headReadsAFewRowsOfALongLog() throws Exception {
+    await(pool.query("INSERT INTO event_log (event_id, type, aggregate_id, payload)"
+        + " SELECT gen_random_uuid(), 'thing.made', 't-' || i, '{}'::jsonb FROM generate_series(1, " + EVENTS + ") i").execute());
+    await(pool.query("ANALYZE event_log").execute());
+    Row last = await(pool.query("SELECT tx, position FROM event_log ORDER BY position DESC LIMIT 1 OFFSET 2").execute())
+        .iterator().next();
+
+    JsonObject head = await(EventLog.head(pool, last.getLong("tx"), last.getLong("position")));
+    assertThat(head.getLong("head")).isEqualTo(EVENTS);
+    assertThat(head.getLong("pending")).isEqualTo(2);
+
+    JsonArray plan = (JsonArray) await(pool.query("EXPLAIN (ANALYZE, FORMAT JSON) " + EventLog.HEAD).execute())
+        .iterator().next().getValue(0);
+    assertThat(rowsScanned(plan.getJsonObject(0).getJsonObject("Plan"))).as("rows the head read, by its plan %s", plan)
+        .isLessThanOrEqualTo(2);
+  }
+
+  /** The rows the plan's scans returned, in all their loops. */
+  private static long rowsScanned(JsonObject node) {
+    long rows = node.getString("Node Type").contains("Scan")
+        ? node.getLong("Actual Rows") * node.getLong("Actual Loops") : 0;
+    for (Object child : node.getJsonArray("Plans", new JsonArray())) {
+      rows += rowsScanned((JsonObject) child);
+    }
+    return rows;
+  }
+}
