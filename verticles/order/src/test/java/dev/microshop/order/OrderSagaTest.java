@@ -85,12 +85,15 @@ class OrderSagaTest {
     assertThat(next.getLong("placed")).as("nothing counted twice").isZero();
     assertThat(next.getJsonObject("approvalMs").getValue("p50")).isNull();
     assertThat(shop.request(OrderAddresses.STATS, new JsonObject()).containsKey("recent")).isFalse();
+    JsonObject recentOnly = shop.request(OrderAddresses.STATS, new JsonObject().put("recent", true).put("counts", false));
+    assertThat(recentOnly.fieldNames()).containsExactly("recent");
 
     assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", "yes"))).isEqualTo(400);
     assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", true).put("since", "yesterday"))).isEqualTo(400);
     assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recent", true)
         .put("since", Instant.now().minus(Duration.ofHours(2)).toString()))).isEqualTo(400);
     assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("recentSeconds", 5))).isEqualTo(400);
+    assertThat(shop.failure(OrderAddresses.STATS, new JsonObject().put("counts", "no"))).isEqualTo(400);
   }
 
   @Test

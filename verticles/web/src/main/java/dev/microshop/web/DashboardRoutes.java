@@ -92,7 +92,7 @@ final class DashboardRoutes {
    * pending events.
    */
   private void sample() {
-    JsonObject query = new JsonObject().put("recent", true);
+    JsonObject query = new JsonObject().put("recent", true).put("counts", false);
     if (sampledUntil != null) {
       query.put("since", sampledUntil);
     }

@@ -15,11 +15,13 @@ public final class OrderAddresses {
   /** {@code {status?, customerId?, limit?, offset?}} → {@code {orders: [...]}} (admins, invariant checks). */
   public static final String LIST = "order.list";
   /**
-   * {@code {recent?, since?}} → {@code {byStatus: {STATUS: n}, total, recent?}} (the operator dashboard).
+   * {@code {recent?, since?, counts?}} → {@code {byStatus: {STATUS: n}, total, recent?}} (the operator dashboard).
    * With {@code recent: true}, {@code recent} is {@code {since, until, placed, approved, rejected,
    * cancelled, approvalMs: {p50, p99}}}: the milestones from {@code since} (an instant within the last
    * hour; default 5 s ago) to {@code until} (now, by the order database's clock; the next call's
-   * {@code since}), the approval time from placement, null when none was approved.
+   * {@code since}), the approval time from placement, null when none was approved. With {@code counts:
+   * false}, no {@code byStatus} and {@code total}: they count every order ever placed, a scan that
+   * grows with the shop, which a caller sampling only {@code recent} should not pay for.
    */
   public static final String STATS = "order.stats";
   public static final String HEALTH = "order.health";
