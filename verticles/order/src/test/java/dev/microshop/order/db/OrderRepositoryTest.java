@@ -9,12 +9,15 @@ import dev.microshop.order.api.Milestone;
 import dev.microshop.order.api.OrderStatus;
 import dev.microshop.order.api.PlaceOrder;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
@@ -58,8 +61,30 @@ class OrderRepositoryTest {
       Order now = await(orders.get(pool, o.id())).orElseThrow();
       assertThat(now.step()).isEqualTo(SagaStep.RESERVE_CREDIT);
       assertThat(now.version()).isEqualTo(o.version() + 1); // c once, by the other driver; never twice
-      assertThat(await(orders.timeline(pool, o.id())).stream().map(e -> ((io.vertx.core.json.JsonObject) e).getString("event")))
+      assertThat(await(orders.timeline(pool, o.id())).stream().map(e -> ((JsonObject) e).getString("event")))
           .containsExactly("PLACED", "STOCK_RESERVED");
+    }
+  }
+
+  @Test
+  @DisplayName("a batch of moves of two milestones each: every order's timeline numbered on from its own, in order")
+  void milestonesOfSeveralOrdersInOrder() throws Exception {
+    List<Order> placed = List.of(placed("d"), placed("e"), placed("f"));
+    await(pool.withTransaction(tx -> orders.transitionAll(tx,
+        placed.stream().map(o -> new OrderRepository.Move(o, reserved(o))).toList(), 10_000)));
+    List<Order> reserved = new ArrayList<>();
+    for (Order o : placed) {
+      reserved.add(await(orders.get(pool, o.id())).orElseThrow());
+    }
+    List<OrderRepository.Move> approvals = reserved.stream().map(o -> new OrderRepository.Move(o,
+        o.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED, Milestone.APPROVED))).toList();
+    List<Boolean> moved = await(pool.withTransaction(tx -> orders.transitionAll(tx, approvals, 10_000)));
+    assertThat(moved).containsOnly(true);
+    for (Order o : placed) {
+      List<JsonObject> timeline = await(orders.timeline(pool, o.id())).stream().map(JsonObject.class::cast).toList();
+      assertThat(timeline).extracting(e -> e.getString("event"))
+          .containsExactly("PLACED", "STOCK_RESERVED", "CREDIT_RESERVED", "APPROVED");
+      assertThat(timeline).extracting(e -> OffsetDateTime.parse(e.getString("at"))).isSorted();
     }
   }
 

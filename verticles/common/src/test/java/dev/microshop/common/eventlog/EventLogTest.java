@@ -17,14 +17,14 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/**
- * The head of a producer's log is asked by each of its consumers every poll (their lag gauges), for
- * as long as the shop runs: what it reads must not grow with the log.
- */
-class EventLogHeadTest {
+/** A service's event log: what a transaction appends, and its head. */
+class EventLogTest {
 
   private static final int EVENTS = 5000;
 
@@ -34,7 +34,7 @@ class EventLogHeadTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    DbConfig config = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("head")));
+    DbConfig config = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("event-log")));
     PgConnectOptions options = await(vertx.executeBlocking(() -> Database.prepare("alpha", config)));
     pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(options).using(vertx).build();
   }
@@ -47,6 +47,35 @@ class EventLogHeadTest {
   }
 
   @Test
+  @DisplayName("events appended together in one transaction: each once, in the order given, with its type, aggregate,"
+      + " payload and traceparent (or none)")
+  void appendedInOrder() throws Exception {
+    long head = await(EventLog.head(pool, null, null)).getLong("head");
+    List<EventLog.NewEvent> given = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      given.add(new EventLog.NewEvent(i % 3 == 0 ? "thing.made" : "thing.changed", "order-" + (39 - i),
+          new JsonObject().put("i", i).put("note", "ü \"quoted\" " + i), i % 2 == 0 ? null : "00-trace-" + i));
+    }
+    await(pool.withTransaction(tx -> EventLog.appendAll(tx, given)));
+
+    List<Event> read = await(EventLog.read(pool, 0, 0, 1000)).stream().filter(e -> e.position() > head).toList();
+    assertThat(read).hasSize(40);
+    assertThat(read).extracting(Event::position).isSorted().doesNotHaveDuplicates();
+    assertThat(read).extracting(Event::tx).containsOnly(read.get(0).tx());
+    for (int i = 0; i < 40; i++) {
+      EventLog.NewEvent g = given.get(i);
+      Event e = read.get(i);
+      assertThat(List.of(e.type(), e.aggregateId(), e.payload(), String.valueOf(e.traceParent())))
+          .as("event %d", i).containsExactly(g.type(), g.aggregateId(), g.payload(), String.valueOf(g.traceParent()));
+      assertThat(e.schemaVersion()).isEqualTo(EventLog.SCHEMA_VERSION);
+    }
+  }
+
+  /**
+   * The head of a producer's log is asked by each of its consumers every poll (their lag gauges), for
+   * as long as the shop runs: what it reads must not grow with the log.
+   */
+  @Test
   @DisplayName("the head of a log of 5000 events: the highest position and what lies after a consumer's, reading a row"
       + " or two of the log, not all of it")
   void headReadsAFewRowsOfALongLog() throws Exception {
@@ -57,7 +86,7 @@ class EventLogHeadTest {
         .iterator().next();
 
     JsonObject head = await(EventLog.head(pool, last.getLong("tx"), last.getLong("position")));
-    assertThat(head.getLong("head")).isEqualTo(EVENTS);
+    assertThat(head.getLong("head")).isEqualTo(last.getLong("position") + 2);
     assertThat(head.getLong("pending")).isEqualTo(2);
 
     JsonArray plan = (JsonArray) await(pool.query("EXPLAIN (ANALYZE, FORMAT JSON) " + EventLog.HEAD).execute())
