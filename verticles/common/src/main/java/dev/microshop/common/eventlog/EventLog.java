@@ -26,14 +26,8 @@ public final class EventLog {
 
   public static final int SCHEMA_VERSION = 1;
 
-  /**
-   * Events in one statement, however many: each gets its position in the order given (the sequence's
-   * next value is taken after the sort), which is the order its consumers apply them in.
-   */
   private static final String APPEND = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload,"
-      + " trace_parent) SELECT e, t, a, " + SCHEMA_VERSION + ", p::jsonb, tp"
-      + " FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS x(e, t, a, p, tp, n)"
-      + " ORDER BY n";
+      + " trace_parent) VALUES ($1, $2, $3, $4, $5, $6)";
   private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload,"
       + " trace_parent"
       + " FROM event_log WHERE (tx, position) > ($1, $2)"
@@ -72,29 +66,17 @@ public final class EventLog {
   public record NewEvent(String type, String aggregateId, JsonObject payload, String traceParent) {
   }
 
-  /** Records the events in the transaction {@code tx}, in order, in one statement (none: nothing sent). */
+  /** Records the events in the transaction {@code tx}, in order, in one round trip (none: nothing sent). */
   public static Future<Void> appendAll(SqlClient tx, List<NewEvent> events) {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    int n = events.size();
-    UUID[] ids = new UUID[n];
-    String[] types = new String[n];
-    String[] aggregates = new String[n];
-    String[] payloads = new String[n];
-    String[] traceParents = new String[n];
-    for (int i = 0; i < n; i++) {
-      NewEvent e = events.get(i);
-      ids[i] = UUID.randomUUID();
-      types[i] = e.type();
-      aggregates[i] = e.aggregateId();
-      payloads[i] = e.payload().encode();
-      traceParents[i] = e.traceParent();
+    List<Tuple> rows = new ArrayList<>(events.size());
+    for (NewEvent e : events) {
+      rows.add(Tuple.of(UUID.randomUUID(), e.type(), e.aggregateId(), SCHEMA_VERSION, e.payload(), e.traceParent()));
     }
-    return tx.preparedQuery(APPEND).execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types)
-        .addArrayOfString(aggregates).addArrayOfString(payloads).addArrayOfString(traceParents)).mapEmpty();
+    return tx.preparedQuery(APPEND).executeBatch(rows).mapEmpty();
   }
-
 
   /** Up to {@code limit} events after (tx, position), only from transactions that can no longer change. */
   public static Future<List<Event>> read(SqlClient client, long afterTx, long afterPosition, int limit) {

@@ -45,11 +45,8 @@ public final class OrderRepository {
       + " WHERE id IN (SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "' AND next_attempt_at <= now()"
       + "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id";
   private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "'";
-  /** Milestones of several orders in one statement: each order's numbered on from its last, in the order given. */
-  private static final String ADD_EVENTS = "INSERT INTO order_timeline (order_id, seq, event, reason)"
-      + " SELECT m.o, COALESCE((SELECT max(t.seq) FROM order_timeline t WHERE t.order_id = m.o), 0)"
-      + "   + row_number() OVER (PARTITION BY m.o ORDER BY m.n), m.e, m.r"
-      + " FROM unnest($1::uuid[], $2::text[], $3::text[]) WITH ORDINALITY AS m(o, e, r, n) ORDER BY m.n";
+  private static final String ADD_EVENT = "INSERT INTO order_timeline (order_id, seq, event, reason)"
+      + " SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM order_timeline WHERE order_id = $1";
   private static final String RECENT = "WITH n AS (SELECT clock_timestamp() AS now),"
       + " w AS (SELECT COALESCE($1::timestamptz, n.now - interval '5 seconds') AS since, n.now AS until FROM n)"
       + " SELECT w.since, w.until, count(t.event) FILTER (WHERE t.event = 'PLACED'),"
@@ -211,9 +208,7 @@ public final class OrderRepository {
    * work (the shipment, the history) joins the order's trace.
    */
   private static final class Milestones {
-    private final List<UUID> orderIds = new ArrayList<>();
-    private final List<String> milestones = new ArrayList<>();
-    private final List<String> reasons = new ArrayList<>();
+    private final List<Tuple> timeline = new ArrayList<>();
     private final List<EventLog.NewEvent> events = new ArrayList<>();
 
     void add(UUID id, UUID customerId, JsonObject address, String traceParent, Order.Transition t) {
@@ -221,18 +216,15 @@ public final class OrderRepository {
         String why = milestone.withReason() ? t.reason() : null;
         OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
             address);
-        orderIds.add(id);
-        milestones.add(milestone.name());
-        reasons.add(why);
+        timeline.add(Tuple.of(id, milestone.name(), why));
         events.add(new EventLog.NewEvent(milestone.eventType(), id.toString(), event.toJson(), traceParent));
       }
     }
 
-    /** The timelines in one statement, the events in another; an order's milestones keep their order. */
+    /** Each list in one round trip; an order's milestones keep their order. */
     Future<Void> write(SqlClient tx) {
-      Future<Void> added = orderIds.isEmpty() ? Future.succeededFuture()
-          : tx.preparedQuery(ADD_EVENTS).execute(Tuple.tuple().addArrayOfUUID(orderIds.toArray(UUID[]::new))
-              .addArrayOfString(milestones.toArray(String[]::new)).addArrayOfString(reasons.toArray(String[]::new))).mapEmpty();
+      Future<Void> added = timeline.isEmpty() ? Future.succeededFuture()
+          : tx.preparedQuery(ADD_EVENT).executeBatch(timeline).mapEmpty();
       return added.compose(v -> EventLog.appendAll(tx, events));
     }
   }
