@@ -128,7 +128,11 @@ public final class Invariants {
       JsonObject customer = (JsonObject) c;
       String id = customer.getString("customerId");
       long reserved = customer.getLong("reservedCents");
-      checks += 2;
+      long byReservations = customer.getLong("reservedByReservationsCents");
+      checks += 3;
+      if (reserved != byReservations) {
+        violations.add("customer " + id + " holds " + reserved + " cents by its account, " + byReservations + " by its reservations");
+      }
       if (reserved != creditHeld.getOrDefault(id, 0L)) {
         violations.add("customer " + id + " holds " + reserved + " cents, its approved orders total " + creditHeld.getOrDefault(id, 0L));
       }

@@ -185,6 +185,34 @@ class CustomerVerticleTest {
   }
 
   @Test
+  @DisplayName("the credit a customer's account holds is the sum of its reservations held, through reserves, repeats,"
+      + " rejections and releases, alone, in batches and at once")
+  void heldCreditAgreesWithReservations() throws Exception {
+    String id = register("Gil", email()).getString("id");
+    String a = UUID.randomUUID().toString();
+    String b = UUID.randomUUID().toString();
+    reserve(a, id, 2500);
+    request(CustomerAddresses.RESERVE_CREDIT_ALL, new JsonObject().put("commands", new JsonArray()
+        .add(credit(b, id, 1500)).add(credit(a, id, 2500)).add(credit(UUID.randomUUID().toString(), id, 9000))));
+    release(a);
+    release(a);
+    List<Future<?>> all = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      String order = UUID.randomUUID().toString();
+      all.add(vertx.eventBus().request(CustomerAddresses.RESERVE_CREDIT, credit(order, id, 1000))
+          .compose(v -> vertx.eventBus().request(CustomerAddresses.RELEASE_CREDIT, new JsonObject().put("orderId", order))));
+      all.add(vertx.eventBus().request(CustomerAddresses.RESERVE_CREDIT, credit(UUID.randomUUID().toString(), id, 700)));
+    }
+    await(Future.join(all));
+    JsonObject report = request(CustomerAddresses.CREDIT_REPORT, new JsonObject()).getJsonArray("customers").stream()
+        .map(JsonObject.class::cast).filter(c -> c.getString("customerId").equals(id)).findFirst().orElseThrow();
+    long held = customer(id).getLong("reservedCreditCents");
+    assertThat(held).isBetween(1500L, 10_000L).isEqualTo(report.getLong("reservedCents"))
+        .isEqualTo(report.getLong("reservedByReservationsCents"));
+    assertThat((held - 1500) % 700).as("b and some of the 700s, none of the released").isZero();
+  }
+
+  @Test
   @DisplayName("concurrent reservations never exceed the credit limit")
   void concurrentCredit() throws Exception {
     String id = register("Ed", email()).getString("id");

@@ -22,6 +22,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 import java.util.UUID;
 
@@ -37,12 +38,12 @@ public final class CustomerRepository {
   private static final String BY_EMAIL = "SELECT " + CUSTOMER_COLUMNS + " FROM customer WHERE lower(email) = lower($1)";
   private static final String BY_ID = "SELECT " + CUSTOMER_COLUMNS + " FROM customer WHERE id = $1";
   private static final String LOCK = BY_ID + " FOR UPDATE";
-  private static final String LOCK_ALL = "SELECT id, credit_limit_cents FROM customer WHERE id = ANY($1::uuid[])"
-      + " ORDER BY id FOR UPDATE";
-  private static final String RESERVED_SUMS = "SELECT customer_id, sum(amount_cents) FROM credit_reservation"
-      + " WHERE customer_id = ANY($1::uuid[]) AND status = 'RESERVED' GROUP BY customer_id";
-  private static final String RESERVED_SUM = "SELECT COALESCE(sum(amount_cents), 0) FROM credit_reservation"
-      + " WHERE customer_id = $1 AND status = 'RESERVED'";
+  private static final String LOCK_ALL = "SELECT id, credit_limit_cents, reserved_cents FROM customer"
+      + " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+  private static final String RESERVED = "SELECT reserved_cents FROM customer WHERE id = $1";
+  /** What the customers' orders hold, changed by each reservation and release in its transaction. */
+  private static final String ADD_RESERVED = "UPDATE customer c SET reserved_cents = c.reserved_cents + h.cents"
+      + " FROM unnest($1::uuid[], $2::bigint[]) AS h(id, cents) WHERE c.id = h.id";
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
   private static final String CLAIM = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
@@ -52,9 +53,9 @@ public final class CustomerRepository {
   private static final String GET_RESERVATION = RESERVATION + " WHERE order_id = $1";
   private static final String GET_RESERVATIONS = RESERVATION + " WHERE order_id = ANY($1::text[])";
   private static final String RELEASE = "UPDATE credit_reservation SET status = 'RELEASED', updated_at = now()"
-      + " WHERE order_id = $1 AND status = 'RESERVED'";
-  private static final String REPORT = "SELECT c.id, c.credit_limit_cents, COALESCE(sum(r.amount_cents)"
-      + " FILTER (WHERE r.status = 'RESERVED'), 0) AS reserved FROM customer c"
+      + " WHERE order_id = $1 AND status = 'RESERVED' RETURNING customer_id, amount_cents";
+  private static final String REPORT = "SELECT c.id, c.credit_limit_cents, c.reserved_cents, COALESCE(sum(r.amount_cents)"
+      + " FILTER (WHERE r.status = 'RESERVED'), 0) AS by_reservations FROM customer c"
       + " LEFT JOIN credit_reservation r ON r.customer_id = c.id GROUP BY c.id ORDER BY c.id";
 
   /** Inserts a customer; 409 when the email is taken (whatever its case). */
@@ -74,8 +75,10 @@ public final class CustomerRepository {
     return client.preparedQuery(BY_ID).execute(Tuple.of(id)).map(CustomerRepository::customer);
   }
 
+  /** The credit the customer's orders hold (0 for an unknown customer). */
   public Future<Long> reservedCents(SqlClient client, UUID customerId) {
-    return client.preparedQuery(RESERVED_SUM).execute(Tuple.of(customerId)).map(rows -> rows.iterator().next().getLong(0));
+    return client.preparedQuery(RESERVED).execute(Tuple.of(customerId))
+        .map(rows -> rows.size() == 0 ? 0L : rows.iterator().next().getLong(0));
   }
 
   /** Changes a credit limit, never below what is reserved now (409). */
@@ -110,11 +113,11 @@ public final class CustomerRepository {
     Map<UUID, Long> held = new HashMap<>();
     return tx.preparedQuery(LOCK_ALL).execute(Tuple.tuple().addArrayOfUUID(ids))
         .compose(rows -> {
-          rows.forEach(c -> limits.put(c.getUUID("id"), c.getLong("credit_limit_cents")));
-          return tx.preparedQuery(RESERVED_SUMS).execute(Tuple.tuple().addArrayOfUUID(ids));
-        })
-        .compose(sums -> {
-          sums.forEach(s -> held.put(s.getUUID(0), s.getLong(1)));
+          rows.forEach(c -> {
+            limits.put(c.getUUID("id"), c.getLong("credit_limit_cents"));
+            held.put(c.getUUID("id"), c.getLong("reserved_cents"));
+          });
+          Map<UUID, Long> added = new TreeMap<>();
           List<CreditReservation> decided = new ArrayList<>();
           for (ReserveCredit cmd : claimed) {
             Long limit = limits.get(cmd.customerId());
@@ -126,6 +129,7 @@ public final class CustomerRepository {
                   + Money.format(cmd.amountCents()) + " needed, " + Money.format(Math.max(0, limit - reserved)) + " available"));
             } else {
               held.put(cmd.customerId(), reserved + cmd.amountCents());
+              added.merge(cmd.customerId(), cmd.amountCents(), Long::sum);
               decided.add(new CreditReservation(cmd.orderId(), Status.RESERVED, cmd.amountCents(), null));
             }
           }
@@ -136,8 +140,11 @@ public final class CustomerRepository {
             events.add(new EventLog.NewEvent(d.status().eventType(), d.orderId(),
                 d.toJson().put("customerId", claimed.get(i).customerId().toString()), traceParent));
           }
-          return tx.preparedQuery(DECIDE).executeBatch(decided.stream()
-                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList())
+          Future<?> holds = added.isEmpty() ? Future.succeededFuture() : tx.preparedQuery(ADD_RESERVED).execute(Tuple.tuple()
+              .addArrayOfUUID(added.keySet().toArray(UUID[]::new)).addArrayOfLong(added.values().toArray(Long[]::new)));
+          return holds
+              .compose(v -> tx.preparedQuery(DECIDE).executeBatch(decided.stream()
+                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList()))
               .compose(v -> EventLog.appendAll(tx, events))
               .map(decided);
         });
@@ -150,7 +157,14 @@ public final class CustomerRepository {
             ? Future.succeededFuture(new CreditReservation(orderId, Status.RELEASED, 0, null))
             : tx.preparedQuery(RELEASE).execute(Tuple.of(orderId)).compose(released -> existing(tx, orderId)
                 .compose(r -> released.rowCount() == 0 ? Future.succeededFuture(r)
-                    : EventLog.append(tx, Status.RELEASED.eventType(), orderId, r.toJson()).map(v -> r))));
+                    : unhold(tx, released.iterator().next())
+                        .compose(v -> EventLog.append(tx, Status.RELEASED.eventType(), orderId, r.toJson())).map(v -> r))));
+  }
+
+  /** A released reservation's credit, no longer held by its customer. */
+  private static Future<Void> unhold(SqlClient tx, Row released) {
+    return tx.preparedQuery(ADD_RESERVED).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {released.getUUID("customer_id")})
+        .addArrayOfLong(new Long[] {-released.getLong("amount_cents")})).mapEmpty();
   }
 
   private Future<CreditReservation> existing(SqlClient tx, String orderId) {
@@ -171,7 +185,8 @@ public final class CustomerRepository {
     return client.query(REPORT).execute().map(rows -> {
       JsonArray out = new JsonArray();
       rows.forEach(r -> out.add(new JsonObject().put("customerId", r.getUUID("id").toString())
-          .put("creditLimitCents", r.getLong("credit_limit_cents")).put("reservedCents", r.getLong("reserved"))));
+          .put("creditLimitCents", r.getLong("credit_limit_cents")).put("reservedCents", r.getLong("reserved_cents"))
+          .put("reservedByReservationsCents", r.getLong("by_reservations"))));
       return out;
     });
   }

@@ -22,7 +22,11 @@ public final class CustomerAddresses {
   public static final String RELEASE_CREDIT = "customer.release-credit";
   /** Admin command {@code {customerId, creditLimit}} → customer view; 409 below the reserved credit. */
   public static final String SET_CREDIT_LIMIT = "customer.set-credit-limit";
-  /** Query {@code {}} → {@code {customers: [{customerId, creditLimitCents, reservedCents}]}} for invariant checks. */
+  /**
+   * Query {@code {}} → {@code {customers: [{customerId, creditLimitCents, reservedCents,
+   * reservedByReservationsCents}]}} for invariant checks: the credit the customer's row says its
+   * orders hold (what reservations are checked against) and the sum of its reservations held.
+   */
   public static final String CREDIT_REPORT = "customer.credit-report";
   public static final String HEALTH = "customer.health";
 
