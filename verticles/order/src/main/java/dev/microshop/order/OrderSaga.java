@@ -32,6 +32,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
@@ -122,10 +123,19 @@ final class OrderSaga {
 
   /** Drives the order's saga as far as it goes now; completes when it is done or waits for a retry. Never fails. */
   Future<Void> drive(UUID orderId) {
+    return drive(orderId, () -> loop(orderId));
+  }
+
+  /** The same from the state the order was just stored in (a placement's): not read again. */
+  Future<Void> drive(Order order) {
+    return drive(order.id(), () -> continueFrom(order));
+  }
+
+  private Future<Void> drive(UUID orderId, Supplier<Future<Void>> from) {
     if (!driving.add(orderId)) {
       return Future.succeededFuture();
     }
-    return loop(orderId)
+    return Future.<Void>succeededFuture().compose(v -> from.get()) // a throw: a failed driver, not a lost one
         .recover(t -> {
           LOG.error("order {}: saga driver failed", orderId, t);
           return Future.succeededFuture();

@@ -104,7 +104,7 @@ public class OrderVerticle extends ServiceVerticle {
         .compose(inserted -> {
           if (inserted.isPresent()) {
             LOG.info("order {}: placed by customer {} ({} lines)", id, cmd.customerId(), cmd.lines().size());
-            saga.drive(id);
+            saga.drive(inserted.get());
             return Future.succeededFuture(accepted(id.toString()));
           }
           return orders.byKey(pool, cmd.customerId(), cmd.idempotencyKey()).map(first -> {

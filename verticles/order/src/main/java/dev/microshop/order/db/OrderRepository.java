@@ -32,7 +32,7 @@ public final class OrderRepository {
   private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
       + " saga_step, lines, next_attempt_at, delivery_address, trace_parent) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
       + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7, $8)"
-      + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING id";
+      + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING " + COLUMNS;
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
   private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
   private static final String LOCK = GET + " FOR UPDATE";
@@ -64,16 +64,16 @@ public final class OrderRepository {
 
   /**
    * Stores a new PENDING order, with the traceparent of its placement ({@code traceParent}, may be
-   * null); empty when the customer used this idempotency key before.
+   * null): the order as stored; empty when the customer used this idempotency key before.
    */
-  public Future<Optional<UUID>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
+  public Future<Optional<Order>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
     JsonObject address = cmd.address() == null ? null : cmd.address().toJson();
     return tx.preparedQuery(INSERT)
         .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
             address, traceParent))
         .compose(rows -> rows.size() == 0
-            ? Future.succeededFuture(Optional.<UUID>empty())
-            : placed(id, cmd, address, traceParent).write(tx).map(v -> Optional.of(id)));
+            ? Future.succeededFuture(Optional.<Order>empty())
+            : placed(id, cmd, address, traceParent).write(tx).map(v -> first(rows)));
   }
 
   private static Milestones placed(UUID id, PlaceOrder cmd, JsonObject address, String traceParent) {

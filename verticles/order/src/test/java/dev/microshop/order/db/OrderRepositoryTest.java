@@ -19,6 +19,7 @@ import org.junit.jupiter.api.Test;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import static dev.microshop.common.testing.Await.await;
@@ -96,7 +97,10 @@ class OrderRepositoryTest {
   private static Order placed(String key) throws Exception {
     UUID id = UUID.randomUUID();
     PlaceOrder cmd = new PlaceOrder(UUID.randomUUID(), key + "-" + id, List.of(new OrderLine("MUG-CLASSIC", 1)), null);
-    await(pool.withTransaction(tx -> orders.insert(tx, id, cmd, 10_000, null)));
-    return await(orders.get(pool, id)).orElseThrow();
+    Order stored = await(pool.withTransaction(tx -> orders.insert(tx, id, cmd, 10_000, null))).orElseThrow();
+    assertThat(stored).as("the order as the placement stored it").isEqualTo(await(orders.get(pool, id)).orElseThrow());
+    Optional<Order> again = await(pool.withTransaction(tx -> orders.insert(tx, UUID.randomUUID(), cmd, 10_000, null)));
+    assertThat(again).as("the same idempotency key again").isEmpty();
+    return stored;
   }
 }
