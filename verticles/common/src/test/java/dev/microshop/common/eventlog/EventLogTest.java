@@ -7,10 +7,7 @@ import dev.microshop.common.testing.TestData;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Row;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,14 +31,11 @@ class EventLogTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    DbConfig config = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("event-log")));
-    PgConnectOptions options = await(vertx.executeBlocking(() -> Database.prepare("alpha", config)));
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(2)).connectingTo(options).using(vertx).build();
+    pool = await(Database.open(vertx, "alpha", DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("event-log")))));
   }
 
   @AfterAll
   static void stop() throws Exception {
-    await(pool.close());
     await(vertx.close());
     EmbeddedPostgresServer.stopAll();
   }
