@@ -22,7 +22,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.stream.StreamSupport;
 import java.util.UUID;
 
@@ -40,10 +39,8 @@ public final class CustomerRepository {
   private static final String LOCK = BY_ID + " FOR UPDATE";
   private static final String LOCK_ALL = "SELECT id, credit_limit_cents, reserved_cents FROM customer"
       + " WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE";
+  /** What the customer's orders hold: a trigger of credit_reservation keeps it in step with every reservation. */
   private static final String RESERVED = "SELECT reserved_cents FROM customer WHERE id = $1";
-  /** What the customers' orders hold, changed by each reservation and release in its transaction. */
-  private static final String ADD_RESERVED = "UPDATE customer c SET reserved_cents = c.reserved_cents + h.cents"
-      + " FROM unnest($1::uuid[], $2::bigint[]) AS h(id, cents) WHERE c.id = h.id";
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
   private static final String CLAIM = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
@@ -53,7 +50,7 @@ public final class CustomerRepository {
   private static final String GET_RESERVATION = RESERVATION + " WHERE order_id = $1";
   private static final String GET_RESERVATIONS = RESERVATION + " WHERE order_id = ANY($1::text[])";
   private static final String RELEASE = "UPDATE credit_reservation SET status = 'RELEASED', updated_at = now()"
-      + " WHERE order_id = $1 AND status = 'RESERVED' RETURNING customer_id, amount_cents";
+      + " WHERE order_id = $1 AND status = 'RESERVED'";
   private static final String REPORT = "SELECT c.id, c.credit_limit_cents, c.reserved_cents, COALESCE(sum(r.amount_cents)"
       + " FILTER (WHERE r.status = 'RESERVED'), 0) AS by_reservations FROM customer c"
       + " LEFT JOIN credit_reservation r ON r.customer_id = c.id GROUP BY c.id ORDER BY c.id";
@@ -117,7 +114,6 @@ public final class CustomerRepository {
             limits.put(c.getUUID("id"), c.getLong("credit_limit_cents"));
             held.put(c.getUUID("id"), c.getLong("reserved_cents"));
           });
-          Map<UUID, Long> added = new TreeMap<>();
           List<CreditReservation> decided = new ArrayList<>();
           for (ReserveCredit cmd : claimed) {
             Long limit = limits.get(cmd.customerId());
@@ -129,7 +125,6 @@ public final class CustomerRepository {
                   + Money.format(cmd.amountCents()) + " needed, " + Money.format(Math.max(0, limit - reserved)) + " available"));
             } else {
               held.put(cmd.customerId(), reserved + cmd.amountCents());
-              added.merge(cmd.customerId(), cmd.amountCents(), Long::sum);
               decided.add(new CreditReservation(cmd.orderId(), Status.RESERVED, cmd.amountCents(), null));
             }
           }
@@ -140,11 +135,8 @@ public final class CustomerRepository {
             events.add(new EventLog.NewEvent(d.status().eventType(), d.orderId(),
                 d.toJson().put("customerId", claimed.get(i).customerId().toString()), traceParent));
           }
-          Future<?> holds = added.isEmpty() ? Future.succeededFuture() : tx.preparedQuery(ADD_RESERVED).execute(Tuple.tuple()
-              .addArrayOfUUID(added.keySet().toArray(UUID[]::new)).addArrayOfLong(added.values().toArray(Long[]::new)));
-          return holds
-              .compose(v -> tx.preparedQuery(DECIDE).executeBatch(decided.stream()
-                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList()))
+          return tx.preparedQuery(DECIDE).executeBatch(decided.stream()
+                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList())
               .compose(v -> EventLog.appendAll(tx, events))
               .map(decided);
         });
@@ -157,14 +149,7 @@ public final class CustomerRepository {
             ? Future.succeededFuture(new CreditReservation(orderId, Status.RELEASED, 0, null))
             : tx.preparedQuery(RELEASE).execute(Tuple.of(orderId)).compose(released -> existing(tx, orderId)
                 .compose(r -> released.rowCount() == 0 ? Future.succeededFuture(r)
-                    : unhold(tx, released.iterator().next())
-                        .compose(v -> EventLog.append(tx, Status.RELEASED.eventType(), orderId, r.toJson())).map(v -> r))));
-  }
-
-  /** A released reservation's credit, no longer held by its customer. */
-  private static Future<Void> unhold(SqlClient tx, Row released) {
-    return tx.preparedQuery(ADD_RESERVED).execute(Tuple.tuple().addArrayOfUUID(new UUID[] {released.getUUID("customer_id")})
-        .addArrayOfLong(new Long[] {-released.getLong("amount_cents")})).mapEmpty();
+                    : EventLog.append(tx, Status.RELEASED.eventType(), orderId, r.toJson()).map(v -> r))));
   }
 
   private Future<CreditReservation> existing(SqlClient tx, String orderId) {
