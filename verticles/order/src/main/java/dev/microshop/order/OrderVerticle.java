@@ -203,21 +203,13 @@ public class OrderVerticle extends ServiceVerticle {
   private Future<JsonObject> stats(JsonObject body) {
     JsonObject query = body == null ? new JsonObject() : body;
     Input in = Input.of(query).only("recent", "since", "counts");
-    boolean recent = flag(query, "recent", false);
-    boolean counted = flag(query, "counts", true);
+    boolean recent = in.bool("recent", false);
+    boolean counted = in.bool("counts", true);
     OffsetDateTime since = recent ? since(in.optionalString("since", 40)) : null;
     Future<JsonObject> counts = !counted ? Future.succeededFuture(new JsonObject())
         : orders.countByStatus(pool).map(byStatus -> new JsonObject().put("byStatus", byStatus)
             .put("total", byStatus.stream().mapToLong(e -> (Long) e.getValue()).sum()));
     return !recent ? counts : counts.compose(stats -> orders.recent(pool, since).map(r -> stats.put("recent", r)));
-  }
-
-  private static boolean flag(JsonObject query, String key, boolean otherwise) {
-    Object flag = query.getValue(key, otherwise);
-    if (!(flag instanceof Boolean b)) {
-      throw ServiceException.badRequest(key + " must be true or false");
-    }
-    return b;
   }
 
   /** A stats window's start: an instant within the last hour (null: the last 5 s). */

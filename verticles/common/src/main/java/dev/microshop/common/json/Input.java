@@ -106,6 +106,15 @@ public final class Input {
     return (int) n;
   }
 
+  /** A true/false field: {@code defaultValue} when absent, a 400 naming the field when it is anything else. */
+  public boolean bool(String field, boolean defaultValue) {
+    Object v = json.getValue(field, defaultValue);
+    if (!(v instanceof Boolean b)) {
+      throw ServiceException.badRequest(field + " must be true or false");
+    }
+    return b;
+  }
+
   public long cents(String field) {
     Object v = json.getValue(field);
     if (v == null) {

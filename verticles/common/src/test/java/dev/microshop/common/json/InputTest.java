@@ -11,7 +11,7 @@ import java.util.UUID;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** The one reading of a UUID field: 400 when it is not one (or the caller's own failure, e.g. 404). */
+/** The readings of a UUID field (400 when it is not one, or the caller's own failure, e.g. 404) and of a true/false one. */
 class InputTest {
 
   @Test
@@ -24,6 +24,20 @@ class InputTest {
           .as("customerId %s", bad)
           .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(FailureCode.BAD_REQUEST))
           .hasMessageContaining("customerId");
+    }
+  }
+
+  @Test
+  @DisplayName("a true/false field is read, its default when absent; anything else is a 400 naming the field")
+  void boolField() {
+    assertThat(Input.of(new JsonObject().put("recent", true)).bool("recent", false)).isTrue();
+    assertThat(Input.of(new JsonObject().put("recent", false)).bool("recent", true)).isFalse();
+    assertThat(Input.of(new JsonObject()).bool("recent", true)).isTrue();
+    for (Object bad : new Object[] {"true", 1, "yes"}) {
+      assertThatThrownBy(() -> Input.of(new JsonObject().put("recent", bad)).bool("recent", false))
+          .as("recent %s", bad)
+          .isInstanceOfSatisfying(ServiceException.class, e -> assertThat(e.code()).isEqualTo(FailureCode.BAD_REQUEST))
+          .hasMessageContaining("recent");
     }
   }
 
