@@ -89,11 +89,9 @@ warm_up() { # json out, "pid...", bench command and its arguments
   local out="$1" pids="$2" stop="$W/warm-stop-$RANDOM" t0=$SECONDS last now share=100 quiet=0 load
   shift 2
   rm -f "$stop"
-  if [[ "$1" == storm ]]; then
-    "${ORDERS[@]:0:2}" -Dstorm.stop-file="$stop" "${ORDERS[@]:2}" "$@" >/dev/null 2>&1 &
-  else
-    "${BENCH[@]:0:2}" -Dstorm.stop-file="$stop" "${BENCH[@]:2}" "$@" >/dev/null 2>&1 &
-  fi
+  local jvm=("${BENCH[@]}")
+  [[ "$1" != storm ]] || jvm=("${ORDERS[@]}")
+  "${jvm[0]}" -Dstorm.stop-file="$stop" "${jvm[@]:1}" "$@" >/dev/null 2>&1 &
   load=$!
   last=$(jit_ticks $pids)
   while kill -0 $load 2>/dev/null && ((SECONDS - t0 < WARM_MAX)); do
