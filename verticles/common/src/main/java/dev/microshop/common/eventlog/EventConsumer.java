@@ -186,13 +186,20 @@ public final class EventConsumer {
         });
   }
 
+  /**
+   * Reads and applies batches until one comes short: a batch of fewer than {@code batchSize} events
+   * was all there was to read then, and what commits later wakes this reader again (the producer's
+   * wake-up, or the polling timer when one was lost), so no read comes back empty after each batch.
+   * A batch that another instance applied first is read again from the new position.
+   */
   private Future<Void> drain() {
     return pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
         .map(rows -> rows.iterator().next())
         .compose(pos -> fetch(pos.getLong("tx"), pos.getLong("position"))
             .compose(events -> events.isEmpty()
                 ? Future.succeededFuture()
-                : apply(pos.getLong("tx"), pos.getLong("position"), events).compose(v -> drain())));
+                : apply(pos.getLong("tx"), pos.getLong("position"), events)
+                    .compose(applied -> !applied || events.size() >= settings.batchSize() ? drain() : Future.succeededFuture())));
   }
 
   private Future<List<Event>> fetch(long tx, long position) {
@@ -201,12 +208,13 @@ public final class EventConsumer {
         .map(reply -> reply.getJsonArray("events").stream().map(e -> Event.fromJson((JsonObject) e)).toList());
   }
 
-  private Future<Void> apply(long fromTx, long fromPosition, List<Event> events) {
+  /** Applies the batch and advances the position past it, in one transaction; false when another instance moved it first. */
+  private Future<Boolean> apply(long fromTx, long fromPosition, List<Event> events) {
     Event last = events.get(events.size() - 1);
-    return pool.<Void>withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
+    return pool.<Boolean>withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
       Row now = rows.iterator().next();
       if (now.getLong("tx") != fromTx || now.getLong("position") != fromPosition) {
-        return Future.succeededFuture(); // another instance (or a rebuild) moved it: read again
+        return Future.succeededFuture(false); // another instance (or a rebuild) moved it: read again
       }
       List<Event> acted = events.stream().filter(e -> acts.test(e.type())).toList();
       Future<Void> chain = Future.succeededFuture();
@@ -222,8 +230,8 @@ public final class EventConsumer {
             appliedTx = last.tx();
             appliedPosition = last.position();
           })
-          .mapEmpty();
-    })).onSuccess(v -> afterCommit.run()); // what the events led to may be events of this service
+          .map(true);
+    })).onSuccess(applied -> afterCommit.run()); // what the events led to may be events of this service
   }
 
   /**

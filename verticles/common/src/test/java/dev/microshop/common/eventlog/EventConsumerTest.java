@@ -5,6 +5,8 @@ import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.common.testing.TestService;
 import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Handler;
+import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -13,6 +15,7 @@ import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,7 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** A consumer applies each event exactly once: across a crash between apply and commit, and with two instances. */
+/**
+ * A consumer applies each event exactly once: across a crash between apply and commit, and with two instances; it
+ * reads what a wake-up brought without an empty read after it.
+ */
 class EventConsumerTest {
 
   /** Keys whose first application fails after its write (a consumer dying before its commit). */
@@ -109,11 +115,15 @@ class EventConsumerTest {
 
   /** The producer, and two instances of the consumer (event by event, or batch by batch). */
   private void start(boolean batches) throws Exception {
+    start(batches, 2, 200);
+  }
+
+  private void start(boolean batches, int consumers, long pollMs) throws Exception {
     vertx = Vertx.vertx();
     Path data = TestData.freshDataDir("consumer");
-    JsonObject config = TestData.serviceConfig(data).put("events", new JsonObject().put("poll-ms", 200).put("batch-size", 3));
+    JsonObject config = TestData.serviceConfig(data).put("events", new JsonObject().put("poll-ms", pollMs).put("batch-size", 3));
     await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
-    await(vertx.deployVerticle(() -> new Beta(batches), new DeploymentOptions().setConfig(config).setInstances(2)));
+    await(vertx.deployVerticle(() -> new Beta(batches), new DeploymentOptions().setConfig(config).setInstances(consumers)));
   }
 
   @AfterEach
@@ -156,6 +166,43 @@ class EventConsumerTest {
     if (batches) {
       assertThat(LARGEST_BATCH.get()).as("a batch's events in one call (batch-size 3)").isEqualTo(3);
     }
+  }
+
+  @Test
+  @DisplayName("a wake-up's events are read in full batches then one short batch, with no empty read after it")
+  void noEmptyReadAfterAShortBatch() throws Exception {
+    start(true, 1, 600_000); // no polling: only the start's read and the wake-ups
+    AtomicInteger reads = new AtomicInteger();
+    Handler<DeliveryContext<Object>> counter = dc -> {
+      if (dc.message().address().equals(EventLogAddresses.read("alpha"))) {
+        reads.incrementAndGet();
+      }
+      dc.next();
+    };
+    Thread.sleep(500); // the start's first read is done
+    vertx.eventBus().addOutboundInterceptor(counter);
+    // one transaction of 7 events, one wake-up: batches of 3, 3 and 1, and the short one ends the read
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("a1", "a2", "a3", "a4", "a5", "a6", "a7"))));
+    JsonObject counts = new JsonObject();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (counts.size() < 7 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      counts = Await.request(vertx, "beta.applied", new JsonObject());
+    }
+    assertThat(counts.size()).isEqualTo(7);
+    Thread.sleep(300);
+    assertThat(reads.get()).as("reads of the producer's log for one wake-up of 7 events, batch-size 3").isEqualTo(3);
+    // then one of 2 events: one read
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("b1", "b2"))));
+    deadline = System.currentTimeMillis() + 20_000;
+    while (counts.size() < 9 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      counts = Await.request(vertx, "beta.applied", new JsonObject());
+    }
+    assertThat(counts.size()).isEqualTo(9);
+    Thread.sleep(300);
+    assertThat(reads.get()).as("reads after a second wake-up of 2 events").isEqualTo(4);
+    vertx.eventBus().removeOutboundInterceptor(counter);
   }
 
   @ParameterizedTest(name = "applied in batches: {0}")
