@@ -371,7 +371,10 @@ public final class Main {
     Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
     long cpuMs = cpu() - cpuBefore;
+    // every process's CPU on the machine while the orders were placed (the shop, its PostgreSQL, this generator)
+    double machineBusy = CpuTicks.busyShare(machineBefore, CpuTicks.machine());
     JsonObject result = new JsonObject().put("customers", customers).put("accepted", accepted.size()).put("seconds", elapsed)
+        .put("machineBusyShareWhilePlacing", machineBusy)
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));

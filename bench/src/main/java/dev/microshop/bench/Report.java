@@ -24,9 +24,10 @@ final class Report {
     if (paced == null) {
       return "";
     }
-    return String.format(Locale.ROOT, "| orders paced at half that rate | %d placed, %d approved, %d /s (POST→APPROVED p50 %.1f ms, p99 %.1f ms) | | | p99 ≤ 100 ms |%n",
+    return String.format(Locale.ROOT, "| orders paced at half that rate | %d placed, %d approved, %d /s (POST→APPROVED p50 %.1f ms, p99 %.1f ms; the machine %.0f %% busy meanwhile) | | | p99 ≤ 100 ms |%n",
         paced.getLong("accepted", 0L), paced.getLong("approved", 0L), paced.getLong("acceptedPerSecond", 0L),
-        paced.getDouble("p50ToApprovedMs", 0.0), paced.getDouble("p99ToApprovedMs", 0.0));
+        paced.getDouble("p50ToApprovedMs", 0.0), paced.getDouble("p99ToApprovedMs", 0.0),
+        100 * paced.getDouble("machineBusyShareWhilePlacing", 0.0));
   }
 
   static void write(Path work, Path resultsDir, Path markdown) throws IOException {
