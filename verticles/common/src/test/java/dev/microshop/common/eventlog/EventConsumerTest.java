@@ -134,6 +134,17 @@ class EventConsumerTest {
     EmbeddedPostgresServer.stopAll();
   }
 
+  /** The consumer's count of applications per key, once it has applied {@code keys} keys (or 20 s later). */
+  private JsonObject applied(int keys) throws Exception {
+    JsonObject counts = new JsonObject();
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (counts.size() < keys && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      counts = Await.request(vertx, "beta.applied", new JsonObject());
+    }
+    return counts;
+  }
+
   @ParameterizedTest(name = "applied in batches: {0}")
   @ValueSource(booleans = {false, true})
   @DisplayName("a consumer that dies between applying an event and committing applies it once in the end; two instances never apply twice")
@@ -147,12 +158,7 @@ class EventConsumerTest {
     for (int i = 0; i < keys.size(); i += 5) {
       Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(keys.subList(i, i + 5))));
     }
-    JsonObject counts = new JsonObject();
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (counts.size() < keys.size() && System.currentTimeMillis() < deadline) {
-      Thread.sleep(100);
-      counts = Await.request(vertx, "beta.applied", new JsonObject());
-    }
+    JsonObject counts = applied(keys.size());
     assertThat(counts.fieldNames()).containsExactlyInAnyOrderElementsOf(keys);
     assertThat(counts.getMap().values()).allSatisfy(n -> assertThat(n).isEqualTo(1L));
     assertThat(FAIL_ONCE).isEmpty();
@@ -179,27 +185,19 @@ class EventConsumerTest {
       }
       dc.next();
     };
-    Thread.sleep(500); // the start's first read is done
+    // a first event, applied: the start's read and this wake-up's are over before counting
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("a0"))));
+    assertThat(applied(1).size()).isEqualTo(1);
+    Thread.sleep(300);
     vertx.eventBus().addOutboundInterceptor(counter);
     // one transaction of 7 events, one wake-up: batches of 3, 3 and 1, and the short one ends the read
     Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("a1", "a2", "a3", "a4", "a5", "a6", "a7"))));
-    JsonObject counts = new JsonObject();
-    long deadline = System.currentTimeMillis() + 20_000;
-    while (counts.size() < 7 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      counts = Await.request(vertx, "beta.applied", new JsonObject());
-    }
-    assertThat(counts.size()).isEqualTo(7);
+    assertThat(applied(8).size()).isEqualTo(8);
     Thread.sleep(300);
     assertThat(reads.get()).as("reads of the producer's log for one wake-up of 7 events, batch-size 3").isEqualTo(3);
     // then one of 2 events: one read
     Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("b1", "b2"))));
-    deadline = System.currentTimeMillis() + 20_000;
-    while (counts.size() < 9 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      counts = Await.request(vertx, "beta.applied", new JsonObject());
-    }
-    assertThat(counts.size()).isEqualTo(9);
+    assertThat(applied(10).size()).isEqualTo(10);
     Thread.sleep(300);
     assertThat(reads.get()).as("reads after a second wake-up of 2 events").isEqualTo(4);
     vertx.eventBus().removeOutboundInterceptor(counter);
