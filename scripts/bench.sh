@@ -53,7 +53,9 @@ BENCH=(java -Xmx256m -jar bench/target/bench-fat.jar)
 # with the lean one (5,832 and 5,919 commits/s against 6,296 and 7,634), so the order ratio is taken against the
 # higher bound.
 ORDERS=(java -Xmx256m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -jar bench/target/bench-fat.jar)
-SHOP_OPTS="${JAVA_OPTS:--Xmx256m -XX:+UseSerialGC}"
+# the all-in-one's JVM: scripts/run.sh's (scripts/lib/jvm.sh), its malloc arenas for the shop only, not the bounds
+read -r SHOP_ARENAS SHOP_JVM < <(source scripts/lib/jvm.sh && echo "$MALLOC_ARENA_MAX $SHOP_JAVA_OPTS")
+SHOP_OPTS="${JAVA_OPTS:-$SHOP_JVM}"
 CLUSTER_OPTS="${JAVA_OPTS:-}" # empty: the clustered instances run with cluster.sh's own (scripts/lib/jvm.sh)
 
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
@@ -118,7 +120,7 @@ restock() { # base URL: plenty of stock and credit, the order benchmark measures
 }
 
 start_shop() { # port, data directory, log file, then VAR=value settings of its own: the all-in-one shop as $SHOP, until healthy
-  env MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$2" MICROSHOP_WEB_HTTP_PORT="$1" \
+  env MALLOC_ARENA_MAX="$SHOP_ARENAS" MICROSHOP_SHARED_DB_EMBEDDED_DATA_DIR="$2" MICROSHOP_WEB_HTTP_PORT="$1" \
     MICROSHOP_WEB_AUTH_DEV_SECRET_FILE="$W/jwt" MICROSHOP_CUSTOMER_DEFAULT_CREDIT_LIMIT=1000000.00 \
     MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS=3600000 MICROSHOP_WEB_AUTH_LOGIN_ATTEMPTS_PER_IP=100000 "${@:4}" \
     java $SHOP_OPTS -jar app/target/microshop-fat.jar >"$3" 2>&1 &

@@ -22,7 +22,8 @@ MOVE_IT=MICROSHOP_WEB_HTTP_PORT
 source scripts/lib/ports.sh
 require_free_port "$PORT" "$MOVE_IT"
 
-java ${JAVA_OPTS:-} -jar "$JAR" "$@" &
+source scripts/lib/jvm.sh # SHOP_JAVA_OPTS, MALLOC_ARENA_MAX: the all-in-one's JVM, unless JAVA_OPTS is set
+java ${JAVA_OPTS:-$SHOP_JAVA_OPTS} -jar "$JAR" "$@" &
 pid=$!
 # the JVM ignores the terminal's SIGINT (a script's background job): Ctrl-C reaches it as SIGTERM,
 # and the script ends with it (not on to "failed to start")

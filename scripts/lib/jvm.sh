@@ -17,12 +17,28 @@
 #   (alternated runs: 161 and 129 approved/s with, 136 and 138 without); and Hazelcast's own metrics
 #   (collected every 5 s, read by nobody: the shop's metrics are Micrometer's) and health monitor
 #   (it logs at INFO, below the WARN that logback-loggers.xml keeps of com.hazelcast) off.
-# JAVA_OPTS replaces LEAN_JAVA_OPTS; MALLOC_ARENA_MAX set in the environment wins.
+# JAVA_OPTS replaces LEAN_JAVA_OPTS (and SHOP_JAVA_OPTS); MALLOC_ARENA_MAX set in the environment wins.
 LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
 -Dhazelcast.event.thread.count=1 -Dhazelcast.io.thread.count=1 -Dhazelcast.operation.response.thread.count=1 \
 -Dhazelcast.metrics.enabled=false -Dhazelcast.health.monitoring.level=OFF"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
+
+# The all-in-one's JVM (scripts/run.sh, scripts/bench.sh), sized so that its RSS stays under 350 MB
+# however full its heap gets: the RSS is the heap's touched pages plus ~150 MB outside the heap (metaspace
+# 39, code 32, the CDS archive 12, symbols 8, threads 6, direct buffers 6, malloc'd memory ~20-35, libjvm),
+# and the serial collector's old generation fills with garbage until its first full collection (35-46 MB
+# of it after 8 minutes of loads; 12 MB left by the full collection at the start), so only the
+# heap's maximum bounds it. Measured side by side (two all-in-ones, storms, alternated 15 s order loads,
+# 256-client overloads, RSS every 0.5 s): -Xmx256m alone peaked at 277-308 MB with 121-132 MB of heap
+# resident, i.e. up to ~440 MB once the heap is full (356 MB in one full bench); MALLOC_ARENA_MAX=2 and
+# the 5 s native trim took ~30 MB off what lies outside the heap (284 against 316 MB at the same moment,
+# 132 and 128 MB of heap resident: 148 MB outside it in three runs); a 192 MB heap bounds the whole at
+# ~340 MB. Its young generation stays the 85 MB that -Xmx256m gives
+# (with the default third of 192 MB, 64 MB, the order load ran 254/320/307 against 289/330/334
+# approved/s; with 85 MB 293/321/261 against 307/270/288). C2 stays: one JVM warms it up.
+SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
+-XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
 # PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work.

@@ -450,7 +450,8 @@ final class Report {
         .append(r.getJsonObject("machine").getString("java")).append(". ")
         .append("Every bound is measured in the same run, on the same machine; the load generator shares the cores ")
         .append("(its CPU share is given); the order loads' generator runs in a lean JVM (C1 only, the serial collector), ")
-        .append("the bounds' and the product reads' in the default one (scripts/bench.sh says why). Raw figures: `bench/results/").append(date).append(".json`, charts: `.html`.\n\n")
+        .append("the bounds' and the product reads' in the default one (scripts/bench.sh says why); the all-in-one shop in ")
+        .append("scripts/run.sh's (`SHOP_JAVA_OPTS` in scripts/lib/jvm.sh: a 192 MB heap, the serial collector). Raw figures: `bench/results/").append(date).append(".json`, charts: `.html`.\n\n")
         .append("| figure | value | bound (same run) | ratio | target |\n|---|---|---|---|---|\n")
         .append(String.format(Locale.ROOT, "| `GET /api/products/{sku}` (the web's catalog read model) | %d req/s (p50 %.2f ms, p99 %.2f ms) | bare HTTP + 1 PK SELECT: %d req/s | %.3f | ≥ 1.0, p99 ≤ 5 ms |%n",
             get.getLong("requestsPerSecond"), get.getDouble("p50Ms"), get.getDouble("p99Ms"),
