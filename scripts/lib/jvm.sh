@@ -29,7 +29,8 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # (metaspace 39, code 32, the CDS archive 12, symbols 8, threads 6, direct buffers 6, malloc'd memory
 # 20-35, libjvm), and the serial collector's old generation keeps the garbage it was promoted until its
 # first full collection (17-46 MB of it after 8 minutes of loads; the start's full collection leaves
-# 12 MB), so only the heap's maximum bounds the RSS. Measured side by side (two all-in-ones, storms,
+# 12 MB; the bench's 256-client overload promoted ~75 MB in 20 s), so only the heap's maximum bounds
+# the RSS. Measured side by side (two all-in-ones, storms,
 # alternated 15 s order loads, 256-client overloads, RSS every 0.5 s): -Xmx256m alone peaked at
 # 277-308 MB in three runs, 184 MB of it outside the heap in the one looked at, so up to ~440 MB once
 # its heap is full (356 MB in one full bench); MALLOC_ARENA_MAX=2 and the 5 s native trim took ~35 MB
