@@ -28,14 +28,14 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # however full its heap gets. Its RSS is the heap's touched pages plus ~150 MB outside the heap
 # (metaspace 39, code 32, the CDS archive 12, symbols 8, threads 6, direct buffers 6, malloc'd memory
 # 20-35, libjvm), and the serial collector's old generation keeps the garbage it was promoted until its
-# first full collection (17-46 MB of it after 8 minutes of loads; the start's full collection leaves
-# 12 MB; the bench's 256-client overload promoted ~75 MB in 20 s), so only the heap's maximum bounds
+# first full collection (16-45 MB of it after 8 minutes of loads; the start's full collection leaves
+# 12 MB; the bench's 256-client overload promoted ~73 MB in 20 s), so only the heap's maximum bounds
 # the RSS. Measured side by side (two all-in-ones, storms,
 # alternated 15 s order loads, 256-client overloads, RSS every 0.5 s): -Xmx256m alone peaked at
-# 277-308 MB in three runs, 184 MB of it outside the heap in the one looked at, so up to ~440 MB once
+# 277-308 MB in three JVMs, 184 MB of it outside the heap in the one looked at, so up to ~440 MB once
 # its heap is full (356 MB in one full bench); MALLOC_ARENA_MAX=2 and the 5 s native trim took ~35 MB
 # off (277 against 309 MB at the same moment, with 129 and 125 MB of heap resident; 144-148 MB outside
-# the heap in five runs); a 192 MB heap bounds the whole at ~340 MB (338 MB in the next full bench).
+# the heap in five JVMs); a 192 MB heap bounds the whole at ~340 MB (338 MB in the next full bench).
 # (MB here as the bench reports it: 2^20 bytes.)
 # Its young generation stays the 85 MB that -Xmx256m gives: with the default third of 192 MB (64 MB)
 # the order load ran 254/320/307 against 289/330/334 approved/s, with 85 MB 293/321/261 against
