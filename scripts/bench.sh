@@ -135,6 +135,7 @@ SHOPS=""
 trap 'kill $SHOPS 2>/dev/null || true; kill $(jobs -p) 2>/dev/null || true' EXIT
 start_shop $PORT "$W/pg" "$W/shop.log"
 echo "{\"startToReadyMs\": $((($(date +%s%N) - t0) / 1000000))}" >"$W/start.json"
+echo "{\"javaOpts\": \"$SHOP_OPTS\", \"mallocArenaMax\": \"$SHOP_ARENAS\"}" >"$W/shop-jvm.json" # for the report
 sleep 2
 echo "{\"idleKb\": $(rss_kb $SHOP)}" >"$W/rss-idle.json"
 PG_PORT=$(sed -n 4p "$W/pg/postmaster.pid")

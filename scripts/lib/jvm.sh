@@ -25,21 +25,20 @@ LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # The all-in-one's JVM (scripts/run.sh, scripts/bench.sh), sized so that its RSS stays under 350 MB
-# however full its heap gets. Its RSS is the heap's touched pages plus ~150 MB outside the heap
-# (metaspace 39, code 32, the CDS archive 12, symbols 8, threads 6, direct buffers 6, malloc'd memory
-# 20-35, libjvm), and the serial collector's old generation keeps the garbage it was promoted until its
-# first full collection (16-45 MB of it after 8 minutes of loads; the start's full collection leaves
-# 12 MB; the bench's 256-client overload promoted ~73 MB in 20 s), so only the heap's maximum bounds
-# the RSS. Measured side by side (two all-in-ones, storms,
-# alternated 15 s order loads, 256-client overloads, RSS every 0.5 s): -Xmx256m alone peaked at
-# 277-308 MB in three JVMs, 184 MB of it outside the heap in the one looked at, so up to ~440 MB once
-# its heap is full (356 MB in one full bench); MALLOC_ARENA_MAX=2 and the 5 s native trim took ~35 MB
-# off (277 against 309 MB at the same moment, with 129 and 125 MB of heap resident; 144-148 MB outside
-# the heap in five JVMs); a 192 MB heap bounds the whole at ~340 MB (338 MB in the next full bench).
-# (MB here as the bench reports it: 2^20 bytes.)
-# Its young generation stays the 85 MB that -Xmx256m gives: with the default third of 192 MB (64 MB)
-# the order load ran 254/320/307 against 289/330/334 approved/s, with 85 MB 293/321/261 against
-# 307/270/288. C2 stays: one JVM warms it up.
+# however full its heap gets (MB as the bench reports them, 2^20 bytes):
+# - the RSS is the heap's touched pages plus ~150 MB outside it (metaspace 39, code 32, the CDS archive 12,
+#   symbols 8, threads 6, direct buffers 6, malloc'd memory 20-35, libjvm);
+# - the serial collector's old generation keeps what it was promoted until its first full collection
+#   (16-45 MB after 8 minutes of loads; the bench's 256-client overload promoted ~73 MB in 20 s), so only
+#   the heap's maximum bounds the RSS: -Xmx256m alone peaked at 277-308 MB in three JVMs side by side,
+#   184 MB outside the heap in the one looked at, up to ~440 MB once full (356 MB in one full bench);
+# - MALLOC_ARENA_MAX=2 and the 5 s native trim took ~35 MB off that (277 against 309 MB at the same
+#   moment): 144-148 MB outside the heap in five JVMs, so a 192 MB heap bounds the whole at ~340 MB
+#   (338 MB in the next full bench);
+# - its young generation stays the 85 MB that -Xmx256m gives: with the default third of 192 MB (64 MB)
+#   the order load ran 254/320/307 against 289/330/334 approved/s, with 85 MB 293/321/261 against
+#   307/270/288 (alternated 15 s loads of two all-in-ones side by side);
+# - C2 stays: one JVM warms it up.
 SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 

@@ -62,6 +62,7 @@ final class Report {
             .put("transactionsPerOrder", Math.round(transactionsPerOrder * 100) / 100.0)
             .put("orderBoundPerSecond", Math.round(orderBound))
             .put("startToReadyMs", read(work, "start.json").getLong("startToReadyMs"))
+            .put("jvm", readIfThere(work, "shop-jvm.json"))
             .put("jitDuringOrders", readIfThere(work, "shop-orders-jit.json"))
             .put("rssIdleMb", read(work, "rss-idle.json").getLong("idleKb") / 1024)
             .put("rssUnderLoadMb", rssLoadMb)
@@ -414,6 +415,12 @@ final class Report {
         : "%d s, its bound: not settled (the JIT's compilers still %d %% of a core)", warmUp.getLong("seconds"), share);
   }
 
+  /** The all-in-one's JVM as the run started it (scripts/run.sh's SHOP_JAVA_OPTS unless JAVA_OPTS was set). */
+  private static String shopJvm(JsonObject jvm) {
+    return jvm == null ? "" : "; the all-in-one shop with `" + jvm.getString("javaOpts") + "` and `MALLOC_ARENA_MAX="
+        + jvm.getString("mallocArenaMax") + "`";
+  }
+
   private static JsonObject readIfThere(Path work, String name) throws IOException {
     return Files.exists(work.resolve(name)) ? read(work, name) : null;
   }
@@ -450,8 +457,8 @@ final class Report {
         .append(r.getJsonObject("machine").getString("java")).append(". ")
         .append("Every bound is measured in the same run, on the same machine; the load generator shares the cores ")
         .append("(its CPU share is given); the order loads' generator runs in a lean JVM (C1 only, the serial collector), ")
-        .append("the bounds' and the product reads' in the default one (scripts/bench.sh says why); the all-in-one shop in ")
-        .append("scripts/run.sh's (`SHOP_JAVA_OPTS` in scripts/lib/jvm.sh: a 192 MB heap, the serial collector). Raw figures: `bench/results/").append(date).append(".json`, charts: `.html`.\n\n")
+        .append("the bounds' and the product reads' in the default one (scripts/bench.sh says why)").append(shopJvm(s.getJsonObject("jvm")))
+        .append(". Raw figures: `bench/results/").append(date).append(".json`, charts: `.html`.\n\n")
         .append("| figure | value | bound (same run) | ratio | target |\n|---|---|---|---|---|\n")
         .append(String.format(Locale.ROOT, "| `GET /api/products/{sku}` (the web's catalog read model) | %d req/s (p50 %.2f ms, p99 %.2f ms) | bare HTTP + 1 PK SELECT: %d req/s | %.3f | ≥ 1.0, p99 ≤ 5 ms |%n",
             get.getLong("requestsPerSecond"), get.getDouble("p50Ms"), get.getDouble("p99Ms"),
