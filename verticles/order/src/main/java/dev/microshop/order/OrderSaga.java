@@ -36,9 +36,10 @@ import java.util.function.Supplier;
 
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
- * on its answer, moves the order to the next step in one transaction of the order database. Under
- * load, the moves of many orders share a transaction ({@link Batcher}: a move that comes while
- * {@code commitsInFlight} transactions run waits for the next, with the others that came meanwhile).
+ * on its answer, moves the order to the next step in one statement of the order database (the order,
+ * its timeline and its events). Under load, the moves of many orders share a statement ({@link Batcher}:
+ * a move that comes while {@code commitsInFlight} statements run waits for the next, with the others
+ * that came meanwhile).
  *
  * <pre>
  *   RESERVE_STOCK  ─reserved→ RESERVE_CREDIT ─reserved→ DONE (APPROVED)
@@ -100,7 +101,7 @@ final class OrderSaga {
     this.customers = customers;
     this.settings = settings;
     this.transitions = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
-        moves -> pool.withTransaction(tx -> orders.transitionAll(tx, moves, settings.leaseMs())));
+        moves -> orders.transitionAll(pool, moves, settings.leaseMs()));
     this.stockReservations = reservations(inventory, InventoryAddresses.RESERVE, InventoryAddresses.RESERVE_ALL,
         ReserveStock::toJson, StockReservation::fromJson);
     this.creditReservations = reservations(customers, CustomerAddresses.RESERVE_CREDIT, CustomerAddresses.RESERVE_CREDIT_ALL,

@@ -100,9 +100,10 @@ public class OrderVerticle extends ServiceVerticle {
     }
     UUID id = UUID.randomUUID();
     String traceParent = Tracing.traceParent(); // the placement's span: the saga's steps join its trace
-    return transaction(tx -> orders.insert(tx, id, cmd, settings.leaseMs(), traceParent))
+    return orders.insert(pool, id, cmd, settings.leaseMs(), traceParent) // one statement: no transaction around it
         .compose(inserted -> {
           if (inserted.isPresent()) {
+            eventsWritten();
             LOG.info("order {}: placed by customer {} ({} lines)", id, cmd.customerId(), cmd.lines().size());
             saga.drive(inserted.get());
             return Future.succeededFuture(accepted(id.toString()));

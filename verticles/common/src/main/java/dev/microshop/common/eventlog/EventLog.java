@@ -26,8 +26,16 @@ public final class EventLog {
 
   public static final int SCHEMA_VERSION = 1;
 
-  private static final String APPEND = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload,"
-      + " trace_parent) VALUES ($1, $2, $3, $4, $5, $6)";
+  /**
+   * The head of a statement that records events: a SELECT of (event_id, type, aggregate_id, schema_version,
+   * payload, trace_parent) follows, ordered as the events are to be read (positions are drawn in the
+   * order the rows come).
+   */
+  public static final String INSERT = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload, trace_parent)";
+  /** Events given as arrays: one statement however many (not one execution per event). */
+  private static final String APPEND = INSERT + " SELECT e.event_id, e.type, e.aggregate_id, " + SCHEMA_VERSION
+      + ", e.payload::jsonb, e.trace_parent FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
+      + " WITH ORDINALITY AS e(event_id, type, aggregate_id, payload, trace_parent, n) ORDER BY e.n";
   private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload,"
       + " trace_parent"
       + " FROM event_log WHERE (tx, position) > ($1, $2)"
@@ -66,16 +74,27 @@ public final class EventLog {
   public record NewEvent(String type, String aggregateId, JsonObject payload, String traceParent) {
   }
 
-  /** Records the events in the transaction {@code tx}, in order, in one round trip (none: nothing sent). */
+  /** Records the events in the transaction {@code tx}, in order, in one statement (none: nothing sent). */
   public static Future<Void> appendAll(SqlClient tx, List<NewEvent> events) {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
-    List<Tuple> rows = new ArrayList<>(events.size());
-    for (NewEvent e : events) {
-      rows.add(Tuple.of(UUID.randomUUID(), e.type(), e.aggregateId(), SCHEMA_VERSION, e.payload(), e.traceParent()));
+    int n = events.size();
+    UUID[] ids = new UUID[n];
+    String[] types = new String[n];
+    String[] aggregates = new String[n];
+    String[] payloads = new String[n];
+    String[] traceParents = new String[n];
+    for (int i = 0; i < n; i++) {
+      NewEvent e = events.get(i);
+      ids[i] = UUID.randomUUID();
+      types[i] = e.type();
+      aggregates[i] = e.aggregateId();
+      payloads[i] = e.payload().encode();
+      traceParents[i] = e.traceParent();
     }
-    return tx.preparedQuery(APPEND).executeBatch(rows).mapEmpty();
+    return tx.preparedQuery(APPEND).execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types)
+        .addArrayOfString(aggregates).addArrayOfString(payloads).addArrayOfString(traceParents)).mapEmpty();
   }
 
   /** Up to {@code limit} events after (tx, position), only from transactions that can no longer change. */

@@ -135,9 +135,10 @@ public final class CustomerRepository {
             events.add(new EventLog.NewEvent(d.status().eventType(), d.orderId(),
                 d.toJson().put("customerId", claimed.get(i).customerId().toString()), traceParent));
           }
-          return tx.preparedQuery(DECIDE).executeBatch(decided.stream()
-                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList())
-              .compose(v -> EventLog.appendAll(tx, events))
+          // sent together (the connection pipelines them): the customers stay locked for one round trip, not two
+          return Future.all(tx.preparedQuery(DECIDE).executeBatch(decided.stream()
+                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList()),
+              EventLog.appendAll(tx, events))
               .map(decided);
         });
   }

@@ -2,6 +2,7 @@ package dev.microshop.inventory.db;
 
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.failure.ServiceException;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.CatalogEntry;
 import dev.microshop.inventory.api.CatalogQuery;
@@ -169,8 +170,13 @@ public final class ProductRepository {
 
   /** Records the new state of the products in {@code rows} (returned by a change) as one {@link CatalogEntry#CHANGED} event. */
   public static Future<Void> changed(SqlClient tx, RowSet<Row> rows) {
-    return rows.size() == 0 ? Future.succeededFuture()
-        : EventLog.append(tx, CatalogEntry.CHANGED, CatalogEntry.AGGREGATE, CatalogEntry.toJson(entries(rows)));
+    return EventLog.appendAll(tx, changedEvent(rows, Tracing.traceParent()));
+  }
+
+  /** The {@link CatalogEntry#CHANGED} event of the products in {@code rows}, to record with others; none when no row. */
+  static List<EventLog.NewEvent> changedEvent(RowSet<Row> rows, String traceParent) {
+    return rows.size() == 0 ? List.of()
+        : List.of(new EventLog.NewEvent(CatalogEntry.CHANGED, CatalogEntry.AGGREGATE, CatalogEntry.toJson(entries(rows)), traceParent));
   }
 
   private static List<CatalogEntry> entries(RowSet<Row> rows) {

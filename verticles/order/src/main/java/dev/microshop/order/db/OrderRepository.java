@@ -18,6 +18,7 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Optional;
@@ -29,24 +30,55 @@ public final class OrderRepository {
 
   private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
       + " version, created_at, updated_at, delivery_address, trace_parent";
-  private static final String INSERT = "INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
+  /**
+   * A placement and its milestone in one statement (so outside a transaction, one round trip): the
+   * order as stored, or no row when the customer used this idempotency key before (nothing written).
+   */
+  private static final String INSERT = withMilestones("INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
       + " saga_step, lines, next_attempt_at, delivery_address, trace_parent) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
       + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7, $8)"
-      + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING " + COLUMNS;
+      + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING " + COLUMNS, 9, "SELECT " + COLUMNS + " FROM moved");
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
   private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
   private static final String LOCK = GET + " FOR UPDATE";
-  private static final String TRANSITION = "UPDATE orders SET status = $3, saga_step = $4, lines = $5, total_cents = $6,"
-      + " reason = $7, attempts = 0, next_attempt_at = now() + $8 * interval '1 millisecond', version = version + 1,"
-      + " updated_at = now() WHERE id = $1 AND version = $2";
+  /**
+   * The moves of several orders (as arrays, sorted by id) and their milestones in one statement: the
+   * ids of the orders moved; one whose version changed meanwhile is not, and gets no milestone.
+   */
+  private static final String TRANSITION = withMilestones("UPDATE orders o SET status = u.status, saga_step = u.step,"
+      + " lines = u.lines::jsonb, total_cents = u.total_cents, reason = u.reason, attempts = 0,"
+      + " next_attempt_at = now() + $8 * interval '1 millisecond', version = o.version + 1, updated_at = now()"
+      + " FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])"
+      + " AS u(id, version, status, step, lines, total_cents, reason) WHERE o.id = u.id AND o.version = u.version"
+      + " RETURNING o.id", 9, "SELECT id FROM moved");
   private static final String FAILED_ATTEMPT = "UPDATE orders SET attempts = attempts + 1,"
       + " next_attempt_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND saga_step <> '" + SagaStep.DONE + "'";
   private static final String CLAIM_DUE = "UPDATE orders SET next_attempt_at = now() + $2 * interval '1 millisecond'"
       + " WHERE id IN (SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "' AND next_attempt_at <= now()"
       + "   ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING id";
   private static final String UNFINISHED = "SELECT id FROM orders WHERE saga_step <> '" + SagaStep.DONE + "'";
-  private static final String ADD_EVENT = "INSERT INTO order_timeline (order_id, seq, event, reason)"
-      + " SELECT $1, COALESCE(max(seq), 0) + 1, $2, $3 FROM order_timeline WHERE order_id = $1";
+
+  /**
+   * A statement that writes orders ({@code write}: its rows, {@code RETURNING} their {@code id}, are
+   * {@code moved}) and, for each order written, its milestones given as arrays from parameter
+   * {@code $p} on (order id, number within the order's milestones of this statement, milestone,
+   * reason, event id, event type, payload, traceparent): a row of its timeline each, numbered on
+   * from its own, and an event each, in the order given; then {@code answer}. One statement, so it
+   * needs no transaction of its own: it commits whole or not at all.
+   */
+  private static String withMilestones(String write, int p, String answer) {
+    return "WITH moved AS (" + write + "),"
+        + " milestones AS (SELECT * FROM unnest($" + p + "::uuid[], $" + (p + 1) + "::int[], $" + (p + 2) + "::text[], $" + (p + 3)
+        + "::text[], $" + (p + 4) + "::uuid[], $" + (p + 5) + "::text[], $" + (p + 6) + "::text[], $" + (p + 7) + "::text[])"
+        + " WITH ORDINALITY AS g(order_id, k, event, reason, event_id, type, payload, trace_parent, n)"
+        + " WHERE g.order_id IN (SELECT id FROM moved)),"
+        + " timeline AS (INSERT INTO order_timeline (order_id, seq, event, reason) SELECT m.order_id,"
+        + " COALESCE((SELECT max(t.seq) FROM order_timeline t WHERE t.order_id = m.order_id), 0) + m.k, m.event, m.reason"
+        + " FROM milestones m ORDER BY m.n),"
+        + " events AS (" + EventLog.INSERT + " SELECT m.event_id, m.type, m.order_id::text, " + EventLog.SCHEMA_VERSION
+        + ", m.payload::jsonb, m.trace_parent FROM milestones m ORDER BY m.n) "
+        + answer;
+  }
   private static final String RECENT = "WITH n AS (SELECT clock_timestamp() AS now),"
       + " w AS (SELECT COALESCE($1::timestamptz, n.now - interval '5 seconds') AS since, n.now AS until FROM n)"
       + " SELECT w.since, w.until, count(t.event) FILTER (WHERE t.event = 'PLACED'),"
@@ -63,17 +95,15 @@ public final class OrderRepository {
       + " ORDER BY created_at DESC, id LIMIT $3 OFFSET $4";
 
   /**
-   * Stores a new PENDING order, with the traceparent of its placement ({@code traceParent}, may be
-   * null): the order as stored; empty when the customer used this idempotency key before.
+   * Stores a new PENDING order and its first milestone, with the traceparent of its placement
+   * ({@code traceParent}, may be null), in one statement: the order as stored; empty when the
+   * customer used this idempotency key before.
    */
-  public Future<Optional<Order>> insert(SqlClient tx, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
+  public Future<Optional<Order>> insert(SqlClient client, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
     JsonObject address = cmd.address() == null ? null : cmd.address().toJson();
-    return tx.preparedQuery(INSERT)
-        .execute(Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
-            address, traceParent))
-        .compose(rows -> rows.size() == 0
-            ? Future.succeededFuture(Optional.<Order>empty())
-            : placed(id, cmd, address, traceParent).write(tx).map(v -> first(rows)));
+    Tuple params = Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
+        address, traceParent);
+    return client.preparedQuery(INSERT).execute(placed(id, cmd, address, traceParent).addTo(params)).map(OrderRepository::first);
   }
 
   private static Milestones placed(UUID id, PlaceOrder cmd, JsonObject address, String traceParent) {
@@ -112,32 +142,47 @@ public final class OrderRepository {
   }
 
   /**
-   * The moves of several orders in one transaction, each on its own: true for each order moved, false
-   * for one that another driver moved meanwhile (nothing written for it). A few round trips in all:
-   * the updates, then the timelines and events of the orders moved, each as one batch. The rows are
-   * updated in the order of their ids, so two such transactions never wait on each other in a cycle.
+   * The moves of several orders, each on its own, in one statement (so it needs no transaction): true
+   * for each order moved, false for one that another driver moved meanwhile (nothing written for it),
+   * or that the batch moves twice (the first move only). The rows are joined to the orders in the
+   * order of their ids, so two such statements never wait on each other in a cycle.
    */
-  public Future<List<Boolean>> transitionAll(SqlClient tx, List<Move> given, long leaseMs) {
-    List<Move> moves = given.stream().sorted(Comparator.comparing(m -> m.from().id())).toList();
-    List<Tuple> updates = new ArrayList<>(moves.size());
-    for (Move m : moves) {
-      Order.Transition t = m.to();
-      updates.add(Tuple.tuple().addValue(m.from().id()).addValue(m.from().version()).addValue(t.status().name())
-          .addValue(t.step().name()).addValue(t.lines()).addValue(t.totalCents()).addValue(t.reason()).addValue(leaseMs));
-    }
-    return tx.preparedQuery(TRANSITION).executeBatch(updates).compose(rows -> {
-      Set<Move> moved = Collections.newSetFromMap(new IdentityHashMap<>()); // by identity: each move once
-      Milestones milestones = new Milestones();
-      RowSet<Row> r = rows;
-      for (Move m : moves) {
-        if (r.rowCount() == 1) {
-          moved.add(m);
-          Order o = m.from();
-          milestones.add(o.id(), o.customerId(), o.address(), o.traceParent(), m.to());
-        }
-        r = r.next();
+  public Future<List<Boolean>> transitionAll(SqlClient client, List<Move> given, long leaseMs) {
+    Set<Move> sent = Collections.newSetFromMap(new IdentityHashMap<>()); // by identity: each move once
+    Set<UUID> ids = new HashSet<>();
+    for (Move m : given) {
+      if (ids.add(m.from().id())) {
+        sent.add(m);
       }
-      return milestones.write(tx).map(v -> given.stream().map(moved::contains).toList());
+    }
+    List<Move> moves = given.stream().filter(sent::contains).sorted(Comparator.comparing(m -> m.from().id())).toList();
+    int n = moves.size();
+    UUID[] id = new UUID[n];
+    Integer[] version = new Integer[n];
+    String[] status = new String[n];
+    String[] step = new String[n];
+    String[] lines = new String[n];
+    Long[] total = new Long[n];
+    String[] reason = new String[n];
+    Milestones milestones = new Milestones();
+    for (int i = 0; i < n; i++) {
+      Order o = moves.get(i).from();
+      Order.Transition t = moves.get(i).to();
+      id[i] = o.id();
+      version[i] = o.version();
+      status[i] = t.status().name();
+      step[i] = t.step().name();
+      lines[i] = t.lines() == null ? null : t.lines().encode();
+      total[i] = t.totalCents();
+      reason[i] = t.reason();
+      milestones.add(o.id(), o.customerId(), o.address(), o.traceParent(), t);
+    }
+    Tuple params = Tuple.tuple().addArrayOfUUID(id).addArrayOfInteger(version).addArrayOfString(status)
+        .addArrayOfString(step).addArrayOfString(lines).addArrayOfLong(total).addArrayOfString(reason).addValue(leaseMs);
+    return client.preparedQuery(TRANSITION).execute(milestones.addTo(params)).map(rows -> {
+      Set<UUID> moved = new HashSet<>();
+      rows.forEach(r -> moved.add(r.getUUID("id")));
+      return given.stream().map(m -> sent.contains(m) && moved.contains(m.from().id())).toList();
     });
   }
 
@@ -202,30 +247,44 @@ public final class OrderRepository {
   }
 
   /**
-   * Milestones to add to the orders' timelines and, in the same transaction, to the event log
+   * Milestones to add to the orders' timelines and, in the same statement, to the event log
    * ({@code order.<milestone>}, e.g. {@code order.stock-reserved}) with the order as it now is, and
    * the traceparent of its placement: whichever instance moves it, and whenever, its consumers'
-   * work (the shipment, the history) joins the order's trace.
+   * work (the shipment, the history) joins the order's trace. Written only for the orders the
+   * statement moves ({@link #withMilestones}).
    */
   private static final class Milestones {
-    private final List<Tuple> timeline = new ArrayList<>();
-    private final List<EventLog.NewEvent> events = new ArrayList<>();
+    private final List<UUID> orders = new ArrayList<>();
+    private final List<Integer> numbers = new ArrayList<>();
+    private final List<String> names = new ArrayList<>();
+    private final List<String> reasons = new ArrayList<>();
+    private final List<String> types = new ArrayList<>();
+    private final List<String> payloads = new ArrayList<>();
+    private final List<String> traceParents = new ArrayList<>();
 
     void add(UUID id, UUID customerId, JsonObject address, String traceParent, Order.Transition t) {
+      int k = 0;
       for (Milestone milestone : t.events()) {
         String why = milestone.withReason() ? t.reason() : null;
         OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
             address);
-        timeline.add(Tuple.of(id, milestone.name(), why));
-        events.add(new EventLog.NewEvent(milestone.eventType(), id.toString(), event.toJson(), traceParent));
+        orders.add(id);
+        numbers.add(++k);
+        names.add(milestone.name());
+        reasons.add(why);
+        types.add(milestone.eventType());
+        payloads.add(event.toJson().encode());
+        traceParents.add(traceParent);
       }
     }
 
-    /** Each list in one round trip; an order's milestones keep their order. */
-    Future<Void> write(SqlClient tx) {
-      Future<Void> added = timeline.isEmpty() ? Future.succeededFuture()
-          : tx.preparedQuery(ADD_EVENT).executeBatch(timeline).mapEmpty();
-      return added.compose(v -> EventLog.appendAll(tx, events));
+    /** The milestones as {@link #withMilestones}' parameters, after {@code params}'. */
+    Tuple addTo(Tuple params) {
+      return params.addArrayOfUUID(orders.toArray(UUID[]::new)).addArrayOfInteger(numbers.toArray(Integer[]::new))
+          .addArrayOfString(names.toArray(String[]::new)).addArrayOfString(reasons.toArray(String[]::new))
+          .addArrayOfUUID(orders.stream().map(o -> UUID.randomUUID()).toArray(UUID[]::new))
+          .addArrayOfString(types.toArray(String[]::new)).addArrayOfString(payloads.toArray(String[]::new))
+          .addArrayOfString(traceParents.toArray(String[]::new));
     }
   }
 

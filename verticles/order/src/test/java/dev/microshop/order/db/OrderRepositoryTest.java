@@ -3,6 +3,8 @@ package dev.microshop.order.db;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DbConfig;
 import dev.microshop.common.db.EmbeddedPostgresServer;
+import dev.microshop.common.eventlog.Event;
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.order.api.Milestone;
@@ -25,7 +27,7 @@ import java.util.UUID;
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The moves of several orders in one transaction ({@link OrderRepository#transitionAll}). */
+/** Placements and the moves of several orders in one statement ({@link OrderRepository#transitionAll}). */
 class OrderRepositoryTest {
 
   private static Vertx vertx;
@@ -64,7 +66,25 @@ class OrderRepositoryTest {
       assertThat(now.version()).isEqualTo(o.version() + 1); // c once, by the other driver; never twice
       assertThat(await(orders.timeline(pool, o.id())).stream().map(e -> ((JsonObject) e).getString("event")))
           .containsExactly("PLACED", "STOCK_RESERVED");
+      assertThat(events(o)).as("the stale move wrote no event either")
+          .containsExactly(Milestone.PLACED.eventType(), Milestone.STOCK_RESERVED.eventType());
     }
+  }
+
+  @Test
+  @DisplayName("an order twice in one batch moves once: the second move is stale, and its milestones are not written")
+  void sameOrderTwiceInABatch() throws Exception {
+    Order g = placed("g");
+    Order.Transition rejected = g.to(OrderStatus.REJECTED, SagaStep.DONE, "no stock", Milestone.REJECTED);
+    List<Boolean> moved = await(orders.transitionAll(pool,
+        List.of(new OrderRepository.Move(g, reserved(g)), new OrderRepository.Move(g, rejected)), 10_000));
+    assertThat(moved).containsExactly(true, false);
+    Order now = await(orders.get(pool, g.id())).orElseThrow();
+    assertThat(now.step()).isEqualTo(SagaStep.RESERVE_CREDIT);
+    assertThat(now.version()).isEqualTo(g.version() + 1);
+    assertThat(await(orders.timeline(pool, g.id())).stream().map(e -> ((JsonObject) e).getString("event")))
+        .containsExactly("PLACED", "STOCK_RESERVED");
+    assertThat(events(g)).containsExactly(Milestone.PLACED.eventType(), Milestone.STOCK_RESERVED.eventType());
   }
 
   @Test
@@ -86,7 +106,16 @@ class OrderRepositoryTest {
       assertThat(timeline).extracting(e -> e.getString("event"))
           .containsExactly("PLACED", "STOCK_RESERVED", "CREDIT_RESERVED", "APPROVED");
       assertThat(timeline).extracting(e -> OffsetDateTime.parse(e.getString("at"))).isSorted();
+      assertThat(events(o)).as("the events in the log's order: the milestones' order")
+          .containsExactly(Milestone.PLACED.eventType(), Milestone.STOCK_RESERVED.eventType(),
+              Milestone.CREDIT_RESERVED.eventType(), Milestone.APPROVED.eventType());
     }
+  }
+
+  /** The types of the order's events, in the order a reader of the log gets them. */
+  private static List<String> events(Order o) throws Exception {
+    return await(EventLog.read(pool, 0, 0, 100_000)).stream().filter(e -> e.aggregateId().equals(o.id().toString()))
+        .map(Event::type).toList();
   }
 
   private static Order.Transition reserved(Order o) {
@@ -99,8 +128,10 @@ class OrderRepositoryTest {
     PlaceOrder cmd = new PlaceOrder(UUID.randomUUID(), key + "-" + id, List.of(new OrderLine("MUG-CLASSIC", 1)), null);
     Order stored = await(pool.withTransaction(tx -> orders.insert(tx, id, cmd, 10_000, null))).orElseThrow();
     assertThat(stored).as("the order as the placement stored it").isEqualTo(await(orders.get(pool, id)).orElseThrow());
-    Optional<Order> again = await(pool.withTransaction(tx -> orders.insert(tx, UUID.randomUUID(), cmd, 10_000, null)));
+    Optional<Order> again = await(orders.insert(pool, UUID.randomUUID(), cmd, 10_000, null));
     assertThat(again).as("the same idempotency key again").isEmpty();
+    assertThat(await(orders.timeline(pool, id))).as("one PLACED milestone, not one per attempt").hasSize(1);
+    assertThat(events(stored)).containsExactly(Milestone.PLACED.eventType());
     return stored;
   }
 }
