@@ -38,9 +38,15 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # - its young generation stays the 85 MB that -Xmx256m gives: with the default third of 192 MB (64 MB)
 #   the order load ran 254/320/307 against 289/330/334 approved/s, with 85 MB 293/321/261 against
 #   307/270/288 (alternated 15 s loads of two all-in-ones side by side);
-# - C2 stays: one JVM warms it up.
+# - C2 stays: one JVM warms it up;
+# - one Vert.x event loop per core (Vert.x's default is two): below the peak, the loops sleep and wake
+#   for every message handed between verticles, and waking twice as many cost CPU. Three all-in-ones
+#   side by side, paced 230 orders/s, 4 alternated rounds each: the shop's JVM 3.01 CPU-ms per order with
+#   4 loops, 2.50 with 2, 2.08 with 1 (every round in that order), the machine 94/90/86 % busy; the p99s
+#   spread too widely across rounds to rank (91-156, 96-261, 90-204 ms).
 SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
--XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
+-XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
+-Dvertx.options.eventLoopPoolSize=$(nproc)"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
 # PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work.
