@@ -70,8 +70,8 @@ final class OrderSaga {
   private static final Logger LOG = LoggerFactory.getLogger(OrderSaga.class);
 
   /**
-   * {@code commitsInFlight}: transitions' transactions at once, at most; the transitions that come
-   * meanwhile are committed together, up to {@code maxBatch} in one transaction. {@code batchesInFlight}:
+   * {@code commitsInFlight}: statements of transitions at once, at most; the transitions that come
+   * meanwhile are written together, up to {@code maxBatch} in one statement. {@code batchesInFlight}:
    * the same for the reservations sent to each participant (up to {@code maxBatch} orders in one command).
    */
   record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch,
