@@ -39,14 +39,14 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 #   the order load ran 254/320/307 against 289/330/334 approved/s, with 85 MB 293/321/261 against
 #   307/270/288 (alternated 15 s loads of two all-in-ones side by side);
 # - C2 stays: one JVM warms it up;
-# - one Vert.x event loop per core (Vert.x's default is two): below the peak, the loops sleep and wake
-#   for every message handed between verticles, and waking twice as many cost CPU. Three all-in-ones
-#   side by side, paced 230 orders/s, 4 alternated rounds each: the shop's JVM 3.01 CPU-ms per order with
-#   4 loops, 2.50 with 2, 2.08 with 1 (every round in that order), the machine 94/90/86 % busy; the p99s
-#   spread too widely across rounds to rank (91-156, 96-261, 90-204 ms).
+# - Vert.x's two event loops per core stay. Tried: one per core (-Dvertx.options.eventLoopPoolSize=2).
+#   Three all-in-ones side by side, paced 230 orders/s, 4 alternated rounds each: the shop's JVM 3.01
+#   CPU-ms per order with 4 loops, 2.50 with 2, 2.08 with 1, the machine 94/90/86 % busy, but the p99s
+#   did not rank (91-156, 96-261, 90-204 ms); the full bench with 2 loops then had the paced p99 at 130.0
+#   against 102.0 ms, the overload's accepted p99 at 1,090 against 711 ms and the RSS under load at 354
+#   against 341 MB (one run each, the run before with 4 loops).
 SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
--XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
--Dvertx.options.eventLoopPoolSize=$(nproc)"
+-XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
 # PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work.
