@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
 /**
@@ -98,15 +99,10 @@ public final class ReservationRepository {
       Future<RowSet<Row>> outcomesWritten = tx.preparedQuery(DECIDE).executeBatch(decided.stream()
           .map(d -> Tuple.of(d.orderId(), d.status().name(), d.lines(), d.totalCents(), d.reason())).toList());
       Future<Void> events = held == null ? EventLog.appendAll(tx, outcomes)
-          : held.compose(changed -> EventLog.appendAll(tx, concat(ProductRepository.changedEvent(changed, traceParent), outcomes)));
+          : held.compose(changed -> EventLog.appendAll(tx,
+              Stream.concat(ProductRepository.changedEvent(changed, traceParent).stream(), outcomes.stream()).toList()));
       return Future.all(outcomesWritten, events).map(decided);
     });
-  }
-
-  private static <T> List<T> concat(List<T> first, List<T> then) {
-    List<T> all = new ArrayList<>(first);
-    all.addAll(then);
-    return all;
   }
 
   /** One order against the stock still available: reserved with its prices, or rejected with the first line that can't be. */
