@@ -23,6 +23,8 @@ import io.vertx.sqlclient.SqlConnection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -57,9 +59,9 @@ public class ShippingVerticle extends ServiceVerticle {
     long tickMs = courier.getLong("tick-ms", 250L);
     inventory = new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, conf.getLong("request-timeout-ms", 5000L));
     return all(serve(ShippingAddresses.GET, this::get), serve(ShippingAddresses.LIST, this::list))
-        .compose(v -> consume(OrderAddresses.SERVICE,
+        .compose(v -> consumeBatches(OrderAddresses.SERVICE,
             type -> type.equals(Milestone.APPROVED.eventType()) || type.equals(Milestone.CANCELLED.eventType()),
-            this::onOrderEvent))
+            this::onOrderEvents))
         .onSuccess(c -> timer = vertx.setPeriodic(tickMs, id -> courierRound()));
   }
 
@@ -69,19 +71,35 @@ public class ShippingVerticle extends ServiceVerticle {
     return super.stop();
   }
 
-  private Future<Void> onOrderEvent(SqlConnection tx, Event e) {
-    UUID orderId = UUID.fromString(e.aggregateId());
-    if (e.type().equals(Milestone.APPROVED.eventType())) {
-      OrderEvent approved = OrderEvent.fromJson(e.payload());
-      // the shipment's own steps continue from this span (applying the approval), else from the order's
-      String traceParent = Tracing.traceParent();
-      return shipments.create(tx, orderId, approved.customerId(), approved.address(), e.occurredAt(), prepareMs,
-          traceParent != null ? traceParent : e.traceParent());
+  /**
+   * A batch of the order's approvals and cancellations, in log order: the shipments of each run of
+   * approvals in one statement (and their events in another), a cancellation after the shipments
+   * before it. Each shipment continues the trace of its approval's {@code apply} span.
+   */
+  private Future<Void> onOrderEvents(SqlConnection tx, List<Event> events) {
+    Future<Void> chain = Future.succeededFuture();
+    List<ShipmentRepository.NewShipment> approved = new ArrayList<>();
+    for (Event e : events) {
+      UUID orderId = UUID.fromString(e.aggregateId());
+      if (e.type().equals(Milestone.APPROVED.eventType())) {
+        OrderEvent order = OrderEvent.fromJson(e.payload());
+        approved.add(new ShipmentRepository.NewShipment(orderId, order.customerId(), order.address(), e.occurredAt(),
+            e.traceParent()));
+      } else if (e.type().equals(Milestone.CANCELLED.eventType())) {
+        chain = created(chain, tx, approved).compose(v -> shipments.cancel(tx, orderId));
+      }
     }
-    if (e.type().equals(Milestone.CANCELLED.eventType())) {
-      return shipments.cancel(tx, orderId);
+    return created(chain, tx, approved);
+  }
+
+  /** After {@code chain}, the shipments gathered in {@code approved} (then emptied); {@code chain} when none. */
+  private Future<Void> created(Future<Void> chain, SqlConnection tx, List<ShipmentRepository.NewShipment> approved) {
+    if (approved.isEmpty()) {
+      return chain;
     }
-    return Future.succeededFuture();
+    List<ShipmentRepository.NewShipment> run = List.copyOf(approved);
+    approved.clear();
+    return chain.compose(v -> shipments.createAll(tx, run, prepareMs));
   }
 
   /** One round of the courier: every shipment whose next step is due. */

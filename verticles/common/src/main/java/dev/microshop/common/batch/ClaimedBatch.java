@@ -1,8 +1,6 @@
 package dev.microshop.common.batch;
 
 import io.vertx.core.Future;
-import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.SqlClient;
 import io.vertx.sqlclient.Tuple;
 
@@ -26,27 +24,24 @@ public final class ClaimedBatch {
   }
 
   /**
-   * Claims the commands' ids with {@code claimSql} (an {@code INSERT ... ON CONFLICT DO NOTHING
-   * RETURNING}, one row when claimed; {@code claim} gives its parameters) in the order of the ids,
-   * so two batches never wait on each other in a cycle; then {@code decide}s the claimed commands in
-   * the batch's order and reads the outcomes of the others ({@code earlier}, by id). Answers one
-   * outcome per command, in order; a command repeated in the batch gets the outcome of its first.
+   * Claims the commands' ids with {@code claimSql}, one statement for all: an {@code INSERT ... SELECT ...
+   * FROM unnest(...) WITH ORDINALITY ... ORDER BY} the ordinality {@code ON CONFLICT DO NOTHING RETURNING}
+   * the id, of the arrays {@code claims} gives for the distinct commands sorted by id; it answers the ids
+   * it claimed. Rows are inserted, and so locked, in the order of the ids, so two batches never wait on
+   * each other in a cycle. Then
+   * {@code decide}s the claimed commands in the batch's order and reads the outcomes of the others
+   * ({@code earlier}, by id). Answers one outcome per command, in order; a command repeated in the batch
+   * gets the outcome of its first.
    */
   public static <C, R> Future<List<R>> apply(SqlClient tx, List<C> commands, Function<C, String> id, String claimSql,
-                                             Function<C, Tuple> claim, Function<List<C>, Future<List<R>>> decide,
+                                             Function<List<C>, Tuple> claims, Function<List<C>, Future<List<R>>> decide,
                                              Function<List<String>, Future<List<R>>> earlier, Function<R, String> outcomeId) {
     Map<String, C> distinct = new LinkedHashMap<>();
     commands.forEach(c -> distinct.putIfAbsent(id.apply(c), c));
     List<C> byId = distinct.values().stream().sorted(Comparator.comparing(id)).toList();
-    return tx.preparedQuery(claimSql).executeBatch(byId.stream().map(claim).toList()).compose(rows -> {
+    return tx.preparedQuery(claimSql).execute(claims.apply(byId)).compose(rows -> {
       Set<String> won = new HashSet<>();
-      RowSet<Row> r = rows;
-      for (C c : byId) {
-        if (r.size() == 1) {
-          won.add(id.apply(c));
-        }
-        r = r.next();
-      }
+      rows.forEach(r -> won.add(r.getString(0)));
       List<C> claimed = distinct.values().stream().filter(c -> won.contains(id.apply(c))).toList();
       List<String> others = distinct.keySet().stream().filter(i -> !won.contains(i)).toList();
       Future<List<R>> decided = claimed.isEmpty() ? Future.succeededFuture(List.of()) : decide.apply(claimed);

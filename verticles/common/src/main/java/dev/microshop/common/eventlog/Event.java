@@ -21,6 +21,11 @@ import java.util.UUID;
 public record Event(long position, long tx, UUID id, String type, String aggregateId, OffsetDateTime occurredAt,
                     int schemaVersion, JsonObject payload, String traceParent) {
 
+  /** This event with another traceparent (null: none). */
+  public Event withTraceParent(String traceParent) {
+    return new Event(position, tx, id, type, aggregateId, occurredAt, schemaVersion, payload, traceParent);
+  }
+
   public JsonObject toJson() {
     JsonObject json = new JsonObject()
         .put("position", position)

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -19,6 +20,7 @@ import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
 
@@ -44,7 +46,9 @@ public final class EventConsumer {
    * Applies the events of a batch that the consumer acts on (at least one, in log order) inside the
    * consumer's transaction, in a few statements for all of them rather than some for each; only
    * {@code tx} may be used. Each traced event still has its span ({@code apply <type>}), ended when the
-   * batch is applied; the batch's statements are children of none of them.
+   * batch is applied; the batch's statements are children of none of them, but each event given to the
+   * applier carries its span's traceparent (not the writer's), so what the applier records for it
+   * continues that span.
    */
   @FunctionalInterface
   public interface BatchApplier {
@@ -249,10 +253,20 @@ public final class EventConsumer {
 
   /** Applies a batch in one call; the span of each traced event ends with it (with an error status when it failed). */
   private Future<Void> applyBatchTraced(SqlConnection tx, List<Event> acted) {
-    List<Span> spans = acted.stream().filter(e -> e.traceParent() != null).map(this::span).toList();
+    List<Span> spans = new ArrayList<>();
+    List<Event> inSpans = acted.stream().map(e -> {
+      if (e.traceParent() == null) {
+        return e;
+      }
+      Span span = span(e);
+      spans.add(span);
+      try (Scope scope = span.makeCurrent()) {
+        return e.withTraceParent(Tracing.traceParent());
+      }
+    }).toList();
     Future<Void> applied;
     try {
-      applied = batchApplier.apply(tx, acted);
+      applied = batchApplier.apply(tx, inSpans);
     } catch (RuntimeException e) {
       applied = Future.failedFuture(e);
     }

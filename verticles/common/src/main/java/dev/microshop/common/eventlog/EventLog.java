@@ -33,9 +33,7 @@ public final class EventLog {
    */
   public static final String INSERT = "INSERT INTO event_log (event_id, type, aggregate_id, schema_version, payload, trace_parent)";
   /** Events given as arrays: one statement however many (not one execution per event). */
-  private static final String APPEND = INSERT + " SELECT e.event_id, e.type, e.aggregate_id, " + SCHEMA_VERSION
-      + ", e.payload::jsonb, e.trace_parent FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[])"
-      + " WITH ORDINALITY AS e(event_id, type, aggregate_id, payload, trace_parent, n) ORDER BY e.n";
+  private static final String APPEND = appendFrom(1);
   private static final String READ = "SELECT position, tx, event_id, type, aggregate_id, occurred_at, schema_version, payload,"
       + " trace_parent"
       + " FROM event_log WHERE (tx, position) > ($1, $2)"
@@ -79,6 +77,23 @@ public final class EventLog {
     if (events.isEmpty()) {
       return Future.succeededFuture();
     }
+    return tx.preparedQuery(APPEND).execute(addArrays(Tuple.tuple(), events)).mapEmpty();
+  }
+
+  /**
+   * The statement that records events given as five arrays, parameters {@code $first} to
+   * {@code $first + 4} ({@link #addArrays}), in their order: the end of a caller's statement whose
+   * {@code WITH} clauses write its own rows first, so that both take one execution.
+   */
+  public static String appendFrom(int first) {
+    String p = "$" + first + "::uuid[], $" + (first + 1) + "::text[], $" + (first + 2) + "::text[], $" + (first + 3)
+        + "::text[], $" + (first + 4) + "::text[]";
+    return INSERT + " SELECT e.event_id, e.type, e.aggregate_id, " + SCHEMA_VERSION + ", e.payload::jsonb, e.trace_parent"
+        + " FROM unnest(" + p + ") WITH ORDINALITY AS e(event_id, type, aggregate_id, payload, trace_parent, n) ORDER BY e.n";
+  }
+
+  /** Adds the events, as the five arrays of {@link #appendFrom} (each with a new event id), to {@code params}. */
+  public static Tuple addArrays(Tuple params, List<NewEvent> events) {
     int n = events.size();
     UUID[] ids = new UUID[n];
     String[] types = new String[n];
@@ -93,8 +108,8 @@ public final class EventLog {
       payloads[i] = e.payload().encode();
       traceParents[i] = e.traceParent();
     }
-    return tx.preparedQuery(APPEND).execute(Tuple.tuple().addArrayOfUUID(ids).addArrayOfString(types)
-        .addArrayOfString(aggregates).addArrayOfString(payloads).addArrayOfString(traceParents)).mapEmpty();
+    return params.addArrayOfUUID(ids).addArrayOfString(types).addArrayOfString(aggregates).addArrayOfString(payloads)
+        .addArrayOfString(traceParents);
   }
 
   /** Up to {@code limit} events after (tx, position), only from transactions that can no longer change. */

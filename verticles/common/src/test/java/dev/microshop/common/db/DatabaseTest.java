@@ -121,6 +121,16 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("the pool's connections plan each prepared statement once (generic plans), not again for each execution")
+  void genericPlans(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
+    assertThat(await(pool.query("SELECT current_setting('plan_cache_mode')").execute()).iterator().next().getString(0))
+        .isEqualTo("force_generic_plan");
+    await(pool.close());
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("a service's role writes and reads its own database and reaches no other")
   void isolation(Vertx vertx, VertxTestContext ctx) throws Throwable {
     await(Database.open(vertx, "beta", config("beta")).compose(Pool::close));

@@ -44,8 +44,15 @@ public final class CustomerRepository {
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
   private static final String CLAIM = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
-  private static final String DECIDE = "UPDATE credit_reservation SET status = $2, reason = $3, updated_at = now()"
-      + " WHERE order_id = $1";
+  /** The claimed orders' outcomes, given as arrays, and their events: one statement for the batch. */
+  /** The claims of a batch ({@link ClaimedBatch}): the orders' ids, customers and amounts as arrays. */
+  private static final String CLAIM_ALL = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
+      + " SELECT c.order_id, c.customer_id, c.amount_cents, 'PENDING'"
+      + " FROM unnest($1::text[], $2::uuid[], $3::bigint[]) WITH ORDINALITY AS c(order_id, customer_id, amount_cents, n)"
+      + " ORDER BY c.n ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
+  private static final String DECIDE_ALL = "WITH decided AS (UPDATE credit_reservation r SET status = d.status,"
+      + " reason = d.reason, updated_at = now() FROM unnest($1::text[], $2::text[], $3::text[]) AS d(order_id, status, reason)"
+      + " WHERE r.order_id = d.order_id) " + EventLog.appendFrom(4);
   private static final String RESERVATION = "SELECT order_id, status, amount_cents, reason FROM credit_reservation";
   private static final String GET_RESERVATION = RESERVATION + " WHERE order_id = $1";
   private static final String GET_RESERVATIONS = RESERVATION + " WHERE order_id = ANY($1::text[])";
@@ -99,7 +106,10 @@ public final class CustomerRepository {
    * each other in a cycle. One answer per command, in order.
    */
   public Future<List<CreditReservation>> reserveAll(SqlClient tx, List<ReserveCredit> commands) {
-    return ClaimedBatch.apply(tx, commands, ReserveCredit::orderId, CLAIM, c -> Tuple.of(c.orderId(), c.customerId(), c.amountCents(), "PENDING"),
+    return ClaimedBatch.apply(tx, commands, ReserveCredit::orderId, CLAIM_ALL, cs -> Tuple.tuple()
+            .addArrayOfString(cs.stream().map(ReserveCredit::orderId).toArray(String[]::new))
+            .addArrayOfUUID(cs.stream().map(ReserveCredit::customerId).toArray(UUID[]::new))
+            .addArrayOfLong(cs.stream().map(ReserveCredit::amountCents).toArray(Long[]::new)),
         claimed -> decideAll(tx, claimed), earlier -> existingAll(tx, earlier), CreditReservation::orderId);
   }
 
@@ -135,11 +145,12 @@ public final class CustomerRepository {
             events.add(new EventLog.NewEvent(d.status().eventType(), d.orderId(),
                 d.toJson().put("customerId", claimed.get(i).customerId().toString()), traceParent));
           }
-          // sent together (the connection pipelines them): the customers stay locked for one round trip, not two
-          return Future.all(tx.preparedQuery(DECIDE).executeBatch(decided.stream()
-                  .map(d -> Tuple.of(d.orderId(), d.status().name(), d.reason())).toList()),
-              EventLog.appendAll(tx, events))
-              .map(decided);
+          // one statement: the customers stay locked for one round trip after the lock's
+          Tuple outcomes = Tuple.tuple()
+              .addArrayOfString(decided.stream().map(CreditReservation::orderId).toArray(String[]::new))
+              .addArrayOfString(decided.stream().map(d -> d.status().name()).toArray(String[]::new))
+              .addArrayOfString(decided.stream().map(CreditReservation::reason).toArray(String[]::new));
+          return tx.preparedQuery(DECIDE_ALL).execute(EventLog.addArrays(outcomes, events)).map(decided);
         });
   }
 

@@ -34,6 +34,10 @@ public final class ReservationRepository {
 
   private static final String CLAIM = "INSERT INTO stock_reservation (order_id, status, lines) VALUES ($1, $2, $3)"
       + " ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
+  /** The claims of a batch ({@link ClaimedBatch}): the orders' ids and lines as arrays. */
+  private static final String CLAIM_ALL = "INSERT INTO stock_reservation (order_id, status, lines)"
+      + " SELECT c.order_id, 'PENDING', c.lines::jsonb FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS c(order_id, lines, n)"
+      + " ORDER BY c.n ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
   private static final String RESERVATION = "SELECT order_id, status, lines, total_cents, reason FROM stock_reservation";
   private static final String GET = RESERVATION + " WHERE order_id = $1";
   private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
@@ -45,8 +49,11 @@ public final class ReservationRepository {
       + ProductRepository.COLUMNS.replaceAll("(\\w+)", "p.$1");
   private static final String SHIP_STOCK = "UPDATE product p SET reserved = p.reserved - l.qty, on_hand = p.on_hand - l.qty"
       + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
-  private static final String DECIDE = "UPDATE stock_reservation SET status = $2, lines = $3, total_cents = $4,"
-      + " reason = $5, updated_at = now() WHERE order_id = $1";
+  /** The claimed orders' outcomes, given as arrays, and the events (the catalog's, then theirs): one statement. */
+  private static final String DECIDE_ALL = "WITH decided AS (UPDATE stock_reservation s SET status = d.status,"
+      + " lines = d.lines::jsonb, total_cents = d.total_cents, reason = d.reason, updated_at = now()"
+      + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS d(order_id, status, lines, total_cents, reason)"
+      + " WHERE s.order_id = d.order_id) " + EventLog.appendFrom(6);
   private static final String SET_STATUS = "UPDATE stock_reservation SET status = $2, updated_at = now() WHERE order_id = $1";
   private static final String REPORT = "SELECT p.sku, p.on_hand, p.reserved, COALESCE(r.qty, 0) AS reserved_by_orders"
       + " FROM product p LEFT JOIN ("
@@ -61,7 +68,9 @@ public final class ReservationRepository {
    * so two batches never wait on each other in a cycle. One answer per command, in order.
    */
   public Future<List<StockReservation>> reserveAll(SqlClient tx, List<ReserveStock> commands) {
-    return ClaimedBatch.apply(tx, commands, ReserveStock::orderId, CLAIM, c -> Tuple.of(c.orderId(), "PENDING", OrderLine.toJson(c.lines())),
+    return ClaimedBatch.apply(tx, commands, ReserveStock::orderId, CLAIM_ALL, cs -> Tuple.tuple()
+            .addArrayOfString(cs.stream().map(ReserveStock::orderId).toArray(String[]::new))
+            .addArrayOfString(cs.stream().map(c -> OrderLine.toJson(c.lines()).encode()).toArray(String[]::new)),
         claimed -> decideAll(tx, claimed), earlier -> getAll(tx, earlier), StockReservation::orderId);
   }
 
@@ -91,17 +100,19 @@ public final class ReservationRepository {
       String traceParent = Tracing.traceParent();
       List<EventLog.NewEvent> outcomes = decided.stream()
           .map(d -> new EventLog.NewEvent(d.status().eventType(), d.orderId(), d.toJson(), traceParent)).toList();
-      // sent together (the connection pipelines them), so the products stay locked for two round trips, not four:
-      // the stock held and the outcomes, then the events (the catalog's first: it needs the stock as updated)
-      Future<RowSet<Row>> held = reservedNow.isEmpty() ? null
+      // the products stay locked for two round trips: the stock held, then the outcomes with the events (the
+      // catalog's first: it needs the stock as updated)
+      Tuple written = Tuple.tuple()
+          .addArrayOfString(decided.stream().map(StockReservation::orderId).toArray(String[]::new))
+          .addArrayOfString(decided.stream().map(d -> d.status().name()).toArray(String[]::new))
+          .addArrayOfString(decided.stream().map(d -> d.lines().encode()).toArray(String[]::new))
+          .addArrayOfLong(decided.stream().map(StockReservation::totalCents).toArray(Long[]::new))
+          .addArrayOfString(decided.stream().map(StockReservation::reason).toArray(String[]::new));
+      Future<List<EventLog.NewEvent>> events = reservedNow.isEmpty() ? Future.succeededFuture(outcomes)
           : tx.preparedQuery(ADD_RESERVED).execute(arrays(reservedNow.keySet().toArray(String[]::new),
-              reservedNow.values().toArray(Integer[]::new)));
-      Future<RowSet<Row>> outcomesWritten = tx.preparedQuery(DECIDE).executeBatch(decided.stream()
-          .map(d -> Tuple.of(d.orderId(), d.status().name(), d.lines(), d.totalCents(), d.reason())).toList());
-      Future<Void> events = held == null ? EventLog.appendAll(tx, outcomes)
-          : held.compose(changed -> EventLog.appendAll(tx,
-              Stream.concat(ProductRepository.changedEvent(changed, traceParent).stream(), outcomes.stream()).toList()));
-      return Future.all(outcomesWritten, events).map(decided);
+              reservedNow.values().toArray(Integer[]::new))).map(changed ->
+              Stream.concat(ProductRepository.changedEvent(changed, traceParent).stream(), outcomes.stream()).toList());
+      return events.compose(all -> tx.preparedQuery(DECIDE_ALL).execute(EventLog.addArrays(written, all))).map(decided);
     });
   }
 

@@ -25,10 +25,14 @@ public final class ShipmentRepository {
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final String COLUMNS = "order_id, shipment_id, customer_id, status, tracking_number, created_at,"
       + " shipped_at, delivered_at, address, trace_parent";
-  private static final String CREATE = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
+  /** New shipments given as arrays, inserted in their order: one statement for a batch. */
+  private static final String CREATE_ALL = "INSERT INTO shipment (order_id, shipment_id, customer_id, status, created_at,"
       + " next_step_at, address, trace_parent)"
-      + " VALUES ($1, $2, $3, '" + Status.PREPARING + "', $4, now() + $5 * interval '1 millisecond', $6, $7)"
-      + " ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
+      + " SELECT s.order_id, s.shipment_id, s.customer_id, '" + Status.PREPARING + "', s.created_at,"
+      + " now() + $6 * interval '1 millisecond', s.address::jsonb, s.trace_parent"
+      + " FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::text[], $7::text[]) WITH ORDINALITY"
+      + " AS s(order_id, shipment_id, customer_id, created_at, address, trace_parent, n)"
+      + " ORDER BY s.n ON CONFLICT (order_id) DO NOTHING RETURNING " + COLUMNS;
   private static final String GET = "SELECT " + COLUMNS + " FROM shipment WHERE order_id = $1";
   private static final String LIST = "SELECT " + COLUMNS + " FROM shipment ORDER BY created_at, order_id";
   private static final String CANCEL = "UPDATE shipment SET status = '" + Status.CANCELLED + "' WHERE order_id = $1"
@@ -48,13 +52,25 @@ public final class ShipmentRepository {
 
   /**
    * A shipment for an approved order, to its delivery address (null: none), in the order's trace
-   * ({@code traceParent}, null: none); nothing when there is one already.
+   * ({@code traceParent}, null: none).
    */
-  public Future<Void> create(SqlClient tx, UUID orderId, UUID customerId, JsonObject address, OffsetDateTime approvedAt,
-                             long prepareMs, String traceParent) {
-    return tx.preparedQuery(CREATE)
-        .execute(Tuple.of(orderId, UUID.randomUUID(), customerId, approvedAt, prepareMs, address, traceParent))
-        .compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CREATED));
+  public record NewShipment(UUID orderId, UUID customerId, JsonObject address, OffsetDateTime approvedAt, String traceParent) {
+  }
+
+  /**
+   * The shipments of approved orders, in two statements for all of them (the shipments, then their
+   * events); nothing for an order that has one already.
+   */
+  public Future<Void> createAll(SqlClient tx, List<NewShipment> shipments, long prepareMs) {
+    Tuple params = Tuple.tuple()
+        .addArrayOfUUID(shipments.stream().map(NewShipment::orderId).toArray(UUID[]::new))
+        .addArrayOfUUID(shipments.stream().map(n -> UUID.randomUUID()).toArray(UUID[]::new))
+        .addArrayOfUUID(shipments.stream().map(NewShipment::customerId).toArray(UUID[]::new))
+        .addArrayOfOffsetDateTime(shipments.stream().map(NewShipment::approvedAt).toArray(OffsetDateTime[]::new))
+        .addArrayOfString(shipments.stream().map(n -> n.address() == null ? null : n.address().encode()).toArray(String[]::new))
+        .addLong(prepareMs)
+        .addArrayOfString(shipments.stream().map(NewShipment::traceParent).toArray(String[]::new));
+    return tx.preparedQuery(CREATE_ALL).execute(params).compose(rows -> record(tx, rows, ShippingAddresses.SHIPMENT_CREATED));
   }
 
   /** A cancelled order's shipment, if it has not left yet. */
@@ -102,13 +118,14 @@ public final class ShipmentRepository {
     });
   }
 
+  /** The events of the shipments {@code changed} (none: nothing sent), each in its own trace. */
   private static Future<Void> record(SqlClient tx, RowSet<Row> changed, String type) {
-    if (changed.size() == 0) {
-      return Future.succeededFuture();
+    List<EventLog.NewEvent> events = new ArrayList<>(changed.size());
+    for (Row row : changed) {
+      Shipment shipment = shipment(row);
+      events.add(new EventLog.NewEvent(type, shipment.orderId().toString(), shipment.toJson(), row.getString("trace_parent")));
     }
-    Row row = changed.iterator().next();
-    Shipment shipment = shipment(row);
-    return EventLog.append(tx, type, shipment.orderId().toString(), shipment.toJson(), row.getString("trace_parent"));
+    return EventLog.appendAll(tx, events);
   }
 
   private static Shipment shipment(Row r) {
