@@ -44,12 +44,12 @@ public final class CustomerRepository {
   private static final String SET_LIMIT = "UPDATE customer SET credit_limit_cents = $2 WHERE id = $1";
   private static final String CLAIM = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
       + " VALUES ($1, $2, $3, $4) ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
-  /** The claimed orders' outcomes, given as arrays, and their events: one statement for the batch. */
   /** The claims of a batch ({@link ClaimedBatch}): the orders' ids, customers and amounts as arrays. */
   private static final String CLAIM_ALL = "INSERT INTO credit_reservation (order_id, customer_id, amount_cents, status)"
       + " SELECT c.order_id, c.customer_id, c.amount_cents, 'PENDING'"
       + " FROM unnest($1::text[], $2::uuid[], $3::bigint[]) WITH ORDINALITY AS c(order_id, customer_id, amount_cents, n)"
       + " ORDER BY c.n ON CONFLICT (order_id) DO NOTHING RETURNING order_id";
+  /** The claimed orders' outcomes, given as arrays, and their events: one statement for the batch. */
   private static final String DECIDE_ALL = "WITH decided AS (UPDATE credit_reservation r SET status = d.status,"
       + " reason = d.reason, updated_at = now() FROM unnest($1::text[], $2::text[], $3::text[]) AS d(order_id, status, reason)"
       + " WHERE r.order_id = d.order_id) " + EventLog.appendFrom(4);
