@@ -28,10 +28,9 @@ public final class ClaimedBatch {
    * FROM unnest(...) WITH ORDINALITY ... ORDER BY} the ordinality {@code ON CONFLICT DO NOTHING RETURNING}
    * the id, of the arrays {@code claims} gives for the distinct commands sorted by id; it answers the ids
    * it claimed. Rows are inserted, and so locked, in the order of the ids, so two batches never wait on
-   * each other in a cycle. Then
-   * {@code decide}s the claimed commands in the batch's order and reads the outcomes of the others
-   * ({@code earlier}, by id). Answers one outcome per command, in order; a command repeated in the batch
-   * gets the outcome of its first.
+   * each other in a cycle. Then {@code decide}s the claimed commands in the batch's order and reads the
+   * outcomes of the others ({@code earlier}, by id). Answers one outcome per command, in order; a command
+   * repeated in the batch gets the outcome of its first.
    */
   public static <C, R> Future<List<R>> apply(SqlClient tx, List<C> commands, Function<C, String> id, String claimSql,
                                              Function<List<C>, Tuple> claims, Function<List<C>, Future<List<R>>> decide,
