@@ -95,10 +95,10 @@ public final class OrderRepository {
   private static final String TIMELINE = "SELECT event, reason, at FROM order_timeline WHERE order_id = $1 ORDER BY seq";
   // a customer's orders by a statement of their own, not "$2 IS NULL OR customer_id = $2": the pools plan
   // statements once, for any parameters (Database), and such a plan could not use the customer's index
-  private static final String LIST = "SELECT " + COLUMNS + " FROM orders WHERE ($1::text IS NULL OR status = $1)"
-      + " ORDER BY created_at DESC, id LIMIT $2 OFFSET $3";
-  private static final String LIST_OF_CUSTOMER = "SELECT " + COLUMNS + " FROM orders WHERE customer_id = $4"
-      + " AND ($1::text IS NULL OR status = $1) ORDER BY created_at DESC, id LIMIT $2 OFFSET $3";
+  private static final String LISTED = "SELECT " + COLUMNS + " FROM orders WHERE ($1::text IS NULL OR status = $1)";
+  private static final String PAGE = " ORDER BY created_at DESC, id LIMIT $2 OFFSET $3";
+  private static final String LIST = LISTED + PAGE;
+  private static final String LIST_OF_CUSTOMER = LISTED + " AND customer_id = $4" + PAGE;
 
   /**
    * Stores a new PENDING order and its first milestone, with the traceparent of its placement
