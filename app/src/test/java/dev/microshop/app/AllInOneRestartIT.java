@@ -60,6 +60,8 @@ class AllInOneRestartIT {
       System.out.printf("all-in-one: start to first page %d ms (fresh JVM, existing data)%n", (System.nanoTime() - t0) / 1_000_000);
       assertKept(product);
       postmaster = postmasterPid(data);
+      assertThat(serviceConnections(data)).as("the services' pool connections: on the Unix socket / in all")
+          .satisfies(c -> assertThat(c[1]).isPositive()).satisfies(c -> assertThat(c[0]).isEqualTo(c[1]));
 
       // 3. kill -9: the JVM dies, its PostgreSQL lives on holding the data directory
       shop.kill();
@@ -84,6 +86,20 @@ class AllInOneRestartIT {
     JsonObject body = new JsonObject(res.body());
     assertThat(body.getString("price")).isEqualTo("10.01");
     assertThat(body.getInteger("available")).isEqualTo(9);
+  }
+
+  /**
+   * The services' connections to the shop's PostgreSQL (the superuser's over TCP left out): how many
+   * come through its Unix socket (client_port -1), and how many in all.
+   */
+  private static long[] serviceConnections(Path data) throws Exception {
+    int pgPort = Integer.parseInt(Files.readAllLines(data.resolve("postmaster.pid")).get(3).trim());
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + pgPort + "/postgres", "postgres", "");
+         var rs = c.createStatement().executeQuery("SELECT count(*) FILTER (WHERE client_port = -1), count(*) FROM pg_stat_activity"
+             + " WHERE backend_type = 'client backend' AND usename <> 'postgres'")) {
+      rs.next();
+      return new long[] {rs.getLong(1), rs.getLong(2)};
+    }
   }
 
   private static long postmasterPid(Path data) throws Exception {

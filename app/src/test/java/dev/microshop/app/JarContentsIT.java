@@ -29,7 +29,7 @@ class JarContentsIT {
   void linuxBinariesOnly(String jar) throws Exception {
     Path path = ShopProcess.REPO.resolve(jar);
     assertThat(postgresArchives(path)).containsExactly("postgres-linux-x86_64.txz");
-    // 46.3-48.3 MiB as built (the all-in-one the larger: every service, and the demo pictures);
+    // 46.5-48.5 MiB as built (the all-in-one the larger: every service, and the demo pictures);
     // the other platforms' PostgreSQL binaries would add 61 MiB
     assertThat(Files.size(path)).isLessThan(51 * MIB);
   }

@@ -29,7 +29,7 @@ public final class Database {
 
   /** Opens the database of {@code service}: ready for queries when the future completes. */
   public static Future<Pool> open(Vertx vertx, String service, DbConfig config) {
-    return vertx.executeBlocking(() -> prepare(service, config), false)
+    return vertx.executeBlocking(() -> prepare(service, config, vertx.isNativeTransportEnabled()), false)
         .map(options -> PgBuilder.pool()
             .with(new PoolOptions().setMaxSize(config.poolSize()).setName(service + "-pool").setShared(false)
                 .setConnectionTimeout(config.poolWaitMs()).setConnectionTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS))
@@ -38,11 +38,20 @@ public final class Database {
             .build());
   }
 
-  /** Blocking: server, role, database and migrations; returns how the pool connects. */
+  /** Blocking: server, role, database and migrations; returns how a pool connects over TCP. */
   public static PgConnectOptions prepare(String service, DbConfig config) {
+    return prepare(service, config, false);
+  }
+
+  /**
+   * The same; with {@code unixSocket} (a Vert.x on a native transport: NIO has no Unix sockets in Vert.x
+   * 5.0), a pool of an embedded server connects through its Unix socket when it has one.
+   */
+  public static PgConnectOptions prepare(String service, DbConfig config, boolean unixSocket) {
     String host;
     int port;
     String password;
+    String poolHost;
     if (config.embedded()) {
       EmbeddedPostgresServer.requireInThisJar("the " + service + " service's database (db.embedded=true, the default)");
       EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(config.dataDir(), config.embeddedPort(),
@@ -50,17 +59,20 @@ public final class Database {
       password = server.ensureServiceDatabase(config.database(), config.user());
       host = "localhost";
       port = server.port();
+      // the pool through the server's Unix socket when there is one (the migrations' JDBC driver over TCP)
+      poolHost = unixSocket ? server.socketDirectory().map(java.nio.file.Path::toString).orElse(host) : host;
     } else {
       host = config.host();
       port = config.port();
       password = config.resolvePassword();
+      poolHost = host;
     }
     // without a login timeout the driver waits for a server's answer for ever (a proxy with no server behind it)
     migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database()
         + "?connectTimeout=" + config.connectTimeoutSeconds() + "&loginTimeout=" + config.connectTimeoutSeconds(),
         config.user(), password);
     return new PgConnectOptions()
-        .setHost(host)
+        .setHost(poolHost)
         .setPort(port)
         .setDatabase(config.database())
         .setUser(config.user())

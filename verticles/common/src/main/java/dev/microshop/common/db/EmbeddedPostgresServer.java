@@ -72,6 +72,7 @@ public final class EmbeddedPostgresServer {
       "# every service role reaches only its own database, with its password",
       "host  sameuser  all       127.0.0.1/32  scram-sha-256",
       "host  sameuser  all       ::1/128       scram-sha-256",
+      "local sameuser  all                     scram-sha-256",
       "");
 
   private static final java.util.concurrent.CountDownLatch STOPPED = new java.util.concurrent.CountDownLatch(1);
@@ -203,6 +204,37 @@ public final class EmbeddedPostgresServer {
     return dataDir;
   }
 
+  /**
+   * The server's Unix socket directory (its data directory) when the socket is there: this machine's
+   * connections go through it, cheaper than TCP over loopback (no TCP in either direction).
+   */
+  public Optional<Path> socketDirectory() {
+    return Files.exists(dataDir.resolve(".s.PGSQL." + port)) ? Optional.of(dataDir) : Optional.empty();
+  }
+
+  /**
+   * Whether the data directory can hold the socket: its address holds at most 107 bytes (the directory,
+   * "/.s.PGSQL." and a port of up to 5 digits), and zonky passes the setting on pg_ctl's command line
+   * within one quoted string (a space, a quote or a comma of the path's would break it).
+   */
+  private static boolean socketFits(Path dir) {
+    return dir.toString().matches("[A-Za-z0-9/._+-]+") && dir.toString().length() + "/.s.PGSQL.65535".length() <= 107;
+  }
+
+  /**
+   * Drops the socket's lock files a server killed -9 left in the data directory (none runs there now):
+   * PostgreSQL refuses to start while such a file names a live pid, whichever process has it now.
+   */
+  private static void dropSocketLocks(Path dir) throws IOException {
+    try (var files = Files.newDirectoryStream(dir, ".s.PGSQL.*.lock")) {
+      for (Path lock : files) {
+        Files.deleteIfExists(lock);
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      // a data directory not created yet: nothing left in it
+    }
+  }
+
   /** True when this JVM started the server (false: it joined one that another live JVM runs). */
   public boolean owned() {
     return owned != null;
@@ -283,6 +315,7 @@ public final class EmbeddedPostgresServer {
       stopOrphan(dir);
       awaitReaped(dir, REAP_WAIT);
       dropStalePidFile(dir);
+      dropSocketLocks(dir);
       Path log = serverLog(dir);
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
@@ -296,15 +329,17 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("full_page_writes", "on")
           .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
-          // no unix socket: the shop connects over TCP only, and a socket's lock file in /tmp (shared by
-          // every data directory and network namespace) outlives a postgres killed -9 and blocks a later
-          // start on the same port once the pid it names is alive again (pids wrap)
-          .setServerConfig("unix_socket_directories", "")
+          // the Unix socket in the data directory itself (not in /tmp, shared by every data directory and
+          // network namespace): this machine's JVMs connect through it (socket()); none when its path
+          // would be too long for a socket's address
+          .setServerConfig("unix_socket_directories", socketFits(dir) ? dir.toString() : "")
           .setDataDirectoryCustomizer(d -> writeHba(d.toPath(), remote))
           // PostgreSQL's own log (initdb, start, recovery, errors) in a file: it outlives this JVM
           .setOutputRedirector(ProcessBuilder.Redirect.appendTo(log.toFile()))
           .start();
-      LOG.info("embedded PostgreSQL on port {} with data in {} (its log: {})", pg.getPort(), dir, log);
+      LOG.info("embedded PostgreSQL on port {} with data in {} (its log: {}){}", pg.getPort(), dir, log,
+          socketFits(dir) ? "" : "; no Unix socket: the directory's path is too long for one or has other characters than"
+              + " letters, digits and /._+-, so TCP only");
       return new EmbeddedPostgresServer(dir, pg.getPort(), pg);
     } catch (IOException e) {
       throw new IllegalStateException("cannot start embedded PostgreSQL in " + dir + ": " + e.getMessage()

@@ -131,6 +131,35 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("on a native transport the pool goes through the embedded server's Unix socket, its role still held to its own"
+      + " database there; on NIO over TCP")
+  void unixSocket(Vertx nio, VertxTestContext ctx) throws Throwable {
+    assertThat(dev.microshop.common.MicroshopVertx.configure(new io.vertx.core.VertxOptions()).getPreferNativeTransport()).isTrue();
+    Vertx epoll = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    try {
+      assertThat(epoll.isNativeTransportEnabled()).as("Netty's epoll transport in the classpath").isTrue();
+      await(Database.open(epoll, "beta", config("beta")).compose(Pool::close));
+      Pool socket = await(Database.open(epoll, "alpha", config("alpha")));
+      // inet_server_addr(): the server's address of a TCP connection, null on a Unix socket
+      assertThat(await(socket.query("SELECT inet_server_addr() IS NULL").execute()).iterator().next().getBoolean(0)).isTrue();
+      await(socket.close());
+      PgConnectOptions alpha = await(epoll.executeBlocking(() -> Database.prepare("alpha", config("alpha"), true)));
+      assertThat(alpha.isUsingDomainSocket()).isTrue();
+      Pool foreign = PgBuilder.pool().connectingTo(new PgConnectOptions(alpha).setDatabase("beta").setReconnectAttempts(0))
+          .using(epoll).build();
+      Throwable refused = await(foreign.query("SELECT 1").execute().map(r -> (Throwable) null).recover(Future::succeededFuture));
+      assertThat(refused).isInstanceOf(PgException.class);
+      await(foreign.close());
+    } finally {
+      await(epoll.close());
+    }
+    Pool tcp = await(Database.open(nio, "alpha", config("alpha")));
+    assertThat(await(tcp.query("SELECT inet_server_addr() IS NULL").execute()).iterator().next().getBoolean(0)).isFalse();
+    await(tcp.close());
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("a service's role writes and reads its own database and reaches no other")
   void isolation(Vertx vertx, VertxTestContext ctx) throws Throwable {
     await(Database.open(vertx, "beta", config("beta")).compose(Pool::close));

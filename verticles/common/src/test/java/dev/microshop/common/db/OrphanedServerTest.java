@@ -128,27 +128,34 @@ class OrphanedServerTest {
   }
 
   @Test
-  @DisplayName("a socket lock file in /tmp left by a postmaster killed -9, its pid another program's since: the server starts, and leaves no socket or lock file in /tmp")
+  @DisplayName("a socket lock file in the data directory left by a postmaster killed -9, its pid another program's since: the"
+      + " server starts again on the same port, its socket in the data directory and none in /tmp")
   void staleSocketLockFile() throws Exception {
-    Path dir = TestData.freshDataDir("socket-lock");
-    int port;
-    try (var socket = new java.net.ServerSocket(0)) {
-      port = socket.getLocalPort();
-    }
-    Path lock = Path.of("/tmp", ".s.PGSQL." + port + ".lock");
-    Process other = new ProcessBuilder("sleep", "60").start();
+    Path dir = TestData.freshDataDir("socket-lock").toAbsolutePath().normalize();
+    Process other = null;
     try {
-      // the file as postgres writes it (pid, socket directory, start time, port), its pid now alive again
-      Files.write(lock, List.of(Long.toString(other.pid()), "/tmp", "1764000000", Integer.toString(port), "/tmp"));
+      long postmaster = crashedServer(dir);
+      await("the killed postmaster " + postmaster + " reaped", () -> !Files.exists(proc(postmaster)));
+      int port = Integer.parseInt(Files.readAllLines(dir.resolve("postmaster.pid")).get(3).trim());
+      Path lock = dir.resolve(".s.PGSQL." + port + ".lock");
+      assertThat(lock).as("the socket's lock file the killed server left").exists();
+      // its pid alive again, another program's (postgres refuses to start while such a file names a live pid)
+      other = new ProcessBuilder("sleep", "60").start();
+      List<String> lines = new ArrayList<>(Files.readAllLines(lock));
+      lines.set(0, Long.toString(other.pid()));
+      Files.write(lock, lines);
+
       EmbeddedPostgresServer own = EmbeddedPostgresServer.acquire(dir.toString(), port);
       assertThat(own.owned()).isTrue();
       assertThat(own.port()).isEqualTo(port);
-      own.ensureServiceDatabase("alpha", "alpha");
+      assertThat(own.socketDirectory()).contains(dir);
+      assertThat(count(own)).isEqualTo(1);
       assertThat(Path.of("/tmp", ".s.PGSQL." + port)).doesNotExist();
       assertThat(other.isAlive()).as("the other program is left alone").isTrue();
     } finally {
-      other.destroyForcibly();
-      Files.deleteIfExists(lock);
+      if (other != null) {
+        other.destroyForcibly();
+      }
       EmbeddedPostgresServer.stopAll();
     }
   }
