@@ -44,8 +44,8 @@ public final class Database {
   }
 
   /**
-   * The same; with {@code unixSocket} (a Vert.x on a native transport: NIO has no Unix sockets in Vert.x
-   * 5.0), a pool of an embedded server connects through its Unix socket when it has one.
+   * The same; with {@code unixSocket} (a Vert.x on a native transport: Vert.x 5.0's pg client refuses a
+   * Unix socket on NIO), a pool of an embedded server connects through its Unix socket when it has one.
    */
   public static PgConnectOptions prepare(String service, DbConfig config, boolean unixSocket) {
     String host;
