@@ -160,6 +160,23 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("a data directory whose path leaves no room for a socket's name: the server starts without one, and the pool"
+      + " of a Vert.x on the native transport goes over TCP")
+  void pathTooLongForASocket(VertxTestContext ctx) throws Throwable {
+    Path deep = TestData.freshDataDir("a-path-longer-than-a-unix-socket-address-can-hold-".repeat(2));
+    assertThat(deep.toAbsolutePath().toString().length()).isGreaterThan(92);
+    Vertx epoll = Vertx.vertx(new io.vertx.core.VertxOptions().setPreferNativeTransport(true));
+    try {
+      Pool pool = await(Database.open(epoll, "alpha", DbConfig.from("alpha", TestData.serviceConfig(deep))));
+      assertThat(await(pool.query("SELECT inet_server_addr() IS NULL").execute()).iterator().next().getBoolean(0)).isFalse();
+      await(pool.close());
+    } finally {
+      await(epoll.close());
+    }
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("a service's role writes and reads its own database and reaches no other")
   void isolation(Vertx vertx, VertxTestContext ctx) throws Throwable {
     await(Database.open(vertx, "beta", config("beta")).compose(Pool::close));
