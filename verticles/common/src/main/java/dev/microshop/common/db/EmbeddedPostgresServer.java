@@ -330,8 +330,8 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
           // the Unix socket in the data directory itself (not in /tmp, shared by every data directory and
-          // network namespace): this machine's JVMs connect through it (socket()); none when its path
-          // would be too long for a socket's address
+          // network namespace): this machine's JVMs connect through it (socketDirectory()); none when the
+          // directory's path does not fit a socket's address or pg_ctl's command line (socketFits)
           .setServerConfig("unix_socket_directories", socketFits(dir) ? dir.toString() : "")
           .setDataDirectoryCustomizer(d -> writeHba(d.toPath(), remote))
           // PostgreSQL's own log (initdb, start, recovery, errors) in a file: it outlives this JVM
