@@ -26,11 +26,12 @@ import java.util.Map;
 final class InstanceHealth {
 
   private static final Map<String, InstanceHealth> BY_SERVICE = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(InstanceHealth.class);
 
   /** The JVM's view of service {@code service}'s instances (its gauges registered on first use when metrics are on). */
   static InstanceHealth of(String service) {
     return BY_SERVICE.computeIfAbsent(service, s -> {
-      InstanceHealth health = new InstanceHealth();
+      InstanceHealth health = new InstanceHealth(s);
       MeterRegistry registry = BackendRegistries.getDefaultNow();
       if (registry != null) {
         Gauge.builder("microshop_routing_instances_out", health, h -> h.out(System.currentTimeMillis()))
@@ -55,9 +56,26 @@ final class InstanceHealth {
     long ejections;
   }
 
+  private final String service;
+  /** An instance id → its JVM ({@code pid@host}) or null, for the log lines; set by the clients ({@link #describeWith}). */
+  private volatile java.util.function.Function<String, String> jvmOf = id -> null;
   private final Map<String, State> states = new HashMap<>();
   private long next;
   private long ejectionsTotal; // of every instance, those forgotten since included
+
+  InstanceHealth(String service) {
+    this.service = service;
+  }
+
+  /** Names an instance's JVM in the log lines by {@code jvmOf} (the registry's {@code jvmOf}). */
+  void describeWith(java.util.function.Function<String, String> jvmOf) {
+    this.jvmOf = jvmOf;
+  }
+
+  private String named(String instance) {
+    String jvm = jvmOf.apply(instance);
+    return jvm == null ? instance : instance + " (" + jvm + ")";
+  }
 
   /**
    * The instance to send the next request to, round-robin among those in rotation (or whose
@@ -102,10 +120,16 @@ final class InstanceHealth {
     return instances.get((int) Math.floorMod(next++, (long) n));
   }
 
-  /** It answered in time: back in rotation, its count of failures cleared. */
+  /**
+   * It answered in time: back in rotation, its count of failures cleared. One that was out of
+   * rotation says so in the log (INFO), once.
+   */
   synchronized void answered(String instance) {
     State s = states.get(instance);
     if (s != null) {
+      if (s.ejectedUntil != 0) {
+        LOG.info("{} instance {} answered in time: back in rotation", service, named(instance));
+      }
       s.failures = 0;
       s.ejectedUntil = 0;
       s.probing = false;
@@ -116,7 +140,8 @@ final class InstanceHealth {
   /**
    * It failed to answer, or answered late: one more in a row. At {@value #EJECT_AFTER} (or at once,
    * {@code gone}: nobody serves there any more), it leaves the rotation for {@value #EJECT_MS} ms,
-   * provided another of {@code instances} is in rotation with no failure. True when it was ejected now.
+   * provided another of {@code instances} is in rotation with no failure. True when it was ejected now:
+   * said in the log (WARN), with why, so that an operator sees which instance this JVM routes around.
    */
   synchronized boolean failed(String instance, List<String> instances, boolean gone, long now) {
     State s = states.computeIfAbsent(instance, k -> new State());
@@ -131,6 +156,10 @@ final class InstanceHealth {
       s.ejectedUntil = now + EJECT_MS;
       s.ejections++;
       ejectionsTotal++;
+      LOG.warn("{} instance {} out of rotation for {} ms: {}", service, named(instance), EJECT_MS,
+          gone ? "nobody serves at its address (stopped or leaving)"
+              : probeFailed ? "the one request sent to probe it failed or came late"
+              : s.failures + " requests in a row failed or came later than " + ServiceClient.SLOW_MS + " ms");
       return true;
     }
     return false;

@@ -84,6 +84,7 @@ public final class ServiceClient {
     this.timeoutMs = timeoutMs;
     this.perInstance = Routing.perInstance(vertx);
     this.health = InstanceHealth.of(service);
+    health.describeWith(registry::jvmOf);
   }
 
   /**

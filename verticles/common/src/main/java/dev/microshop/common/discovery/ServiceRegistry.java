@@ -49,6 +49,8 @@ public final class ServiceRegistry {
   private final Map<String, String> addresses = new ConcurrentHashMap<>();
   /** Per service, the instance ids of its UP records on live members (this JVM's own included). */
   private volatile Map<String, List<String>> upInstances = Map.of();
+  /** Of each instance id in {@link #upInstances}: its JVM's {@code pid@host}, to name it in a log line. */
+  private volatile Map<String, String> instanceJvms = Map.of();
   private long timer = -1;
   private MessageConsumer<JsonObject> announcements;
   /** A refresh for an announcement or the timer is running; another was asked for meanwhile. */
@@ -234,6 +236,7 @@ public final class ServiceRegistry {
       return purgeDeparted(records, members).compose(v -> republishMissing(records)).onSuccess(v -> {
         Map<String, String> fresh = new ConcurrentHashMap<>();
         Map<String, List<String>> instances = new HashMap<>();
+        Map<String, String> jvms = new HashMap<>();
         for (Record r : records) {
           String endpoint = r.getLocation() == null ? null : r.getLocation().getString(Record.ENDPOINT);
           if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)
@@ -242,6 +245,10 @@ public final class ServiceRegistry {
             String instance = r.getMetadata() == null ? null : r.getMetadata().getString("instance");
             if (instance != null && r.getMetadata().getBoolean(OWN_ADDRESS, false)) {
               instances.computeIfAbsent(r.getName(), n -> new ArrayList<>()).add(instance);
+              String jvm = r.getMetadata().getString("jvm");
+              if (jvm != null) {
+                jvms.put(instance, jvm);
+              }
             }
           }
         }
@@ -249,6 +256,7 @@ public final class ServiceRegistry {
         addresses.putAll(fresh);
         instances.values().forEach(java.util.Collections::sort);
         upInstances = Map.copyOf(instances);
+        instanceJvms = Map.copyOf(jvms);
         sweepListener.accept(records.stream().filter(r -> !departed(r, members) && !own(r)).map(Record::toJson).toList());
       });
     });
@@ -266,6 +274,11 @@ public final class ServiceRegistry {
    */
   public List<String> upInstances(String name) {
     return upInstances.getOrDefault(name, List.of());
+  }
+
+  /** The JVM ({@code pid@host}) of instance {@code instance} of {@link #upInstances}, or null when it is not known. */
+  public String jvmOf(String instance) {
+    return instanceJvms.get(instance);
   }
 
   /**

@@ -67,6 +67,10 @@ class ServiceClientTest {
     await(registry.sweep());
     assertThat(registry.upInstances("delta")).containsExactly("a", "b");
 
+    ch.qos.logback.classic.Logger logger = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(InstanceHealth.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> log = new ch.qos.logback.core.read.ListAppender<>();
+    log.start();
+    logger.addAppender(log);
     System.setProperty("microshop.routing", "instances"); // read when the client is created
     ServiceClient client = new ServiceClient(vertx, registry, "delta", 3_000);
     System.clearProperty("microshop.routing");
@@ -83,6 +87,10 @@ class ServiceClientTest {
     assertThat(slow).as("requests answered only after the second instance was asked").isBetween(1, InstanceHealth.EJECT_AFTER);
     assertThat(client.instancesView().getJsonArray("instances").stream().map(o -> (JsonObject) o)
         .filter(o -> o.getString("instance").equals("b")).findFirst().orElseThrow().getBoolean("inRotation")).isFalse();
+    logger.detachAppender(log);
+    assertThat(log.list).extracting(e -> e.getFormattedMessage()).as("the caller's log names the instance and its JVM")
+        .containsExactly("delta instance b (" + java.lang.management.ManagementFactory.getRuntimeMXBean().getName()
+            + ") out of rotation for 5000 ms: 3 requests in a row failed or came later than 500 ms");
   }
 
   @Test
