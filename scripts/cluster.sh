@@ -20,8 +20,9 @@
 # first and stopped last by this script, never by a service instance: data under
 # $MICROSHOP_CLUSTER_DIR/<service>/pg, on a fixed loopback port; the role's generated password in
 # <service>/pg-microshop-secrets/<service>.password (mode 600). Every instance of the service connects
-# to it as an external server (db.embedded=false, db.password-file naming that file), so stopping or
-# killing an instance never stops a database. Set MICROSHOP_<SERVICE>_DB_EMBEDDED=false and the db.*
+# to it as an external server (db.embedded=false, db.password-file naming that file; its pool through the
+# server's Unix socket in the data directory, db.socket-directory), so stopping or killing an instance
+# never stops a database. Set MICROSHOP_<SERVICE>_DB_EMBEDDED=false and the db.*
 # keys to use an external server for that service instead (no database server is started for it).
 # Environment:
 #   MICROSHOP_CLUSTER_DIR   state, logs and data (default data/cluster)
@@ -112,6 +113,8 @@ start_one() { # service index
       "MICROSHOP_${up}_DB_EMBEDDED=false"
       "MICROSHOP_${up}_DB_HOST=127.0.0.1"
       "MICROSHOP_${up}_DB_PORT=$(db_port "$svc")"
+      # on this machine: the pool through the server's Unix socket in its data directory (the migrations over TCP)
+      "MICROSHOP_${up}_DB_SOCKET_DIRECTORY=$(cd "$DIR" && pwd)/$svc/pg"
       "MICROSHOP_${up}_DB_DATABASE=$svc"
       "MICROSHOP_${up}_DB_USER=$svc"
       "MICROSHOP_${up}_DB_PASSWORD_FILE=$(password_file "$svc")"

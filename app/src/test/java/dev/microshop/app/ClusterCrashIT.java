@@ -92,6 +92,25 @@ class ClusterCrashIT {
   }
 
   @Test
+  @org.junit.jupiter.api.Order(0)
+  @DisplayName("every service's instances pool their connections through their database server's Unix socket (cluster.sh's"
+      + " db.socket-directory; the migrations' connections, over TCP, are closed by then)")
+  void poolsThroughTheSocket() throws Exception {
+    int base = Integer.parseInt(env.get("MICROSHOP_DB_PORT_BASE"));
+    List<String> services = List.of("inventory", "customer", "order", "shipping", "history"); // cluster.sh's ranks 1-5
+    for (String service : services) {
+      int port = base + services.indexOf(service) + 1;
+      try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+           var rs = c.createStatement().executeQuery("SELECT count(*) FILTER (WHERE client_port = -1), count(*)"
+               + " FROM pg_stat_activity WHERE backend_type = 'client backend' AND usename = '" + service + "'")) {
+        rs.next();
+        assertThat(rs.getLong(2)).as(service + "'s connections").isPositive();
+        assertThat(rs.getLong(1)).as(service + "'s connections through the socket").isEqualTo(rs.getLong(2));
+      }
+    }
+  }
+
+  @Test
   @org.junit.jupiter.api.Order(2)
   @DisplayName("an order's trace crosses the JVMs (after the kills: the survivors): the admin's trace of one order holds spans of the web's, an order's, an inventory's, the customer's, the shipping's and the history's JVM, through the event logs to its delivery, one tree")
   void traceAcrossJvms() throws Exception {

@@ -11,10 +11,13 @@ import org.flywaydb.core.api.output.MigrateResult;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 
 /**
  * A service's database: started or reached, its own role and database ensured (embedded), its
@@ -45,7 +48,8 @@ public final class Database {
 
   /**
    * The same; with {@code unixSocket} (a Vert.x on a native transport: Vert.x 5.0's pg client refuses a
-   * Unix socket on NIO), a pool of an embedded server connects through its Unix socket when it has one.
+   * Unix socket on NIO), a pool of an embedded server connects through its Unix socket when it has one,
+   * and a pool of an external server through the socket in {@code db.socket-directory} when it is set and there.
    */
   public static PgConnectOptions prepare(String service, DbConfig config, boolean unixSocket) {
     String host;
@@ -60,12 +64,16 @@ public final class Database {
       host = "localhost";
       port = server.port();
       // the pool through the server's Unix socket when there is one (the migrations' JDBC driver over TCP)
-      poolHost = unixSocket ? server.socketDirectory().map(java.nio.file.Path::toString).orElse(host) : host;
+      poolHost = unixSocket ? server.socketDirectory().map(Path::toString).orElse(host) : host;
     } else {
       host = config.host();
       port = config.port();
       password = config.resolvePassword();
-      poolHost = host;
+      poolHost = unixSocket ? externalSocket(service, config).orElse(host) : host;
+      if (!config.socketDirectory().isEmpty() && !unixSocket) {
+        LOG.info("{}: db.socket-directory is set but this JVM runs on NIO (the pg client needs a native transport"
+            + " for a Unix socket): over TCP to {}:{}", service, host, port);
+      }
     }
     // without a login timeout the driver waits for a server's answer for ever (a proxy with no server behind it)
     migrate(service, "jdbc:postgresql://" + host + ":" + port + "/" + config.database()
@@ -89,6 +97,22 @@ public final class Database {
         .addProperty("plan_cache_mode", "force_generic_plan")
         .setReconnectAttempts(2)
         .setReconnectInterval(500);
+  }
+
+  /**
+   * An external server's Unix socket ({@code db.socket-directory}) when it is there; empty, said in the
+   * log, when it is not (a server without one, or another directory): the pool then uses host and port.
+   */
+  private static Optional<String> externalSocket(String service, DbConfig config) {
+    if (config.socketDirectory().isEmpty()) {
+      return Optional.empty();
+    }
+    Path socket = Path.of(config.socketDirectory(), ".s.PGSQL." + config.port());
+    if (Files.exists(socket)) {
+      return Optional.of(config.socketDirectory());
+    }
+    LOG.warn("{}: no socket {} (db.socket-directory): over TCP to {}:{}", service, socket, config.host(), config.port());
+    return Optional.empty();
   }
 
   /**

@@ -36,10 +36,14 @@ import java.util.regex.Pattern;
  * @param embeddedShare embedded: true lets this JVM join the server that another live JVM runs on
  *                     {@code dataDir} (the instances of one service, as scripts/cluster.sh starts them);
  *                     false (the default) refuses to start on a directory that another JVM uses
+ * @param socketDirectory external: the directory of the server's Unix socket when it runs on this machine
+ *                     ({@code .s.PGSQL.<port>} in it; {@code cluster.sh} gives its database server's data
+ *                     directory): the pool connects through it, on a native transport, while the migrations
+ *                     keep host and port; "" (the default): host and port for both
  */
 public record DbConfig(boolean embedded, String host, int port, String database, String user, String password,
                        String passwordFile, int poolSize, String dataDir, int embeddedPort, int connectTimeoutSeconds,
-                       int poolWaitMs, int idleInTransactionMs, boolean embeddedShare) {
+                       int poolWaitMs, int idleInTransactionMs, boolean embeddedShare, String socketDirectory) {
 
   private static final Pattern IDENTIFIER = Pattern.compile("[a-z][a-z0-9_]{0,62}");
 
@@ -59,7 +63,8 @@ public record DbConfig(boolean embedded, String host, int port, String database,
         db.getInteger("connect-timeout-seconds", 30),
         db.getInteger("pool-wait-ms", 10000),
         db.getInteger("idle-in-transaction-ms", 2000),
-        db.getBoolean("embedded-share", false));
+        db.getBoolean("embedded-share", false),
+        db.getString("socket-directory", ""));
     if (c.idleInTransactionMs < 0) {
       throw new IllegalArgumentException("db.idle-in-transaction-ms must be 0 (never) or more, not " + c.idleInTransactionMs);
     }

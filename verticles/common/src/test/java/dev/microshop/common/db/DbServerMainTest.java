@@ -89,6 +89,58 @@ class DbServerMainTest {
   }
 
   @Test
+  @DisplayName("an instance on the server's machine with db.socket-directory (as cluster.sh sets it) pools its connections through"
+      + " the server's Unix socket on epoll; over TCP when the directory has no socket, or on NIO")
+  void socketDirectory() throws Exception {
+    Path dir = TestData.freshDataDir("db-server-socket");
+    int port = freePort();
+    startAlpha(dir, port).awaitLine("database server of alpha ready");
+    String passwordFile = Path.of(dir + "-microshop-secrets", "alpha.password").toString();
+    JsonObject viaSocket = instanceConfig(port, passwordFile);
+    viaSocket.getJsonObject("db").put("socket-directory", dir.toAbsolutePath().toString());
+    JsonObject noSocketThere = instanceConfig(port, passwordFile);
+    noSocketThere.getJsonObject("db").put("socket-directory", dir.toAbsolutePath().resolveSibling("no-server-here").toString());
+
+    assertThat(alphaConnections(new io.vertx.core.VertxOptions().setPreferNativeTransport(true), viaSocket, port))
+        .as("epoll, the socket there").isEqualTo("socket");
+    assertThat(alphaConnections(new io.vertx.core.VertxOptions().setPreferNativeTransport(true), noSocketThere, port))
+        .as("epoll, no socket in the directory").isEqualTo("tcp");
+    assertThat(alphaConnections(new io.vertx.core.VertxOptions(), viaSocket, port)).as("NIO").isEqualTo("tcp");
+  }
+
+  /**
+   * How an instance of {@code config} on a Vert.x of {@code options} reaches the server: "socket" or "tcp",
+   * as {@code pg_stat_activity} shows its pool's connections (client_port -1 on a Unix socket).
+   */
+  private static String alphaConnections(io.vertx.core.VertxOptions options, JsonObject config, int port) throws Exception {
+    Vertx instance = Vertx.vertx(options);
+    try (Connection su = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres", "");
+         java.sql.Statement s = su.createStatement()) {
+      String kinds = "SELECT string_agg(DISTINCT CASE WHEN client_port = -1 THEN 'socket' ELSE 'tcp' END, ',')"
+          + " FROM pg_stat_activity WHERE usename = 'alpha'";
+      long deadline = System.currentTimeMillis() + 20_000;
+      while (true) { // the connections of the previous instance gone
+        try (java.sql.ResultSet rs = s.executeQuery(kinds)) {
+          rs.next();
+          if (rs.getString(1) == null) {
+            break;
+          }
+        }
+        assertThat(System.currentTimeMillis()).as("the previous instance's connections closed").isLessThan(deadline);
+        Thread.sleep(100);
+      }
+      await(instance.deployVerticle(ExternalDatabaseTest.Alpha::new, new DeploymentOptions().setConfig(config)));
+      Await.request(instance, "alpha.add", new JsonObject().put("name", "via " + options.getPreferNativeTransport()));
+      try (java.sql.ResultSet rs = s.executeQuery(kinds)) {
+        rs.next();
+        return rs.getString(1);
+      }
+    } finally {
+      await(instance.close());
+    }
+  }
+
+  @Test
   @DisplayName("a database host (--listen, --allow) admits from the allowed network only the service's role, to its own"
       + " database, with its password; the superuser and other networks are refused there; loopback trust stays")
   void databaseHost() throws Exception {
