@@ -54,6 +54,7 @@ final class InstanceHealth {
     boolean probing;   // after its ejection: one request is out to it
     boolean gone;      // its last failure was nobody serving there (it stopped), not slowness
     long ejections;
+    long outSince;     // when its ejection began (a failed probe keeps it out: not reset)
   }
 
   private final String service;
@@ -141,7 +142,8 @@ final class InstanceHealth {
    * It failed to answer, or answered late: one more in a row. At {@value #EJECT_AFTER} (or at once,
    * {@code gone}: nobody serves there any more), it leaves the rotation for {@value #EJECT_MS} ms,
    * provided another of {@code instances} is in rotation with no failure. True when it was ejected now:
-   * said in the log (WARN), with why, so that an operator sees which instance this JVM routes around.
+   * said in the log (WARN), with why, so that an operator sees which instance this JVM routes around;
+   * each failed probe after that keeps it out with an INFO line (how long it has been out).
    */
   synchronized boolean failed(String instance, List<String> instances, boolean gone, long now) {
     State s = states.computeIfAbsent(instance, k -> new State());
@@ -156,10 +158,15 @@ final class InstanceHealth {
       s.ejectedUntil = now + EJECT_MS;
       s.ejections++;
       ejectionsTotal++;
-      LOG.warn("{} instance {} out of rotation for {} ms: {}", service, named(instance), EJECT_MS,
-          gone ? "nobody serves at its address (stopped or leaving)"
-              : probeFailed ? "the one request sent to probe it failed or came late"
-              : s.failures + " requests in a row failed or came later than " + ServiceClient.SLOW_MS + " ms");
+      if (probeFailed) { // said once when it left; then a line at each failed probe, not another warning
+        LOG.info("{} instance {} stays out of rotation for {} ms more: the request sent to probe it {} (out for {} ms so far)",
+            service, named(instance), EJECT_MS, gone ? "found nobody serving there" : "failed or came late", now - s.outSince);
+      } else {
+        s.outSince = now;
+        LOG.warn("{} instance {} out of rotation for {} ms: {}", service, named(instance), EJECT_MS,
+            gone ? "nobody serves at its address (stopped or leaving)"
+                : s.failures + " requests in a row failed or came later than " + ServiceClient.SLOW_MS + " ms");
+      }
       return true;
     }
     return false;

@@ -80,7 +80,7 @@ class InstanceHealthTest {
   }
 
   @Test
-  @DisplayName("the log says when an instance leaves the rotation, why, and when it is back: once each")
+  @DisplayName("the log says when an instance leaves the rotation and why (WARN, once), each failed probe that keeps it out, and when it is back")
   void logsEjectionsAndReturns() {
     Logger logger = (Logger) LoggerFactory.getLogger(InstanceHealth.class);
     ListAppender<ILoggingEvent> log = new ListAppender<>();
@@ -97,11 +97,16 @@ class InstanceHealthTest {
       health.answered("a");
       long after = InstanceHealth.EJECT_MS + 1;
       assertThat(picks(health, 4, after)).contains("b");
+      health.failed("b", AB, false, after); // its probe late: out again
+      long later = after + InstanceHealth.EJECT_MS + 1;
+      assertThat(picks(health, 4, later)).contains("b");
       health.answered("b");
       health.answered("b");
-      health.failed("a", AB, true, after);
+      health.failed("a", AB, true, later);
       assertThat(log.list).extracting(e -> e.getLevel() + " " + e.getFormattedMessage()).containsExactly(
           "WARN inventory instance b (4242@host-b) out of rotation for 5000 ms: 3 requests in a row failed or came later than 500 ms",
+          "INFO inventory instance b (4242@host-b) stays out of rotation for 5000 ms more: the request sent to probe it failed"
+              + " or came late (out for 5001 ms so far)",
           "INFO inventory instance b (4242@host-b) answered in time: back in rotation",
           "WARN inventory instance a out of rotation for 5000 ms: nobody serves at its address (stopped or leaving)");
     } finally {
