@@ -67,7 +67,7 @@ public class HistoryVerticle extends ServiceVerticle {
             .compose(v -> Audit.record(tx, actor, "history-rebuilt", "order-history", new JsonObject())))
         .onSuccess(v -> {
           LOG.info("order history: rebuilding from position zero");
-          readers.forEach(EventConsumer::wake);
+          readers.forEach(EventConsumer::rewound);
         })
         .map(v -> new JsonObject().put("rebuilding", true));
   }

@@ -14,7 +14,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import org.slf4j.Logger;
@@ -71,9 +70,13 @@ public final class EventConsumer {
   private static final String INIT = "INSERT INTO consumer_position (consumer, producer) VALUES ($1, $2)"
       + " ON CONFLICT DO NOTHING";
   private static final String POSITION = "SELECT tx, position FROM consumer_position WHERE consumer = $1 AND producer = $2";
-  private static final String LOCK = POSITION + " FOR UPDATE";
-  private static final String ADVANCE = "UPDATE consumer_position SET tx = $3, position = $4, updated_at = now()"
-      + " WHERE consumer = $1 AND producer = $2";
+  /**
+   * Moves the position from where the batch was read ($3, $4) past it ($5, $6), the first statement
+   * of the batch's transaction: it locks the row, and changes nothing when another instance (or a
+   * rebuild) moved the position meanwhile (no row: read again from where it stands now).
+   */
+  private static final String ADVANCE = "UPDATE consumer_position SET tx = $5, position = $6, updated_at = now()"
+      + " WHERE consumer = $1 AND producer = $2 AND tx = $3 AND position = $4";
 
   private final Vertx vertx;
   private final Pool pool;
@@ -96,6 +99,12 @@ public final class EventConsumer {
   private volatile long appliedPosition;
   private volatile long producerHead;
   private volatile long pending;
+  /**
+   * Where this instance's last batch left the position ({tx, position}), so the next read needs not
+   * ask the database; null when unknown: at start, after a batch another instance applied first, a
+   * failure, and at each polling tick (so a position moved elsewhere is seen within {@code pollMs}).
+   */
+  private long[] known;
 
   /**
    * @param acts which event types the applier acts on: the others only move the position on, unapplied (and untraced)
@@ -135,6 +144,7 @@ public final class EventConsumer {
         })
         .onSuccess(v -> {
           timer = vertx.setPeriodic(settings.pollMs(), id -> {
+            known = null;
             wake();
             refreshLag();
           });
@@ -160,6 +170,15 @@ public final class EventConsumer {
     });
   }
 
+  /**
+   * Reads again from the position stored in the database, whatever this instance last wrote there:
+   * after something else moved it (a rebuild of the view from position zero).
+   */
+  public void rewound() {
+    known = null;
+    wake();
+  }
+
   /** Reads and applies whatever is new; at most one drain at a time, another one after it when asked meanwhile. */
   public void wake() {
     if (stopped) {
@@ -173,6 +192,7 @@ public final class EventConsumer {
     again = false;
     drain()
         .onFailure(t -> {
+          known = null;
           if (stopped) {
             // a read in flight when the service stopped, cut short by its pool's close: the next start resumes it
             LOG.debug("{} ← {}: stopped during a read: {}", consumer, producer, t.getMessage());
@@ -197,13 +217,15 @@ public final class EventConsumer {
    * A batch that another instance applied first is read again from the new position.
    */
   private Future<Void> drain() {
-    return pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
-        .map(rows -> rows.iterator().next())
-        .compose(pos -> fetch(pos.getLong("tx"), pos.getLong("position"))
-            .compose(events -> events.isEmpty()
-                ? Future.succeededFuture()
-                : apply(pos.getLong("tx"), pos.getLong("position"), events)
-                    .compose(applied -> !applied || events.size() >= settings.batchSize() ? drain() : Future.succeededFuture())));
+    Future<long[]> from = known != null ? Future.succeededFuture(known)
+        : pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
+            .map(rows -> rows.iterator().next())
+            .map(pos -> new long[] {pos.getLong("tx"), pos.getLong("position")});
+    return from.compose(pos -> fetch(pos[0], pos[1])
+        .compose(events -> events.isEmpty()
+            ? Future.succeededFuture()
+            : apply(pos[0], pos[1], events)
+                .compose(applied -> !applied || events.size() >= settings.batchSize() ? drain() : Future.succeededFuture())));
   }
 
   private Future<List<Event>> fetch(long tx, long position) {
@@ -212,12 +234,13 @@ public final class EventConsumer {
         .map(reply -> reply.getJsonArray("events").stream().map(e -> Event.fromJson((JsonObject) e)).toList());
   }
 
-  /** Applies the batch and advances the position past it, in one transaction; false when another instance moved it first. */
+  /** Advances the position past the batch and applies it, in one transaction; false when another instance moved it first. */
   private Future<Boolean> apply(long fromTx, long fromPosition, List<Event> events) {
     Event last = events.get(events.size() - 1);
-    return pool.<Boolean>withTransaction(tx -> tx.preparedQuery(LOCK).execute(Tuple.of(consumer, producer)).compose(rows -> {
-      Row now = rows.iterator().next();
-      if (now.getLong("tx") != fromTx || now.getLong("position") != fromPosition) {
+    return pool.<Boolean>withTransaction(tx -> tx.preparedQuery(ADVANCE)
+        .execute(Tuple.of(consumer, producer, fromTx, fromPosition, last.tx(), last.position())).compose(moved -> {
+      if (moved.rowCount() == 0) {
+        known = null;
         return Future.succeededFuture(false); // another instance (or a rebuild) moved it: read again
       }
       List<Event> acted = events.stream().filter(e -> acts.test(e.type())).toList();
@@ -229,13 +252,15 @@ public final class EventConsumer {
       } else if (!acted.isEmpty()) {
         chain = applyBatchTraced(tx, acted);
       }
-      return chain.compose(v -> tx.preparedQuery(ADVANCE).execute(Tuple.of(consumer, producer, last.tx(), last.position())))
-          .onSuccess(v -> {
-            appliedTx = last.tx();
-            appliedPosition = last.position();
-          })
-          .map(true);
-    })).onSuccess(applied -> afterCommit.run()); // what the events led to may be events of this service
+      return chain.map(true);
+    })).onSuccess(applied -> {
+      if (applied) {
+        known = new long[] {last.tx(), last.position()};
+        appliedTx = last.tx();
+        appliedPosition = last.position();
+      }
+      afterCommit.run(); // what the events led to may be events of this service
+    });
   }
 
   /**

@@ -89,7 +89,17 @@ class EventConsumerTest {
             JsonObject counts = new JsonObject();
             rows.forEach(r -> counts.put(r.getString(0), r.getLong(1)));
             return counts;
-          }))));
+          }))
+          // the stored position set back to zero, as a rebuild does; then the consumer told so ({rewound: true}) or woken
+          .compose(v -> s.serve("beta.rewind", body -> s.pool().query("UPDATE consumer_position SET tx = 0, position = 0")
+              .execute().map(rows -> {
+                if (body.getBoolean("rewound")) {
+                  c.rewound();
+                } else {
+                  c.wake();
+                }
+                return new JsonObject();
+              })))));
     }
   }
 
@@ -201,6 +211,28 @@ class EventConsumerTest {
     Thread.sleep(300);
     assertThat(reads.get()).as("reads after a second wake-up of 2 events").isEqualTo(4);
     vertx.eventBus().removeOutboundInterceptor(counter);
+  }
+
+  @Test
+  @DisplayName("a consumer reads on from where its own last batch left the position, without reading it; told it was rewound, from where it is stored")
+  void readsOnFromItsOwnPosition() throws Exception {
+    start(true, 1, 600_000); // no polling tick (each tick reads the stored position again)
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("r1", "r2"))));
+    assertThat(applied(2).getMap()).containsOnly(java.util.Map.entry("r1", 1L), java.util.Map.entry("r2", 1L));
+    // woken with nothing new: the position it knows is the one it wrote, so the rewind goes unseen
+    Await.request(vertx, "beta.rewind", new JsonObject().put("rewound", false));
+    Thread.sleep(500);
+    assertThat(Await.request(vertx, "beta.applied", new JsonObject()).getMap()).containsOnly(
+        java.util.Map.entry("r1", 1L), java.util.Map.entry("r2", 1L));
+    // told: it reads the stored position (zero) and applies everything again, as a rebuild wants
+    Await.request(vertx, "beta.rewind", new JsonObject().put("rewound", true));
+    long deadline = System.currentTimeMillis() + 20_000;
+    JsonObject counts = new JsonObject();
+    while ((counts.size() < 2 || !counts.getMap().values().stream().allMatch(n -> n.equals(2L))) && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+      counts = Await.request(vertx, "beta.applied", new JsonObject());
+    }
+    assertThat(counts.getMap()).containsOnly(java.util.Map.entry("r1", 2L), java.util.Map.entry("r2", 2L));
   }
 
   @ParameterizedTest(name = "applied in batches: {0}")

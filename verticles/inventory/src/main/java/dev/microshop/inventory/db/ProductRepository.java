@@ -175,8 +175,23 @@ public final class ProductRepository {
 
   /** The {@link CatalogEntry#CHANGED} event of the products in {@code rows}, to record with others; none when no row. */
   static List<EventLog.NewEvent> changedEvent(RowSet<Row> rows, String traceParent) {
-    return rows.size() == 0 ? List.of()
-        : List.of(new EventLog.NewEvent(CatalogEntry.CHANGED, CatalogEntry.AGGREGATE, CatalogEntry.toJson(entries(rows)), traceParent));
+    return changedEvent(entries(rows), traceParent);
+  }
+
+  /** The {@link CatalogEntry#CHANGED} event of these entries; none when there is none. */
+  static List<EventLog.NewEvent> changedEvent(List<CatalogEntry> entries, String traceParent) {
+    return entries.isEmpty() ? List.of()
+        : List.of(new EventLog.NewEvent(CatalogEntry.CHANGED, CatalogEntry.AGGREGATE, CatalogEntry.toJson(entries), traceParent));
+  }
+
+  /**
+   * The entry of the product locked in {@code row} (all of {@link #COLUMNS}) once {@code more} of it
+   * is reserved by a change that adds one to its version: what that change's {@code RETURNING} would give.
+   */
+  static CatalogEntry reservedMore(Row row, int more) {
+    Product p = product(row);
+    return new CatalogEntry(new Product(p.sku(), p.name(), p.description(), p.priceCents(), p.onHand(),
+        p.reserved() + more, p.category(), p.imageVersion()), row.getLong("version") + 1);
   }
 
   private static List<CatalogEntry> entries(RowSet<Row> rows) {

@@ -42,18 +42,23 @@ public final class ReservationRepository {
   private static final String GET = RESERVATION + " WHERE order_id = $1";
   private static final String GET_FOR_UPDATE = GET + " FOR UPDATE";
   private static final String GET_ALL = RESERVATION + " WHERE order_id = ANY($1::text[])";
-  private static final String LOCK_PRODUCTS = "SELECT sku, price_cents, on_hand, reserved FROM product"
+  private static final String LOCK_PRODUCTS = "SELECT " + ProductRepository.COLUMNS + " FROM product"
       + " WHERE sku = ANY($1::text[]) ORDER BY sku FOR UPDATE";
   private static final String ADD_RESERVED = "UPDATE product p SET reserved = p.reserved + l.qty, version = p.version + 1"
       + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku RETURNING "
       + ProductRepository.COLUMNS.replaceAll("(\\w+)", "p.$1");
   private static final String SHIP_STOCK = "UPDATE product p SET reserved = p.reserved - l.qty, on_hand = p.on_hand - l.qty"
       + " FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku";
-  /** The claimed orders' outcomes, given as arrays, and the events (the catalog's, then theirs): one statement. */
-  private static final String DECIDE_ALL = "WITH decided AS (UPDATE stock_reservation s SET status = d.status,"
+  /**
+   * The stock the claimed orders hold (skus and quantities), their outcomes, and the events (the
+   * catalog's, then theirs), given as arrays: one statement, one round trip while the products are locked.
+   */
+  private static final String DECIDE_ALL = "WITH held AS (UPDATE product p SET reserved = p.reserved + l.qty,"
+      + " version = p.version + 1 FROM unnest($1::text[], $2::int[]) AS l(sku, qty) WHERE p.sku = l.sku),"
+      + " decided AS (UPDATE stock_reservation s SET status = d.status,"
       + " lines = d.lines::jsonb, total_cents = d.total_cents, reason = d.reason, updated_at = now()"
-      + " FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::text[]) AS d(order_id, status, lines, total_cents, reason)"
-      + " WHERE s.order_id = d.order_id) " + EventLog.appendFrom(6);
+      + " FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[]) AS d(order_id, status, lines, total_cents, reason)"
+      + " WHERE s.order_id = d.order_id) " + EventLog.appendFrom(8);
   private static final String SET_STATUS = "UPDATE stock_reservation SET status = $2, updated_at = now() WHERE order_id = $1";
   private static final String REPORT = "SELECT p.sku, p.on_hand, p.reserved, COALESCE(r.qty, 0) AS reserved_by_orders"
       + " FROM product p LEFT JOIN ("
@@ -74,7 +79,10 @@ public final class ReservationRepository {
         claimed -> decideAll(tx, claimed), earlier -> getAll(tx, earlier), StockReservation::orderId);
   }
 
-  /** Decides the claimed orders in turn against the locked stock, then writes it all: a few round trips in all. */
+  /**
+   * Decides the claimed orders in turn against the locked stock, then writes it all in one statement:
+   * the products' new state (for the catalog's event) follows from their locked rows.
+   */
   private Future<List<StockReservation>> decideAll(SqlClient tx, List<ReserveStock> claimed) {
     String[] skus = claimed.stream().flatMap(c -> c.lines().stream()).map(OrderLine::sku).distinct().sorted()
         .toArray(String[]::new);
@@ -100,19 +108,17 @@ public final class ReservationRepository {
       String traceParent = Tracing.traceParent();
       List<EventLog.NewEvent> outcomes = decided.stream()
           .map(d -> new EventLog.NewEvent(d.status().eventType(), d.orderId(), d.toJson(), traceParent)).toList();
-      // the products stay locked for two round trips: the stock held, then the outcomes with the events (the
-      // catalog's first: it needs the stock as updated)
-      Tuple written = Tuple.tuple()
+      // the catalog's event first: what the orders' events tell follows the stock as updated
+      List<EventLog.NewEvent> events = Stream.concat(ProductRepository.changedEvent(reservedNow.entrySet().stream()
+              .map(held -> ProductRepository.reservedMore(products.get(held.getKey()), held.getValue())).toList(), traceParent)
+          .stream(), outcomes.stream()).toList();
+      Tuple written = arrays(reservedNow.keySet().toArray(String[]::new), reservedNow.values().toArray(Integer[]::new))
           .addArrayOfString(decided.stream().map(StockReservation::orderId).toArray(String[]::new))
           .addArrayOfString(decided.stream().map(d -> d.status().name()).toArray(String[]::new))
           .addArrayOfString(decided.stream().map(d -> d.lines().encode()).toArray(String[]::new))
           .addArrayOfLong(decided.stream().map(StockReservation::totalCents).toArray(Long[]::new))
           .addArrayOfString(decided.stream().map(StockReservation::reason).toArray(String[]::new));
-      Future<List<EventLog.NewEvent>> events = reservedNow.isEmpty() ? Future.succeededFuture(outcomes)
-          : tx.preparedQuery(ADD_RESERVED).execute(arrays(reservedNow.keySet().toArray(String[]::new),
-              reservedNow.values().toArray(Integer[]::new))).map(changed ->
-              Stream.concat(ProductRepository.changedEvent(changed, traceParent).stream(), outcomes.stream()).toList());
-      return events.compose(all -> tx.preparedQuery(DECIDE_ALL).execute(EventLog.addArrays(written, all))).map(decided);
+      return tx.preparedQuery(DECIDE_ALL).execute(EventLog.addArrays(written, events)).map(decided);
     });
   }
 
