@@ -62,7 +62,7 @@ public class HistoryVerticle extends ServiceVerticle {
   private Future<JsonObject> rebuild(JsonObject body) {
     // positions first, then the tables: the order in which a reader's batch takes its locks (no deadlock)
     String actor = Audit.actor(body);
-    return pool.withTransaction(tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
+    return dev.microshop.common.db.Transactions.run(pool, tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
             .compose(v -> history.reset(tx))
             .compose(v -> Audit.record(tx, actor, "history-rebuilt", "order-history", new JsonObject())))
         .onSuccess(v -> {

@@ -1,5 +1,6 @@
 package dev.microshop.common.eventlog;
 
+import dev.microshop.common.db.Transactions;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.tracing.Tracing;
 import io.micrometer.core.instrument.Gauge;
@@ -237,7 +238,7 @@ public final class EventConsumer {
   /** Advances the position past the batch and applies it, in one transaction; false when another instance moved it first. */
   private Future<Boolean> apply(long fromTx, long fromPosition, List<Event> events) {
     Event last = events.get(events.size() - 1);
-    return pool.<Boolean>withTransaction(tx -> tx.preparedQuery(ADVANCE)
+    return Transactions.run(pool, tx -> tx.preparedQuery(ADVANCE)
         .execute(Tuple.of(consumer, producer, fromTx, fromPosition, last.tx(), last.position())).compose(moved -> {
       if (moved.rowCount() == 0) {
         known = null;

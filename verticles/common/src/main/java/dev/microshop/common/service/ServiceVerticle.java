@@ -200,7 +200,7 @@ public abstract class ServiceVerticle extends VerticleBase {
    * woken (the events it wrote are theirs to read).
    */
   protected <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
-    return pool.withTransaction(work).onSuccess(v -> eventsWritten());
+    return dev.microshop.common.db.Transactions.run(pool, work).onSuccess(v -> eventsWritten());
   }
 
   /** Wakes the readers of this service's event log (best effort: their timers catch up anyway). */
