@@ -1,6 +1,7 @@
 package dev.microshop.history;
 
 import dev.microshop.common.audit.Audit;
+import dev.microshop.common.db.Transactions;
 import dev.microshop.common.eventlog.EventConsumer;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
@@ -62,7 +63,7 @@ public class HistoryVerticle extends ServiceVerticle {
   private Future<JsonObject> rebuild(JsonObject body) {
     // positions first, then the tables: the order in which a reader's batch takes its locks (no deadlock)
     String actor = Audit.actor(body);
-    return dev.microshop.common.db.Transactions.run(pool, tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
+    return Transactions.run(pool, tx -> tx.preparedQuery(RESET_POSITIONS).execute(Tuple.of(service()))
             .compose(v -> history.reset(tx))
             .compose(v -> Audit.record(tx, actor, "history-rebuilt", "order-history", new JsonObject())))
         .onSuccess(v -> {

@@ -6,6 +6,7 @@ import dev.microshop.common.config.ConfigLoader;
 import dev.microshop.common.db.Database;
 import dev.microshop.common.db.DatabaseIdentity;
 import dev.microshop.common.db.DbConfig;
+import dev.microshop.common.db.Transactions;
 import dev.microshop.common.discovery.Routing;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
@@ -200,7 +201,7 @@ public abstract class ServiceVerticle extends VerticleBase {
    * woken (the events it wrote are theirs to read).
    */
   protected <T> Future<T> transaction(Function<SqlConnection, Future<T>> work) {
-    return dev.microshop.common.db.Transactions.run(pool, work).onSuccess(v -> eventsWritten());
+    return Transactions.run(pool, work).onSuccess(v -> eventsWritten());
   }
 
   /** Wakes the readers of this service's event log (best effort: their timers catch up anyway). */
