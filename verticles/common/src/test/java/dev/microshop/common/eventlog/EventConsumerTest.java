@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -146,9 +147,14 @@ class EventConsumerTest {
 
   /** The consumer's count of applications per key, once it has applied {@code keys} keys (or 20 s later). */
   private JsonObject applied(int keys) throws Exception {
+    return appliedOnce(counts -> counts.size() >= keys);
+  }
+
+  /** The consumer's count of applications per key, once {@code done} holds for it (or 20 s later). */
+  private JsonObject appliedOnce(java.util.function.Predicate<JsonObject> done) throws Exception {
     JsonObject counts = new JsonObject();
     long deadline = System.currentTimeMillis() + 20_000;
-    while (counts.size() < keys && System.currentTimeMillis() < deadline) {
+    while (!done.test(counts) && System.currentTimeMillis() < deadline) {
       Thread.sleep(50);
       counts = Await.request(vertx, "beta.applied", new JsonObject());
     }
@@ -218,21 +224,16 @@ class EventConsumerTest {
   void readsOnFromItsOwnPosition() throws Exception {
     start(true, 1, 600_000); // no polling tick (each tick reads the stored position again)
     Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("r1", "r2"))));
-    assertThat(applied(2).getMap()).containsOnly(java.util.Map.entry("r1", 1L), java.util.Map.entry("r2", 1L));
+    assertThat(applied(2).getMap()).containsOnly(Map.entry("r1", 1L), Map.entry("r2", 1L));
     // woken with nothing new: the position it knows is the one it wrote, so the rewind goes unseen
     Await.request(vertx, "beta.rewind", new JsonObject().put("rewound", false));
     Thread.sleep(500);
     assertThat(Await.request(vertx, "beta.applied", new JsonObject()).getMap()).containsOnly(
-        java.util.Map.entry("r1", 1L), java.util.Map.entry("r2", 1L));
+        Map.entry("r1", 1L), Map.entry("r2", 1L));
     // told: it reads the stored position (zero) and applies everything again, as a rebuild wants
     Await.request(vertx, "beta.rewind", new JsonObject().put("rewound", true));
-    long deadline = System.currentTimeMillis() + 20_000;
-    JsonObject counts = new JsonObject();
-    while ((counts.size() < 2 || !counts.getMap().values().stream().allMatch(n -> n.equals(2L))) && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-      counts = Await.request(vertx, "beta.applied", new JsonObject());
-    }
-    assertThat(counts.getMap()).containsOnly(java.util.Map.entry("r1", 2L), java.util.Map.entry("r2", 2L));
+    JsonObject counts = appliedOnce(c -> c.size() == 2 && c.getMap().values().stream().allMatch(n -> n.equals(2L)));
+    assertThat(counts.getMap()).containsOnly(Map.entry("r1", 2L), Map.entry("r2", 2L));
   }
 
   @ParameterizedTest(name = "applied in batches: {0}")
