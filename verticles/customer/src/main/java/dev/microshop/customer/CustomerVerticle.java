@@ -6,6 +6,7 @@ import dev.microshop.common.batch.BatchMessages;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.json.Money;
 import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.customer.api.CreditReservation;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.customer.api.Register;
@@ -96,7 +97,9 @@ public class CustomerVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserveCreditAll(JsonObject body) {
     List<ReserveCredit> commands = BatchMessages.commands(body, ReserveCredit::fromJson);
-    return transaction(tx -> customers.reserveAll(tx, commands)).map(r -> BatchMessages.results(r, CreditReservation::toJson));
+    return Tracing.forEach("batch " + CustomerAddresses.RESERVE_CREDIT_ALL, service(), BatchMessages.traceParents(body),
+            commands.stream().map(ReserveCredit::orderId).toList(), () -> transaction(tx -> customers.reserveAll(tx, commands)))
+        .map(r -> BatchMessages.results(r, CreditReservation::toJson));
   }
 
   private Future<JsonObject> releaseCredit(JsonObject body) {

@@ -6,6 +6,7 @@ import dev.microshop.common.failure.ServiceException;
 import dev.microshop.common.json.Money;
 import dev.microshop.common.json.Input;
 import dev.microshop.common.service.ServiceVerticle;
+import dev.microshop.common.tracing.Tracing;
 import dev.microshop.inventory.api.AddProduct;
 import dev.microshop.inventory.api.CatalogQuery;
 import dev.microshop.inventory.api.ImageSize;
@@ -123,7 +124,9 @@ public class InventoryVerticle extends ServiceVerticle {
 
   private Future<JsonObject> reserveAll(JsonObject body) {
     List<ReserveStock> commands = BatchMessages.commands(body, ReserveStock::fromJson);
-    return transaction(tx -> reservations.reserveAll(tx, commands)).map(r -> BatchMessages.results(r, StockReservation::toJson));
+    return Tracing.forEach("batch " + InventoryAddresses.RESERVE_ALL, service(), BatchMessages.traceParents(body),
+            commands.stream().map(ReserveStock::orderId).toList(), () -> transaction(tx -> reservations.reserveAll(tx, commands)))
+        .map(r -> BatchMessages.results(r, StockReservation::toJson));
   }
 
   private Future<JsonObject> release(JsonObject body) {

@@ -157,7 +157,9 @@ class StockReservationTest {
         .add(reserveBody(before, line(a, 1)))
         .add(reserveBody(second, line(b, 2)))
         .add(reserveBody(unknown, line("NO-SUCH-SKU", 1)))
-        .add(reserveBody(first, line(a, 3), line(b, 1))))); // the same order twice in one batch: once
+        .add(reserveBody(first, line(a, 3), line(b, 1)))) // the same order twice in one batch: once
+        .put("traceparents", new JsonArray().add("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01").addNull()
+            .addNull().add("00-0af7651916cd43dd8448eb211c80319d-b7ad6b7169203332-01").addNull().addNull())); // each one's trace
     JsonArray results = answer.getJsonArray("results");
     assertThat(results).hasSize(6);
     assertThat(results.stream().map(r -> ((JsonObject) r).getString("orderId")))
@@ -190,6 +192,14 @@ class StockReservationTest {
     }
     assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", tooMany))).isEqualTo(400);
     assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", "all"))).isEqualTo(400);
+    // each command's trace: one W3C traceparent or null per command, or the batch is refused
+    JsonArray two = new JsonArray().add(reserveBody(good, line(a, 1))).add(reserveBody(order(), line(a, 1)));
+    String traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    for (Object bad : List.of(new JsonArray().add(traceParent), new JsonArray().add(traceParent).add("00-trace"),
+        new JsonArray().add(traceParent).add(7), "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")) {
+      assertThat(inventory.failureCode(InventoryAddresses.RESERVE_ALL, new JsonObject().put("commands", two).put("traceparents", bad)))
+          .as("traceparents %s", bad).isEqualTo(400);
+    }
     assertStock(a, 5, 0);
     assertThat(inventory.failureCode(InventoryAddresses.GET_RESERVATION, new JsonObject().put("orderId", good))).isEqualTo(404);
   }

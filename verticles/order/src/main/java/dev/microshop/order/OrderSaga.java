@@ -87,8 +87,8 @@ final class OrderSaga {
   /** The transitions, committed together when they come while others commit. */
   private final Batcher<OrderRepository.Move, Boolean> transitions;
   /** The forward steps, sent as one command for several orders when they come while others are in flight. */
-  private final Batcher<ReserveStock, StockReservation> stockReservations;
-  private final Batcher<ReserveCredit, CreditReservation> creditReservations;
+  private final Batcher<Sent<ReserveStock>, StockReservation> stockReservations;
+  private final Batcher<Sent<ReserveCredit>, CreditReservation> creditReservations;
   /** Orders this instance is driving now: one driver per order and instance. */
   private final Set<UUID> driving = ConcurrentHashMap.newKeySet();
 
@@ -108,13 +108,26 @@ final class OrderSaga {
         ReserveCredit::toJson, CreditReservation::fromJson);
   }
 
-  /** A participant's reservations in batches: one alone to {@code one}, several as one command to {@code all}. */
-  private <C, R> Batcher<C, R> reservations(ServiceClient participant, String one, String all, Function<C, JsonObject> toJson,
-                                            Function<JsonObject, R> fromJson) {
-    return new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(), commands -> commands.size() == 1
-        ? participant.request(one, toJson.apply(commands.get(0))).map(r -> List.of(fromJson.apply(r)))
-        : participant.request(all, BatchMessages.commands(commands, toJson))
-            .map(r -> BatchMessages.results(r, commands.size(), fromJson)));
+  /** A command to a participant, with the traceparent of the step that sends it (null: not traced). */
+  private record Sent<C>(C command, String traceParent) {
+    static <C> Sent<C> now(C command) {
+      return new Sent<>(command, Tracing.traceParent());
+    }
+  }
+
+  /**
+   * A participant's reservations in batches: one alone to {@code one}, several as one command to {@code all}.
+   * The request is sent in the trace of the first order's step (it may go from another's completion), and a
+   * batch carries each order's traceparent: the participant's work joins every order's trace.
+   */
+  private <C, R> Batcher<Sent<C>, R> reservations(ServiceClient participant, String one, String all, Function<C, JsonObject> toJson,
+                                                  Function<JsonObject, R> fromJson) {
+    return new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
+        sent -> Tracing.inTrace(sent.get(0).traceParent(), () -> sent.size() == 1
+            ? participant.request(one, toJson.apply(sent.get(0).command())).map(r -> List.of(fromJson.apply(r)))
+            : participant.request(all, BatchMessages.commands(sent.stream().map(Sent::command).toList(), toJson,
+                    sent.stream().map(Sent::traceParent).toList()))
+                .map(r -> BatchMessages.results(r, sent.size(), fromJson))));
   }
 
   /** How many orders this instance is driving now (a step in flight or about to be sent). */
@@ -172,8 +185,9 @@ final class OrderSaga {
   /**
    * The step as a span of the order's trace (a child of its placement's span, whichever instance
    * drives it, however much later), with the order's id: what the admin's waterfall finds the order
-   * by. The step's request is sent while the span is current, so the participant's spans join it;
-   * a request for several orders (under load) joins the trace of the order whose step sent it.
+   * by. The step's request is sent in the span, so the participant's spans join it; a request for
+   * several orders (under load) joins the first order's trace, and the participant adds a span of its
+   * batch to each order's trace ({@link Tracing#forEach}).
    */
   private Future<Order.Transition> traced(Order o) {
     Span span = Tracing.tracer().spanBuilder("saga " + o.step().name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'))
@@ -188,12 +202,12 @@ final class OrderSaga {
   private Future<Order.Transition> step(Order o) {
     String id = o.id().toString();
     return switch (o.step()) {
-      case RESERVE_STOCK -> stockReservations.submit(new ReserveStock(id, requested(o.lines())))
+      case RESERVE_STOCK -> stockReservations.submit(Sent.now(new ReserveStock(id, requested(o.lines()))))
           .map(r -> r.status() == StockReservation.Status.RESERVED
               ? new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_CREDIT, r.lines(), r.totalCents(), null,
                   List.of(Milestone.STOCK_RESERVED))
               : o.to(OrderStatus.REJECTED, SagaStep.DONE, reason(r.reason(), "the stock was released"), Milestone.REJECTED));
-      case RESERVE_CREDIT -> creditReservations.submit(new ReserveCredit(id, o.customerId(), o.totalCents()))
+      case RESERVE_CREDIT -> creditReservations.submit(Sent.now(new ReserveCredit(id, o.customerId(), o.totalCents())))
           .map(r -> r.status() == CreditReservation.Status.RESERVED
               ? o.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED, Milestone.APPROVED)
               : o.to(OrderStatus.PENDING, SagaStep.RELEASE_STOCK, reason(r.reason(), "the credit was released"),

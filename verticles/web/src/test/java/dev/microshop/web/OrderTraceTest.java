@@ -18,6 +18,7 @@ import static dev.microshop.web.WebRequests.send;
 import static dev.microshop.web.WebRequests.with;
 import static dev.microshop.web.WebRequests.admin;
 import static dev.microshop.web.WebRequests.get;
+import static dev.microshop.common.testing.Await.await;
 import static dev.microshop.web.WebRequests.newCustomer;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -99,6 +100,62 @@ class OrderTraceTest {
     });
 
     assertError(get(web, "/api/admin/orders/" + UUID.randomUUID() + "/trace", admin), 404, "not_found");
+  }
+
+  @Test
+  @DisplayName("under load the participants take the saga's steps of many orders in one batch, and each order's trace still holds the inventory's and the customer's work for it, one tree")
+  void batchedOrdersKeepTheirTraces() throws Exception {
+    List<String> customers = new java.util.ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      customers.add(newCustomer(web));
+    }
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> sent = new java.util.ArrayList<>();
+    for (int i = 0; i < 48; i++) { // at once: more than the two requests in flight to each participant
+      sent.add(with(web.client().post(web.port(), "127.0.0.1", "/api/orders"), customers.get(i % 8), "batched-" + i)
+          .putHeader("Content-Type", "application/json").sendBuffer(order(line("STICKERS-10", 1)).toBuffer()));
+    }
+    await(io.vertx.core.Future.all(sent));
+    List<String> orderIds = new java.util.ArrayList<>();
+    for (io.vertx.core.Future<HttpResponse<Buffer>> placed : sent) {
+      assertThat(placed.result().statusCode()).isEqualTo(202);
+      orderIds.add(placed.result().bodyAsJsonObject().getString("orderId"));
+    }
+    long deadline = System.currentTimeMillis() + 30_000;
+    for (int i = 0; i < orderIds.size(); i++) { // approved (and on: the courier is quick): the credit step, its last, has ended
+      String status;
+      while ((status = get(web, "/api/orders/" + orderIds.get(i), customers.get(i % 8)).bodyAsJsonObject().getString("status"))
+          .equals("PENDING") && System.currentTimeMillis() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(status).as("order %s", orderIds.get(i)).isIn("APPROVED", "SHIPPED", "DELIVERED");
+    }
+    String admin = admin(web);
+    // each trace is gathered for a second (the JVMs' answers to two questions): all at once, a connection each
+    io.vertx.ext.web.client.WebClient client = io.vertx.ext.web.client.WebClient.create(web.vertx(),
+        new io.vertx.ext.web.client.WebClientOptions(), new io.vertx.core.http.PoolOptions().setHttp1MaxSize(orderIds.size()));
+    List<io.vertx.core.Future<HttpResponse<Buffer>>> asked = orderIds.stream()
+        .map(id -> with(client.get(web.port(), "127.0.0.1", "/api/admin/orders/" + id + "/trace"), admin, null).send()).toList();
+    await(io.vertx.core.Future.all(asked));
+    client.close();
+    Set<String> batched = new java.util.HashSet<>();
+    for (int i = 0; i < orderIds.size(); i++) {
+      JsonObject traced = asked.get(i).result().bodyAsJsonObject();
+      assertThat(services(traced)).as("order %s: %s", orderIds.get(i), named(traced)).contains("inventory", "customer");
+      assertThat(traced.getJsonArray("traceIds")).hasSize(1);
+      List<JsonObject> spans = traced.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
+      Set<String> ids = spans.stream().map(s -> s.getString("spanId")).collect(Collectors.toSet());
+      assertThat(spans.stream().filter(s -> s.getString("parentId") == null)).singleElement();
+      assertThat(spans.stream().filter(s -> s.getString("parentId") != null))
+          .allSatisfy(s -> assertThat(ids).contains(s.getString("parentId")));
+      named(traced).stream().filter(n -> n.startsWith("batch ")).forEach(batched::add);
+    }
+    // the batches formed (else this test shows nothing): each participant's work for a batched order is a span of its own
+    assertThat(batched).as("the batches' spans in the orders' traces")
+        .contains("batch customer.reserve-credit-all @ customer", "batch inventory.reserve-all @ inventory");
+  }
+
+  private static Set<String> services(JsonObject trace) {
+    return trace.getJsonArray("spans").stream().map(JsonObject.class::cast).map(s -> s.getString("service")).collect(Collectors.toSet());
   }
 
   /** Each span of a trace as "name @ service". */

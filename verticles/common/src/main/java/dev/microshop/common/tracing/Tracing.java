@@ -55,6 +55,8 @@ public final class Tracing {
   private static Settings settings;
   private static OpenTelemetry openTelemetry = OpenTelemetry.noop();
   private static RecentSpans recent = new RecentSpans(0, node());
+  /** Whether this JVM traces, read without a lock on the paths every request takes. */
+  private static volatile boolean on;
 
   /**
    * What the environment asks for. The OTLP export follows OpenTelemetry's own variables (or their
@@ -152,6 +154,7 @@ public final class Tracing {
             .setTracerProvider(provider.build())
             .setPropagators(ContextPropagators.create(W3CTraceContextPropagator.getInstance()))
             .build();
+        on = true;
       }
     }
     return settings.enabled() ? builder.withTracer(new OpenTelemetryTracingFactory(openTelemetry)) : builder;
@@ -194,12 +197,64 @@ public final class Tracing {
     } catch (RuntimeException e) {
       started = Future.failedFuture(e);
     }
-    return started.andThen(done -> {
-      if (done.failed()) {
-        span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
+    return started.andThen(done -> ended(span, done));
+  }
+
+  /**
+   * Runs {@code work} in the trace of {@code traceParent}: the request or statement it starts is a child
+   * of that span (none: of no span, a trace of its own if sampled), whatever span is current now. For work
+   * sent for one item that waited among others' (a saga step sent from another's completion).
+   */
+  public static <T> Future<T> inTrace(String traceParent, Supplier<Future<T>> work) {
+    if (!on) {
+      return work.get();
+    }
+    try (Scope scope = parent(traceParent).makeCurrent()) {
+      return work.get();
+    }
+  }
+
+  /**
+   * Runs {@code work}, done for several items at once (a participant's batch of saga commands), with a
+   * span of {@code name} in each item's trace: a child of the item's {@code traceParents} entry (none: no
+   * span), with its {@code orderIds} entry and a link to the span current now (the batch's own, in the
+   * trace of the item that sent it). So each order's waterfall shows the participant's work for it, batched
+   * or not. The spans end when the work's future completes, with an error status when it failed.
+   */
+  public static <T> Future<T> forEach(String name, String service, List<String> traceParents, List<String> orderIds,
+                                      Supplier<Future<T>> work) {
+    if (!on || traceParents.stream().allMatch(java.util.Objects::isNull)) {
+      return work.get();
+    }
+    io.opentelemetry.api.trace.SpanContext batch = Span.current().getSpanContext();
+    List<Span> spans = new java.util.ArrayList<>(traceParents.size());
+    for (int i = 0; i < traceParents.size(); i++) {
+      if (traceParents.get(i) != null) {
+        io.opentelemetry.api.trace.SpanBuilder builder = tracer().spanBuilder(name)
+            .setParent(parent(traceParents.get(i)))
+            .setAttribute(RecentSpans.ORDER_ID, orderIds.get(i))
+            .setAttribute("microshop.service", service)
+            .setAttribute("microshop.batch.size", (long) traceParents.size());
+        if (batch.isValid()) {
+          builder.addLink(batch);
+        }
+        spans.add(builder.startSpan());
       }
-      span.end();
-    });
+    }
+    Future<T> started;
+    try {
+      started = work.get();
+    } catch (RuntimeException e) {
+      started = Future.failedFuture(e);
+    }
+    return started.andThen(done -> spans.forEach(span -> ended(span, done)));
+  }
+
+  private static void ended(Span span, io.vertx.core.AsyncResult<?> done) {
+    if (done.failed()) {
+      span.setStatus(StatusCode.ERROR, String.valueOf(done.cause().getMessage()));
+    }
+    span.end();
   }
 
   /** The context of a stored traceparent (the root context for none), to start a span as its child. */
