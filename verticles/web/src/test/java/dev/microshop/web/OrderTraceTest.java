@@ -68,8 +68,7 @@ class OrderTraceTest {
     assertThat(spans.stream().filter(s -> s.getString("name").startsWith("saga ")))
         .allSatisfy(s -> assertThat(s.getString("orderId")).isEqualTo(orderId));
     // the participants' own work: their server spans and their SQL, by service
-    Set<String> services = spans.stream().map(s -> s.getString("service")).collect(Collectors.toSet());
-    assertThat(services).contains("web", "order", "inventory", "customer", "shipping", "history");
+    assertThat(services(traced)).contains("web", "order", "inventory", "customer", "shipping", "history");
     // after the approval, through the event logs: the shipment, the courier's steps (the inventory
     // shipping the stock in it), the order's SHIPPED and DELIVERED, the history view
     assertThat(named(traced)).contains("apply order.approved @ shipping", "courier ship @ shipping",
@@ -89,11 +88,7 @@ class OrderTraceTest {
       assertThat(s.getString("name")).startsWith("SQL ");
     });
     // one tree: a single root (the HTTP request), every other span's parent among them
-    Set<String> ids = spans.stream().map(s -> s.getString("spanId")).collect(Collectors.toSet());
-    assertThat(spans.stream().filter(s -> s.getString("parentId") == null)).singleElement()
-        .satisfies(root -> assertThat(root.getString("name")).isEqualTo("POST /api/orders"));
-    assertThat(spans.stream().filter(s -> s.getString("parentId") != null))
-        .allSatisfy(s -> assertThat(ids).contains(s.getString("parentId")));
+    assertOneTree(spans);
     assertThat(spans).allSatisfy(s -> {
       assertThat(s.getString("node")).isNotBlank();
       assertThat(s.getLong("durationMicros")).isNotNegative();
@@ -143,15 +138,21 @@ class OrderTraceTest {
       assertThat(services(traced)).as("order %s: %s", orderIds.get(i), named(traced)).contains("inventory", "customer");
       assertThat(traced.getJsonArray("traceIds")).hasSize(1);
       List<JsonObject> spans = traced.getJsonArray("spans").stream().map(JsonObject.class::cast).toList();
-      Set<String> ids = spans.stream().map(s -> s.getString("spanId")).collect(Collectors.toSet());
-      assertThat(spans.stream().filter(s -> s.getString("parentId") == null)).singleElement();
-      assertThat(spans.stream().filter(s -> s.getString("parentId") != null))
-          .allSatisfy(s -> assertThat(ids).contains(s.getString("parentId")));
+      assertOneTree(spans);
       named(traced).stream().filter(n -> n.startsWith("batch ")).forEach(batched::add);
     }
     // the batches formed (else this test shows nothing): each participant's work for a batched order is a span of its own
     assertThat(batched).as("the batches' spans in the orders' traces")
         .contains("batch customer.reserve-credit-all @ customer", "batch inventory.reserve-all @ inventory");
+  }
+
+  /** One tree: a single root (the HTTP request that placed the order), every other span's parent among the spans. */
+  private static void assertOneTree(List<JsonObject> spans) {
+    Set<String> ids = spans.stream().map(s -> s.getString("spanId")).collect(Collectors.toSet());
+    assertThat(spans.stream().filter(s -> s.getString("parentId") == null)).singleElement()
+        .satisfies(root -> assertThat(root.getString("name")).isEqualTo("POST /api/orders"));
+    assertThat(spans.stream().filter(s -> s.getString("parentId") != null))
+        .allSatisfy(s -> assertThat(ids).contains(s.getString("parentId")));
   }
 
   private static Set<String> services(JsonObject trace) {
