@@ -75,7 +75,7 @@ final class OrderSaga {
    * the same for the reservations sent to each participant (up to {@code maxBatch} orders in one command).
    */
   record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch,
-                  int batchesInFlight) {
+                  int batchesInFlight, long batchLingerMs, long commitLingerMs) {
   }
 
   private final Pool pool;
@@ -93,7 +93,7 @@ final class OrderSaga {
   private final Set<UUID> driving = ConcurrentHashMap.newKeySet();
 
   OrderSaga(Pool pool, OrderRepository orders, ServiceClient inventory, ServiceClient customers, Settings settings,
-            Runnable eventsWritten) {
+            Batcher.Timer timer, Runnable eventsWritten) {
     this.eventsWritten = eventsWritten;
     this.pool = pool;
     this.orders = orders;
@@ -101,11 +101,11 @@ final class OrderSaga {
     this.customers = customers;
     this.settings = settings;
     this.transitions = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
-        moves -> orders.transitionAll(pool, moves, settings.leaseMs()));
+        settings.commitLingerMs(), timer, moves -> orders.transitionAll(pool, moves, settings.leaseMs()));
     this.stockReservations = reservations(inventory, InventoryAddresses.RESERVE, InventoryAddresses.RESERVE_ALL,
-        ReserveStock::toJson, StockReservation::fromJson);
+        ReserveStock::toJson, StockReservation::fromJson, timer);
     this.creditReservations = reservations(customers, CustomerAddresses.RESERVE_CREDIT, CustomerAddresses.RESERVE_CREDIT_ALL,
-        ReserveCredit::toJson, CreditReservation::fromJson);
+        ReserveCredit::toJson, CreditReservation::fromJson, timer);
   }
 
   /** A command to a participant, with the traceparent of the step that sends it (null: not traced). */
@@ -121,8 +121,8 @@ final class OrderSaga {
    * batch carries each order's traceparent: the participant's work joins every order's trace.
    */
   private <C, R> Batcher<Sent<C>, R> reservations(ServiceClient participant, String one, String all, Function<C, JsonObject> toJson,
-                                                  Function<JsonObject, R> fromJson) {
-    return new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
+                                                  Function<JsonObject, R> fromJson, Batcher.Timer timer) {
+    return new Batcher<>(settings.batchesInFlight(), settings.maxBatch(), settings.stepTimeoutMs(), settings.batchLingerMs(), timer,
         sent -> Tracing.inTrace(sent.get(0).traceParent(), () -> sent.size() == 1
             ? participant.request(one, toJson.apply(sent.get(0).command())).map(r -> List.of(fromJson.apply(r)))
             : participant.request(all, BatchMessages.commands(sent.stream().map(Sent::command).toList(), toJson,

@@ -59,7 +59,8 @@ public class OrderVerticle extends ServiceVerticle {
     JsonObject s = conf.getJsonObject("saga", new JsonObject());
     settings = new OrderSaga.Settings(s.getLong("step-timeout-ms", 3000L), s.getLong("lease-ms", 10_000L),
         s.getLong("min-backoff-ms", 250L), s.getLong("max-backoff-ms", 30_000L), s.getInteger("commits-in-flight", 2),
-        s.getInteger("max-batch", 64), s.getInteger("batches-in-flight", 2));
+        s.getInteger("max-batch", 64), s.getInteger("batches-in-flight", 2), s.getLong("batch-linger-ms", 15L),
+        s.getLong("commit-linger-ms", 0L));
     // steps in flight to each participant, at most: a backlog (after a slow spell) waits here, not
     // in the participant's pool queue past its timeout, to be sent again and queue again; a step that
     // waited a step timeout for a permit backs off like a timed-out one (it is not counted in progress
@@ -68,7 +69,7 @@ public class OrderVerticle extends ServiceVerticle {
     saga = new OrderSaga(pool, orders,
         new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
         new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
-        settings, this::eventsWritten);
+        settings, (ms, action) -> vertx.setTimer(ms, id -> action.run()), this::eventsWritten);
     long resumeEvery = s.getLong("resume-interval-ms", 1000L);
     maxInProgress = s.getInteger("max-in-progress", 1000);
     return all(

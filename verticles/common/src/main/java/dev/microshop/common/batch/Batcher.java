@@ -24,11 +24,24 @@ import java.util.function.LongSupplier;
  * An item that waited longer than {@code maxWaitMs} for a batch fails as a time-out (504) and is
  * never run: its caller backs off instead of queueing without bound behind a stalled one.
  *
- * <p>Not thread-safe: submit from one context (a verticle's), on which {@code run}'s futures complete.
+ * <p>With a linger ({@code lingerMs} > 0), batches form under a moderate load too. Once two batches
+ * have started within {@code 2 × lingerMs} (a load, not one order's steps in a row), a batch starts at
+ * most once per {@code lingerMs}: an item submitted sooner after the last start waits for the rest of
+ * that time with the others that come meanwhile (or until {@code maxBatch} of them wait). Otherwise,
+ * idle, an item still goes at once.
+ *
+ * <p>Not thread-safe: submit from one context (a verticle's), on which {@code run}'s futures and the
+ * {@code timer}'s actions complete.
  */
 public final class Batcher<I, O> {
 
   private record Waiting<I, O>(I item, Promise<O> promise, long since) {
+  }
+
+  /** Runs an action later, on the batcher's context (e.g. {@code (ms, action) -> vertx.setTimer(ms, id -> action.run())}). */
+  @FunctionalInterface
+  public interface Timer {
+    void after(long delayMs, Runnable action);
   }
 
   private final int maxInFlight;
@@ -36,20 +49,39 @@ public final class Batcher<I, O> {
   private final long maxWaitMs;
   private final Function<List<I>, Future<List<O>>> run;
   private final LongSupplier clock;
+  private final long lingerMs;
+  private final Timer timer;
   private final ArrayDeque<Waiting<I, O>> waiting = new ArrayDeque<>();
   private int inFlight;
+  private long lastStart = Long.MIN_VALUE / 4;
+  private long previousStart = Long.MIN_VALUE / 4;
+  private boolean lingering;
 
   public Batcher(int maxInFlight, int maxBatch, long maxWaitMs, Function<List<I>, Future<List<O>>> run) {
-    this(maxInFlight, maxBatch, maxWaitMs, run, System::currentTimeMillis);
+    this(maxInFlight, maxBatch, maxWaitMs, 0, null, run, System::currentTimeMillis);
+  }
+
+  public Batcher(int maxInFlight, int maxBatch, long maxWaitMs, long lingerMs, Timer timer, Function<List<I>, Future<List<O>>> run) {
+    this(maxInFlight, maxBatch, maxWaitMs, lingerMs, timer, run, System::currentTimeMillis);
   }
 
   Batcher(int maxInFlight, int maxBatch, long maxWaitMs, Function<List<I>, Future<List<O>>> run, LongSupplier clock) {
+    this(maxInFlight, maxBatch, maxWaitMs, 0, null, run, clock);
+  }
+
+  Batcher(int maxInFlight, int maxBatch, long maxWaitMs, long lingerMs, Timer timer, Function<List<I>, Future<List<O>>> run,
+          LongSupplier clock) {
     if (maxInFlight < 1 || maxBatch < 1 || maxWaitMs < 1) {
       throw new IllegalArgumentException("maxInFlight, maxBatch and maxWaitMs must be at least 1");
+    }
+    if (lingerMs < 0 || lingerMs >= maxWaitMs || lingerMs > 0 && timer == null) {
+      throw new IllegalArgumentException("lingerMs must be 0, or below maxWaitMs with a timer");
     }
     this.maxInFlight = maxInFlight;
     this.maxBatch = maxBatch;
     this.maxWaitMs = maxWaitMs;
+    this.lingerMs = lingerMs;
+    this.timer = timer;
     this.run = run;
     this.clock = clock;
   }
@@ -58,10 +90,26 @@ public final class Batcher<I, O> {
   public Future<O> submit(I item) {
     Promise<O> promise = Promise.promise();
     waiting.add(new Waiting<>(item, promise, clock.getAsLong()));
-    if (inFlight < maxInFlight) {
-      next();
-    }
+    dispatch();
     return promise.future();
+  }
+
+  /** Starts a batch if one may start now; else, lingering, once the linger since the last start is over. */
+  private void dispatch() {
+    if (inFlight >= maxInFlight || waiting.isEmpty()) {
+      return;
+    }
+    long now = clock.getAsLong();
+    long wait = lastStart + lingerMs - now;
+    if (wait <= 0 || previousStart < now - 2 * lingerMs || waiting.size() >= maxBatch) {
+      next();
+    } else if (!lingering) {
+      lingering = true;
+      timer.after(wait, () -> {
+        lingering = false;
+        dispatch();
+      });
+    }
   }
 
   /** Items waiting for a batch now. */
@@ -84,6 +132,8 @@ public final class Batcher<I, O> {
     if (batch.isEmpty()) {
       return;
     }
+    previousStart = lastStart;
+    lastStart = now;
     inFlight++;
     runSafely(batch.stream().map(Waiting::item).toList()).onComplete(ar -> {
       if (ar.succeeded() && ar.result().size() == batch.size()) {
@@ -99,9 +149,7 @@ public final class Batcher<I, O> {
         }
       }
       inFlight--;
-      if (!waiting.isEmpty()) {
-        next();
-      }
+      dispatch();
     });
   }
 

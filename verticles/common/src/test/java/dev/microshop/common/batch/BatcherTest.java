@@ -146,4 +146,79 @@ class BatcherTest {
     assertThat(FailureCode.of(late.cause())).isEqualTo(FailureCode.TIMEOUT);
     assertThat(inTime.result()).isEqualTo("ok-2");
   }
+
+  /** A timer the test fires by hand: the delays asked, the actions pending. */
+  private static final class HandTimer implements Batcher.Timer {
+    final List<Long> delays = new ArrayList<>();
+    final List<Runnable> pending = new ArrayList<>();
+
+    @Override
+    public void after(long delayMs, Runnable action) {
+      delays.add(delayMs);
+      pending.add(action);
+    }
+
+    void fire() {
+      List<Runnable> due = List.copyOf(pending);
+      pending.clear();
+      due.forEach(Runnable::run);
+    }
+  }
+
+  @Test
+  void underLoadItemsThatComeSoonAfterABatchStartsLingerAndGoTogether() {
+    Runs runs = new Runs();
+    HandTimer timer = new HandTimer();
+    AtomicLong clock = new AtomicLong(10_000);
+    Batcher<Integer, String> batcher = new Batcher<>(2, 10, 1000, 5, timer, runs::run, clock::get);
+    Future<String> first = batcher.submit(1); // idle: at once, alone
+    clock.addAndGet(2);
+    batcher.submit(2); // one start before it (one order's next step, say): at once too
+    assertThat(runs.batches).containsExactly(List.of(1), List.of(2));
+    runs.answer(0);
+    assertThat(first.result()).isEqualTo("ok-1");
+    clock.addAndGet(1);
+    batcher.submit(3); // two starts within 10 ms, the last 1 ms ago, a slot free: waits the 4 ms left
+    clock.addAndGet(1);
+    batcher.submit(4);
+    assertThat(runs.batches).hasSize(2);
+    assertThat(timer.delays).containsExactly(4L);
+    clock.addAndGet(3);
+    timer.fire();
+    assertThat(runs.batches).containsExactly(List.of(1), List.of(2), List.of(3, 4));
+    runs.answer(1);
+    runs.answer(2);
+    clock.addAndGet(11); // the two last starts 16 and 11 ms ago: idle again, at once
+    batcher.submit(5);
+    assertThat(runs.batches).last().isEqualTo(List.of(5));
+    assertThat(timer.delays).hasSize(1);
+  }
+
+  @Test
+  void aFullBatchDoesNotLinger() {
+    Runs runs = new Runs();
+    HandTimer timer = new HandTimer();
+    AtomicLong clock = new AtomicLong(10_000);
+    Batcher<Integer, String> batcher = new Batcher<>(3, 3, 1000, 5, timer, runs::run, clock::get);
+    batcher.submit(-1);
+    batcher.submit(0); // two starts: under load
+    for (int i = 1; i <= 3; i++) {
+      batcher.submit(i);
+    }
+    assertThat(timer.delays).hasSize(1);
+    assertThat(runs.batches).containsExactly(List.of(-1), List.of(0), List.of(1, 2, 3));
+    timer.fire(); // the linger's end finds nothing waiting
+    assertThat(runs.batches).hasSize(3);
+  }
+
+  @Test
+  void withoutALingerABatchStartsWhenASlotFrees() {
+    Runs runs = new Runs();
+    AtomicLong clock = new AtomicLong(10_000);
+    Batcher<Integer, String> batcher = new Batcher<>(1, 10, 1000, runs::run, clock::get);
+    batcher.submit(1);
+    batcher.submit(2);
+    runs.answer(0); // at the same millisecond
+    assertThat(runs.batches).containsExactly(List.of(1), List.of(2));
+  }
 }
