@@ -54,6 +54,8 @@ import java.util.function.Supplier;
  * Likewise, a reservation that comes while {@code batchesInFlight} reservations are in flight to that
  * participant waits, and the first to end sends the waiting ones as one command (e.g. reserve stock
  * for 30 orders), which the participant applies in one transaction, deciding each order on its own.
+ * Under a moderate load, a reservation also lingers up to {@code batchLingerMs} after the last batch
+ * went, for others to go with it ({@link Batcher}); idle, it goes at once.
  *
  * The forward steps (reserve stock, reserve credit) wait for one of a bounded number of permits per
  * participant ({@code saga.max-steps-in-flight}); the releases and the cancel's steps go ahead of them
@@ -73,6 +75,8 @@ final class OrderSaga {
    * {@code commitsInFlight}: statements of transitions at once, at most; the transitions that come
    * meanwhile are written together, up to {@code maxBatch} in one statement. {@code batchesInFlight}:
    * the same for the reservations sent to each participant (up to {@code maxBatch} orders in one command).
+   * {@code batchLingerMs}, {@code commitLingerMs}: the reservations' and the transitions' linger under a
+   * load ({@link Batcher}; 0: none).
    */
   record Settings(long stepTimeoutMs, long leaseMs, long minBackoffMs, long maxBackoffMs, int commitsInFlight, int maxBatch,
                   int batchesInFlight, long batchLingerMs, long commitLingerMs) {
