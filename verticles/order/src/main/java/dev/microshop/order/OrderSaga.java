@@ -37,7 +37,7 @@ import java.util.function.Supplier;
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
  * on its answer, moves the order to the next step in one statement of the order database (the order,
- * its timeline and its events). Under load, the moves of many orders share a statement ({@link Batcher}:
+ * its timeline and its events); the stock reserved is stored with the credit step's outcome, in one move. Under load, the moves of many orders share a statement ({@link Batcher}:
  * a move that comes while {@code commitsInFlight} statements run waits for the next, with the others
  * that came meanwhile).
  *
@@ -176,14 +176,35 @@ final class OrderSaga {
    * it again; when another driver moved the order meanwhile, it reads it again.
    */
   private Future<Void> continueFrom(Order order) {
+    return continueFrom(order, null);
+  }
+
+  /**
+   * The same, {@code passed}: a transition done but not stored yet, stored with the next one's. The
+   * stock reserved is not stored alone: the driver goes on to the credit step and stores its outcome and
+   * both's milestones in one move. After a crash in between, the order is found at its stock step, sent
+   * again (the inventory answers a repeat with its first outcome): a happy order makes one move, not two.
+   */
+  private Future<Void> continueFrom(Order order, Order.Transition passed) {
     if (order.finished()) {
       return Future.succeededFuture();
     }
     return traced(order)
-        .compose(t -> transitions.submit(new OrderRepository.Move(order, t))
-            .onSuccess(moved -> eventsWritten.run())
-            .map(moved -> moved ? order.after(t) : null))
-        .compose(next -> next != null ? continueFrom(next) : loop(order.id()), failure -> retryLater(order, failure));
+        .compose(t -> {
+          if (passed == null && t.step() == SagaStep.RESERVE_CREDIT) { // the stock reserved: on to the credit
+            return Future.succeededFuture(new Next(order.passing(t), t));
+          }
+          Order.Transition move = passed == null ? t : t.through(passed);
+          return transitions.submit(new OrderRepository.Move(order, move))
+              .onSuccess(moved -> eventsWritten.run())
+              .map(moved -> moved ? new Next(order.after(move), null) : null);
+        })
+        .compose(next -> next != null ? continueFrom(next.order(), next.passed()) : loop(order.id()),
+            failure -> retryLater(order, failure));
+  }
+
+  /** Where a driver goes on from: the order's state and the transition passed on the way, not stored yet (or null). */
+  private record Next(Order order, Order.Transition passed) {
   }
 
   /**

@@ -19,9 +19,22 @@ public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step,
     return step == SagaStep.DONE;
   }
 
-  /** The next state of the order, and the milestones that lead there. */
+  /**
+   * The next state of the order, and the milestones that lead there; {@code via}: a state passed on
+   * the way and not stored (null: none), whose milestones (with the order as it was then) come first.
+   */
   public record Transition(OrderStatus status, SagaStep step, JsonArray lines, Long totalCents, String reason,
-                           List<Milestone> events) {
+                           List<Milestone> events, Transition via) {
+
+    public Transition(OrderStatus status, SagaStep step, JsonArray lines, Long totalCents, String reason,
+                      List<Milestone> events) {
+      this(status, step, lines, totalCents, reason, events, null);
+    }
+
+    /** This transition, reached through {@code passed} (a state not stored): one move with both's milestones. */
+    public Transition through(Transition passed) {
+      return new Transition(status, step, lines, totalCents, reason, events, passed);
+    }
   }
 
   public Transition to(OrderStatus newStatus, SagaStep newStep, String newReason, Milestone... events) {
@@ -32,6 +45,15 @@ public record Order(UUID id, UUID customerId, OrderStatus status, SagaStep step,
   public Order after(Transition t) {
     return new Order(id, customerId, t.status(), t.step(), t.lines(), t.totalCents(), t.reason(), 0, version + 1,
         createdAt, OffsetDateTime.now(), address, traceParent);
+  }
+
+  /**
+   * The order as it is once {@code t} is done but not stored (version and attempts unchanged): the
+   * state a driver goes on from in memory, to store it with the next transition ({@link Transition#through}).
+   */
+  public Order passing(Transition t) {
+    return new Order(id, customerId, t.status(), t.step(), t.lines(), t.totalCents(), t.reason(), attempts, version,
+        createdAt, updatedAt, address, traceParent);
   }
 
   /** The summary of an order (lists, views): its lines with their prices once known. */

@@ -271,7 +271,14 @@ public final class OrderRepository {
     private final List<String> traceParents = new ArrayList<>();
 
     void add(UUID id, UUID customerId, JsonObject address, String traceParent, Order.Transition t) {
-      int k = 0;
+      add(id, customerId, address, traceParent, t, 0);
+    }
+
+    /** Adds {@code t}'s milestones (those of the state it passed through first) after the order's {@code k} first; the last number. */
+    private int add(UUID id, UUID customerId, JsonObject address, String traceParent, Order.Transition t, int k) {
+      if (t.via() != null) {
+        k = add(id, customerId, address, traceParent, t.via(), k);
+      }
       for (Milestone milestone : t.events()) {
         String why = milestone.withReason() ? t.reason() : null;
         OrderEvent event = new OrderEvent(id, customerId, t.status(), t.lines(), t.totalCents(), t.reason(), milestone, why,
@@ -284,6 +291,7 @@ public final class OrderRepository {
         payloads.add(event.toJson().encode());
         traceParents.add(traceParent);
       }
+      return k;
     }
 
     /** The milestones as {@link #withMilestones}' parameters, after {@code params}'. */

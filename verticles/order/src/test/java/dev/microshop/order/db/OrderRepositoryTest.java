@@ -112,6 +112,31 @@ class OrderRepositoryTest {
     }
   }
 
+  @Test
+  @DisplayName("a move through a state not stored: one version up, the passed state's milestones first, each event with the order as it was then")
+  void moveThroughAState() throws Exception {
+    Order h = placed("h");
+    Order.Transition stock = reserved(h);
+    Order passing = h.passing(stock);
+    assertThat(passing.version()).as("passing a state stores nothing").isEqualTo(h.version());
+    Order.Transition approved = passing.to(OrderStatus.APPROVED, SagaStep.DONE, null, Milestone.CREDIT_RESERVED,
+        Milestone.APPROVED).through(stock);
+    assertThat(await(orders.transitionAll(pool, List.of(new OrderRepository.Move(passing, approved)), 10_000)))
+        .containsExactly(true);
+    Order now = await(orders.get(pool, h.id())).orElseThrow();
+    assertThat(now.version()).isEqualTo(h.version() + 1);
+    assertThat(now.status()).isEqualTo(OrderStatus.APPROVED);
+    assertThat(now.totalCents()).isEqualTo(500L);
+    assertThat(await(orders.timeline(pool, h.id())).stream().map(e -> ((JsonObject) e).getString("event")))
+        .containsExactly("PLACED", "STOCK_RESERVED", "CREDIT_RESERVED", "APPROVED");
+    List<Event> events = await(EventLog.read(pool, 0, 0, 100_000)).stream()
+        .filter(e -> e.aggregateId().equals(h.id().toString())).toList();
+    assertThat(events).extracting(Event::type).containsExactly(Milestone.PLACED.eventType(),
+        Milestone.STOCK_RESERVED.eventType(), Milestone.CREDIT_RESERVED.eventType(), Milestone.APPROVED.eventType());
+    assertThat(events).extracting(e -> e.payload().getString("status"))
+        .containsExactly("PENDING", "PENDING", "APPROVED", "APPROVED");
+  }
+
   /** The types of the order's events, in the order a reader of the log gets them. */
   private static List<String> events(Order o) throws Exception {
     return await(EventLog.read(pool, 0, 0, 100_000)).stream().filter(e -> e.aggregateId().equals(o.id().toString()))
