@@ -10,6 +10,7 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -216,17 +217,40 @@ public final class EventConsumer {
    * was all there was to read then, and what commits later wakes this reader again (the producer's
    * wake-up, or the polling timer when one was lost), so no read comes back empty after each batch.
    * A batch that another instance applied first is read again from the new position.
+   *
+   * A loop, not a chain: each batch's futures are let go once it is applied, so a drain through a
+   * backlog holds one batch at a time (a chain of {@code compose}s, each batch's holding the next's,
+   * kept every batch it had applied until the drain ended: an order overload's backlog of ~100,000
+   * events filled the all-in-one's heap).
    */
   private Future<Void> drain() {
+    Promise<Void> drained = Promise.promise();
+    drainInto(drained);
+    return drained.future();
+  }
+
+  private void drainInto(Promise<Void> drained) {
+    nextBatch().onComplete(more -> {
+      if (more.failed()) {
+        drained.fail(more.cause());
+      } else if (more.result()) {
+        drainInto(drained);
+      } else {
+        drained.complete();
+      }
+    });
+  }
+
+  /** Reads and applies one batch; true when there may be more to read now (a full batch, or one another instance applied first). */
+  private Future<Boolean> nextBatch() {
     Future<long[]> from = known != null ? Future.succeededFuture(known)
         : pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
             .map(rows -> rows.iterator().next())
             .map(pos -> new long[] {pos.getLong("tx"), pos.getLong("position")});
     return from.compose(pos -> fetch(pos[0], pos[1])
         .compose(events -> events.isEmpty()
-            ? Future.succeededFuture()
-            : apply(pos[0], pos[1], events)
-                .compose(applied -> !applied || events.size() >= settings.batchSize() ? drain() : Future.succeededFuture())));
+            ? Future.succeededFuture(false)
+            : apply(pos[0], pos[1], events).map(applied -> !applied || events.size() >= settings.batchSize())));
   }
 
   private Future<List<Event>> fetch(long tx, long position) {

@@ -104,6 +104,26 @@ class EventConsumerTest {
     }
   }
 
+  /** The payload of the first event the {@link Gamma} consumer applied, weakly: whether anything still holds it. */
+  static volatile java.lang.ref.WeakReference<JsonObject> FIRST_PAYLOAD;
+  /** Gamma's batches applied so far, and the batch it holds until the test lets it go. */
+  static final AtomicInteger GAMMA_BATCHES = new AtomicInteger();
+  static final int GAMMA_HELD_BATCH = 4;
+  static volatile io.vertx.core.Promise<Void> GAMMA_HOLD;
+
+  /** A consumer that keeps nothing of what it applied, and holds its {@link #GAMMA_HELD_BATCH}th batch until let go. */
+  public static class Gamma extends TestService {
+    public Gamma() {
+      super("gamma", s -> s.consumeBatches("alpha", type -> true, (tx, events) -> {
+        int n = GAMMA_BATCHES.incrementAndGet();
+        if (n == 1) {
+          FIRST_PAYLOAD = new java.lang.ref.WeakReference<>(events.get(0).payload());
+        }
+        return n == GAMMA_HELD_BATCH ? GAMMA_HOLD.future() : Future.succeededFuture();
+      }).mapEmpty());
+    }
+  }
+
   /** Fails when one of {@code keys} is to fail once (after its write: the transaction rolls back). */
   private static Future<Void> diesAfter(String... keys) {
     for (String key : keys) {
@@ -217,6 +237,40 @@ class EventConsumerTest {
     Thread.sleep(300);
     assertThat(reads.get()).as("reads after a second wake-up of 2 events").isEqualTo(4);
     vertx.eventBus().removeOutboundInterceptor(counter);
+  }
+
+  @Test
+  @DisplayName("a long drain keeps no batch it applied: the first batch's events are free while later ones are applied (a backlog costs one batch of memory, not all)")
+  void aDrainKeepsNoBatchItApplied() throws Exception {
+    GAMMA_BATCHES.set(0);
+    FIRST_PAYLOAD = null;
+    GAMMA_HOLD = io.vertx.core.Promise.promise();
+    vertx = Vertx.vertx();
+    JsonObject config = TestData.serviceConfig(TestData.freshDataDir("consumer-memory"))
+        .put("events", new JsonObject().put("poll-ms", 600_000).put("batch-size", 3));
+    await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
+    await(vertx.deployVerticle(Gamma::new, new DeploymentOptions().setConfig(config)));
+    // one transaction of 15 events, one wake-up: one drain of 5 full batches, held at its 4th
+    List<String> keys = java.util.stream.IntStream.range(0, 15).mapToObj(i -> "m" + i).toList();
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(keys)));
+    long deadline = System.currentTimeMillis() + 20_000;
+    while (GAMMA_BATCHES.get() < GAMMA_HELD_BATCH) {
+      assertThat(System.currentTimeMillis()).as("the drain reaches its 4th batch").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(FIRST_PAYLOAD).isNotNull();
+    for (int i = 0; i < 20 && FIRST_PAYLOAD.get() != null; i++) {
+      System.gc();
+      Thread.sleep(50);
+    }
+    boolean freed = FIRST_PAYLOAD.get() == null;
+    GAMMA_HOLD.complete();
+    while (GAMMA_BATCHES.get() < 5) {
+      assertThat(System.currentTimeMillis()).as("the drain goes on to its 5th batch").isLessThan(deadline);
+      Thread.sleep(20);
+    }
+    assertThat(freed).as("the first batch's events, applied three batches ago, are unreachable in the middle of the drain")
+        .isTrue();
   }
 
   @Test
