@@ -29,9 +29,10 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 # - the RSS is the heap's touched pages plus ~150 MB outside it (metaspace 39, code 32, the CDS archive 12,
 #   symbols 8, threads 6, direct buffers 6, malloc'd memory 20-35, libjvm);
 # - the serial collector's old generation keeps what it was promoted until its first full collection
-#   (16-45 MB after 8 minutes of loads; the bench's 256-client overload promoted ~73 MB in 20 s, most of
-#   it an event reader's drain that held every batch it had applied: mended, the overload's peak RSS fell
-#   from 351-362 to 258-263 MB in one-JVM runs, with no full collection), so only
+#   (16-45 MB after 8 minutes of loads; the bench's 256-client overload promoted ~73 MB in 20 s; after it,
+#   a class histogram found ~95,000 events live, held by an event reader's drain that kept every batch
+#   it had applied: mended, the overload's peak RSS fell from 351-362 to 258-263 MB in one-JVM runs,
+#   with no full collection), so only
 #   the heap's maximum bounds the RSS: -Xmx256m alone peaked at 277-308 MB in three JVMs side by side,
 #   184 MB outside the heap in the one looked at, up to ~440 MB once full (356 MB in one full bench);
 # - MALLOC_ARENA_MAX=2 and the 5 s native trim took ~35 MB off that (277 against 309 MB at the same
