@@ -37,9 +37,9 @@ import java.util.function.Supplier;
 /**
  * The order saga, orchestrated: each step sends one idempotent command to a participant and,
  * on its answer, moves the order to the next step in one statement of the order database (the order,
- * its timeline and its events); the stock reserved is stored with the credit step's outcome, in one move. Under load, the moves of many orders share a statement ({@link Batcher}:
- * a move that comes while {@code commitsInFlight} statements run waits for the next, with the others
- * that came meanwhile).
+ * its timeline and its events); the stock reserved is stored with the credit step's outcome, in one
+ * move. Under load, the moves of many orders share a statement ({@link Batcher}: a move that comes
+ * while {@code commitsInFlight} statements run waits for the next, with the others that came meanwhile).
  *
  * <pre>
  *   RESERVE_STOCK  ─reserved→ RESERVE_CREDIT ─reserved→ DONE (APPROVED)
