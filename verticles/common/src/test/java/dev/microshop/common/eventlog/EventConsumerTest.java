@@ -8,6 +8,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Handler;
 import io.vertx.core.eventbus.DeliveryContext;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.lang.ref.WeakReference;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +29,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
 
 import static dev.microshop.common.testing.Await.await;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -105,11 +108,11 @@ class EventConsumerTest {
   }
 
   /** The payload of the first event the {@link Gamma} consumer applied, weakly: whether anything still holds it. */
-  static volatile java.lang.ref.WeakReference<JsonObject> FIRST_PAYLOAD;
+  static volatile WeakReference<JsonObject> FIRST_PAYLOAD;
   /** Gamma's batches applied so far, and the batch it holds until the test lets it go. */
   static final AtomicInteger GAMMA_BATCHES = new AtomicInteger();
   static final int GAMMA_HELD_BATCH = 4;
-  static volatile io.vertx.core.Promise<Void> GAMMA_HOLD;
+  static volatile Promise<Void> GAMMA_HOLD;
 
   /** A consumer that keeps nothing of what it applied, and holds its {@link #GAMMA_HELD_BATCH}th batch until let go. */
   public static class Gamma extends TestService {
@@ -117,7 +120,7 @@ class EventConsumerTest {
       super("gamma", s -> s.consumeBatches("alpha", type -> true, (tx, events) -> {
         int n = GAMMA_BATCHES.incrementAndGet();
         if (n == 1) {
-          FIRST_PAYLOAD = new java.lang.ref.WeakReference<>(events.get(0).payload());
+          FIRST_PAYLOAD = new WeakReference<>(events.get(0).payload());
         }
         return n == GAMMA_HELD_BATCH ? GAMMA_HOLD.future() : Future.succeededFuture();
       }).mapEmpty());
@@ -244,14 +247,14 @@ class EventConsumerTest {
   void aDrainKeepsNoBatchItApplied() throws Exception {
     GAMMA_BATCHES.set(0);
     FIRST_PAYLOAD = null;
-    GAMMA_HOLD = io.vertx.core.Promise.promise();
+    GAMMA_HOLD = Promise.promise();
     vertx = Vertx.vertx();
     JsonObject config = TestData.serviceConfig(TestData.freshDataDir("consumer-memory"))
         .put("events", new JsonObject().put("poll-ms", 600_000).put("batch-size", 3));
     await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
     await(vertx.deployVerticle(Gamma::new, new DeploymentOptions().setConfig(config)));
     // one transaction of 15 events, one wake-up: one drain of 5 full batches, held at its 4th
-    List<String> keys = java.util.stream.IntStream.range(0, 15).mapToObj(i -> "m" + i).toList();
+    List<String> keys = IntStream.range(0, 15).mapToObj(i -> "m" + i).toList();
     Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(keys)));
     long deadline = System.currentTimeMillis() + 20_000;
     while (GAMMA_BATCHES.get() < GAMMA_HELD_BATCH) {
