@@ -2,7 +2,6 @@ package dev.microshop.order;
 
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import dev.microshop.common.testing.Await;
-import dev.microshop.customer.CustomerVerticle;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.invariants.Invariants;
 import dev.microshop.order.api.OrderAddresses;
@@ -11,6 +10,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -33,6 +33,11 @@ class OrderSagaTest {
   @BeforeAll
   static void start() throws Exception {
     shop = new Shop("saga", new JsonObject().put("default-credit-limit", "100.00"));
+  }
+
+  @AfterEach
+  void restore() throws Exception {
+    shop.restore();
   }
 
   @AfterAll
@@ -208,8 +213,7 @@ class OrderSagaTest {
     String customer = shop.customer();
     // the customer service hangs: the saga reserves the stock, then waits on the credit step...
     Await.await(shop.vertx.undeploy(shop.customerDeployment));
-    MessageConsumer<JsonObject> hanging = shop.vertx.eventBus().consumer(CustomerAddresses.RESERVE_CREDIT, m -> { });
-    Await.await(hanging.completion());
+    MessageConsumer<JsonObject> hanging = shop.hang(CustomerAddresses.RESERVE_CREDIT);
     String id = shop.place(customer, line(a, 2));
     awaitReserved(a, 2);
     assertThat(events(shop.order(id, customer))).as("the stock reserved is stored with the credit's outcome, not alone")
@@ -219,8 +223,7 @@ class OrderSagaTest {
     Await.await(hanging.unregister());
     assertThat(shop.product(a).getInteger("reserved")).isEqualTo(2);
 
-    shop.customerDeployment = Await.await(shop.vertx.deployVerticle(CustomerVerticle::new, shop.options(new JsonObject()
-        .put("default-credit-limit", "100.00"))));
+    shop.deployCustomers();
     shop.deployOrders();
     JsonObject order = shop.settled(id, customer);
     assertThat(order.getString("status")).isEqualTo("APPROVED");
@@ -238,8 +241,7 @@ class OrderSagaTest {
     String id = shop.place(customer, line(a, 1));
     Thread.sleep(1500); // several failed attempts, backing off
     assertThat(shop.order(id, customer).getString("status")).isEqualTo("PENDING");
-    shop.customerDeployment = Await.await(shop.vertx.deployVerticle(CustomerVerticle::new, shop.options(new JsonObject()
-        .put("default-credit-limit", "100.00"))));
+    shop.deployCustomers();
     assertThat(shop.settled(id, customer).getString("status")).isEqualTo("APPROVED");
     long orders = shop.request(OrderAddresses.STATS, new JsonObject()).getLong("total");
     assertThat(orders).isGreaterThanOrEqualTo(1); // this test's order at least
@@ -255,31 +257,21 @@ class OrderSagaTest {
     String second = shop.customer();
     shop.undeployOrders();
     Await.await(shop.vertx.undeploy(shop.customerDeployment));
-    MessageConsumer<JsonObject> hanging = shop.vertx.eventBus().consumer(CustomerAddresses.RESERVE_CREDIT, m -> { });
-    Await.await(hanging.completion());
+    MessageConsumer<JsonObject> hanging = shop.hang(CustomerAddresses.RESERVE_CREDIT);
     shop.orderDeployment = Await.await(shop.vertx.deployVerticle(OrderVerticle::new, shop.options(new JsonObject()
         .put("saga", new JsonObject().put("step-timeout-ms", 4_000).put("max-in-progress", 1)))));
-    try {
-      String id = shop.place(first, line(a, 1));
-      awaitReserved(a, 1); // its stock reserved, its credit step failing: one order in progress
-      JsonObject refused = Shop.placeBody(second, "busy-1", line(a, 1));
-      assertThat(shop.failure(OrderAddresses.PLACE, refused)).isEqualTo(503);
-      assertThat(ordersOf(second)).isEmpty();
+    String id = shop.place(first, line(a, 1));
+    awaitReserved(a, 1); // its stock reserved, its credit step failing: one order in progress
+    JsonObject refused = Shop.placeBody(second, "busy-1", line(a, 1));
+    assertThat(shop.failure(OrderAddresses.PLACE, refused)).isEqualTo(503);
+    assertThat(ordersOf(second)).isEmpty();
 
-      Await.await(hanging.unregister());
-      shop.customerDeployment = Await.await(shop.vertx.deployVerticle(CustomerVerticle::new, shop.options(new JsonObject()
-          .put("default-credit-limit", "100.00"))));
-      // the credit step times out and is sent again to the customer service now back
-      assertThat(shop.settled(id, first).getString("status")).isEqualTo("APPROVED");
-      String taken = shop.request(OrderAddresses.PLACE, refused).getString("orderId");
-      assertThat(shop.settled(taken, second).getString("status")).isEqualTo("APPROVED");
-    } finally {
-      if (hanging.isRegistered()) {
-        Await.await(hanging.unregister());
-      }
-      shop.undeployOrders();
-      shop.deployOrders();
-    }
+    Await.await(hanging.unregister());
+    shop.deployCustomers();
+    // the credit step times out and is sent again to the customer service now back
+    assertThat(shop.settled(id, first).getString("status")).isEqualTo("APPROVED");
+    String taken = shop.request(OrderAddresses.PLACE, refused).getString("orderId");
+    assertThat(shop.settled(taken, second).getString("status")).isEqualTo("APPROVED");
   }
 
   /** Waits until the inventory holds {@code quantity} of {@code sku} reserved. */

@@ -11,11 +11,14 @@ import dev.microshop.order.api.OrderAddresses;
 import dev.microshop.order.api.OrderStatus;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -31,9 +34,13 @@ public final class Shop {
   final String inventoryDeployment;
   String customerDeployment;
   String orderDeployment;
+  private final JsonObject customerConfig;
+  private String standardOrders; // the order service as deployOrders() deploys it
+  private final List<MessageConsumer<JsonObject>> hanging = new ArrayList<>();
 
   public Shop(String name, JsonObject customerConfig) throws Exception {
     data = TestData.freshDataDir(name);
+    this.customerConfig = customerConfig;
     inventoryDeployment = Await.await(vertx.deployVerticle(InventoryVerticle::new, options(new JsonObject())));
     customerDeployment = Await.await(vertx.deployVerticle(CustomerVerticle::new, options(customerConfig)));
     deployOrders();
@@ -52,6 +59,44 @@ public final class Shop {
     orderDeployment = Await.await(vertx.deployVerticle(OrderVerticle::new, options(new JsonObject()
         .put("saga", new JsonObject().put("step-timeout-ms", 1000).put("min-backoff-ms", 100).put("max-backoff-ms", 1000)
             .put("resume-interval-ms", 200)))));
+    standardOrders = orderDeployment;
+  }
+
+  /** Deploys the customer service again, with its first settings. */
+  void deployCustomers() throws Exception {
+    customerDeployment = Await.await(vertx.deployVerticle(CustomerVerticle::new, options(customerConfig)));
+  }
+
+  /** A consumer at {@code address} that takes every request and never answers: a participant that hangs. */
+  MessageConsumer<JsonObject> hang(String address) throws Exception {
+    MessageConsumer<JsonObject> consumer = vertx.eventBus().consumer(address, m -> { });
+    Await.await(consumer.completion());
+    hanging.add(consumer);
+    return consumer;
+  }
+
+  /**
+   * The shop as the tests expect it, whatever a test left behind (a failed one too): no hanging consumer, the
+   * customer service deployed, the order service with the standard settings. So a failing test fails alone,
+   * not every test after it.
+   */
+  void restore() throws Exception {
+    for (MessageConsumer<JsonObject> consumer : hanging) {
+      if (consumer.isRegistered()) {
+        Await.await(consumer.unregister());
+      }
+    }
+    hanging.clear();
+    Set<String> deployed = vertx.deploymentIDs();
+    if (!deployed.contains(customerDeployment)) {
+      deployCustomers();
+    }
+    if (!orderDeployment.equals(standardOrders) || !deployed.contains(orderDeployment)) {
+      if (deployed.contains(orderDeployment)) {
+        undeployOrders();
+      }
+      deployOrders();
+    }
   }
 
   void undeployOrders() throws Exception {
