@@ -42,7 +42,7 @@ public final class Shop {
     data = TestData.freshDataDir(name);
     this.customerConfig = customerConfig;
     inventoryDeployment = Await.await(vertx.deployVerticle(InventoryVerticle::new, options(new JsonObject())));
-    customerDeployment = Await.await(vertx.deployVerticle(CustomerVerticle::new, options(customerConfig)));
+    deployCustomers();
     deployOrders();
   }
 
