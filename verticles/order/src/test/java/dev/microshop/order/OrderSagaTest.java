@@ -212,7 +212,7 @@ class OrderSagaTest {
     String a = shop.product("3.00", 10);
     String customer = shop.customer();
     // the customer service hangs: the saga reserves the stock, then waits on the credit step...
-    Await.await(shop.vertx.undeploy(shop.customerDeployment));
+    shop.undeployCustomers();
     MessageConsumer<JsonObject> hanging = shop.hang(CustomerAddresses.RESERVE_CREDIT);
     String id = shop.place(customer, line(a, 2));
     awaitReserved(a, 2);
@@ -237,7 +237,7 @@ class OrderSagaTest {
   void participantDown() throws Exception {
     String a = shop.product("1.00", 10);
     String customer = shop.customer();
-    Await.await(shop.vertx.undeploy(shop.customerDeployment));
+    shop.undeployCustomers();
     String id = shop.place(customer, line(a, 1));
     Thread.sleep(1500); // several failed attempts, backing off
     assertThat(shop.order(id, customer).getString("status")).isEqualTo("PENDING");
@@ -256,7 +256,7 @@ class OrderSagaTest {
     String first = shop.customer();
     String second = shop.customer();
     shop.undeployOrders();
-    Await.await(shop.vertx.undeploy(shop.customerDeployment));
+    shop.undeployCustomers();
     MessageConsumer<JsonObject> hanging = shop.hang(CustomerAddresses.RESERVE_CREDIT);
     shop.orderDeployment = Await.await(shop.vertx.deployVerticle(OrderVerticle::new, shop.options(new JsonObject()
         .put("saga", new JsonObject().put("step-timeout-ms", 4_000).put("max-in-progress", 1)))));

@@ -32,7 +32,7 @@ public final class Shop {
   public final Vertx vertx = Vertx.vertx();
   public final Path data;
   final String inventoryDeployment;
-  String customerDeployment;
+  private String customerDeployment;
   String orderDeployment;
   private final JsonObject customerConfig;
   private String standardOrders; // the order service as deployOrders() deploys it
@@ -65,6 +65,10 @@ public final class Shop {
   /** Deploys the customer service again, with its first settings. */
   void deployCustomers() throws Exception {
     customerDeployment = Await.await(vertx.deployVerticle(CustomerVerticle::new, options(customerConfig)));
+  }
+
+  void undeployCustomers() throws Exception {
+    Await.await(vertx.undeploy(customerDeployment));
   }
 
   /** A consumer at {@code address} that takes every request and never answers: a participant that hangs. */
