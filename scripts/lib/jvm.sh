@@ -52,6 +52,12 @@ SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
-# PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work.
+# PostgreSQL. A small JVM that mostly waits: PostgreSQL does the work. Its heap may grow to 160 MB for
+# one task: the first start on a machine unpacks PostgreSQL's programs (zonky holds the 14 MB archive
+# twice and the files it has read but not yet written: out of memory with at most 64 or 96 MB, ~76 MB
+# used with 128). Once the server runs, DbServerMain collects once and the heap shrinks to its live data
+# at that collection (-ShrinkHeapInSteps; else the serial collector shrinks it over several): measured
+# RSS of a server that unpacked 99 MB (157 MB without), of one that did not 65-67 MB (76 MB with the
+# former -Xmx64m alone).
 DB_SERVER_JAR=app/target/microshop-fat.jar
-DB_SERVER_JAVA=(java -Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$DB_SERVER_JAR" dev.microshop.common.db.DbServerMain)
+DB_SERVER_JAVA=(java -Xms16m -Xmx160m -Xmn8m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 -XX:-ShrinkHeapInSteps -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp "$DB_SERVER_JAR" dev.microshop.common.db.DbServerMain)

@@ -41,14 +41,19 @@ final class ShopProcess implements AutoCloseable {
   }
 
   /**
-   * The service's database server on a port, as scripts/cluster.sh runs it (DbServerMain from the
-   * all-in-one jar: a service's jar carries no PostgreSQL), once it serves; {@link #databaseOf} points
-   * an instance at it.
+   * The service's database server on a port, as scripts/cluster.sh runs it (its command line from
+   * scripts/lib/jvm.sh: DbServerMain from the all-in-one jar, a service's jar carries no PostgreSQL), once
+   * it serves; {@link #databaseOf} points an instance at it.
    */
   static ShopProcess databaseServer(String service, Path dataDir, int port) throws Exception {
-    ShopProcess server = java("db-" + service, Map.of(), List.of("-Xmx64m", "-cp",
-        REPO.resolve("app/target/microshop-fat.jar").toString(), "dev.microshop.common.db.DbServerMain",
-        "--service", service, "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+    return databaseServer(service, dataDir, port, Map.of());
+  }
+
+  /** {@link #databaseServer(String, Path, int)} with extra environment variables. */
+  static ShopProcess databaseServer(String service, Path dataDir, int port, Map<String, String> env) throws Exception {
+    List<String> command = new ArrayList<>(scriptsDatabaseServerCommand());
+    command.addAll(List.of("--service", service, "--data-dir", dataDir.toString(), "--port", Integer.toString(port)));
+    ShopProcess server = process("db-" + service, env, command);
     try {
       server.awaitLog("database server of " + service + " ready", Duration.ofSeconds(120));
     } catch (AssertionError e) {
@@ -56,6 +61,19 @@ final class ShopProcess implements AutoCloseable {
       throw e;
     }
     return server;
+  }
+
+  /** scripts/lib/jvm.sh's {@code DB_SERVER_JAVA}, its {@code java} this JDK's. */
+  private static List<String> scriptsDatabaseServerCommand() throws IOException, InterruptedException {
+    Process p = new ProcessBuilder("bash", "-c", "source scripts/lib/jvm.sh && printf '%s\\n' \"${DB_SERVER_JAVA[@]}\"")
+        .directory(REPO.toFile()).redirectErrorStream(true).start();
+    List<String> words = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).lines().toList();
+    if (p.waitFor() != 0 || words.isEmpty() || !words.get(0).equals("java")) {
+      throw new AssertionError("no DB_SERVER_JAVA from scripts/lib/jvm.sh: " + words);
+    }
+    List<String> command = new ArrayList<>(words);
+    command.set(0, Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    return command;
   }
 
   /** The variables that point an instance of the service at its database server ({@link #databaseServer}). */
@@ -67,12 +85,17 @@ final class ShopProcess implements AutoCloseable {
   }
 
   private static ShopProcess java(String name, Map<String, String> env, List<String> javaArgs) throws IOException {
-    Path logs = REPO.resolve("app/target/it-logs");
-    Files.createDirectories(logs);
-    Path log = logs.resolve(name + "-" + System.currentTimeMillis() + ".log");
     List<String> command = new ArrayList<>(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-XX:+UseSerialGC"));
     command.addAll(javaArgs);
+    return process(name, env, command);
+  }
+
+  /** Starts a command in the repository's root, its output (stdout and stderr) into a log of app/target/it-logs. */
+  private static ShopProcess process(String name, Map<String, String> env, List<String> command) throws IOException {
+    Path logs = REPO.resolve("app/target/it-logs");
+    Files.createDirectories(logs);
+    Path log = logs.resolve(name + "-" + System.currentTimeMillis() + ".log");
     ProcessBuilder pb = new ProcessBuilder(command).directory(REPO.toFile())
         .redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().putAll(env);

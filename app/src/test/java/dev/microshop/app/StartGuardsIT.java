@@ -159,6 +159,48 @@ class StartGuardsIT {
   }
 
   @Test
+  @DisplayName("a database server started as the scripts start it unpacks PostgreSQL on a machine that never had it,"
+      + " and unpacks it again where an unpacking stopped half-way")
+  void databaseServerUnpacksPostgres() throws Exception {
+    // zonky's working directory of this test alone: no PostgreSQL unpacked there yet, as on a fresh machine
+    Path work = TestData.freshDataDir("start-guards-unpack").resolveSibling("embedded-pg");
+    Map<String, String> env = Map.of("JAVA_TOOL_OPTIONS", "-Dot.epg.working-dir=" + work);
+    Path data = work.resolveSibling("customer/pg");
+    int dbPort = ShopProcess.freePort();
+    try (ShopProcess db = ShopProcess.databaseServer("customer", data, dbPort, env)) {
+      db.terminate(Duration.ofSeconds(60));
+    }
+    Path unpacked;
+    try (var dirs = Files.list(work)) {
+      unpacked = dirs.filter(d -> d.getFileName().toString().startsWith("PG-")).toList().get(0);
+    }
+    assertThat(unpacked.resolve(".exists")).exists();
+    assertThat(unpacked.resolve("bin/postgres")).exists();
+
+    // an unpacking that stopped half-way (its JVM killed, or out of memory): no mark of its end, the programs not
+    // there yet, and a link whose file is not (zonky takes a link to a missing file for a missing link, and
+    // fails to create it again: the unpacking's order in the archive left one so in a start out of memory)
+    Files.delete(unpacked.resolve(".exists"));
+    try (var files = Files.walk(unpacked.resolve("bin"))) {
+      for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(f);
+      }
+    }
+    Path link;
+    try (var libs = Files.list(unpacked.resolve("lib"))) {
+      link = libs.filter(Files::isSymbolicLink).findFirst().orElseThrow();
+    }
+    Files.delete(link.resolveSibling(Files.readSymbolicLink(link)));
+    try (ShopProcess db = ShopProcess.databaseServer("customer", data, dbPort, env)) {
+      assertThat(Files.readString(db.log)).contains("removing " + unpacked + ": an unpacking of PostgreSQL's programs"
+          + " stopped there before its end");
+      db.terminate(Duration.ofSeconds(60));
+    }
+    assertThat(unpacked.resolve(".exists")).exists();
+    assertThat(unpacked.resolve("bin/postgres")).exists();
+  }
+
+  @Test
   @DisplayName("cluster.sh start with the web port taken fails at once, non-zero, naming the port, and starts no JVM")
   void clusterOnTakenPort() throws Exception {
     Path dir = Files.createTempDirectory(ShopProcess.REPO.resolve("app/target").toAbsolutePath(), "cluster-taken-");

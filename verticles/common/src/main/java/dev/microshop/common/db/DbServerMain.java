@@ -129,6 +129,10 @@ public final class DbServerMain {
         ? " and " + args.remote().address() + ":" + server.port() + " (role " + args.service() + " from "
             + String.join(",", args.remote().allowed()) + ", SCRAM)"
         : "");
+    // from here on this JVM only waits: the heap that starting took (on a machine's first start, the unpacking
+    // of PostgreSQL's programs: ~60 MB, garbage now) back to the OS, with scripts/lib/jvm.sh's settings
+    // (MaxHeapFreeRatio, -ShrinkHeapInSteps) at this one collection
+    System.gc();
     LOG.info("database server of {} ready on {} (pid {}, data in {}, password of role {} in {})",
         args.service(), where, pid, server.dataDir(), args.service(), server.passwordFile(args.service()));
     stopped.await();

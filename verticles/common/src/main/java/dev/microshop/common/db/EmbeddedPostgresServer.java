@@ -49,6 +49,10 @@ import java.util.concurrent.TimeUnit;
  *   <li>postgres takes the pid in {@code postmaster.pid} for a live server whatever runs there: a
  *       postmaster killed -9 is a zombie until init reaps it (a start waits for that), and a pid
  *       taken since by another program (after a reboot) makes the file stale (it is removed).</li>
+ *   <li>zonky unpacks PostgreSQL's programs once per machine, into {@code PG-<hash>} of its working
+ *       directory, and marks the end with a {@code .exists} file; an unpacking that stopped half-way (its
+ *       JVM killed, or out of memory) leaves files that make every later unpacking fail on the first that
+ *       exists: such a directory is removed before a start, unless another JVM is unpacking into it.</li>
  * </ul>
  *
  * <p>PostgreSQL's own output goes to {@code <data-dir>.log}; a failed start quotes its last lines.
@@ -235,6 +239,43 @@ public final class EmbeddedPostgresServer {
     }
   }
 
+  /**
+   * Removes the directories of zonky's working directory ({@code ot.epg.working-dir}, by default
+   * {@code <java.io.tmpdir>/embedded-pg}) where an unpacking of PostgreSQL's programs stopped before its
+   * end (no {@code .exists}), unless another JVM unpacks into one now (it holds the directory's
+   * {@code epg-lock}): zonky then unpacks them again instead of failing on the first file that exists.
+   */
+  private static void dropHalfUnpackedBinaries() throws IOException {
+    Path work = Path.of(System.getProperty("ot.epg.working-dir",
+        Path.of(System.getProperty("java.io.tmpdir"), "embedded-pg").toString()));
+    if (!Files.isDirectory(work)) {
+      return;
+    }
+    try (var dirs = Files.newDirectoryStream(work, "PG-*")) {
+      for (Path unpacked : dirs) {
+        if (!Files.isDirectory(unpacked) || Files.exists(unpacked.resolve(".exists"))) {
+          continue;
+        }
+        try (var channel = java.nio.channels.FileChannel.open(unpacked.resolve("epg-lock"),
+                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE);
+             FileLock lock = channel.tryLock()) {
+          if (lock == null || Files.exists(unpacked.resolve(".exists"))) {
+            continue; // another JVM unpacks into it, or has just finished
+          }
+          LOG.warn("removing {}: an unpacking of PostgreSQL's programs stopped there before its end (the JVM killed,"
+              + " or out of memory); they are unpacked again", unpacked);
+          try (var files = Files.walk(unpacked)) {
+            for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+              Files.deleteIfExists(f);
+            }
+          }
+        } catch (java.nio.channels.OverlappingFileLockException e) {
+          // this JVM unpacks into it (another thread): leave it
+        }
+      }
+    }
+  }
+
   /** True when this JVM started the server (false: it joined one that another live JVM runs). */
   public boolean owned() {
     return owned != null;
@@ -316,6 +357,7 @@ public final class EmbeddedPostgresServer {
       awaitReaped(dir, REAP_WAIT);
       dropStalePidFile(dir);
       dropSocketLocks(dir);
+      dropHalfUnpackedBinaries();
       Path log = serverLog(dir);
       EmbeddedPostgres pg = EmbeddedPostgres.builder()
           .setDataDirectory(dir)
