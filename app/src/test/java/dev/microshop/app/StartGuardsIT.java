@@ -192,7 +192,7 @@ class StartGuardsIT {
     }
     Files.delete(link.resolveSibling(Files.readSymbolicLink(link)));
     try (ShopProcess db = ShopProcess.databaseServer("customer", data, dbPort, env)) {
-      assertThat(Files.readString(db.log)).contains("removing " + unpacked + ": an unpacking of PostgreSQL's programs"
+      assertThat(Files.readString(db.log)).contains("emptying " + unpacked + ": an unpacking of PostgreSQL's programs"
           + " stopped there before its end");
       db.terminate(Duration.ofSeconds(60));
     }

@@ -52,7 +52,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>zonky unpacks PostgreSQL's programs once per machine, into {@code PG-<hash>} of its working
  *       directory, and marks the end with a {@code .exists} file; an unpacking that stopped half-way (its
  *       JVM killed, or out of memory) leaves files that make every later unpacking fail on the first that
- *       exists: such a directory is removed before a start, unless another JVM is unpacking into it.</li>
+ *       exists: such a directory is emptied before a start, unless another JVM is unpacking into it.</li>
  * </ul>
  *
  * <p>PostgreSQL's own output goes to {@code <data-dir>.log}; a failed start quotes its last lines.
@@ -240,7 +240,7 @@ public final class EmbeddedPostgresServer {
   }
 
   /**
-   * Removes the directories of zonky's working directory ({@code ot.epg.working-dir}, by default
+   * Empties the directories of zonky's working directory ({@code ot.epg.working-dir}, by default
    * {@code <java.io.tmpdir>/embedded-pg}) where an unpacking of PostgreSQL's programs stopped before its
    * end (no {@code .exists}), unless another JVM unpacks into one now (it holds the directory's
    * {@code epg-lock}): zonky then unpacks them again instead of failing on the first file that exists.
@@ -262,11 +262,16 @@ public final class EmbeddedPostgresServer {
           if (lock == null || Files.exists(unpacked.resolve(".exists"))) {
             continue; // another JVM unpacks into it, or has just finished
           }
-          LOG.warn("removing {}: an unpacking of PostgreSQL's programs stopped there before its end (the JVM killed,"
+          LOG.warn("emptying {}: an unpacking of PostgreSQL's programs stopped there before its end (the JVM killed,"
               + " or out of memory); they are unpacked again", unpacked);
+          // all but the directory and its lock: a JVM that starts unpacking meanwhile locks the same file, and
+          // waits for this one's unpacking instead of losing the directory under its feet
+          Path lockFile = unpacked.resolve("epg-lock");
           try (var files = Files.walk(unpacked)) {
             for (Path f : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-              Files.deleteIfExists(f);
+              if (!f.equals(unpacked) && !f.equals(lockFile)) {
+                Files.deleteIfExists(f);
+              }
             }
           }
         } catch (java.nio.channels.OverlappingFileLockException e) {
