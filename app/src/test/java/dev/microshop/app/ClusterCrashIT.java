@@ -135,6 +135,8 @@ class ClusterCrashIT {
     while (System.currentTimeMillis() < deadline) { // until the history's view of its delivery is in (the courier takes 5 + 5 s)
       HttpResponse<String> res = ShopProcess.HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/admin/orders/" + orderId + "/trace"))
           .header("Authorization", "Bearer " + admin).timeout(Duration.ofSeconds(15)).build(), HttpResponse.BodyHandlers.ofString());
+      assertThat(res.body()).as("the traced order's trace: it was rejected, it will have no credit step or delivery")
+          .doesNotContain("apply order.rejected");
       if (res.statusCode() == 200 && (res.body().contains("send customer.reserve-credit") // alone, or in a batch
               || res.body().contains("batch customer.reserve-credit-all"))
           && new JsonObject(res.body()).getJsonArray("spans").stream().map(JsonObject.class::cast)
