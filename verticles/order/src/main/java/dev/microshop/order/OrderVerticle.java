@@ -1,6 +1,5 @@
 package dev.microshop.order;
 
-import dev.microshop.common.batch.Batcher;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
@@ -49,7 +48,6 @@ public class OrderVerticle extends ServiceVerticle {
   private long timer = -1;
   /** Placements are refused (503) while this instance drives this many orders ({@code saga.max-in-progress}). */
   private int maxInProgress;
-  private Batcher<OrderRepository.Placement, Optional<Order>> placements;
 
   @Override
   protected String service() {
@@ -72,8 +70,6 @@ public class OrderVerticle extends ServiceVerticle {
         new ServiceClient(vertx, registry(), InventoryAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
         new ServiceClient(vertx, registry(), CustomerAddresses.SERVICE, settings.stepTimeoutMs()).limitedTo(stepsInFlight, settings.stepTimeoutMs()),
         settings, (ms, action) -> vertx.setTimer(ms, id -> action.run()), this::eventsWritten);
-    placements = new Batcher<>(settings.commitsInFlight(), settings.maxBatch(), settings.stepTimeoutMs(),
-        batch -> orders.insertAll(pool, batch, settings.leaseMs()));
     long resumeEvery = s.getLong("resume-interval-ms", 1000L);
     maxInProgress = s.getInteger("max-in-progress", 1000);
     return all(
@@ -105,9 +101,7 @@ public class OrderVerticle extends ServiceVerticle {
     }
     UUID id = UUID.randomUUID();
     String traceParent = Tracing.traceParent(); // the placement's span: the saga's steps join its trace
-    // one statement, no transaction around it; placements that come while saga.commits-in-flight of them are
-    // being written go together in the next one (one round trip and one commit for them all)
-    return placements.submit(new OrderRepository.Placement(id, cmd, traceParent))
+    return orders.insert(pool, id, cmd, settings.leaseMs(), traceParent) // one statement: no transaction around it
         .compose(inserted -> {
           if (inserted.isPresent()) {
             eventsWritten();

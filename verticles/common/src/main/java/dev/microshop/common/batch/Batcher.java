@@ -2,11 +2,8 @@ package dev.microshop.common.batch;
 
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
-import io.vertx.core.AsyncResult;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -34,20 +31,11 @@ import java.util.function.LongSupplier;
  * idle, an item still goes at once.
  *
  * <p>Not thread-safe: submit from one context (a verticle's), on which {@code run}'s futures and the
- * {@code timer}'s actions complete. Each item's outcome is settled on the context it was submitted from
- * (a request's duplicated context, with its trace), not on the one that ran its batch: the others'.
+ * {@code timer}'s actions complete.
  */
 public final class Batcher<I, O> {
 
-  private record Waiting<I, O>(I item, Promise<O> promise, long since, Context context) {
-
-    void settle(AsyncResult<O> outcome) {
-      if (context == null || context == Vertx.currentContext()) {
-        promise.complete(outcome.result(), outcome.cause());
-      } else { // the reply to its request, and that request's span, belong on its own context
-        context.runOnContext(v -> promise.complete(outcome.result(), outcome.cause()));
-      }
-    }
+  private record Waiting<I, O>(I item, Promise<O> promise, long since) {
   }
 
   /** Runs an action later, on the batcher's context (e.g. {@code (ms, action) -> vertx.setTimer(ms, id -> action.run())}). */
@@ -101,7 +89,7 @@ public final class Batcher<I, O> {
   /** The item's outcome, once its batch has run. */
   public Future<O> submit(I item) {
     Promise<O> promise = Promise.promise();
-    waiting.add(new Waiting<>(item, promise, clock.getAsLong(), Vertx.currentContext()));
+    waiting.add(new Waiting<>(item, promise, clock.getAsLong()));
     dispatch();
     return promise.future();
   }
@@ -136,7 +124,7 @@ public final class Batcher<I, O> {
     while (batch.size() < maxBatch && !waiting.isEmpty()) {
       Waiting<I, O> w = waiting.poll();
       if (now - w.since() > maxWaitMs) {
-        w.settle(Future.failedFuture(new ServiceException(FailureCode.TIMEOUT, "waited more than " + maxWaitMs + " ms for a batch")));
+        w.promise().fail(new ServiceException(FailureCode.TIMEOUT, "waited more than " + maxWaitMs + " ms for a batch"));
       } else {
         batch.add(w);
       }
@@ -150,14 +138,14 @@ public final class Batcher<I, O> {
     runSafely(batch.stream().map(Waiting::item).toList()).onComplete(ar -> {
       if (ar.succeeded() && ar.result().size() == batch.size()) {
         for (int i = 0; i < batch.size(); i++) {
-          batch.get(i).settle(Future.succeededFuture(ar.result().get(i)));
+          batch.get(i).promise().complete(ar.result().get(i));
         }
       } else if (batch.size() == 1 || ar.failed() && FailureCode.of(ar.cause()) == FailureCode.TIMEOUT) {
         Throwable cause = ar.failed() ? ar.cause() : wrongSize(batch.size(), ar.result().size());
-        batch.forEach(w -> w.settle(Future.failedFuture(cause)));
+        batch.forEach(w -> w.promise().fail(cause));
       } else {
         for (Waiting<I, O> w : batch) { // one at a time, so a bad one fails only itself
-          runSafely(List.of(w.item())).map(one -> one.get(0)).onComplete(w::settle);
+          runSafely(List.of(w.item())).map(one -> one.get(0)).onComplete(w.promise());
         }
       }
       inFlight--;

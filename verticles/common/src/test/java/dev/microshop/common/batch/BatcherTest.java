@@ -2,17 +2,12 @@ package dev.microshop.common.batch;
 
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
-import io.vertx.core.Vertx;
-import io.vertx.core.internal.ContextInternal;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -225,35 +220,5 @@ class BatcherTest {
     batcher.submit(2);
     runs.answer(0); // at the same millisecond
     assertThat(runs.batches).containsExactly(List.of(1), List.of(2));
-  }
-
-  @Test
-  void eachOutcomeSettlesOnTheContextItWasSubmittedFrom() throws Exception {
-    // as placements come: each request on its own duplicated context of the verticle's event loop, the second
-    // while the first one's batch runs, so the second runs in the batch started when the first one's ends
-    Vertx vertx = Vertx.vertx();
-    try {
-      ContextInternal verticle = (ContextInternal) vertx.getOrCreateContext();
-      ContextInternal first = verticle.duplicate();
-      ContextInternal second = verticle.duplicate();
-      Runs runs = new Runs();
-      Batcher<Integer, String> batcher = new Batcher<>(1, 10, 10_000, runs::run);
-      CompletableFuture<Context> firstSettledOn = new CompletableFuture<>();
-      CompletableFuture<Context> secondSettledOn = new CompletableFuture<>();
-      CompletableFuture<String> secondOutcome = new CompletableFuture<>();
-      first.runOnContext(v -> batcher.submit(1).onComplete(ar -> firstSettledOn.complete(Vertx.currentContext())));
-      second.runOnContext(v -> batcher.submit(2).onComplete(ar -> {
-        secondSettledOn.complete(Vertx.currentContext());
-        secondOutcome.complete(ar.result());
-      }));
-      first.runOnContext(v -> runs.answer(0)); // ends the first batch, which starts the second: both on the first's
-      first.runOnContext(v -> runs.answer(1));
-      assertThat(firstSettledOn.get(5, TimeUnit.SECONDS)).isSameAs(first);
-      assertThat(secondSettledOn.get(5, TimeUnit.SECONDS)).isSameAs(second);
-      assertThat(secondOutcome.get()).isEqualTo("ok-2");
-      assertThat(runs.batches).containsExactly(List.of(1), List.of(2));
-    } finally {
-      vertx.close().await();
-    }
   }
 }

@@ -18,11 +18,9 @@ import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -33,16 +31,12 @@ public final class OrderRepository {
   private static final String COLUMNS = "id, customer_id, status, saga_step, lines, total_cents, reason, attempts,"
       + " version, created_at, updated_at, delivery_address, trace_parent";
   /**
-   * Placements and their milestones in one statement (so outside a transaction, one round trip and one
-   * commit for them all), given as arrays in the order of their (customer, idempotency key): the orders
-   * as stored; none for a placement whose customer used its idempotency key before, or earlier in the
-   * same statement (nothing written for it).
+   * A placement and its milestone in one statement (so outside a transaction, one round trip): the
+   * order as stored, or no row when the customer used this idempotency key before (nothing written).
    */
   private static final String INSERT = withMilestones("INSERT INTO orders (id, customer_id, idempotency_key, request_hash, status,"
-      + " saga_step, lines, next_attempt_at, delivery_address, trace_parent) SELECT u.id, u.customer_id, u.key, u.hash, '"
-      + OrderStatus.PENDING + "', '" + SagaStep.RESERVE_STOCK + "', u.lines::jsonb, now() + $6 * interval '1 millisecond',"
-      + " u.address::jsonb, u.trace_parent FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $7::text[],"
-      + " $8::text[]) WITH ORDINALITY AS u(id, customer_id, key, hash, lines, address, trace_parent, n) ORDER BY u.n"
+      + " saga_step, lines, next_attempt_at, delivery_address, trace_parent) VALUES ($1, $2, $3, $4, '" + OrderStatus.PENDING + "', '"
+      + SagaStep.RESERVE_STOCK + "', $5, now() + $6 * interval '1 millisecond', $7, $8)"
       + " ON CONFLICT (customer_id, idempotency_key) DO NOTHING RETURNING " + COLUMNS, 9, "SELECT " + COLUMNS + " FROM moved");
   private static final String BY_KEY = "SELECT id, request_hash FROM orders WHERE customer_id = $1 AND idempotency_key = $2";
   private static final String GET = "SELECT " + COLUMNS + " FROM orders WHERE id = $1";
@@ -106,59 +100,23 @@ public final class OrderRepository {
   private static final String LIST = LISTED + PAGE;
   private static final String LIST_OF_CUSTOMER = LISTED + " AND customer_id = $4" + PAGE;
 
-  /** An order to store: its id, the command that places it and the traceparent of its placement (may be null). */
-  public record Placement(UUID id, PlaceOrder cmd, String traceParent) {
-  }
-
   /**
    * Stores a new PENDING order and its first milestone, with the traceparent of its placement
    * ({@code traceParent}, may be null), in one statement: the order as stored; empty when the
    * customer used this idempotency key before.
    */
   public Future<Optional<Order>> insert(SqlClient client, UUID id, PlaceOrder cmd, long leaseMs, String traceParent) {
-    return insertAll(client, List.of(new Placement(id, cmd, traceParent)), leaseMs).map(stored -> stored.get(0));
+    JsonObject address = cmd.address() == null ? null : cmd.address().toJson();
+    Tuple params = Tuple.of(id, cmd.customerId(), cmd.idempotencyKey(), cmd.requestHash(), OrderLine.toJson(cmd.lines()), leaseMs,
+        address, traceParent);
+    return client.preparedQuery(INSERT).execute(placed(id, cmd, address, traceParent).addTo(params)).map(OrderRepository::first);
   }
 
-  /**
-   * Stores several new PENDING orders and their first milestones in one statement (it needs no
-   * transaction): for each placement, in the order given, the order as stored, or empty when its
-   * customer used its idempotency key before (or an earlier placement of the same statement did).
-   * The rows go in the order of their (customer, idempotency key), so two such statements that
-   * place the same keys (a client's retries) never wait on each other in a cycle.
-   */
-  public Future<List<Optional<Order>>> insertAll(SqlClient client, List<Placement> given, long leaseMs) {
-    List<Placement> placements = given.stream().sorted(Comparator.comparing((Placement p) -> p.cmd().customerId())
-        .thenComparing(p -> p.cmd().idempotencyKey())).toList();
-    int n = placements.size();
-    UUID[] id = new UUID[n];
-    UUID[] customer = new UUID[n];
-    String[] key = new String[n];
-    String[] hash = new String[n];
-    String[] lines = new String[n];
-    String[] address = new String[n];
-    String[] traceParent = new String[n];
-    Milestones milestones = new Milestones();
-    for (int i = 0; i < n; i++) {
-      Placement p = placements.get(i);
-      JsonObject a = p.cmd().address() == null ? null : p.cmd().address().toJson();
-      JsonArray l = OrderLine.toJson(p.cmd().lines());
-      id[i] = p.id();
-      customer[i] = p.cmd().customerId();
-      key[i] = p.cmd().idempotencyKey();
-      hash[i] = p.cmd().requestHash();
-      lines[i] = l.encode();
-      address[i] = a == null ? null : a.encode();
-      traceParent[i] = p.traceParent();
-      milestones.add(p.id(), p.cmd().customerId(), a, p.traceParent(), new Order.Transition(OrderStatus.PENDING,
-          SagaStep.RESERVE_STOCK, l, null, null, List.of(Milestone.PLACED)));
-    }
-    Tuple params = Tuple.tuple().addArrayOfUUID(id).addArrayOfUUID(customer).addArrayOfString(key).addArrayOfString(hash)
-        .addArrayOfString(lines).addValue(leaseMs).addArrayOfString(address).addArrayOfString(traceParent);
-    return client.preparedQuery(INSERT).execute(milestones.addTo(params)).map(rows -> {
-      Map<UUID, Order> stored = new HashMap<>();
-      rows.forEach(r -> stored.put(r.getUUID("id"), order(r)));
-      return given.stream().map(p -> Optional.ofNullable(stored.get(p.id()))).toList();
-    });
+  private static Milestones placed(UUID id, PlaceOrder cmd, JsonObject address, String traceParent) {
+    Milestones m = new Milestones();
+    m.add(id, cmd.customerId(), address, traceParent, new Order.Transition(OrderStatus.PENDING, SagaStep.RESERVE_STOCK,
+        OrderLine.toJson(cmd.lines()), null, null, List.of(Milestone.PLACED)));
+    return m;
   }
 
   /** The order and request hash a customer's idempotency key stands for. */

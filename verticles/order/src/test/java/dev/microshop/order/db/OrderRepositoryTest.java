@@ -137,42 +137,6 @@ class OrderRepositoryTest {
         .containsExactly("PENDING", "PENDING", "APPROVED", "APPROVED");
   }
 
-  @Test
-  @DisplayName("placements in one statement: each stored with its PLACED milestone and event, answered in the order given;"
-      + " none for a key used before, nor for a key placed earlier in the same statement")
-  void placementsInOneStatement() throws Exception {
-    UUID alice = UUID.randomUUID();
-    UUID bob = UUID.randomUUID();
-    List<OrderLine> mug = List.of(new OrderLine("MUG-CLASSIC", 1));
-    PlaceOrder used = new PlaceOrder(alice, "used", mug, null);
-    assertThat(await(orders.insert(pool, UUID.randomUUID(), used, 10_000, null))).isPresent();
-    String traceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
-    // given in another order than (customer, key)'s, the one the rows are written in
-    List<OrderRepository.Placement> batch = List.of(
-        new OrderRepository.Placement(UUID.randomUUID(), new PlaceOrder(bob, "z", mug, null), traceParent),
-        new OrderRepository.Placement(UUID.randomUUID(), used, null),
-        new OrderRepository.Placement(UUID.randomUUID(), new PlaceOrder(alice, "k", mug, null), null),
-        new OrderRepository.Placement(UUID.randomUUID(), new PlaceOrder(alice, "k", List.of(new OrderLine("MUG-CLASSIC", 2)), null), null),
-        new OrderRepository.Placement(UUID.randomUUID(), new PlaceOrder(bob, "a", mug, null), null));
-    List<Optional<Order>> stored = await(orders.insertAll(pool, batch, 10_000));
-
-    assertThat(stored).hasSize(5);
-    assertThat(stored.get(1)).as("a key used before").isEmpty();
-    assertThat(stored.get(3)).as("a key placed earlier in the statement").isEmpty();
-    assertThat(await(orders.get(pool, batch.get(1).id()))).isEmpty();
-    assertThat(await(orders.get(pool, batch.get(3).id()))).isEmpty();
-    assertThat(await(orders.byKey(pool, alice, "k")).orElseThrow().getString("orderId")).isEqualTo(batch.get(2).id().toString());
-    for (int i : new int[] {0, 2, 4}) {
-      Order o = stored.get(i).orElseThrow();
-      assertThat(o.id()).isEqualTo(batch.get(i).id());
-      assertThat(o).isEqualTo(await(orders.get(pool, o.id())).orElseThrow());
-      assertThat(o.status()).isEqualTo(OrderStatus.PENDING);
-      assertThat(await(orders.timeline(pool, o.id()))).hasSize(1);
-      assertThat(events(o)).containsExactly(Milestone.PLACED.eventType());
-    }
-    assertThat(stored.get(0).orElseThrow().traceParent()).isEqualTo(traceParent);
-  }
-
   /** The types of the order's events, in the order a reader of the log gets them. */
   private static List<String> events(Order o) throws Exception {
     return await(EventLog.read(pool, 0, 0, 100_000)).stream().filter(e -> e.aggregateId().equals(o.id().toString()))
