@@ -1,13 +1,13 @@
 package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ShopClusterManager;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.inventory.api.InventoryAddresses;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -328,7 +328,7 @@ class ClusterCrashIT {
   void clusterNameAndGracefulStop() throws Exception {
     Map<String, String> stranger = new HashMap<>(env);
     stranger.put("MICROSHOP_CLUSTER_NAME", "not-" + env.get("MICROSHOP_CLUSTER_NAME"));
-    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(stranger));
+    ShopClusterManager cm = new ShopClusterManager(ClusterConfig.load(stranger));
     Vertx outsider = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
         .get(60, TimeUnit.SECONDS);
     try {

@@ -3,10 +3,10 @@ package dev.microshop.app;
 import dev.microshop.app.OrderStorm.Customer;
 import dev.microshop.app.OrderStorm.Exchange;
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ShopClusterManager;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -67,7 +67,7 @@ class ClusterRollingRestartIT {
     long t0 = System.nanoTime();
     cluster("start", "--instances", "web=2,order=2,inventory=2,customer=2");
     System.out.printf("rolling: 10 JVMs and 5 database servers healthy in %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-    HazelcastClusterManager cm = new HazelcastClusterManager(ClusterConfig.load(env));
+    ShopClusterManager cm = new ShopClusterManager(ClusterConfig.load(env));
     member = Vertx.builder().withClusterManager(cm).buildClustered().toCompletionStage().toCompletableFuture()
         .get(60, TimeUnit.SECONDS);
   }

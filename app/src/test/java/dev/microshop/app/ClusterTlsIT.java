@@ -2,6 +2,7 @@ package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.cluster.ShopClusterManager;
 import dev.microshop.common.testing.Await;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.InventoryAddresses;
@@ -12,7 +13,6 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -168,7 +168,7 @@ class ClusterTlsIT {
   private static Vertx member(Map<String, String> env) throws Exception {
     VertxOptions options = new VertxOptions();
     assertThat(ClusterTls.apply(options.getEventBusOptions(), env)).isTrue();
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env)))
+    return Vertx.builder().with(options).withClusterManager(new ShopClusterManager(ClusterConfig.load(env)))
         .buildClustered().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 

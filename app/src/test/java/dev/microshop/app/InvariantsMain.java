@@ -2,10 +2,10 @@ package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.cluster.ShopClusterManager;
 import dev.microshop.invariants.Invariants;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.concurrent.TimeUnit;
 
@@ -25,7 +25,7 @@ public final class InvariantsMain {
     VertxOptions options = new VertxOptions();
     ClusterTls.apply(options.getEventBusOptions(), System.getenv());
     Vertx member = Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv())))
+        .withClusterManager(new ShopClusterManager(ClusterConfig.load(System.getenv())))
         .buildClustered().toCompletionStage().toCompletableFuture().get(90, TimeUnit.SECONDS);
     int status = 0;
     try {

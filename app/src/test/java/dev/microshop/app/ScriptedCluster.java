@@ -1,10 +1,10 @@
 package dev.microshop.app;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ShopClusterManager;
 import io.vertx.core.Vertx;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 
 import java.nio.file.Files;
@@ -63,7 +63,7 @@ final class ScriptedCluster implements AutoCloseable {
   /** This test JVM as a member of the cluster (joined on first use). */
   Vertx member() throws Exception {
     if (member == null) {
-      member = Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered()
+      member = Vertx.builder().withClusterManager(new ShopClusterManager(ClusterConfig.load(env))).buildClustered()
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     }
     return member;

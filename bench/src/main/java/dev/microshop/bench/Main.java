@@ -2,6 +2,7 @@ package dev.microshop.bench;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.cluster.ShopClusterManager;
 import dev.microshop.invariants.Invariants;
 import dev.microshop.customer.api.CustomerAddresses;
 import dev.microshop.inventory.api.InventoryAddresses;
@@ -17,7 +18,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.pgclient.PgBuilder;
 import io.vertx.pgclient.PgConnectOptions;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
@@ -822,7 +822,7 @@ public final class Main {
     VertxOptions options = new VertxOptions();
     ClusterTls.apply(options.getEventBusOptions(), System.getenv()); // a cluster with event-bus TLS takes members with it only
     Vertx vertx = await(Vertx.builder().with(options)
-        .withClusterManager(new HazelcastClusterManager(ClusterConfig.load(System.getenv()))).buildClustered());
+        .withClusterManager(new ShopClusterManager(ClusterConfig.load(System.getenv()))).buildClustered());
     try {
       List<String> accepted = null;
       if (acceptedFile != null) {

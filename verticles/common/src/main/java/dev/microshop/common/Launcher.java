@@ -2,6 +2,7 @@ package dev.microshop.common;
 
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
+import dev.microshop.common.cluster.ShopClusterManager;
 import dev.microshop.common.cluster.StuckMigrationWatchdog;
 import dev.microshop.common.config.ConfigCheck;
 import dev.microshop.common.db.EmbeddedPostgresServer;
@@ -12,7 +13,6 @@ import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
 import io.vertx.micrometer.MicrometerMetricsFactory;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,7 +29,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
   private final StartupSignals signals;
-  private HazelcastClusterManager clusterManager;
+  private ShopClusterManager clusterManager;
 
   // VertxApplication finds Main-Verticle in the manifest whose Main-Class is this class
   private Launcher(String[] args, StartupSignals signals) {
@@ -128,7 +128,7 @@ public final class Launcher extends VertxApplication implements VertxApplication
   public VertxBuilder createVertxBuilder(VertxOptions options) {
     MicroshopVertx.metricsEndpoint(MicroshopVertx.configure(options), System.getenv());
     ClusterTls.apply(options.getEventBusOptions(), System.getenv());
-    clusterManager = new HazelcastClusterManager(ClusterConfig.load(System.getenv()));
+    clusterManager = new ShopClusterManager(ClusterConfig.load(System.getenv()));
     return dev.microshop.common.tracing.Tracing.apply(io.vertx.core.Vertx.builder()
         .with(options)
         .withMetrics(new MicrometerMetricsFactory())

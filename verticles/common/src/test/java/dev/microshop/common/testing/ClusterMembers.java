@@ -1,8 +1,8 @@
 package dev.microshop.common.testing;
 
 import dev.microshop.common.cluster.ClusterConfig;
+import dev.microshop.common.cluster.ShopClusterManager;
 import io.vertx.core.Vertx;
-import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.util.Map;
 import java.util.UUID;
@@ -25,7 +25,7 @@ public final class ClusterMembers {
 
   /** A new member of the cluster of {@code env}. */
   public static Vertx join(Map<String, String> env) throws Exception {
-    return await(Vertx.builder().withClusterManager(new HazelcastClusterManager(ClusterConfig.load(env))).buildClustered());
+    return await(Vertx.builder().withClusterManager(new ShopClusterManager(ClusterConfig.load(env))).buildClustered());
   }
 
   /** Closes the members in this order, leaving out the ones that never started (null). */
