@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -373,6 +374,7 @@ final class Report {
     }
     JsonObject off = modes.getJsonObject("off");
     JsonObject on = modes.getJsonObject("on");
+    modes.put("rounds", tracingRounds(work));
     return modes.put("ratiosToUntraced", new JsonObject()
         .put("productReadsPerSecond", ratio(on.getJsonObject("productReads").getDouble("requestsPerSecond"),
             off.getJsonObject("productReads").getDouble("requestsPerSecond")))
@@ -384,6 +386,43 @@ final class Report {
             off.getJsonObject("orders").getDouble("worstRoundP99ToApprovedMs")))
         .put("shopCpuPerOrder", ratio(on.getJsonObject("orders").getDouble("shopCpuMsPerOrder"),
             off.getJsonObject("orders").getDouble("shopCpuMsPerOrder"))));
+  }
+
+  /**
+   * Every round on its own, in the order they ran (product reads 1–4, orders 5–8): a shop's totals cannot tell one
+   * noisy round from a steady cost.
+   */
+  private static JsonArray tracingRounds(Path work) throws IOException {
+    JsonArray rounds = new JsonArray();
+    for (int n = 1; n <= 8; n++) {
+      for (String mode : List.of("off", "on")) {
+        JsonObject get = readIfThere(work, "tracing-" + mode + "-get-" + n + ".json");
+        if (get != null) {
+          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "productReads")
+              .put("perSecond", Math.round(get.getLong("requests") / get.getDouble("seconds"))).put("p99Ms", get.getDouble("p99Ms")));
+        }
+        JsonObject orders = readIfThere(work, "tracing-" + mode + "-orders-" + n + ".json");
+        if (orders != null) {
+          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "orders")
+              .put("perSecond", round1(orders.getLong("approved", 0L) / orders.getDouble("approvedSpanSeconds", 0.0)))
+              .put("p99Ms", orders.getDouble("p99ToApprovedMs", 0.0)));
+        }
+      }
+    }
+    return rounds;
+  }
+
+  /** The rounds of one load, in their order: "off 627.6 /s (p99 166.3 ms), on …". */
+  private static String roundsOf(JsonArray rounds, String load, String unit) {
+    List<String> parts = new ArrayList<>();
+    for (int i = 0; i < rounds.size(); i++) {
+      JsonObject round = rounds.getJsonObject(i);
+      if (round.getString("load").equals(load)) {
+        parts.add(String.format(Locale.ROOT, "%s %s %s (p99 %.1f ms)", round.getString("tracing"),
+            round.getValue("perSecond"), unit, round.getDouble("p99Ms")));
+      }
+    }
+    return String.join(", ", parts);
   }
 
   /**
@@ -559,6 +598,9 @@ final class Report {
             offReads.getLong("requestsPerSecond"), onReads.getLong("requestsPerSecond"), ratios.getDouble("productReadsPerSecond")))
         .append(String.format(Locale.ROOT, "| product reads p99 (worse round) | %.2f ms | %.2f ms | %.3f | |%n",
             offReads.getDouble("worstRoundP99Ms"), onReads.getDouble("worstRoundP99Ms"), ratios.getDouble("productReadsP99")))
+        .append(t.getJsonArray("rounds") == null ? "" : String.format(Locale.ROOT,
+            "%nRound by round, in the order they ran: orders approved %s; product reads %s.%n",
+            roundsOf(t.getJsonArray("rounds"), "orders", "/s"), roundsOf(t.getJsonArray("rounds"), "productReads", "req/s")))
         .toString();
   }
 
