@@ -12,7 +12,8 @@
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
 # product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
 # cost of tracing: two more shops side by side, on data of their own, one with MICROSHOP_TRACING=on and one
-# without, under the same reads and then the same order load in rounds off, on, on, off; its ratios.
+# without, under the same reads in rounds off, on, on, off, then the same order load in 8 rounds (off, on, on, off,
+# on, off, off, on); its ratios and every round's figures.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
@@ -202,7 +203,7 @@ SHOPS=""
 
 # the cost of tracing: two more shops side by side, each on data of its own, one with MICROSHOP_TRACING=on (every
 # trace sampled, the default ratio, spans kept in memory for the waterfall, no export), one without. The same reads,
-# then the same order load, go to one and then the other in rounds off, on, on, off: a drift of this shared machine
+# then the same order load, go to one and then the other in rounds (off, on, on, off, ...): a drift of this shared machine
 # during the rounds weighs on both alike (one shop after the other, the first figures of this run, differed by 25 %
 # from one run to the next)
 echo "== $(date +%T) tracing off and on, side by side, in rounds: product reads, orders"
@@ -225,10 +226,15 @@ for mode in off on on off; do
   # 5 s uncounted first: each round's load generator is a new JVM, and a cold one measures itself
   "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$ROUND" $CONNS 5 | last_json >"$W/tracing-$mode-get-$n.json"
 done
-for mode in off on on off; do
+# the orders in 8 rounds of $DUR s (off on on off, on off off on): a round of an order load varies far more than
+# a read's. Two untraced shops in this very design (an A/A, 6 Dec 2026) gave, over the same 10 s rounds as the
+# reads', 462 to 1,076 approved/s, and the second shop's rate over the first's, in 8 sequences of 4 rounds
+# (2 + 2, as here before), 0.76 to 1.08: one such figure said nothing about a 10 % cost. Twice the rounds of twice
+# the time halve that spread if the rounds vary independently (not measured yet).
+for mode in off on on off on off off on; do
   n=$((n + 1))
   sleep 1
-  "${ORDERS[@]}" load-orders "http://127.0.0.1:${TPORT[$mode]}" "$ROUND" $CUSTOMERS "${TPG[$mode]}" "$W/tracing-$mode-pids" \
+  "${ORDERS[@]}" load-orders "http://127.0.0.1:${TPORT[$mode]}" "$DUR" $CUSTOMERS "${TPG[$mode]}" "$W/tracing-$mode-pids" \
     | last_json >"$W/tracing-$mode-orders-$n.json"
 done
 kill -TERM $SHOPS; wait $SHOPS 2>/dev/null || true

@@ -332,13 +332,16 @@ final class Report {
    * each mode's rounds together (rates over their summed time, the worse round's p99, CPU summed over orders) and
    * the ratios on/off. Null when the run had no such rounds.
    */
+  /** The most rounds (reads and orders numbered on) of the tracing comparison that scripts/bench.sh runs. */
+  private static final int TRACING_ROUNDS = 16;
+
   private static JsonObject tracing(Path work) throws IOException {
     JsonObject modes = new JsonObject();
     for (String mode : List.of("off", "on")) {
       long requests = 0, errors = 0, approved = 0, accepted = 0, shopMs = 0, postgresMs = 0;
       double readSeconds = 0, approvedSeconds = 0, readP99 = 0, approvedP99 = 0;
       int readRounds = 0, orderRounds = 0;
-      for (int n = 1; n <= 8; n++) {
+      for (int n = 1; n <= TRACING_ROUNDS; n++) {
         JsonObject get = readIfThere(work, "tracing-" + mode + "-get-" + n + ".json");
         if (get != null) {
           readRounds++;
@@ -389,12 +392,12 @@ final class Report {
   }
 
   /**
-   * Every round on its own, in the order they ran (product reads 1–4, orders 5–8): a shop's totals cannot tell one
-   * noisy round from a steady cost.
+   * Every round on its own, in the order they ran (product reads first, then orders): a shop's totals cannot tell
+   * one noisy round from a steady cost.
    */
   private static JsonArray tracingRounds(Path work) throws IOException {
     JsonArray rounds = new JsonArray();
-    for (int n = 1; n <= 8; n++) {
+    for (int n = 1; n <= TRACING_ROUNDS; n++) {
       for (String mode : List.of("off", "on")) {
         JsonObject get = readIfThere(work, "tracing-" + mode + "-get-" + n + ".json");
         if (get != null) {
@@ -575,8 +578,8 @@ final class Report {
     return new StringBuilder("\n## The cost of tracing\n\n")
         .append("Two more all-in-one shops side by side, each on data of its own, one with `MICROSHOP_TRACING=on` (every ")
         .append("trace sampled, the default; spans kept in memory for the waterfall, no export) and one without. The same ")
-        .append("product reads, then the same order load, went to one and then the other in rounds off, on, on, off ")
-        .append(String.format(Locale.ROOT, "(%d + %d rounds per shop), so that a drift of this shared machine weighs on both alike; ",
+        .append("product reads (rounds off, on, on, off), then the same order load (off, on, on, off, on, off, off, on), went to ")
+        .append(String.format(Locale.ROOT, "one and then the other (%d + %d rounds per shop), so that a drift of this shared machine weighs on both alike; ",
             onReads.getInteger("rounds"), onOrders.getInteger("rounds")))
         .append("each figure is over a shop's rounds together, a p99 the worse of its rounds. ")
         .append(t.getJsonObject("off").getJsonObject("warmUp") == null ? "" : String.format(Locale.ROOT,
