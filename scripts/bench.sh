@@ -228,7 +228,7 @@ for mode in off on on off; do
 done
 # the orders in 8 rounds of $DUR s (off on on off, on off off on): a round of an order load varies far more than
 # a read's. Two untraced shops in this very design (an A/A, 6 Dec 2026) gave, over the same 10 s rounds as the
-# reads', 462 to 1,076 approved/s, and the second shop's rate over the first's, in 8 sequences of 4 rounds
+# reads', 462 to 1,076 approved/s, and the second shop's rate over the first's, in 9 sequences of 4 rounds
 # (2 + 2, as here before), 0.76 to 1.08: one such figure said nothing about a 10 % cost. Twice the rounds of twice
 # the time halve that spread if the rounds vary independently (not measured yet).
 for mode in off on on off on off off on; do
