@@ -70,19 +70,22 @@ wait_http() { # url timeout_s
   done
 }
 last_json() { tail -n 1; }
-# CPU ticks the JIT's compiler threads ("C1/C2 CompilerThread<n>") of these JVMs have used so far
-jit_ticks() {
-  local pid t stat sum=0
+# the JIT's compiler threads ("C1/C2 CompilerThread<n>") of these JVMs, one line each: "pid/tid CPU-ticks so far".
+# JDK 17 ends idle compiler threads and starts new ones, taking a dead thread's ticks out of a sum over the live
+# ones: summed, a warm-up's share came out negative (-16 % of a core, 6 Dec) and ended it as if settled
+jit_threads() {
+  local pid t stat
   for pid in "$@"; do
     for t in /proc/"$pid"/task/*; do
       [[ "$(cat "$t/comm" 2>/dev/null)" == C[12]" CompilerThre"* ]] || continue
       stat=$(cat "$t/stat" 2>/dev/null) || continue
       stat=${stat##*) } # the fields after the name: state is the first, utime the 12th, stime the 13th
-      sum=$((sum + $(awk '{print $12 + $13}' <<<"$stat")))
+      echo "$pid/${t##*/} $(awk '{print $12 + $13}' <<<"$stat")"
     done
   done
-  echo $sum
 }
+# the ticks used between two jit_threads snapshots, thread by thread (a thread new since the first: all of its own)
+jit_delta() { awk 'NR == FNR { before[$1] = $2; next } { d += $2 - before[$1] } END { print d + 0 }' <(echo "$1") <(echo "$2"); }
 TICK=$(getconf CLK_TCK)
 # a load on a target until its JIT has settled: at least $WARM s, then until the compiler threads of its JVMs
 # (the pids given) used less than 5 % of a core in each of the last two 5 s windows, at most $WARM_MAX s. Uncounted. The load is a
@@ -96,11 +99,11 @@ warm_up() { # json out, "pid...", bench command and its arguments
   [[ "$1" != storm ]] || jvm=("${ORDERS[@]}")
   "${jvm[0]}" -Dstorm.stop-file="$stop" "${jvm[@]:1}" "$@" >/dev/null 2>&1 &
   load=$!
-  last=$(jit_ticks $pids)
+  last=$(jit_threads $pids)
   while kill -0 $load 2>/dev/null && ((SECONDS - t0 < WARM_MAX)); do
     sleep 5
-    now=$(jit_ticks $pids)
-    share=$(((now - last) * 100 / (5 * TICK)))
+    now=$(jit_threads $pids)
+    share=$(($(jit_delta "$last" "$now") * 100 / (5 * TICK)))
     last=$now
     # two quiet windows in a row: a load's first seconds can be quiet for other reasons (its customers' sign-up)
     if ((share < 5)); then quiet=$((quiet + 1)); else quiet=0; fi
@@ -174,9 +177,9 @@ sleep 1
 # with the PostgreSQL port, load-orders counts the orders' commits: from the load's start until every saga is
 # done and the event readers caught up (not its own reads of the orders afterwards); in the same window,
 # the CPU of the shop's JVM and of its PostgreSQL (the postmaster and its children)
-jit0=$(jit_ticks $SHOP) t0=$SECONDS
+jit0=$(jit_threads $SHOP) t0=$SECONDS
 "${ORDERS[@]}" load-orders "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$PG_PORT" "$W/shop-pids" | last_json >"$W/shop-orders.json"
-echo "{\"compilerPercentOfACore\": $((($(jit_ticks $SHOP) - jit0) * 100 / ((SECONDS - t0 > 0 ? SECONDS - t0 : 1) * TICK)))}" \
+echo "{\"compilerPercentOfACore\": $(($(jit_delta "$jit0" "$(jit_threads $SHOP)") * 100 / ((SECONDS - t0 > 0 ? SECONDS - t0 : 1) * TICK)))}" \
   >"$W/shop-orders-jit.json" # the JIT's compilers during that load (its customers' set-up included)
 # the web's catalog read model under that load: how long a stock change took to show in it (its own timer)
 curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
