@@ -376,6 +376,9 @@ public final class EmbeddedPostgresServer {
           .setServerConfig("full_page_writes", "on")
           .setServerConfig("listen_addresses", remote.listenAddresses())
           .setServerConfig("max_connections", "300")
+          // each checkpoint's start, cause and write/sync times in the server's log (PostgreSQL 15's default; this
+          // is 14): its writes and syncs share the disk with every commit, the first suspect of a slow second
+          .setServerConfig("log_checkpoints", "on")
           // the Unix socket in the data directory itself (not in /tmp, shared by every data directory and
           // network namespace): this machine's JVMs connect through it (socketDirectory()); none when the
           // directory's path does not fit a socket's address or pg_ctl's command line (socketFits)

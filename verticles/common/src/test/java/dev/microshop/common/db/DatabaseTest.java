@@ -121,6 +121,20 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("the embedded server logs each checkpoint, with how long it wrote and synced (what shares the disk with every commit)")
+  void logsCheckpoints() throws Exception {
+    Path dir = TestData.freshDataDir("checkpoints");
+    EmbeddedPostgresServer server = EmbeddedPostgresServer.acquire(dir.toString(), 0);
+    try (var c = java.sql.DriverManager.getConnection("jdbc:postgresql://localhost:" + server.port() + "/postgres", "postgres", "");
+         var s = c.createStatement()) {
+      s.execute("CHECKPOINT");
+    }
+    assertThat(EmbeddedPostgresServer.serverLog(dir)).content()
+        .contains("checkpoint starting: immediate force wait")
+        .containsPattern("checkpoint complete: .*write=[0-9.]+ s, sync=[0-9.]+ s");
+  }
+
+  @Test
   @DisplayName("the pool's connections plan each prepared statement once (generic plans), not again for each execution")
   void genericPlans(Vertx vertx, VertxTestContext ctx) throws Throwable {
     Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
