@@ -60,7 +60,8 @@ final class CpuTicks {
 
   /**
    * The whole machine's CPU ticks so far, every process's (other people's too), from the first line
-   * of /proc/stat: {busy, total}, busy being all but idle and iowait.
+   * of /proc/stat: {busy, total, iowait}, busy being all but idle and iowait (idle time while a process
+   * waited for the disk).
    */
   static long[] machine() {
     try {
@@ -69,10 +70,16 @@ final class CpuTicks {
       for (int i = 1; i <= 8 && i < f.length; i++) {
         total += Long.parseLong(f[i]);
       }
-      return new long[] {total - Long.parseLong(f[4]) - Long.parseLong(f[5]), total};
+      return new long[] {total - Long.parseLong(f[4]) - Long.parseLong(f[5]), total, Long.parseLong(f[5])};
     } catch (IOException | RuntimeException e) {
-      return new long[] {0, 0};
+      return new long[] {0, 0, 0};
     }
+  }
+
+  /** The share of the machine's CPU time idle waiting for the disk between two {@link #machine()} readings. */
+  static double iowaitShare(long[] before, long[] after) {
+    long total = after[1] - before[1];
+    return total <= 0 ? 0 : Math.round((after[2] - before[2]) * 1000.0 / total) / 1000.0;
   }
 
   /** The share of the machine's CPU time busy between two {@link #machine()} readings. */

@@ -333,6 +333,9 @@ public final class Main {
     });
   }
 
+  /** An order slower than this from PLACED to APPROVED is counted against the second it was placed in (the paced target). */
+  private static final long SLOW_MS = 100;
+
   /**
    * Orders from {@code customers} concurrent customers for {@code seconds}: each places an order,
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
@@ -356,8 +359,17 @@ public final class Main {
     JsonObject ticksBefore = cpuTicks != null ? cpuTicks.sample() : null;
     long[] machineBefore = CpuTicks.machine();
     long start = System.nanoTime();
+    Instant startedAt = Instant.now();
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
+    // the machine second by second, {busy, waiting for the disk}: what the orders of a slow second met
+    List<double[]> machineBySecond = java.util.Collections.synchronizedList(new ArrayList<>());
+    long[][] lastSample = {machineBefore};
+    long sampler = vertx.setPeriodic(1000, id -> {
+      long[] now = CpuTicks.machine();
+      machineBySecond.add(new double[] {CpuTicks.busyShare(lastSample[0], now), CpuTicks.iowaitShare(lastSample[0], now)});
+      lastSample[0] = now;
+    });
     List<Future<Void>> loops = new ArrayList<>();
     if (ratePerSecond > 0) {
       loops.add(paced(vertx, client, bases, tokens, ratePerSecond, start, end, accepted, owners, perSecond));
@@ -370,11 +382,13 @@ public final class Main {
     // (await's 300 s bound would end a long storm: its own length plus the retries of its last orders)
     Future.all(loops).toCompletionStage().toCompletableFuture().get(seconds + 300L, TimeUnit.SECONDS);
     double elapsed = (System.nanoTime() - start) / 1e9;
+    vertx.cancelTimer(sampler);
     long cpuMs = cpu() - cpuBefore;
     // every process's CPU on the machine while the orders were placed (the shop, its PostgreSQL, this generator)
     double machineBusy = CpuTicks.busyShare(machineBefore, CpuTicks.machine());
     JsonObject result = new JsonObject().put("customers", customers).put("accepted", accepted.size()).put("seconds", elapsed)
         .put("machineBusyShareWhilePlacing", machineBusy)
+        .put("startedAt", startedAt.toString())
         .put("acceptedPerSecond", Math.round(accepted.size() / elapsed))
         .put("loadGeneratorCpuShare", round(cpuMs / 1000.0 / elapsed / Runtime.getRuntime().availableProcessors()))
         .put("orderIds", new JsonArray(new ArrayList<>(accepted.values())));
@@ -402,9 +416,13 @@ public final class Main {
     }
     if (measure) {
       Histogram toApproved = new Histogram(600_000_000_000L, 3);
+      // the two steps of the saga: the inventory's reservation, then the customer's credit (approved with it)
+      Histogram toReserved = new Histogram(600_000_000_000L, 3);
+      Histogram reservedToApproved = new Histogram(600_000_000_000L, 3);
       Instant firstPlaced = null;
       Instant lastApproved = null;
       Map<String, Integer> statuses = new HashMap<>();
+      long[] slow = new long[perSecond.length]; // by the second of the load they were placed in
       long deadline = System.currentTimeMillis() + 120_000;
       for (Map.Entry<String, String> e : accepted.entrySet()) {
         JsonObject order;
@@ -417,17 +435,27 @@ public final class Main {
         } while (order.getString("status", "PENDING").equals("PENDING") && System.currentTimeMillis() < deadline);
         statuses.merge(order.getString("status"), 1, Integer::sum);
         Instant placed = null;
+        Instant reserved = null;
         Instant approved = null;
         for (Object t : order.getJsonArray("timeline", new JsonArray())) {
           JsonObject ev = (JsonObject) t;
-          if (ev.getString("event").equals("PLACED")) {
-            placed = Instant.parse(ev.getString("at"));
-          } else if (ev.getString("event").equals("APPROVED")) {
-            approved = Instant.parse(ev.getString("at"));
+          switch (ev.getString("event")) {
+            case "PLACED" -> placed = Instant.parse(ev.getString("at"));
+            case "STOCK_RESERVED" -> reserved = Instant.parse(ev.getString("at"));
+            case "APPROVED" -> approved = Instant.parse(ev.getString("at"));
+            default -> { }
           }
         }
         if (placed != null && approved != null) {
-          toApproved.recordValue(Math.max(1, Duration.between(placed, approved).toNanos()));
+          long took = Math.max(1, Duration.between(placed, approved).toNanos());
+          toApproved.recordValue(took);
+          if (reserved != null) {
+            toReserved.recordValue(Math.max(1, Duration.between(placed, reserved).toNanos()));
+            reservedToApproved.recordValue(Math.max(1, Duration.between(reserved, approved).toNanos()));
+          }
+          if (took > SLOW_MS * 1_000_000L) {
+            slow[(int) Math.max(0, Math.min(slow.length - 1, Duration.between(startedAt, placed).getSeconds()))]++;
+          }
           firstPlaced = firstPlaced == null || placed.isBefore(firstPlaced) ? placed : firstPlaced;
           lastApproved = lastApproved == null || approved.isAfter(lastApproved) ? approved : lastApproved;
         }
@@ -439,7 +467,18 @@ public final class Main {
           .put("approvedSpanSeconds", span)
           .put("p50ToApprovedMs", toApproved.getValueAtPercentile(50) / 1e6)
           .put("p99ToApprovedMs", toApproved.getValueAtPercentile(99) / 1e6)
-          .put("percentilesToApproved", percentiles(toApproved));
+          .put("percentilesToApproved", percentiles(toApproved))
+          .put("steps", new JsonObject().put("placedToStockReserved", percentiles(toReserved))
+              .put("stockReservedToApproved", percentiles(reservedToApproved)));
+      JsonArray bySecond = new JsonArray();
+      synchronized (machineBySecond) {
+        for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {
+          double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0};
+          bySecond.add(new JsonObject().put("second", i).put("placed", perSecond[i]).put("overSlowMs", slow[i])
+              .put("machineBusy", machine[0]).put("machineIowait", machine[1]));
+        }
+      }
+      result.put("slowMs", SLOW_MS).put("bySecond", bySecond);
       result.remove("orderIds");
     }
     vertx.close();

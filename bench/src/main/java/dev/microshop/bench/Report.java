@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -18,6 +19,88 @@ import java.util.TreeMap;
 final class Report {
 
   private Report() {
+  }
+
+  /**
+   * The paced load's slowest seconds (the orders placed in a second that took over its slowMs to APPROVED, the
+   * machine's busy and disk-wait shares in that second) and the PostgreSQL checkpoints meanwhile: what a p99 met.
+   */
+  private static String pacedSeconds(JsonObject paced) {
+    if (paced == null || !paced.containsKey("bySecond")) {
+      return "";
+    }
+    List<JsonObject> seconds = new ArrayList<>();
+    paced.getJsonArray("bySecond").forEach(second -> seconds.add((JsonObject) second));
+    seconds.sort(Comparator.comparingLong((JsonObject second) -> second.getLong("overSlowMs")).reversed());
+    List<String> worst = new ArrayList<>();
+    for (JsonObject second : seconds.subList(0, Math.min(PACED_SECONDS_SHOWN, seconds.size()))) {
+      if (second.getLong("overSlowMs") > 0) {
+        worst.add(String.format(Locale.ROOT, "second %d: %d (%d placed in it; machine %.0f %% busy, %.0f %% waiting for the disk)",
+            second.getInteger("second"), second.getLong("overSlowMs"), second.getLong("placed"),
+            100 * second.getDouble("machineBusy"), 100 * second.getDouble("machineIowait")));
+      }
+    }
+    List<String> checkpoints = new ArrayList<>();
+    paced.getJsonArray("postgresCheckpoints", new JsonArray()).forEach(c -> checkpoints.add(String.format(Locale.ROOT,
+        "%s at second %.1f", ((JsonObject) c).getString("event"), ((JsonObject) c).getDouble("second"))));
+    JsonObject steps = paced.getJsonObject("steps");
+    return String.format(Locale.ROOT, "%nOrders paced at half, over %d ms to APPROVED by the second they were placed in: %s. "
+            + "PostgreSQL's checkpoints during that load (its log): %s.%s%n", paced.getLong("slowMs"),
+        worst.isEmpty() ? "none" : String.join("; ", worst), checkpoints.isEmpty() ? "none" : String.join("; ", checkpoints),
+        steps == null ? "" : String.format(Locale.ROOT, " The saga's two steps (p50 / p99): PLACED→STOCK_RESERVED %.1f / %.1f ms, "
+                + "STOCK_RESERVED→APPROVED (the credit) %.1f / %.1f ms.",
+            percentile(steps.getJsonArray("placedToStockReserved"), 50), percentile(steps.getJsonArray("placedToStockReserved"), 99),
+            percentile(steps.getJsonArray("stockReservedToApproved"), 50), percentile(steps.getJsonArray("stockReservedToApproved"), 99)));
+  }
+
+  /** One percentile's milliseconds of a load's list of them ({"percentile", "ms"}), 0 when it has none. */
+  private static double percentile(JsonArray percentiles, double percentile) {
+    for (Object p : percentiles == null ? new JsonArray() : percentiles) {
+      if (((JsonObject) p).getDouble("percentile") == percentile) {
+        return ((JsonObject) p).getDouble("ms");
+      }
+    }
+    return 0;
+  }
+
+  private static final java.util.regex.Pattern CHECKPOINT_TIMES = java.util.regex.Pattern.compile("write=[^;]*");
+
+  /** The most seconds of the paced load that pacedSeconds names. */
+  private static final int PACED_SECONDS_SHOWN = 5;
+
+  /**
+   * The load with PostgreSQL's checkpoint lines of its server log ({@code log_checkpoints}) from the load's start to
+   * the last order's approval, each at its second of the load: a checkpoint's writes and syncs share the disk with
+   * every commit. The load as it was when it has no start or the log none of its lines.
+   */
+  static JsonObject withCheckpoints(JsonObject load, Path serverLog) throws IOException {
+    if (load == null || !load.containsKey("startedAt") || !Files.exists(serverLog)) {
+      return load;
+    }
+    java.time.Instant start = java.time.Instant.parse(load.getString("startedAt"));
+    java.time.Instant end = start.plusMillis(Math.round(1000 * (load.getDouble("seconds", 0.0) + load.getDouble("approvedSpanSeconds", 0.0))));
+    java.time.format.DateTimeFormatter stamp = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS z");
+    JsonArray checkpoints = new JsonArray();
+    for (String line : Files.readAllLines(serverLog)) { // "2026-12-06 15:04:01.081 UTC [10444] LOG:  checkpoint starting: wal"
+      int log = line.indexOf("LOG:  checkpoint ");
+      int pid = line.indexOf(" [");
+      if (log < 0 || pid < 0) {
+        continue;
+      }
+      java.time.Instant at;
+      try {
+        at = ZonedDateTime.parse(line.substring(0, pid), stamp).toInstant();
+      } catch (java.time.format.DateTimeParseException e) {
+        continue;
+      }
+      if (!at.isBefore(start) && !at.isAfter(end)) {
+        String event = line.substring(log + "LOG:  ".length());
+        java.util.regex.Matcher times = CHECKPOINT_TIMES.matcher(event); // a completion: how long it wrote and synced
+        checkpoints.add(new JsonObject().put("second", Math.round((at.toEpochMilli() - start.toEpochMilli()) / 100.0) / 10.0)
+            .put("event", times.find() ? "checkpoint complete (" + times.group() + ")" : event));
+      }
+    }
+    return load.copy().put("postgresCheckpoints", checkpoints);
   }
 
   /** The paced order load (half the sustained rate, an open loop): its POST→APPROVED latency. */
@@ -71,7 +154,7 @@ final class Report {
             .put("cpuMsPerOrder", cpuPerOrder(orders, readIfThere(work, "shop-idle.json")))
             .put("catalogStaleness", readIfThere(work, "catalog-staleness.json"))
             .put("overload", readIfThere(work, "shop-overload.json"))
-            .put("ordersPaced", readIfThere(work, "shop-orders-paced.json")))
+            .put("ordersPaced", withCheckpoints(readIfThere(work, "shop-orders-paced.json"), work.resolve("pg.log"))))
         .put("ratios", ratios)
         .put("warmUps", new JsonObject() // each target's uncounted warm-up, until its JIT settled (absent: a fixed one)
             .put("bareHttp", readIfThere(work, "bare-http-warm-up.json"))
@@ -337,6 +420,7 @@ final class Report {
 
   private static JsonObject tracing(Path work) throws IOException {
     JsonObject modes = new JsonObject();
+    List<JsonObject> rounds = new ArrayList<>(); // every round on its own: totals cannot tell one noisy round from a cost
     for (String mode : List.of("off", "on")) {
       long requests = 0, errors = 0, approved = 0, accepted = 0, shopMs = 0, postgresMs = 0;
       double readSeconds = 0, approvedSeconds = 0, readP99 = 0, approvedP99 = 0;
@@ -349,6 +433,8 @@ final class Report {
           errors += get.getLong("errors");
           readSeconds += get.getDouble("seconds");
           readP99 = Math.max(readP99, get.getDouble("p99Ms"));
+          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "productReads")
+              .put("perSecond", Math.round(get.getLong("requests") / get.getDouble("seconds"))).put("p99Ms", get.getDouble("p99Ms")));
         }
         JsonObject orders = readIfThere(work, "tracing-" + mode + "-orders-" + n + ".json");
         if (orders != null) {
@@ -360,6 +446,9 @@ final class Report {
           JsonObject ms = orders.getJsonObject("cpu").getJsonObject("ms");
           shopMs += ms.getLong("shop", 0L);
           postgresMs += ms.getLong("postgres", 0L);
+          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "orders")
+              .put("perSecond", round1(orders.getLong("approved", 0L) / orders.getDouble("approvedSpanSeconds", 0.0)))
+              .put("p99Ms", orders.getDouble("p99ToApprovedMs", 0.0)));
         }
       }
       if (readRounds == 0 || orderRounds == 0) {
@@ -377,7 +466,8 @@ final class Report {
     }
     JsonObject off = modes.getJsonObject("off");
     JsonObject on = modes.getJsonObject("on");
-    modes.put("rounds", tracingRounds(work));
+    rounds.sort(Comparator.comparingInt(round -> round.getInteger("round"))); // in the order they ran
+    modes.put("rounds", new JsonArray(rounds));
     return modes.put("ratiosToUntraced", new JsonObject()
         .put("productReadsPerSecond", ratio(on.getJsonObject("productReads").getDouble("requestsPerSecond"),
             off.getJsonObject("productReads").getDouble("requestsPerSecond")))
@@ -389,30 +479,6 @@ final class Report {
             off.getJsonObject("orders").getDouble("worstRoundP99ToApprovedMs")))
         .put("shopCpuPerOrder", ratio(on.getJsonObject("orders").getDouble("shopCpuMsPerOrder"),
             off.getJsonObject("orders").getDouble("shopCpuMsPerOrder"))));
-  }
-
-  /**
-   * Every round on its own, in the order they ran (product reads first, then orders): a shop's totals cannot tell
-   * one noisy round from a steady cost.
-   */
-  private static JsonArray tracingRounds(Path work) throws IOException {
-    JsonArray rounds = new JsonArray();
-    for (int n = 1; n <= TRACING_ROUNDS; n++) {
-      for (String mode : List.of("off", "on")) {
-        JsonObject get = readIfThere(work, "tracing-" + mode + "-get-" + n + ".json");
-        if (get != null) {
-          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "productReads")
-              .put("perSecond", Math.round(get.getLong("requests") / get.getDouble("seconds"))).put("p99Ms", get.getDouble("p99Ms")));
-        }
-        JsonObject orders = readIfThere(work, "tracing-" + mode + "-orders-" + n + ".json");
-        if (orders != null) {
-          rounds.add(new JsonObject().put("round", n).put("tracing", mode).put("load", "orders")
-              .put("perSecond", round1(orders.getLong("approved", 0L) / orders.getDouble("approvedSpanSeconds", 0.0)))
-              .put("p99Ms", orders.getDouble("p99ToApprovedMs", 0.0)));
-        }
-      }
-    }
-    return rounds;
   }
 
   /** The rounds of one load, in their order: "off 627.6 /s (p99 166.3 ms), on …". */
@@ -525,6 +591,7 @@ final class Report {
         .append(String.format(Locale.ROOT, "%nLoad generator CPU share (of all cores): product reads %.2f, orders %.2f.%n",
             get.getDouble("loadGeneratorCpuShare"), o.getDouble("loadGeneratorCpuShare")))
         .append(warmUps(r.getJsonObject("warmUps"), s.getJsonObject("jitDuringOrders")))
+        .append(pacedSeconds(s.getJsonObject("ordersPaced")))
         .append("\nCommits per order are the orders' own: counted from the load's start until every saga is done and the ")
         .append("event readers caught up, before the benchmark reads the orders back. Write commits are the transaction ")
         .append("ids taken (only a transaction that writes takes one), the durable commits that the INSERT bound measures; ")
