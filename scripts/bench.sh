@@ -9,7 +9,7 @@
 # p99; answered by the web's catalog read model), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
 # the JVM and of PostgreSQL; the catalog read model's staleness under that load), the same orders paced at half the approved/s just
 # measured (an open loop: POST→APPROVED p50/p99 at that rate; second by second its orders over 100 ms and the
-# machine's busy and disk-wait shares, PostgreSQL's checkpoints meanwhile, each saga step's p50/p99), then an order overload
+# machine's busy and disk-wait shares, PostgreSQL's checkpoints meanwhile), then an order overload
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
 # product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
 # cost of tracing: two more shops side by side, on data of their own, one with MICROSHOP_TRACING=on and one

@@ -416,9 +416,6 @@ public final class Main {
     }
     if (measure) {
       Histogram toApproved = new Histogram(600_000_000_000L, 3);
-      // the two steps of the saga: the inventory's reservation, then the customer's credit (approved with it)
-      Histogram toReserved = new Histogram(600_000_000_000L, 3);
-      Histogram reservedToApproved = new Histogram(600_000_000_000L, 3);
       Instant firstPlaced = null;
       Instant lastApproved = null;
       Map<String, Integer> statuses = new HashMap<>();
@@ -435,24 +432,18 @@ public final class Main {
         } while (order.getString("status", "PENDING").equals("PENDING") && System.currentTimeMillis() < deadline);
         statuses.merge(order.getString("status"), 1, Integer::sum);
         Instant placed = null;
-        Instant reserved = null;
         Instant approved = null;
         for (Object t : order.getJsonArray("timeline", new JsonArray())) {
           JsonObject ev = (JsonObject) t;
-          switch (ev.getString("event")) {
-            case "PLACED" -> placed = Instant.parse(ev.getString("at"));
-            case "STOCK_RESERVED" -> reserved = Instant.parse(ev.getString("at"));
-            case "APPROVED" -> approved = Instant.parse(ev.getString("at"));
-            default -> { }
+          if (ev.getString("event").equals("PLACED")) {
+            placed = Instant.parse(ev.getString("at"));
+          } else if (ev.getString("event").equals("APPROVED")) {
+            approved = Instant.parse(ev.getString("at"));
           }
         }
         if (placed != null && approved != null) {
           long took = Math.max(1, Duration.between(placed, approved).toNanos());
           toApproved.recordValue(took);
-          if (reserved != null) {
-            toReserved.recordValue(Math.max(1, Duration.between(placed, reserved).toNanos()));
-            reservedToApproved.recordValue(Math.max(1, Duration.between(reserved, approved).toNanos()));
-          }
           if (took > SLOW_MS * 1_000_000L) {
             slow[(int) Math.max(0, Math.min(slow.length - 1, Duration.between(startedAt, placed).getSeconds()))]++;
           }
@@ -467,9 +458,7 @@ public final class Main {
           .put("approvedSpanSeconds", span)
           .put("p50ToApprovedMs", toApproved.getValueAtPercentile(50) / 1e6)
           .put("p99ToApprovedMs", toApproved.getValueAtPercentile(99) / 1e6)
-          .put("percentilesToApproved", percentiles(toApproved))
-          .put("steps", new JsonObject().put("placedToStockReserved", percentiles(toReserved))
-              .put("stockReservedToApproved", percentiles(reservedToApproved)));
+          .put("percentilesToApproved", percentiles(toApproved));
       JsonArray bySecond = new JsonArray();
       synchronized (machineBySecond) {
         for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {

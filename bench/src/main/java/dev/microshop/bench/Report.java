@@ -43,24 +43,9 @@ final class Report {
     List<String> checkpoints = new ArrayList<>();
     paced.getJsonArray("postgresCheckpoints", new JsonArray()).forEach(c -> checkpoints.add(String.format(Locale.ROOT,
         "%s at second %.1f", ((JsonObject) c).getString("event"), ((JsonObject) c).getDouble("second"))));
-    JsonObject steps = paced.getJsonObject("steps");
     return String.format(Locale.ROOT, "%nOrders paced at half, over %d ms to APPROVED by the second they were placed in: %s. "
-            + "PostgreSQL's checkpoints during that load (its log): %s.%s%n", paced.getLong("slowMs"),
-        worst.isEmpty() ? "none" : String.join("; ", worst), checkpoints.isEmpty() ? "none" : String.join("; ", checkpoints),
-        steps == null ? "" : String.format(Locale.ROOT, " The saga's two steps (p50 / p99): PLACED→STOCK_RESERVED %.1f / %.1f ms, "
-                + "STOCK_RESERVED→APPROVED (the credit) %.1f / %.1f ms.",
-            percentile(steps.getJsonArray("placedToStockReserved"), 50), percentile(steps.getJsonArray("placedToStockReserved"), 99),
-            percentile(steps.getJsonArray("stockReservedToApproved"), 50), percentile(steps.getJsonArray("stockReservedToApproved"), 99)));
-  }
-
-  /** One percentile's milliseconds of a load's list of them ({"percentile", "ms"}), 0 when it has none. */
-  private static double percentile(JsonArray percentiles, double percentile) {
-    for (Object p : percentiles == null ? new JsonArray() : percentiles) {
-      if (((JsonObject) p).getDouble("percentile") == percentile) {
-        return ((JsonObject) p).getDouble("ms");
-      }
-    }
-    return 0;
+            + "PostgreSQL's checkpoints during that load (its log): %s.%n", paced.getLong("slowMs"),
+        worst.isEmpty() ? "none" : String.join("; ", worst), checkpoints.isEmpty() ? "none" : String.join("; ", checkpoints));
   }
 
   private static final java.util.regex.Pattern CHECKPOINT_TIMES = java.util.regex.Pattern.compile("write=[^;]*");
