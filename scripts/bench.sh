@@ -9,7 +9,7 @@
 # p99; answered by the web's catalog read model), orders (approved per second, POST→APPROVED p50/p99, write commits per order, CPU-ms per order of
 # the JVM and of PostgreSQL; the catalog read model's staleness under that load), the same orders paced at half the approved/s just
 # measured (an open loop: POST→APPROVED p50/p99 at that rate; second by second its orders over 100 ms and the
-# machine's busy and disk-wait shares, PostgreSQL's checkpoints meanwhile), then an order overload
+# machine's busy and disk-wait shares, PostgreSQL's checkpoints and autovacuums meanwhile), then an order overload
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
 # product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
 # cost of tracing: two more shops side by side, on data of their own, one with MICROSHOP_TRACING=on and one
@@ -147,6 +147,8 @@ PG_PORT=$(sed -n 4p "$W/pg/postmaster.pid")
 PG_PID=$(sed -n 1p "$W/pg/postmaster.pid")
 
 restock "http://127.0.0.1:$PORT"
+# its PostgreSQL logs every autovacuum (this run's server only): the report sets them beside the paced load's slow seconds
+"${BENCH[@]}" log-autovacuum "$PG_PORT" >/dev/null
 
 echo "== $(date +%T) bounds: bare HTTP, bare HTTP + one PK SELECT, INSERT commits"
 "${BENCH[@]}" bare-http 18090 >"$W/bare-http-server.log" 2>&1 & BARE=$!

@@ -133,6 +133,7 @@ public final class Main {
       case "overload" -> print(overload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
           args[5], Integer.parseInt(args[6])));
       case "commits" -> print(commits(ports(args[1])));
+      case "log-autovacuum" -> print(logAutovacuum(Integer.parseInt(args[1])));
       case "cpu-idle" -> print(cpuIdle(new CpuTicks(java.nio.file.Path.of(args[1])), Integer.parseInt(args[2])));
       case "check-invariants" -> System.exit(checkInvariants(args.length > 1 ? java.nio.file.Path.of(args[1]) : null));
       case "report" -> {
@@ -180,6 +181,25 @@ public final class Main {
               })
               .onFailure(t -> req.response().setStatusCode(500).end()))
           .listen(port);
+    }
+  }
+
+  /**
+   * Has the PostgreSQL on {@code pgPort} log every autovacuum and autoanalyze with its times
+   * ({@code log_autovacuum_min_duration=0}, in its postgresql.auto.conf, then reloaded): the benchmark's server only,
+   * so that a slow second of a load can be set beside the vacuums that ended in it.
+   */
+  private static JsonObject logAutovacuum(int pgPort) throws Exception {
+    Vertx vertx = Vertx.vertx();
+    try {
+      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
+          .connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort).setDatabase("postgres").setUser("postgres"))
+          .using(vertx).build();
+      await(pool.query("ALTER SYSTEM SET log_autovacuum_min_duration = 0").execute());
+      await(pool.query("SELECT pg_reload_conf()").execute());
+      return new JsonObject().put("logAutovacuumMinDuration", 0);
+    } finally {
+      await(vertx.close());
     }
   }
 
@@ -362,13 +382,17 @@ public final class Main {
     Instant startedAt = Instant.now();
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
-    // the machine second by second, {busy, waiting for the disk}: what the orders of a slow second met
+    // the machine second by second, {busy, waiting for the disk, this generator's CPU in cores}: what the orders of a
+    // slow second met
     List<double[]> machineBySecond = java.util.Collections.synchronizedList(new ArrayList<>());
-    long[][] lastSample = {machineBefore};
+    long[][] lastSample = {machineBefore, {cpuBefore}};
     long sampler = vertx.setPeriodic(1000, id -> {
       long[] now = CpuTicks.machine();
-      machineBySecond.add(new double[] {CpuTicks.busyShare(lastSample[0], now), CpuTicks.iowaitShare(lastSample[0], now)});
+      long cpuNow = cpu();
+      machineBySecond.add(new double[] {CpuTicks.busyShare(lastSample[0], now), CpuTicks.iowaitShare(lastSample[0], now),
+          (cpuNow - lastSample[1][0]) / 1000.0});
       lastSample[0] = now;
+      lastSample[1][0] = cpuNow;
     });
     List<Future<Void>> loops = new ArrayList<>();
     if (ratePerSecond > 0) {
@@ -462,9 +486,9 @@ public final class Main {
       JsonArray bySecond = new JsonArray();
       synchronized (machineBySecond) {
         for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {
-          double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0};
+          double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0, 0};
           bySecond.add(new JsonObject().put("second", i).put("placed", perSecond[i]).put("overSlowMs", slow[i])
-              .put("machineBusy", machine[0]).put("machineIowait", machine[1]));
+              .put("machineBusy", machine[0]).put("machineIowait", machine[1]).put("loadGeneratorCores", machine[2]));
         }
       }
       result.put("slowMs", SLOW_MS).put("bySecond", bySecond);

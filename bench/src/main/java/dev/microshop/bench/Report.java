@@ -23,7 +23,8 @@ final class Report {
 
   /**
    * The paced load's slowest seconds (the orders placed in a second that took over its slowMs to APPROVED, the
-   * machine's busy and disk-wait shares in that second) and the PostgreSQL checkpoints meanwhile: what a p99 met.
+   * machine's busy and disk-wait shares in that second) and PostgreSQL's checkpoints and autovacuums meanwhile: what a
+   * p99 met.
    */
   private static String pacedSeconds(JsonObject paced) {
     if (paced == null || !paced.containsKey("bySecond")) {
@@ -35,41 +36,45 @@ final class Report {
     List<String> worst = new ArrayList<>();
     for (JsonObject second : seconds.subList(0, Math.min(PACED_SECONDS_SHOWN, seconds.size()))) {
       if (second.getLong("overSlowMs") > 0) {
-        worst.add(String.format(Locale.ROOT, "second %d: %d (%d placed in it; machine %.0f %% busy, %.0f %% waiting for the disk)",
+        worst.add(String.format(Locale.ROOT, "second %d: %d (%d placed in it; machine %.0f %% busy, %.0f %% waiting for the disk; "
+                + "the load generator %.0f %% of a core)",
             second.getInteger("second"), second.getLong("overSlowMs"), second.getLong("placed"),
-            100 * second.getDouble("machineBusy"), 100 * second.getDouble("machineIowait")));
+            100 * second.getDouble("machineBusy"), 100 * second.getDouble("machineIowait"),
+            100 * second.getDouble("loadGeneratorCores", 0.0)));
       }
     }
-    List<String> checkpoints = new ArrayList<>();
-    paced.getJsonArray("postgresCheckpoints", new JsonArray()).forEach(c -> checkpoints.add(String.format(Locale.ROOT,
-        "%s at second %.1f", ((JsonObject) c).getString("event"), ((JsonObject) c).getDouble("second"))));
+    List<String> server = new ArrayList<>();
+    paced.getJsonArray("postgresLog", new JsonArray()).forEach(c -> server.add(String.format(Locale.ROOT,
+        "second %.1f: %s", ((JsonObject) c).getDouble("second"), ((JsonObject) c).getString("event"))));
     return String.format(Locale.ROOT, "%nOrders paced at half, over %d ms to APPROVED by the second they were placed in: %s. "
-            + "PostgreSQL's checkpoints during that load (its log): %s.%n", paced.getLong("slowMs"),
-        worst.isEmpty() ? "none" : String.join("; ", worst), checkpoints.isEmpty() ? "none" : String.join("; ", checkpoints));
+            + "PostgreSQL's checkpoints and autovacuums during that load (its log): %s.%n", paced.getLong("slowMs"),
+        worst.isEmpty() ? "none" : String.join("; ", worst), server.isEmpty() ? "none" : String.join("; ", server));
   }
-
-  private static final java.util.regex.Pattern CHECKPOINT_TIMES = java.util.regex.Pattern.compile("write=[^;]*");
 
   /** The most seconds of the paced load that pacedSeconds names. */
   private static final int PACED_SECONDS_SHOWN = 5;
 
   /**
-   * The load with PostgreSQL's checkpoint lines of its server log ({@code log_checkpoints}) from the load's start to
-   * the last order's approval, each at its second of the load: a checkpoint's writes and syncs share the disk with
-   * every commit. The load as it was when it has no start or the log none of its lines.
+   * The load with PostgreSQL's checkpoints ({@code log_checkpoints}) and autovacuums ({@code log_autovacuum_min_duration},
+   * logged when one ends, with how long it took) from its server log, from the load's start to the last order's approval,
+   * each at its second of the load: their reads, writes and syncs share the disk and the cores with every commit. The
+   * load as it was when it has no start or there is no log.
    */
-  static JsonObject withCheckpoints(JsonObject load, Path serverLog) throws IOException {
+  static JsonObject withServerLog(JsonObject load, Path serverLog) throws IOException {
     if (load == null || !load.containsKey("startedAt") || !Files.exists(serverLog)) {
       return load;
     }
     java.time.Instant start = java.time.Instant.parse(load.getString("startedAt"));
-    java.time.Instant end = start.plusMillis(Math.round(1000 * (load.getDouble("seconds", 0.0) + load.getDouble("approvedSpanSeconds", 0.0))));
+    // the last approval: the placing lasted "seconds", the approvals span from the first placement to the last approval
+    java.time.Instant end = start.plusMillis(Math.round(1000 * (1 + Math.max(load.getDouble("seconds", 0.0), load.getDouble("approvedSpanSeconds", 0.0)))));
     java.time.format.DateTimeFormatter stamp = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS z");
-    JsonArray checkpoints = new JsonArray();
-    for (String line : Files.readAllLines(serverLog)) { // "2026-12-06 15:04:01.081 UTC [10444] LOG:  checkpoint starting: wal"
-      int log = line.indexOf("LOG:  checkpoint ");
+    List<String> lines = Files.readAllLines(serverLog);
+    JsonArray events = new JsonArray();
+    for (int n = 0; n < lines.size(); n++) {
+      String line = lines.get(n); // "2026-12-06 15:04:01.081 UTC [10444] LOG:  checkpoint starting: wal"
+      int log = line.indexOf("LOG:  ");
       int pid = line.indexOf(" [");
-      if (log < 0 || pid < 0) {
+      if (log < 0 || pid < 0 || !SERVER_EVENT.matcher(line.substring(log + "LOG:  ".length())).lookingAt()) {
         continue;
       }
       java.time.Instant at;
@@ -78,15 +83,35 @@ final class Report {
       } catch (java.time.format.DateTimeParseException e) {
         continue;
       }
-      if (!at.isBefore(start) && !at.isAfter(end)) {
-        String event = line.substring(log + "LOG:  ".length());
-        java.util.regex.Matcher times = CHECKPOINT_TIMES.matcher(event); // a completion: how long it wrote and synced
-        checkpoints.add(new JsonObject().put("second", Math.round((at.toEpochMilli() - start.toEpochMilli()) / 100.0) / 10.0)
-            .put("event", times.find() ? "checkpoint complete (" + times.group() + ")" : event));
+      if (at.isBefore(start) || at.isAfter(end)) {
+        continue;
       }
+      StringBuilder message = new StringBuilder(line.substring(log + "LOG:  ".length()));
+      for (int k = n + 1; k < lines.size() && lines.get(k).startsWith("\t"); k++) { // its detail lines
+        message.append(' ').append(lines.get(k).trim());
+      }
+      java.util.regex.Matcher times = CHECKPOINT_TIMES.matcher(message);
+      java.util.regex.Matcher elapsed = ELAPSED.matcher(message);
+      java.util.regex.Matcher vacuum = AUTOVACUUM.matcher(message);
+      boolean timed = elapsed.find();
+      if (vacuum.lookingAt() && timed && Double.parseDouble(elapsed.group(1)) < MIN_VACUUM_SECONDS) {
+        continue; // a small table's: nothing a second of commits would notice
+      }
+      String event = times.find() ? "checkpoint complete (" + times.group() + ")"
+          : vacuum.lookingAt() && timed ? vacuum.group() + " (" + elapsed.group(1) + " s, ended)"
+          : message.toString();
+      events.add(new JsonObject().put("second", Math.round((at.toEpochMilli() - start.toEpochMilli()) / 100.0) / 10.0)
+          .put("event", event));
     }
-    return load.copy().put("postgresCheckpoints", checkpoints);
+    return load.copy().put("postgresLog", events);
   }
+
+  /** An autovacuum or autoanalyze shorter than this is left out of a load's server events. */
+  private static final double MIN_VACUUM_SECONDS = 0.1;
+  private static final java.util.regex.Pattern SERVER_EVENT = java.util.regex.Pattern.compile("checkpoint |automatic (vacuum|analyze) ");
+  private static final java.util.regex.Pattern CHECKPOINT_TIMES = java.util.regex.Pattern.compile("write=[^;]*");
+  private static final java.util.regex.Pattern AUTOVACUUM = java.util.regex.Pattern.compile("automatic (vacuum|analyze) of table \"[^\"]*\"");
+  private static final java.util.regex.Pattern ELAPSED = java.util.regex.Pattern.compile("elapsed: ([0-9.]+) s");
 
   /** The paced order load (half the sustained rate, an open loop): its POST→APPROVED latency. */
   private static String pacedRow(JsonObject paced) {
@@ -139,7 +164,7 @@ final class Report {
             .put("cpuMsPerOrder", cpuPerOrder(orders, readIfThere(work, "shop-idle.json")))
             .put("catalogStaleness", readIfThere(work, "catalog-staleness.json"))
             .put("overload", readIfThere(work, "shop-overload.json"))
-            .put("ordersPaced", withCheckpoints(readIfThere(work, "shop-orders-paced.json"), work.resolve("pg.log"))))
+            .put("ordersPaced", withServerLog(readIfThere(work, "shop-orders-paced.json"), work.resolve("pg.log"))))
         .put("ratios", ratios)
         .put("warmUps", new JsonObject() // each target's uncounted warm-up, until its JIT settled (absent: a fixed one)
             .put("bareHttp", readIfThere(work, "bare-http-warm-up.json"))
