@@ -78,14 +78,18 @@ final class CpuTicks {
 
   /** The share of the machine's CPU time idle waiting for the disk between two {@link #machine()} readings. */
   static double iowaitShare(long[] before, long[] after) {
-    long total = after[1] - before[1];
-    return total <= 0 ? 0 : Math.round((after[2] - before[2]) * 1000.0 / total) / 1000.0;
+    return share(before, after, 2);
   }
 
   /** The share of the machine's CPU time busy between two {@link #machine()} readings. */
   static double busyShare(long[] before, long[] after) {
+    return share(before, after, 0);
+  }
+
+  /** Field {@code field}'s ticks between two {@link #machine()} readings over all ticks, to three decimals. */
+  private static double share(long[] before, long[] after, int field) {
     long total = after[1] - before[1];
-    return total <= 0 ? 0 : Math.round((after[0] - before[0]) * 1000.0 / total) / 1000.0;
+    return total <= 0 ? 0 : Math.round((after[field] - before[field]) * 1000.0 / total) / 1000.0;
   }
 
   /** CPU milliseconds per name between two samples. */

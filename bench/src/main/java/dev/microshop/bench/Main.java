@@ -192,9 +192,7 @@ public final class Main {
   private static JsonObject logAutovacuum(int pgPort) throws Exception {
     Vertx vertx = Vertx.vertx();
     try {
-      Pool pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1))
-          .connectingTo(new PgConnectOptions().setHost("localhost").setPort(pgPort).setDatabase("postgres").setUser("postgres"))
-          .using(vertx).build();
+      Pool pool = superuser(vertx, pgPort, "postgres");
       await(pool.query("ALTER SYSTEM SET log_autovacuum_min_duration = 0").execute());
       await(pool.query("SELECT pg_reload_conf()").execute());
       return new JsonObject().put("logAutovacuumMinDuration", 0);
