@@ -13,8 +13,8 @@
 # (256 clients: attempts/s against the sustainable rate, 503s with Retry-After, accepted orders settled,
 # product reads' p99 meanwhile), its RSS idle and under load and its time from start to ready; then the
 # cost of tracing: two more shops side by side, on data of their own, one with MICROSHOP_TRACING=on and one
-# without, under the same reads in rounds off, on, on, off, then the same order load in 8 rounds (off, on, on, off,
-# on, off, off, on); its ratios and every round's figures.
+# without, under the same reads in rounds off, on, on, off, then the same order load on both at once in 8 rounds;
+# its ratios and every round's figures.
 # Without --quick, then the clustered shop twice (scripts/cluster.sh: one JVM per service, then order,
 # inventory and customer ×2), each under the same product reads and order load as the all-in-one: the
 # same figures as ratios to the all-in-one's, every instance JVM's, database server JVM's and
@@ -33,6 +33,8 @@ QUICK=0
 [[ "${1:-}" == "--quick" ]] && QUICK=1
 DUR=$([[ $QUICK -eq 1 ]] && echo 5 || echo 20)
 WARM=$([[ $QUICK -eq 1 ]] && echo 5 || echo 15)   # every target gets the same uncounted warm-up (JIT)
+LEAD_IN=5 # the paced load's uncounted lead-in, seconds
+TRACING_ROUNDS=$([[ $QUICK -eq 1 ]] && echo 4 || echo 8) # the tracing comparison's order rounds, both shops at once
 # a target's warm-up lasts at least $WARM s, then until its JIT has settled (at most $WARM_MAX s): an
 # all-in-one's C2 compilers took half a core for the first ~75 s of orders, beside the shop on 2 cores
 WARM_MAX=$([[ $QUICK -eq 1 ]] && echo 30 || echo 150)
@@ -194,9 +196,12 @@ curl -fsS "http://127.0.0.1:$PORT/metrics" | awk '
   >"$W/catalog-staleness.json"
 echo "== $(date +%T) the shop: orders paced at half the rate just sustained"
 # an open loop at half the approved/s of the load above: each order sent on time, answered or not, so
-# POST→APPROVED is the shop's latency at that rate, not a queue the load itself built
+# POST→APPROVED is the shop's latency at that rate, not a queue the load itself built. Its generator is a fresh JVM:
+# like every measured load, the counted seconds follow an uncounted warm-up under the same load, a lead-in of
+# $LEAD_IN s at that rate, on the same schedule (its orders read back and reported apart)
 PEAK=$(sed -n 's/.*"approvedPerSecond":\([0-9]*\).*/\1/p' "$W/shop-orders.json")
-"${ORDERS[@]}" load-orders-paced "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$(( ${PEAK:-2} / 2 ))" | last_json >"$W/shop-orders-paced.json"
+"${ORDERS[@]}" load-orders-paced "http://127.0.0.1:$PORT" "$DUR" $CUSTOMERS "$(( ${PEAK:-2} / 2 ))" $LEAD_IN \
+  | last_json >"$W/shop-orders-paced.json"
 echo "== $(date +%T) the shop: order overload"
 # 256 clients placing orders back to back (after a 503, the same order again after Retry-After), far beyond the
 # sustainable rate just measured, beside 4 connections reading a product: what is shed, what is kept, how reads fare
@@ -208,11 +213,11 @@ kill -TERM $SHOP; wait $SHOP 2>/dev/null || true
 SHOPS=""
 
 # the cost of tracing: two more shops side by side, each on data of its own, one with MICROSHOP_TRACING=on (every
-# trace sampled, the default ratio, spans kept in memory for the waterfall, no export), one without. The same reads,
-# then the same order load, go to one and then the other in rounds (off, on, on, off, ...): a drift of this shared machine
-# during the rounds weighs on both alike (one shop after the other, the first figures of this run, differed by 25 %
-# from one run to the next)
-echo "== $(date +%T) tracing off and on, side by side, in rounds: product reads, orders"
+# trace sampled, the default ratio, spans kept in memory for the waterfall, no export), one without. The same reads
+# go to one and then the other in rounds (off, on, on, off): a drift of this shared machine during the rounds weighs
+# on both alike (one shop after the other, the first figures of this run, differed by 25 % from one run to the next);
+# the order load goes to both at once (below)
+echo "== $(date +%T) tracing off and on, side by side: product reads in rounds, orders on both at once"
 ROUND=$((DUR / 2 > 5 ? DUR / 2 : 5))
 declare -A TPORT=([off]=18082 [on]=18083) TPG=()
 for mode in off on; do
@@ -232,16 +237,29 @@ for mode in off on on off; do
   # 5 s uncounted first: each round's load generator is a new JVM, and a cold one measures itself
   "${BENCH[@]}" load-get "http://127.0.0.1:${TPORT[$mode]}/api/products/MUG-CLASSIC" "$ROUND" $CONNS 5 | last_json >"$W/tracing-$mode-get-$n.json"
 done
-# the orders in 8 rounds of $DUR s (off on on off, on off off on): a round of an order load varies far more than
-# a read's. Two untraced shops in this very design (an A/A, 6 Dec 2026) gave, over the same 10 s rounds as the
-# reads', 462 to 1,076 approved/s, and the second shop's rate over the first's, in 9 sequences of 4 rounds
-# (2 + 2, as here before), 0.76 to 1.08: one such figure said nothing about a 10 % cost. Twice the rounds of twice
-# the time halve that spread if the rounds vary independently (not measured yet).
-for mode in off on on off on off off on; do
-  n=$((n + 1))
+# the orders in $TRACING_ROUNDS rounds of $DUR s in which both shops take the same order load at the same time
+# ($CUSTOMERS customers each, from a generator each): what this shared machine does meanwhile (its disk, its other
+# tenants) weighs on both alike, and the ratio is what tracing costs where the two compete for the same cores. One
+# shop after the other in rounds did not: two untraced shops (an A/A, 6 Dec 2026) gave the second's rate over the
+# first's as 0.893 to 0.984 over 8 rounds of 20 s (off on on off on off off on), rounds one after the other varying
+# by 15 %. The same A/A side by side (16 rounds of 20 s, 6 Dec 2026): a round's ratio 0.950 to 1.102 (standard
+# deviation 0.044) while the rates of both went from 243 to 417 /s together; over 8 rounds 1.002 and 1.014
+# Both generators register their customers first, then place from the same moment (the start file, created once
+# both are ready): registering hashes passwords, and a generator placing while the other still registered had the
+# machine to itself (a 5 s round without this: one shop 1.5 x the other)
+for n in $(seq 5 $((4 + TRACING_ROUNDS))); do
   sleep 1
-  "${ORDERS[@]}" load-orders "http://127.0.0.1:${TPORT[$mode]}" "$DUR" $CUSTOMERS "${TPG[$mode]}" "$W/tracing-$mode-pids" \
-    | last_json >"$W/tracing-$mode-orders-$n.json"
+  gens=""
+  for mode in off on; do
+    "${ORDERS[0]}" -Dload.ready-file="$W/tracing-$mode-ready-$n" -Dload.start-file="$W/tracing-start-$n" "${ORDERS[@]:1}" \
+      load-orders "http://127.0.0.1:${TPORT[$mode]}" "$DUR" $CUSTOMERS "${TPG[$mode]}" "$W/tracing-$mode-pids" \
+      | last_json >"$W/tracing-$mode-orders-$n.json" &
+    gens+=" $!"
+  done
+  t0=$SECONDS
+  until [[ -e "$W/tracing-off-ready-$n" && -e "$W/tracing-on-ready-$n" ]] || ((SECONDS - t0 > 120)); do sleep 0.05; done
+  touch "$W/tracing-start-$n"
+  wait $gens
 done
 kill -TERM $SHOPS; wait $SHOPS 2>/dev/null || true
 SHOPS=""

@@ -120,15 +120,15 @@ public final class Main {
       case "load-get" -> print(loadGet(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]),
           args.length > 4 ? Integer.parseInt(args[4]) : 0));
       case "load-orders" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
-          args.length > 4 ? ports(args[4]) : new int[0], args.length > 5 ? new CpuTicks(java.nio.file.Path.of(args[5])) : null, 0));
+          args.length > 4 ? ports(args[4]) : new int[0], args.length > 5 ? new CpuTicks(java.nio.file.Path.of(args[5])) : null, 0, 0));
       case "load-orders-paced" -> print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), true, 0,
-          new int[0], null, Double.parseDouble(args[4])));
+          new int[0], null, Double.parseDouble(args[4]), args.length > 5 ? Integer.parseInt(args[5]) : 0));
       case "storm" -> {
         if (args.length > 5) {
           skus = args[5].split(",");
         }
         print(loadOrders(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), false,
-            args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null, 0));
+            args.length > 4 ? Long.parseLong(args[4]) : 200, new int[0], null, 0, 0));
       }
       case "overload" -> print(overload(args[1], Integer.parseInt(args[2]), Integer.parseInt(args[3]), Integer.parseInt(args[4]),
           args[5], Integer.parseInt(args[6])));
@@ -359,20 +359,35 @@ public final class Main {
    * waits for its answer, places the next. Afterwards (benchmark) every order is read back and
    * POST→APPROVED is taken from the order's own timeline. With {@code ratePerSecond} above 0, paced
    * instead: that many orders a second, each sent on time whether the earlier ones were answered or
-   * not (an open loop, by the customers in turn), so the latency is the shop's at that rate.
+   * not (an open loop, by the customers in turn), so the latency is the shop's at that rate; after
+   * {@code leadInSeconds} at the same rate whose orders are read back and reported apart, not counted (the rule of every
+   * measured load: an uncounted warm-up under the same kind of load, here this generator's own start).
    */
   private static JsonObject loadOrders(String webs, int seconds, int customers, boolean measure, long pauseMs,
-                                       int[] pgPorts, CpuTicks cpuTicks, double ratePerSecond) throws Exception {
+                                       int[] pgPorts, CpuTicks cpuTicks, double ratePerSecond, int leadInSeconds)
+      throws Exception {
     String[] bases = webs.split(",");
     String base = bases[0];
     Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
     WebClient client = WebClient.create(vertx, new WebClientOptions().setConnectTimeout(5000).setIdleTimeout(30),
         new io.vertx.core.http.PoolOptions().setHttp1MaxSize(customers + 4));
     List<String> tokens = customers(client, bases, customers);
+    startTogether();
     Map<String, String> accepted = new java.util.concurrent.ConcurrentHashMap<>();
     Map<String, String> owners = new java.util.concurrent.ConcurrentHashMap<>();
     long[] perSecond = new long[seconds + 2];
     System.err.println("customers ready: placing orders");
+    Map<String, String> leadAccepted = new java.util.concurrent.ConcurrentHashMap<>();
+    Map<String, String> leadOwners = new java.util.concurrent.ConcurrentHashMap<>();
+    Instant leadStartedAt = Instant.now();
+    Future<Void> leadIn = Future.succeededFuture();
+    if (ratePerSecond > 0 && leadInSeconds > 0) { // the counted window follows it on the same schedule, without a gap
+      long leadStart = System.nanoTime();
+      long leadEnd = leadStart + leadInSeconds * 1_000_000_000L;
+      leadIn = paced(vertx, client, bases, tokens, ratePerSecond, "l", leadStart, leadEnd, leadAccepted, leadOwners,
+          new long[leadInSeconds + 2]);
+      TimeUnit.NANOSECONDS.sleep(leadEnd - System.nanoTime());
+    }
     JsonObject commitsBefore = pgPorts.length > 0 ? commits(pgPorts) : null;
     JsonObject ticksBefore = cpuTicks != null ? cpuTicks.sample() : null;
     long[] machineBefore = CpuTicks.machine();
@@ -394,7 +409,7 @@ public final class Main {
     });
     List<Future<Void>> loops = new ArrayList<>();
     if (ratePerSecond > 0) {
-      loops.add(paced(vertx, client, bases, tokens, ratePerSecond, start, end, accepted, owners, perSecond));
+      loops.add(paced(vertx, client, bases, tokens, ratePerSecond, "p", start, end, accepted, owners, perSecond));
     } else {
       for (int i = 0; i < customers; i++) {
         loops.add(orderLoop(client, rotated(bases, i), tokens.get(i), "c" + i + "-", 0, start, end, accepted, owners, perSecond,
@@ -437,44 +452,10 @@ public final class Main {
       result.put("commits", new JsonObject().put("before", commitsBefore).put("after", commits(pgPorts)));
     }
     if (measure) {
-      Histogram toApproved = new Histogram(600_000_000_000L, 3);
-      Instant firstPlaced = null;
-      Instant lastApproved = null;
-      Map<String, Integer> statuses = new HashMap<>();
-      long[] slow = new long[perSecond.length]; // by the second of the load they were placed in
-      long deadline = System.currentTimeMillis() + 120_000;
-      for (Map.Entry<String, String> e : accepted.entrySet()) {
-        JsonObject order;
-        do {
-          order = await(client.getAbs(base + "/api/orders/" + e.getValue()).bearerTokenAuthentication(owners.get(e.getKey()))
-              .send()).bodyAsJsonObject();
-          if (order.getString("status", "PENDING").equals("PENDING")) {
-            Thread.sleep(50);
-          }
-        } while (order.getString("status", "PENDING").equals("PENDING") && System.currentTimeMillis() < deadline);
-        statuses.merge(order.getString("status"), 1, Integer::sum);
-        Instant placed = null;
-        Instant approved = null;
-        for (Object t : order.getJsonArray("timeline", new JsonArray())) {
-          JsonObject ev = (JsonObject) t;
-          if (ev.getString("event").equals("PLACED")) {
-            placed = Instant.parse(ev.getString("at"));
-          } else if (ev.getString("event").equals("APPROVED")) {
-            approved = Instant.parse(ev.getString("at"));
-          }
-        }
-        if (placed != null && approved != null) {
-          long took = Math.max(1, Duration.between(placed, approved).toNanos());
-          toApproved.recordValue(took);
-          if (took > SLOW_MS * 1_000_000L) {
-            slow[(int) Math.max(0, Math.min(slow.length - 1, Duration.between(startedAt, placed).getSeconds()))]++;
-          }
-          firstPlaced = firstPlaced == null || placed.isBefore(firstPlaced) ? placed : firstPlaced;
-          lastApproved = lastApproved == null || approved.isAfter(lastApproved) ? approved : lastApproved;
-        }
-      }
-      double span = firstPlaced == null ? 1 : Duration.between(firstPlaced, lastApproved).toNanos() / 1e9;
-      result.put("statuses", new JsonObject(new HashMap<>(statuses)))
+      ReadBack read = readBack(client, base, accepted, owners, startedAt, perSecond.length);
+      Histogram toApproved = read.toApproved;
+      double span = read.firstPlaced == null ? 1 : Duration.between(read.firstPlaced, read.lastApproved).toNanos() / 1e9;
+      result.put("statuses", new JsonObject(new HashMap<>(read.statuses)))
           .put("approved", toApproved.getTotalCount())
           .put("approvedPerSecond", Math.round(toApproved.getTotalCount() / span))
           .put("approvedSpanSeconds", span)
@@ -485,15 +466,98 @@ public final class Main {
       synchronized (machineBySecond) {
         for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {
           double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0, 0};
-          bySecond.add(new JsonObject().put("second", i).put("placed", perSecond[i]).put("overSlowMs", slow[i])
+          bySecond.add(new JsonObject().put("second", i).put("placed", perSecond[i]).put("overSlowMs", read.slow[i])
               .put("machineBusy", machine[0]).put("machineIowait", machine[1]).put("loadGeneratorCores", machine[2]));
         }
       }
       result.put("slowMs", SLOW_MS).put("bySecond", bySecond);
+      if (ratePerSecond > 0 && leadInSeconds > 0) {
+        leadIn.toCompletionStage().toCompletableFuture().get(300, TimeUnit.SECONDS);
+        ReadBack lead = readBack(client, base, leadAccepted, leadOwners, leadStartedAt, leadInSeconds + 2);
+        JsonArray slowBySecond = new JsonArray();
+        for (int i = 0; i < leadInSeconds; i++) {
+          slowBySecond.add(lead.slow[i]);
+        }
+        result.put("leadIn", new JsonObject().put("seconds", leadInSeconds).put("startedAt", leadStartedAt.toString())
+            .put("placed", leadAccepted.size()).put("approved", lead.toApproved.getTotalCount())
+            .put("p99ToApprovedMs", lead.toApproved.getValueAtPercentile(99) / 1e6)
+            .put("overSlowMs", java.util.Arrays.stream(lead.slow).sum()).put("overSlowMsBySecond", slowBySecond));
+      }
       result.remove("orderIds");
     }
     vertx.close();
     return result;
+  }
+
+  /** The orders of a load read back (waiting out a PENDING one): POST→APPROVED from each one's own timeline. */
+  private static final class ReadBack {
+    final Histogram toApproved = new Histogram(600_000_000_000L, 3);
+    final Map<String, Integer> statuses = new HashMap<>();
+    final long[] slow; // over SLOW_MS, by the second of the load they were placed in
+    Instant firstPlaced;
+    Instant lastApproved;
+
+    ReadBack(int seconds) {
+      slow = new long[seconds];
+    }
+  }
+
+  private static ReadBack readBack(WebClient client, String base, Map<String, String> accepted, Map<String, String> owners,
+                                   Instant startedAt, int seconds) throws Exception {
+    ReadBack read = new ReadBack(seconds);
+    Histogram toApproved = read.toApproved;
+    long[] slow = read.slow;
+    long deadline = System.currentTimeMillis() + 120_000;
+    for (Map.Entry<String, String> e : accepted.entrySet()) {
+      JsonObject order;
+      do {
+        order = await(client.getAbs(base + "/api/orders/" + e.getValue()).bearerTokenAuthentication(owners.get(e.getKey()))
+            .send()).bodyAsJsonObject();
+        if (order.getString("status", "PENDING").equals("PENDING")) {
+          Thread.sleep(50);
+        }
+      } while (order.getString("status", "PENDING").equals("PENDING") && System.currentTimeMillis() < deadline);
+      read.statuses.merge(order.getString("status"), 1, Integer::sum);
+      Instant placed = null;
+      Instant approved = null;
+      for (Object t : order.getJsonArray("timeline", new JsonArray())) {
+        JsonObject ev = (JsonObject) t;
+        if (ev.getString("event").equals("PLACED")) {
+          placed = Instant.parse(ev.getString("at"));
+        } else if (ev.getString("event").equals("APPROVED")) {
+          approved = Instant.parse(ev.getString("at"));
+        }
+      }
+      if (placed != null && approved != null) {
+        long took = Math.max(1, Duration.between(placed, approved).toNanos());
+        toApproved.recordValue(took);
+        if (took > SLOW_MS * 1_000_000L) {
+          slow[(int) Math.max(0, Math.min(slow.length - 1, Duration.between(startedAt, placed).getSeconds()))]++;
+        }
+        read.firstPlaced = read.firstPlaced == null || placed.isBefore(read.firstPlaced) ? placed : read.firstPlaced;
+        read.lastApproved = read.lastApproved == null || approved.isAfter(read.lastApproved) ? approved : read.lastApproved;
+      }
+    }
+    return read;
+  }
+
+  /**
+   * Beside another load generator (the tracing comparison of scripts/bench.sh: two shops under the same load at once),
+   * both place from the same moment: this one creates {@code load.ready-file} once its customers are in, then waits
+   * (at most 5 min) for {@code load.start-file}, which the script creates when every generator is ready. Registering
+   * customers takes their password hashing's CPU: a generator that started placing while the other one still
+   * registered had the machine to itself for a while (a 5 s round: one shop's rate 1.5 x the other's).
+   */
+  private static void startTogether() throws Exception {
+    String ready = System.getProperty("load.ready-file");
+    String start = System.getProperty("load.start-file");
+    if (ready != null) {
+      java.nio.file.Files.createFile(java.nio.file.Path.of(ready));
+    }
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    while (start != null && !java.nio.file.Files.exists(java.nio.file.Path.of(start)) && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
   }
 
   /** Registers {@code n} customers (customer i on the i-th web, a retry on the next) and logs each in: their tokens. */
@@ -654,9 +718,12 @@ public final class Main {
     return order;
   }
 
-  /** Places {@code ratePerSecond} orders a second until {@code end}, by the customers in turn; done when all are answered. */
+  /**
+   * Places {@code ratePerSecond} orders a second until {@code end}, by the customers in turn, each under its own
+   * {@code prefix}-ed key; done when all are answered.
+   */
   private static Future<Void> paced(Vertx vertx, WebClient client, String[] bases, List<String> tokens, double ratePerSecond,
-                                    long start, long end, Map<String, String> accepted, Map<String, String> owners,
+                                    String prefix, long start, long end, Map<String, String> accepted, Map<String, String> owners,
                                     long[] perSecond) {
     io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
     List<Future<Void>> placed = new ArrayList<>();
@@ -666,7 +733,7 @@ public final class Main {
       long due = (long) ((Math.min(now, end) - start) / 1e9 * ratePerSecond);
       for (; sent[0] < due; sent[0]++) {
         int n = (int) sent[0];
-        placed.add(placeOne(client, rotated(bases, n), tokens.get(n % tokens.size()), "p" + n, start, accepted, owners, perSecond));
+        placed.add(placeOne(client, rotated(bases, n), tokens.get(n % tokens.size()), prefix + n, start, accepted, owners, perSecond));
       }
       if (now >= end) {
         vertx.cancelTimer(timer);
