@@ -659,6 +659,8 @@ final class Report {
     JsonObject onReads = t.getJsonObject("on").getJsonObject("productReads");
     JsonObject onOrders = t.getJsonObject("on").getJsonObject("orders");
     JsonObject ratios = t.getJsonObject("ratiosToUntraced");
+    double offCpu = offOrders.getDouble("shopCpuMsPerOrder") + offOrders.getDouble("postgresCpuMsPerOrder");
+    double onCpu = onOrders.getDouble("shopCpuMsPerOrder") + onOrders.getDouble("postgresCpuMsPerOrder");
     return new StringBuilder("\n## The cost of tracing\n\n")
         .append("Two more all-in-one shops side by side, each on data of its own, one with `MICROSHOP_TRACING=on` (every ")
         .append("trace sampled, the default; spans kept in memory for the waterfall, no export) and one without. The same ")
@@ -684,6 +686,8 @@ final class Report {
             offOrders.getDouble("shopCpuMsPerOrder"), onOrders.getDouble("shopCpuMsPerOrder"), ratios.getDouble("shopCpuPerOrder")))
         .append(String.format(Locale.ROOT, "| PostgreSQL CPU per accepted order | %.2f ms | %.2f ms | | |%n",
             offOrders.getDouble("postgresCpuMsPerOrder"), onOrders.getDouble("postgresCpuMsPerOrder")))
+        .append(String.format(Locale.ROOT, "| the two together (off / on: the rate one shop alone would reach if CPU-bound) | %.2f ms | %.2f ms | %.3f | |%n",
+            offCpu, onCpu, ratio(offCpu, onCpu)))
         .append(String.format(Locale.ROOT, "| `GET /api/products/{sku}` | %d req/s | %d req/s | %.3f | |%n",
             offReads.getLong("requestsPerSecond"), onReads.getLong("requestsPerSecond"), ratios.getDouble("productReadsPerSecond")))
         .append(String.format(Locale.ROOT, "| product reads p99 (worse round) | %.2f ms | %.2f ms | %.3f | |%n",
