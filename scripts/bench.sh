@@ -243,10 +243,10 @@ done
 # shop after the other in rounds did not: two untraced shops (an A/A, 6 Dec 2026) gave the second's rate over the
 # first's as 0.893 to 0.984 over 8 rounds of 20 s (off on on off on off off on), rounds one after the other varying
 # by 15 %. The same A/A side by side (16 rounds of 20 s, 6 Dec 2026): a round's ratio 0.950 to 1.102 (standard
-# deviation 0.044) while the rates of both went from 243 to 417 /s together; over 8 rounds 1.002 and 1.014
+# deviation 0.044) while the rates of both went from 243 to 417 /s together; over 8 rounds 1.002 and 1.014.
 # Both generators register their customers first, then place from the same moment (the start file, created once
-# both are ready): registering hashes passwords, and a generator placing while the other still registered had the
-# machine to itself (a 5 s round without this: one shop 1.5 x the other)
+# both are ready): without it, in a --quick run, one generator began placing 1.6 s before the other, and its shop
+# approved 1.49 x the other's in that 5 s round
 for n in $(seq 5 $((4 + TRACING_ROUNDS))); do
   sleep 1
   gens=""

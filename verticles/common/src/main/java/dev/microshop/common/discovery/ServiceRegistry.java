@@ -276,6 +276,19 @@ public final class ServiceRegistry {
     return upInstances.getOrDefault(name, List.of());
   }
 
+  /**
+   * Whether another instance of service {@code name} serves at its own addresses, as the cluster-wide registry has it
+   * now (read now, not {@link #upInstances}, which may be a refresh old): an instance that came back a moment ago
+   * counts. What a graceful stop asks before it keeps serving for the callers' refresh.
+   */
+  public Future<Boolean> otherInstanceUpNow(String name) {
+    return discovery.getRecords(r -> name.equals(r.getName()) && r.getStatus() == Status.UP, false).map(records -> {
+      java.util.Set<String> members = members();
+      return records.stream().anyMatch(r -> !departed(r, members) && !own(r) && r.getMetadata() != null
+          && r.getMetadata().getString("instance") != null && r.getMetadata().getBoolean(OWN_ADDRESS, false));
+    });
+  }
+
   /** The JVM ({@code pid@host}) of instance {@code instance} of {@link #upInstances}, or null when it is not known. */
   public String jvmOf(String instance) {
     return instanceJvms.get(instance);

@@ -138,10 +138,16 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    boolean others = perInstance
-        && registry.upInstances(service()).stream().anyMatch(i -> !i.equals(instance));
-    return registry.unpublishAll()
-        .compose(v -> others ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS + WITHDRAW_SLACK_MS) : Future.succeededFuture())
+    // other instances up: asked of the cluster's registry now, not of this JVM's view of its last refresh. A rolling
+    // restart stops an instance right after the one before it came back, maybe before that view shows it: in a CI-like
+    // run (6 Dec 2026) order #2 took its view's "no other instance", stopped taking work at once, and the web, whose
+    // view did not show order #1 yet either, sent it an order.place: no answer, a 504 after 3 s. A failed read: wait.
+    Future<Boolean> others = perInstance
+        ? registry.otherInstanceUpNow(service()).otherwise(true)
+        : Future.succeededFuture(false);
+    return others.compose(othersUp -> registry.unpublishAll()
+            .compose(v -> othersUp ? MicroshopVertx.delay(vertx, ServiceRegistry.REFRESH_MS + WITHDRAW_SLACK_MS)
+                : Future.succeededFuture()))
         .compose(v -> Future.join(handlers.stream().map(MessageConsumer::unregister).toList()))
         .compose(v -> Future.join(consumers.stream().map(EventConsumer::stop).toList()))
         .compose(v -> drained(System.currentTimeMillis() + SHUTDOWN_GRACE_MS))
