@@ -495,7 +495,15 @@ final class Report {
         .put("p99ToApproved", ratio(on.getJsonObject("orders").getDouble("worstRoundP99ToApprovedMs"),
             off.getJsonObject("orders").getDouble("worstRoundP99ToApprovedMs")))
         .put("shopCpuPerOrder", ratio(on.getJsonObject("orders").getDouble("shopCpuMsPerOrder"),
-            off.getJsonObject("orders").getDouble("shopCpuMsPerOrder"))));
+            off.getJsonObject("orders").getDouble("shopCpuMsPerOrder")))
+        // off over on, as the rate: what one shop alone would reach, if CPU-bound, with tracing against without
+        .put("untracedOverTracedCpuPerOrder", ratio(cpuPerOrder(off), cpuPerOrder(on))));
+  }
+
+  /** A tracing mode's shop JVM and PostgreSQL CPU per accepted order together, ms. */
+  private static double cpuPerOrder(JsonObject mode) {
+    JsonObject orders = mode.getJsonObject("orders");
+    return orders.getDouble("shopCpuMsPerOrder") + orders.getDouble("postgresCpuMsPerOrder");
   }
 
   /** The rounds of one load, in their order: "off 627.6 /s (p99 166.3 ms), on …". */
@@ -659,8 +667,6 @@ final class Report {
     JsonObject onReads = t.getJsonObject("on").getJsonObject("productReads");
     JsonObject onOrders = t.getJsonObject("on").getJsonObject("orders");
     JsonObject ratios = t.getJsonObject("ratiosToUntraced");
-    double offCpu = offOrders.getDouble("shopCpuMsPerOrder") + offOrders.getDouble("postgresCpuMsPerOrder");
-    double onCpu = onOrders.getDouble("shopCpuMsPerOrder") + onOrders.getDouble("postgresCpuMsPerOrder");
     return new StringBuilder("\n## The cost of tracing\n\n")
         .append("Two more all-in-one shops side by side, each on data of its own, one with `MICROSHOP_TRACING=on` (every ")
         .append("trace sampled, the default; spans kept in memory for the waterfall, no export) and one without. The same ")
@@ -668,7 +674,7 @@ final class Report {
             onReads.getInteger("rounds")))
         .append(String.format(Locale.ROOT, "the same order load to both at once (%d rounds, %d customers each), so that what this ",
             onOrders.getInteger("rounds"), offOrders.getInteger("customers", 0)))
-        .append("shared machine does meanwhile weighs on both alike (two untraced shops in that design, an A/A: 1.002 and 1.014 over ")
+        .append("shared machine does meanwhile weighs on both alike (two untraced shops in that design, an A/A of 6 Dec 2026: 1.002 and 1.014 over ")
         .append("8 rounds, against 0.893 to 0.984 one after the other); each figure is over a shop's rounds together, a p99 the ")
         .append("worse of its rounds. ")
         .append(t.getJsonObject("off").getJsonObject("warmUp") == null ? "" : String.format(Locale.ROOT,
@@ -687,7 +693,7 @@ final class Report {
         .append(String.format(Locale.ROOT, "| PostgreSQL CPU per accepted order | %.2f ms | %.2f ms | | |%n",
             offOrders.getDouble("postgresCpuMsPerOrder"), onOrders.getDouble("postgresCpuMsPerOrder")))
         .append(String.format(Locale.ROOT, "| the two together (off / on: the rate one shop alone would reach if CPU-bound) | %.2f ms | %.2f ms | %.3f | |%n",
-            offCpu, onCpu, ratio(offCpu, onCpu)))
+            cpuPerOrder(t.getJsonObject("off")), cpuPerOrder(t.getJsonObject("on")), ratios.getDouble("untracedOverTracedCpuPerOrder")))
         .append(String.format(Locale.ROOT, "| `GET /api/products/{sku}` | %d req/s | %d req/s | %.3f | |%n",
             offReads.getLong("requestsPerSecond"), onReads.getLong("requestsPerSecond"), ratios.getDouble("productReadsPerSecond")))
         .append(String.format(Locale.ROOT, "| product reads p99 (worse round) | %.2f ms | %.2f ms | %.3f | |%n",

@@ -242,8 +242,8 @@ public final class ServiceRegistry {
           if (r.getType().equals(EventBusService.TYPE) && endpoint != null && !departed(r, members)
               && r.getStatus() == Status.UP) {
             fresh.put(r.getName(), endpoint);
-            String instance = r.getMetadata() == null ? null : r.getMetadata().getString("instance");
-            if (instance != null && r.getMetadata().getBoolean(OWN_ADDRESS, false)) {
+            String instance = ownAddressInstance(r);
+            if (instance != null) {
               instances.computeIfAbsent(r.getName(), n -> new ArrayList<>()).add(instance);
               String jvm = r.getMetadata().getString("jvm");
               if (jvm != null) {
@@ -284,9 +284,14 @@ public final class ServiceRegistry {
   public Future<Boolean> otherInstanceUpNow(String name) {
     return discovery.getRecords(r -> name.equals(r.getName()) && r.getStatus() == Status.UP, false).map(records -> {
       java.util.Set<String> members = members();
-      return records.stream().anyMatch(r -> !departed(r, members) && !own(r) && r.getMetadata() != null
-          && r.getMetadata().getString("instance") != null && r.getMetadata().getBoolean(OWN_ADDRESS, false));
+      return records.stream().anyMatch(r -> !departed(r, members) && !own(r) && ownAddressInstance(r) != null);
     });
+  }
+
+  /** The instance id of a record that serves at its own addresses ({@link #OWN_ADDRESS}), or null. */
+  private static String ownAddressInstance(Record r) {
+    JsonObject metadata = r.getMetadata();
+    return metadata != null && metadata.getBoolean(OWN_ADDRESS, false) ? metadata.getString("instance") : null;
   }
 
   /** The JVM ({@code pid@host}) of instance {@code instance} of {@link #upInstances}, or null when it is not known. */

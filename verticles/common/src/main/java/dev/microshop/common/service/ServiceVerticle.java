@@ -121,14 +121,6 @@ public abstract class ServiceVerticle extends VerticleBase {
   }
 
   /**
-   * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first; when other instances
-   * of the service are up and callers route to instances ({@link Routing}), keep serving until every
-   * caller has read the registry since ({@link ServiceRegistry#REFRESH_MS}, and {@link #WITHDRAW_SLACK_MS}
-   * for a refresh's own time and a request already on its way), so that none sends here
-   * any more; then stop taking work (unregister the service's consumers and event readers), let what
-   * is in flight finish (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
-   */
-  /**
    * Beyond a caller's refresh period, before a withdrawn instance stops taking work: that refresh's
    * own time (a read of the cluster's registry, slower under load) and a request sent just before it.
    * Without it, a CI-like run's rolling restart saw the web send order.place to an instance about 2 s after
@@ -136,6 +128,14 @@ public abstract class ServiceVerticle extends VerticleBase {
    */
   static final long WITHDRAW_SLACK_MS = 1_000;
 
+  /**
+   * A graceful stop (SIGTERM, undeploy): withdraw the discovery record first; when other instances
+   * of the service are up and callers route to instances ({@link Routing}), keep serving until every
+   * caller has read the registry since ({@link ServiceRegistry#REFRESH_MS}, and {@link #WITHDRAW_SLACK_MS}
+   * for a refresh's own time and a request already on its way), so that none sends here
+   * any more; then stop taking work (unregister the service's consumers and event readers), let what
+   * is in flight finish (at most {@code SHUTDOWN_GRACE_MS}), then close the database pool.
+   */
   @Override
   public Future<?> stop() {
     // other instances up: asked of the cluster's registry now, not of this JVM's view of its last refresh. A rolling
