@@ -46,7 +46,7 @@ import java.util.function.Supplier;
  * share of new traces recorded (default 1.0: every order; a trace begun elsewhere follows its parent's
  * decision); {@code MICROSHOP_TRACING_BUFFER_SPANS}, how many ended spans each JVM keeps (default 10,000,
  * some 180 orders of the all-in-one shop, which makes 56 spans of one through its delivery; the oldest are dropped first;
- * the memory per span is not measured yet). Requests that are not the API's (the store front's files,
+ * about 0.4 KB a span: a traced all-in-one's live heap after the order load, 22.6 MB with 10,000 kept, 18.8 MB with none). Requests that are not the API's (the store front's files,
  * /health, /metrics) start no trace.
  */
 public final class Tracing {

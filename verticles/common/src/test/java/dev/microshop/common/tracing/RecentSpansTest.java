@@ -2,6 +2,7 @@ package dev.microshop.common.tracing;
 
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -47,5 +49,29 @@ class RecentSpansTest {
       tracer.spanBuilder("GET").setAttribute("url.path", "/api/products").startSpan().end();
     }
     assertThat(recent.tracesOfOrder("o-1")).as("two spans later, the order's saga span is gone too").isEmpty();
+  }
+
+  @Test
+  @DisplayName("marks a span failed by its error status or an HTTP status of 500 or more, and keeps its times")
+  void errorsAndTimes() {
+    RecentSpans recent = new RecentSpans(10, "host:1");
+    Tracer tracer = SdkTracerProvider.builder().addSpanProcessor(recent).build().get("test");
+    Span root = tracer.spanBuilder("POST").setSpanKind(SpanKind.SERVER).setAttribute("url.path", "/api/orders")
+        .setStartTimestamp(1_000_000_000_000_000L, TimeUnit.NANOSECONDS).startSpan();
+    Span step = tracer.spanBuilder("saga reserve-stock").setParent(Context.root().with(root)).setAttribute("order.id", "o-2").startSpan();
+    step.setStatus(StatusCode.ERROR, "no stock");
+    step.end();
+    Span fine = tracer.spanBuilder("GET").setParent(Context.root().with(root)).setAttribute("url.path", "/api/products")
+        .setAttribute("http.response.status_code", 404L).startSpan();
+    fine.end();
+    Span unavailable = tracer.spanBuilder("GET").setParent(Context.root().with(root)).setAttribute("url.path", "/api/orders/o-2")
+        .setAttribute("http.response.status_code", 503L).startSpan();
+    unavailable.end();
+    root.end(1_000_000_002_500_000L, TimeUnit.NANOSECONDS);
+    JsonArray kept = recent.spansOf(List.of(root.getSpanContext().getTraceId()));
+    assertThat(kept.stream().map(JsonObject.class::cast).map(s -> s.getBoolean("error")))
+        .containsExactly(true, false, true, false);
+    assertThat(kept.getJsonObject(3).getLong("startMicros")).isEqualTo(1_000_000_000_000L);
+    assertThat(kept.getJsonObject(3).getLong("durationMicros")).isEqualTo(2_500L);
   }
 }
