@@ -76,6 +76,34 @@ final class CpuTicks {
     }
   }
 
+  /**
+   * The machine's disks' writes so far, from /proc/diskstats, summed over its block devices (those of /sys/block but
+   * loop and RAM disks): {writes completed, milliseconds spent writing}. Between two readings, the time a write took:
+   * a disk that stalls (this machine's is shared with others) shows there, whatever was written.
+   */
+  static long[] disks() {
+    try {
+      long writes = 0;
+      long ms = 0;
+      for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
+        String[] f = line.trim().split("\\s+");
+        if (f.length > 10 && !f[2].startsWith("loop") && !f[2].startsWith("ram") && Files.isDirectory(Path.of("/sys/block", f[2]))) {
+          writes += Long.parseLong(f[7]);
+          ms += Long.parseLong(f[10]);
+        }
+      }
+      return new long[] {writes, ms};
+    } catch (IOException | RuntimeException e) {
+      return new long[] {0, 0};
+    }
+  }
+
+  /** The milliseconds a write took on average between two {@link #disks()} readings, to two decimals (0: none). */
+  static double msPerWrite(long[] before, long[] after) {
+    long writes = after[0] - before[0];
+    return writes <= 0 ? 0 : Math.round((after[1] - before[1]) * 100.0 / writes) / 100.0;
+  }
+
   /** The share of the machine's CPU time idle waiting for the disk between two {@link #machine()} readings. */
   static double iowaitShare(long[] before, long[] after) {
     return share(before, after, 2);

@@ -395,17 +395,19 @@ public final class Main {
     Instant startedAt = Instant.now();
     long end = start + seconds * 1_000_000_000L;
     long cpuBefore = cpu();
-    // the machine second by second, {busy, waiting for the disk, this generator's CPU in cores}: what the orders of a
-    // slow second met
+    // the machine second by second, {busy, waiting for the disk, this generator's CPU in cores, the disks' writes, the
+    // milliseconds each took}: what the orders of a slow second met
     List<double[]> machineBySecond = java.util.Collections.synchronizedList(new ArrayList<>());
-    long[][] lastSample = {machineBefore, {cpuBefore}};
+    long[][] lastSample = {machineBefore, {cpuBefore}, CpuTicks.disks()};
     long sampler = vertx.setPeriodic(1000, id -> {
       long[] now = CpuTicks.machine();
       long cpuNow = cpu();
+      long[] disksNow = CpuTicks.disks();
       machineBySecond.add(new double[] {CpuTicks.busyShare(lastSample[0], now), CpuTicks.iowaitShare(lastSample[0], now),
-          (cpuNow - lastSample[1][0]) / 1000.0});
+          (cpuNow - lastSample[1][0]) / 1000.0, disksNow[0] - lastSample[2][0], CpuTicks.msPerWrite(lastSample[2], disksNow)});
       lastSample[0] = now;
       lastSample[1][0] = cpuNow;
+      lastSample[2] = disksNow;
     });
     List<Future<Void>> loops = new ArrayList<>();
     if (ratePerSecond > 0) {
@@ -465,9 +467,10 @@ public final class Main {
       JsonArray bySecond = new JsonArray();
       synchronized (machineBySecond) {
         for (int i = 0; i < Math.min(seconds, Math.ceil(elapsed)); i++) {
-          double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0, 0};
+          double[] machine = i < machineBySecond.size() ? machineBySecond.get(i) : new double[] {0, 0, 0, 0, 0};
           bySecond.add(new JsonObject().put("second", i).put("placed", perSecond[i]).put("overSlowMs", read.slow[i])
-              .put("machineBusy", machine[0]).put("machineIowait", machine[1]).put("loadGeneratorCores", machine[2]));
+              .put("machineBusy", machine[0]).put("machineIowait", machine[1]).put("loadGeneratorCores", machine[2])
+              .put("diskWrites", (long) machine[3]).put("diskMsPerWrite", machine[4]));
         }
       }
       result.put("slowMs", SLOW_MS).put("bySecond", bySecond);

@@ -23,8 +23,8 @@ final class Report {
 
   /**
    * The paced load's slowest seconds (the orders placed in a second that took over its slowMs to APPROVED, the
-   * machine's busy and disk-wait shares in that second) and PostgreSQL's checkpoints and autovacuums meanwhile: what a
-   * p99 met.
+   * machine's busy and disk-wait shares in that second, the time its disks took per write) and PostgreSQL's
+   * checkpoints and autovacuums meanwhile: what a p99 met.
    */
   private static String pacedSeconds(JsonObject paced) {
     if (paced == null || !paced.containsKey("bySecond")) {
@@ -33,14 +33,20 @@ final class Report {
     List<JsonObject> seconds = new ArrayList<>();
     paced.getJsonArray("bySecond").forEach(second -> seconds.add((JsonObject) second));
     seconds.sort(Comparator.comparingLong((JsonObject second) -> second.getLong("overSlowMs")).reversed());
+    // the disks' time per write in a slow second beside the load's median second's: a stalled disk, not more writing
+    double[] msPerWrite = seconds.stream().filter(second -> second.getLong("diskWrites", 0L) > 0)
+        .mapToDouble(second -> second.getDouble("diskMsPerWrite")).sorted().toArray();
     List<String> worst = new ArrayList<>();
     for (JsonObject second : seconds.subList(0, Math.min(PACED_SECONDS_SHOWN, seconds.size()))) {
       if (second.getLong("overSlowMs") > 0) {
+        String disk = second.getLong("diskWrites", 0L) == 0 ? "" : String.format(Locale.ROOT,
+            "; the disks' %d writes %.2f ms each (the load's median second: %.2f ms)", second.getLong("diskWrites"),
+            second.getDouble("diskMsPerWrite"), msPerWrite[msPerWrite.length / 2]);
         worst.add(String.format(Locale.ROOT, "second %d: %d (%d placed in it; machine %.0f %% busy, %.0f %% waiting for the disk; "
-                + "the load generator %.0f %% of a core)",
+                + "the load generator %.0f %% of a core%s)",
             second.getInteger("second"), second.getLong("overSlowMs"), second.getLong("placed"),
             100 * second.getDouble("machineBusy"), 100 * second.getDouble("machineIowait"),
-            100 * second.getDouble("loadGeneratorCores", 0.0)));
+            100 * second.getDouble("loadGeneratorCores", 0.0), disk));
       }
     }
     List<String> server = new ArrayList<>();
