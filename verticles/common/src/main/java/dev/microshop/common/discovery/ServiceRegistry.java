@@ -101,7 +101,7 @@ public final class ServiceRegistry {
    * this registry's own.
    */
   public Future<List<JsonObject>> instances(String name) {
-    return discovery.getRecords(r -> name.equals(r.getName()), true).map(records -> {
+    return discovery.getRecords(r -> name.equals(r.getName()), false).map(records -> {
       java.util.Set<String> members = members();
       return records.stream().filter(r -> !departed(r, members) && !own(r)).map(Record::toJson).toList();
     });
@@ -282,7 +282,8 @@ public final class ServiceRegistry {
    * counts. What a graceful stop asks before it keeps serving for the callers' refresh.
    */
   public Future<Boolean> otherInstanceUpNow(String name) {
-    return discovery.getRecords(r -> name.equals(r.getName()) && r.getStatus() == Status.UP, false).map(records -> {
+    // without the out-of-service ones: the discovery keeps only records whose status is UP
+    return discovery.getRecords(r -> name.equals(r.getName()), false).map(records -> {
       java.util.Set<String> members = members();
       return records.stream().anyMatch(r -> !departed(r, members) && !own(r) && ownAddressInstance(r) != null);
     });

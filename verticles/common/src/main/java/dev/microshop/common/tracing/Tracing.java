@@ -42,12 +42,13 @@ import java.util.function.Supplier;
  *
  * <p>Settings, from the environment or system properties (read once, when the first Vert.x of the JVM is built):
  * {@code MICROSHOP_TRACING} {@code on} or {@code off} (default: off; scripts/bench.sh measures its cost on two
- * shops side by side, every trace sampled: 0.934 x the orders approved per second in the full run of 6 Dec 2026, in docs/configuration.md); {@code MICROSHOP_TRACING_SAMPLE_RATIO}, the
- * share of new traces recorded (default 1.0: every order; a trace begun elsewhere follows its parent's
- * decision); {@code MICROSHOP_TRACING_BUFFER_SPANS}, how many ended spans each JVM keeps (default 10,000,
- * some 180 orders of the all-in-one shop, which makes 56 spans of one through its delivery; the oldest are dropped first;
- * about 0.4 KB a span: a traced all-in-one's live heap after the order load, 22.6 MB with 10,000 kept, 18.8 MB with none). Requests that are not the API's (the store front's files,
- * /health, /metrics) start no trace.
+ * shops side by side, every trace sampled: 0.934 x the orders approved per second in the full run of 6 Dec 2026,
+ * in docs/configuration.md); {@code MICROSHOP_TRACING_SAMPLE_RATIO}, the share of new traces recorded (default 1.0:
+ * every order; a trace begun elsewhere follows its parent's decision); {@code MICROSHOP_TRACING_BUFFER_SPANS}, how
+ * many ended spans each JVM keeps (default 10,000, some 180 orders of the all-in-one shop, which makes 56 spans of one
+ * through its delivery; the oldest are dropped first; about 0.4 KB a span: a traced all-in-one's live heap after the
+ * order load, 22.6 MB with 10,000 kept, 18.8 MB with none). Requests that are not the API's (the store front's
+ * files, /health, /metrics) start no trace.
  */
 public final class Tracing {
 
