@@ -1,6 +1,7 @@
 package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
+import dev.microshop.common.eventlog.Drain;
 import dev.microshop.common.eventlog.Event;
 import dev.microshop.common.eventlog.EventLogAddresses;
 import dev.microshop.common.failure.FailureCode;
@@ -233,10 +234,16 @@ final class CatalogView {
     });
   }
 
+  /** Reads the log batch after batch until one comes short, one batch held at a time ({@link Drain}). */
   private Future<Void> drain() {
+    return Drain.untilDone(this::nextBatch);
+  }
+
+  /** Reads and applies one batch of the log; true when it was full (there may be more to read now). */
+  private Future<Boolean> nextBatch() {
     return inventory.requestIdempotent(EventLogAddresses.read(PRODUCER), new JsonObject()
             .put("afterTx", afterTx).put("afterPosition", afterPosition).put("limit", settings.batchSize()))
-        .compose(reply -> {
+        .map(reply -> {
           JsonArray events = reply.getJsonArray("events");
           for (Object o : events) {
             Event e = Event.fromJson((JsonObject) o);
@@ -249,7 +256,7 @@ final class CatalogView {
             afterTx = e.tx();
             afterPosition = e.position();
           }
-          return events.size() == settings.batchSize() ? drain() : Future.succeededFuture();
+          return events.size() == settings.batchSize();
         });
   }
 

@@ -10,7 +10,6 @@ import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
@@ -216,29 +215,11 @@ public final class EventConsumer {
    * Reads and applies batches until one comes short: a batch of fewer than {@code batchSize} events
    * was all there was to read then, and what commits later wakes this reader again (the producer's
    * wake-up, or the polling timer when one was lost), so no read comes back empty after each batch.
-   * A batch that another instance applied first is read again from the new position.
-   *
-   * A loop, not a chain: each batch's futures are let go once it is applied, so a drain through a
-   * backlog holds one batch at a time (a chain of {@code compose}s, each batch's holding the next's,
-   * kept every batch it had applied until the drain ended: an order overload's backlog of ~100,000
-   * events filled the all-in-one's heap).
+   * A batch that another instance applied first is read again from the new position. A loop holding
+   * one batch at a time ({@link Drain}).
    */
   private Future<Void> drain() {
-    Promise<Void> drained = Promise.promise();
-    drainInto(drained);
-    return drained.future();
-  }
-
-  private void drainInto(Promise<Void> drained) {
-    nextBatch().onComplete(more -> {
-      if (more.failed()) {
-        drained.fail(more.cause());
-      } else if (more.result()) {
-        drainInto(drained);
-      } else {
-        drained.complete();
-      }
-    });
+    return Drain.untilDone(this::nextBatch);
   }
 
   /** Reads and applies one batch; true when there may be more to read now (a full batch, or one another instance applied first). */
