@@ -3,6 +3,7 @@ package dev.microshop.web;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.eventlog.Drain;
 import dev.microshop.common.eventlog.Event;
+import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.eventlog.EventLogAddresses;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.inventory.api.CatalogEntry;
@@ -244,9 +245,8 @@ final class CatalogView {
     return inventory.requestIdempotent(EventLogAddresses.read(PRODUCER), new JsonObject()
             .put("afterTx", afterTx).put("afterPosition", afterPosition).put("limit", settings.batchSize()))
         .map(reply -> {
-          JsonArray events = reply.getJsonArray("events");
-          for (Object o : events) {
-            Event e = Event.fromJson((JsonObject) o);
+          List<Event> events = EventLog.events(reply);
+          for (Event e : events) {
             if (CatalogEntry.CHANGED.equals(e.type())) {
               CatalogEntry.listFromJson(e.payload()).forEach(this::keep);
               if (staleness != null) {

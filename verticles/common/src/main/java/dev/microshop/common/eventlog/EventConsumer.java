@@ -237,7 +237,7 @@ public final class EventConsumer {
   private Future<List<Event>> fetch(long tx, long position) {
     return producerClient.request(EventLogAddresses.read(producer), new JsonObject()
             .put("afterTx", tx).put("afterPosition", position).put("limit", settings.batchSize()))
-        .map(reply -> reply.getJsonArray("events").stream().map(e -> Event.fromJson((JsonObject) e)).toList());
+        .map(EventLog::events);
   }
 
   /** Advances the position past the batch and applies it, in one transaction; false when another instance moved it first. */

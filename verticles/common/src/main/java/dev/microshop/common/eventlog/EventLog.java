@@ -139,8 +139,24 @@ public final class EventLog {
         .map(rows -> h.put("pending", rows.iterator().next().getLong(0))));
   }
 
-  /** The wire form of a batch of events. */
-  public static JsonArray toJson(List<Event> events) {
-    return new JsonArray(events.stream().map(Event::toJson).toList());
+  /**
+   * The reply to a read of the log, {@code {events: [...]}}: the JSON array of the events on the
+   * wire, the events themselves to a reader in this JVM ({@link EventBatch}).
+   */
+  public static JsonObject reply(List<Event> events) {
+    return new JsonObject().put("events", new EventBatch(events));
+  }
+
+  /** The events of a reply to a read of the log ({@link #reply}), from this JVM or from the wire. */
+  public static List<Event> events(JsonObject reply) {
+    JsonArray events = reply.getJsonArray("events");
+    if (events.getList() instanceof EventBatch batch) {
+      return batch.events();
+    }
+    List<Event> out = new ArrayList<>(events.size());
+    for (int i = 0; i < events.size(); i++) {
+      out.add(Event.fromJson(events.getJsonObject(i)));
+    }
+    return out;
   }
 }

@@ -254,7 +254,7 @@ public abstract class ServiceVerticle extends VerticleBase {
     long afterPosition = body.getLong("afterPosition", 0L);
     int limit = in.integer("limit", 1, 1000, 200);
     return EventLog.read(pool, afterTx, afterPosition, limit)
-        .map(events -> new JsonObject().put("events", EventLog.toJson(events)));
+        .map(EventLog::reply);
   }
 
   private Future<JsonObject> audit(JsonObject body) {
