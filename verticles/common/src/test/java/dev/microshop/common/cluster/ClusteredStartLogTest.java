@@ -38,10 +38,9 @@ class ClusteredStartLogTest {
       logging.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).addAppender(seen);
 
       int port = 20_000 + ThreadLocalRandom.current().nextInt(8_000);
-      ShopClusterManager manager = new ShopClusterManager(ClusterConfig.load(Map.of(
-          "MICROSHOP_CLUSTER_NAME", "start-log-" + UUID.randomUUID(), "MICROSHOP_CLUSTER_PORT", Integer.toString(port),
-          "MICROSHOP_CLUSTER_PORT_COUNT", "1", "MICROSHOP_CLUSTER_MEMBERS", "127.0.0.1:" + port)));
-      vertx = await(Vertx.builder().withClusterManager(manager).buildClustered());
+      vertx = ClusterMembers.join(Map.of("MICROSHOP_CLUSTER_NAME", "start-log-" + UUID.randomUUID(),
+          "MICROSHOP_CLUSTER_PORT", Integer.toString(port), "MICROSHOP_CLUSTER_PORT_COUNT", "1",
+          "MICROSHOP_CLUSTER_MEMBERS", "127.0.0.1:" + port));
       await(vertx.sharedData().getCounter("start-log-counter")); // what a start may touch of the CP subsystem
       await(vertx.sharedData().getLockWithTimeout("start-log-lock", 5_000)).release();
     } finally {
