@@ -32,20 +32,15 @@ public final class Drain {
   }
 
   private static void next(Supplier<Future<Boolean>> nextBatch, Promise<Void> drained) {
-    Future<Boolean> batch;
-    try {
-      batch = nextBatch.get();
-    } catch (RuntimeException e) {
-      batch = Future.failedFuture(e);
-    }
-    batch.onComplete(more -> {
-      if (more.failed()) {
-        drained.fail(more.cause());
-      } else if (more.result()) {
-        next(nextBatch, drained);
-      } else {
-        drained.complete();
-      }
-    });
+    Future.<Void>succeededFuture().compose(v -> nextBatch.get()) // a throw: a failed drain, not a lost one
+        .onComplete(more -> {
+          if (more.failed()) {
+            drained.fail(more.cause());
+          } else if (more.result()) {
+            next(nextBatch, drained);
+          } else {
+            drained.complete();
+          }
+        });
   }
 }
