@@ -16,12 +16,18 @@
 #   (the event bus has its own connections); 1-2 MB less idle, the clustered order load no slower
 #   (alternated runs: 161 and 129 approved/s with, 136 and 138 without); and Hazelcast's own metrics
 #   (collected every 5 s, read by nobody: the shop's metrics are Micrometer's) and health monitor
-#   (it logs at INFO, below the WARN that logback-loggers.xml keeps of com.hazelcast) off.
+#   (it logs at INFO, below the WARN that logback-loggers.xml keeps of com.hazelcast) off;
+# - huge methods compiled (-XX:-DontCompileHugeMethods): HotSpot by default never compiles a method of more
+#   than 8,000 bytes of bytecode, and the web's request validation runs one (vertx-json-schema's
+#   SchemaValidatorImpl.validate, ~9,300 bytes): interpreted for the JVM's whole life, it was 12 % of the
+#   all-in-one's CPU samples under the order load; compiled, an order's body validates in 12 us against 42
+#   (C2), 32 against 60 (C1 only). It is the only hot method that large in the jars (the others are class
+#   initialisers, run once); SchemaValidatorJitTest checks that both option sets get it compiled.
 # JAVA_OPTS replaces LEAN_JAVA_OPTS (and SHOP_JAVA_OPTS); MALLOC_ARENA_MAX set in the environment wins.
 LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
 -Dhazelcast.event.thread.count=1 -Dhazelcast.io.thread.count=1 -Dhazelcast.operation.response.thread.count=1 \
--Dhazelcast.metrics.enabled=false -Dhazelcast.health.monitoring.level=OFF"
+-Dhazelcast.metrics.enabled=false -Dhazelcast.health.monitoring.level=OFF -XX:-DontCompileHugeMethods"
 export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 
 # The all-in-one's JVM (scripts/run.sh, scripts/bench.sh), sized so that its RSS stays under 350 MB
@@ -47,8 +53,9 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 #   CPU-ms per order with 4 loops, 2.50 with 2, 2.08 with 1, the machine 94/90/86 % busy, but the p99s
 #   did not rank (91-156, 96-261, 90-204 ms); the full bench with 2 loops then had the paced p99 at 130.0
 #   against 102.0 ms, the overload's accepted p99 at 1,090 against 711 ms and the RSS under load at 354
-#   against 341 MB (one run each, the run before with 4 loops).
-SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
+#   against 341 MB (one run each, the run before with 4 loops);
+# - huge methods compiled, as for a clustered instance above.
+SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC -XX:-DontCompileHugeMethods \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
