@@ -746,7 +746,7 @@ function dashboardView() {
       rate.textContent = seconds > 0 ? ((d.orders.total - previous.orders.total) / seconds).toFixed(1) : '—';
     }
     previous = d;
-    lag.replaceChildren(...d.eventLag.map((l) => el('tr', {}, el('td', { class: 'wrap', text: l.error ? `${l.consumer}: ${l.error}` : `${l.consumer} ← ${l.producer}` }),
+    lag.replaceChildren(...d.eventLag.map((l) => el('tr', {}, el('td', { class: 'wrap', text: (l.producer ? `${l.consumer} ← ${l.producer}` : l.consumer) + (l.error ? `: ${l.error}` : '') }),
       el('td', { class: 'num', text: l.producerHead ?? '—' }), el('td', { class: 'num', text: l.consumerPosition ?? '—' }),
       el('td', { class: 'num', text: l.pending ?? '—' }))));
   }, (e) => status(e.message, true));

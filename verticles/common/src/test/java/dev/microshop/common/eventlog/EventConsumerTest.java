@@ -148,6 +148,8 @@ class EventConsumerTest {
   }
 
   /** The producer, and two instances of the consumer (event by event, or batch by batch). */
+  private String alphaDeployment;
+
   private void start(boolean batches) throws Exception {
     start(batches, 2, 200);
   }
@@ -156,7 +158,7 @@ class EventConsumerTest {
     vertx = Vertx.vertx();
     Path data = TestData.freshDataDir("consumer");
     JsonObject config = TestData.serviceConfig(data).put("events", new JsonObject().put("poll-ms", pollMs).put("batch-size", 3));
-    await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
+    alphaDeployment = await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
     await(vertx.deployVerticle(() -> new Beta(batches), new DeploymentOptions().setConfig(config).setInstances(consumers)));
   }
 
@@ -251,7 +253,7 @@ class EventConsumerTest {
     vertx = Vertx.vertx();
     JsonObject config = TestData.serviceConfig(TestData.freshDataDir("consumer-memory"))
         .put("events", new JsonObject().put("poll-ms", 600_000).put("batch-size", 3));
-    await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
+    alphaDeployment = await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
     await(vertx.deployVerticle(Gamma::new, new DeploymentOptions().setConfig(config)));
     // one transaction of 15 events, one wake-up: one drain of 5 full batches, held at its 4th
     List<String> keys = IntStream.range(0, 15).mapToObj(i -> "m" + i).toList();
@@ -313,5 +315,20 @@ class EventConsumerTest {
     JsonObject counts = Await.request(vertx, "beta.applied", new JsonObject());
     assertThat(counts.fieldNames()).containsExactlyInAnyOrder("w1", "w2");
     assertThat(FOREIGN.get()).as("events of other types given to a batch applier").isZero();
+  }
+
+  @Test
+  @DisplayName("with its producer away, a consumer's lag is still answered: that producer's entry says why, nothing fails")
+  void lagWithTheProducerAway() throws Exception {
+    start(true);
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("x1"))));
+    assertThat(applied(1).size()).isEqualTo(1);
+    await(vertx.undeploy(alphaDeployment));
+    JsonObject lag = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject());
+    assertThat(lag.getString("consumer")).isEqualTo("beta");
+    JsonObject alpha = lag.getJsonArray("producers").getJsonObject(0);
+    assertThat(alpha.getString("producer")).isEqualTo("alpha");
+    assertThat(alpha.getString("error")).contains("alpha").contains("not available");
+    assertThat(alpha.containsKey("pending")).isFalse();
   }
 }
