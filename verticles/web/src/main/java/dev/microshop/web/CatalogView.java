@@ -5,6 +5,7 @@ import dev.microshop.common.eventlog.Drain;
 import dev.microshop.common.eventlog.Event;
 import dev.microshop.common.eventlog.EventLog;
 import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.eventlog.Wakeups;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.inventory.api.CatalogEntry;
 import dev.microshop.inventory.api.CatalogQuery;
@@ -80,12 +81,10 @@ final class CatalogView {
   private boolean ready;
   private long afterTx;
   private long afterPosition;
-  private boolean running;
-  private boolean again;
-  private boolean wakePending;
   private boolean stopped;
   private long timer = -1;
-  private MessageConsumer<Object> wakeups;
+  private MessageConsumer<Object> notices;
+  private final Wakeups reads;
   /** {@link #catchUp} callers, answered by the next read of the log that starts after them. */
   private List<Promise<Void>> waiting = new ArrayList<>();
   private Timer staleness;
@@ -94,6 +93,7 @@ final class CatalogView {
     this.vertx = vertx;
     this.inventory = inventory;
     this.settings = settings;
+    this.reads = new Wakeups(vertx, settings.wakeDelayMs(), () -> stopped, this::read);
   }
 
   Future<Void> start() {
@@ -101,17 +101,17 @@ final class CatalogView {
       return Future.succeededFuture();
     }
     registerMeters();
-    wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(PRODUCER), m -> wakeSoon());
+    notices = vertx.eventBus().consumer(EventLogAddresses.notify(PRODUCER), m -> reads.soon());
     timer = vertx.setPeriodic(settings.pollMs(), id -> wake());
     wake();
-    return wakeups.completion();
+    return notices.completion();
   }
 
   void stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    if (wakeups != null) {
-      wakeups.unregister();
+    if (notices != null) {
+      notices.unregister();
     }
   }
 
@@ -181,30 +181,15 @@ final class CatalogView {
     return p.future();
   }
 
-  private void wakeSoon() {
-    if (wakePending) {
-      return;
-    }
-    wakePending = true;
-    vertx.setTimer(Math.max(1, settings.wakeDelayMs()), id -> {
-      wakePending = false;
-      wake();
-    });
+  private void wake() {
+    reads.now();
   }
 
-  private void wake() {
-    if (stopped) {
-      return;
-    }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
+  /** One drain (the snapshot first, until one was loaded); then the catch-ups waiting when it began are served. */
+  private Future<Void> read() {
     List<Promise<Void>> served = waiting;
     waiting = new ArrayList<>();
-    (ready ? drain() : load().compose(v -> drain()))
+    return (ready ? drain() : load().compose(v -> drain()))
         .onFailure(t -> {
           if (FailureCode.of(t) == FailureCode.UNAVAILABLE) {
             LOG.debug("catalog: the inventory is not available yet");
@@ -212,13 +197,7 @@ final class CatalogView {
             LOG.warn("catalog: {} (read again at the next wake-up)", t.getMessage());
           }
         })
-        .onComplete(ar -> {
-          running = false;
-          served.forEach(Promise::tryComplete);
-          if (again) {
-            wake();
-          }
-        });
+        .onComplete(ar -> served.forEach(Promise::tryComplete));
   }
 
   private Future<Void> load() {

@@ -90,12 +90,10 @@ public final class EventConsumer {
   private final Settings settings;
   private final Runnable afterCommit;
 
-  private boolean running;
   private boolean stopped;
-  private boolean again;
-  private boolean wakePending;
+  private final Wakeups reads;
   private long timer = -1;
-  private MessageConsumer<Object> wakeups;
+  private MessageConsumer<Object> notices;
   private volatile long appliedTx;
   private volatile long appliedPosition;
   private volatile long producerHead;
@@ -134,14 +132,15 @@ public final class EventConsumer {
     this.acts = acts;
     this.applier = applier;
     this.settings = settings;
+    this.reads = new Wakeups(vertx, settings.wakeDelayMs(), () -> stopped, this::read);
   }
 
   public Future<Void> start() {
     registerGauges();
     return pool.preparedQuery(INIT).execute(Tuple.of(consumer, producer))
         .compose(v -> {
-          wakeups = vertx.eventBus().consumer(EventLogAddresses.notify(producer), m -> wakeSoon());
-          return wakeups.completion();
+          notices = vertx.eventBus().consumer(EventLogAddresses.notify(producer), m -> reads.soon());
+          return notices.completion();
         })
         .onSuccess(v -> {
           timer = vertx.setPeriodic(settings.pollMs(), id -> {
@@ -156,19 +155,7 @@ public final class EventConsumer {
   public Future<Void> stop() {
     stopped = true;
     vertx.cancelTimer(timer);
-    return wakeups == null ? Future.succeededFuture() : wakeups.unregister();
-  }
-
-  /** A wake-up from the producer: read a moment later, with whatever else has come by then. */
-  private void wakeSoon() {
-    if (wakePending) {
-      return;
-    }
-    wakePending = true;
-    vertx.setTimer(Math.max(1, settings.wakeDelayMs()), id -> {
-      wakePending = false;
-      wake();
-    });
+    return notices == null ? Future.succeededFuture() : notices.unregister();
   }
 
   /**
@@ -182,16 +169,11 @@ public final class EventConsumer {
 
   /** Reads and applies whatever is new; at most one drain at a time, another one after it when asked meanwhile. */
   public void wake() {
-    if (stopped) {
-      return;
-    }
-    if (running) {
-      again = true;
-      return;
-    }
-    running = true;
-    again = false;
-    drain()
+    reads.now();
+  }
+
+  private Future<Void> read() {
+    return drain()
         .onFailure(t -> {
           known = null;
           if (stopped) {
@@ -201,12 +183,6 @@ public final class EventConsumer {
             LOG.debug("{} ← {}: producer not available yet", consumer, producer);
           } else {
             LOG.warn("{} ← {}: {} (retried on the next wake-up)", consumer, producer, t.getMessage());
-          }
-        })
-        .onComplete(ar -> {
-          running = false;
-          if (again) {
-            wake();
           }
         });
   }
