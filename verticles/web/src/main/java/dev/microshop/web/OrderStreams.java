@@ -2,9 +2,11 @@ package dev.microshop.web;
 
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.eventlog.Wakeups;
 import dev.microshop.common.failure.FailureCode;
 import dev.microshop.common.failure.ServiceException;
 import dev.microshop.order.api.OrderAddresses;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -48,8 +50,8 @@ final class OrderStreams {
   private final Vertx vertx;
   private final Limits limits;
   // touched on the web verticle's event loop only (its handlers, consumer and timers)
-  private boolean refreshing;
-  private boolean wokenMeanwhile;
+  /** One refresh at a time, then {@link #MIN_SPACING_MS} before the next; only while a stream is open. */
+  private final Wakeups refreshes;
   private final Map<String, Integer> openPerCustomer = new java.util.HashMap<>();
   private int open;
 
@@ -57,6 +59,11 @@ final class OrderStreams {
     this.vertx = vertx;
     this.orders = orders;
     this.limits = limits;
+    this.refreshes = new Wakeups(vertx, 1, streams::isEmpty, () -> refreshAll().transform(done -> {
+      Promise<Void> spaced = Promise.promise();
+      vertx.setTimer(MIN_SPACING_MS, id -> spaced.complete());
+      return spaced.future();
+    }));
     vertx.eventBus().consumer(EventLogAddresses.notify(OrderAddresses.SERVICE), m -> wake());
     vertx.setPeriodic(SAFETY_NET_MS, id -> {
       wake();
@@ -65,21 +72,7 @@ final class OrderStreams {
   }
 
   private void wake() {
-    if (streams.isEmpty()) {
-      return;
-    }
-    if (refreshing) {
-      wokenMeanwhile = true;
-      return;
-    }
-    refreshing = true;
-    refreshAll().onComplete(done -> vertx.setTimer(MIN_SPACING_MS, id -> {
-      refreshing = false;
-      if (wokenMeanwhile) {
-        wokenMeanwhile = false;
-        wake();
-      }
-    }));
+    refreshes.now();
   }
 
   void handle(RoutingContext ctx) {

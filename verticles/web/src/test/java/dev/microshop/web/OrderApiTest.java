@@ -387,7 +387,11 @@ class OrderApiTest {
       for (int i = 0; i < 500; i++) { // a burst of wake-ups, as 500 order transactions would send
         web.vertx().eventBus().publish(dev.microshop.common.eventlog.EventLogAddresses.notify("order"), null);
       }
+      // then a steady flow for 500 ms, one every 2 ms: each would make a read of its own without the spacing
+      long flow = web.vertx().setPeriodic(2, t ->
+          web.vertx().eventBus().publish(dev.microshop.common.eventlog.EventLogAddresses.notify("order"), null));
       Thread.sleep(500);
+      web.vertx().cancelTimer(flow);
       long elapsedMs = (System.nanoTime() - start) / 1_000_000;
       // one stream open: one read per refresh, refreshes at least MIN_SPACING_MS apart (+ the first)
       assertThat(reads.get()).isBetween(1, (int) (elapsedMs / OrderStreams.MIN_SPACING_MS) + 2);

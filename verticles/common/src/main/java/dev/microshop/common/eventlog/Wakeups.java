@@ -7,15 +7,16 @@ import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
- * When a log's reader reads ({@link EventConsumer}, the web's catalog read model): one drain at a time, one more
- * right after it when woken meanwhile (what came during a drain is read by the next), and a producer's wake-ups
- * within a short delay gathered into one drain. Used on the reader's own context (its event loop), like its timers.
+ * When a log's reader reads ({@link EventConsumer}, the web's catalog read model and its order streams): one drain
+ * at a time, one more right after it when woken meanwhile (what came during a drain is read by the next), and a
+ * producer's wake-ups within a short delay gathered into one drain. Used on the reader's own context (its event
+ * loop), like its timers.
  */
 public final class Wakeups {
 
   private final Vertx vertx;
   private final long delayMs;
-  private final BooleanSupplier stopped;
+  private final BooleanSupplier skip;
   private final Supplier<Future<?>> drain;
   private boolean running;
   private boolean again;
@@ -23,13 +24,13 @@ public final class Wakeups {
 
   /**
    * @param delayMs how long a producer's wake-up waits for others to come with it ({@link #soon})
-   * @param stopped once true, nothing starts any more
+   * @param skip while true, no drain begins (the reader stopped, or has nobody to read for)
    * @param drain one drain: reads and applies until there is nothing more to read
    */
-  public Wakeups(Vertx vertx, long delayMs, BooleanSupplier stopped, Supplier<Future<?>> drain) {
+  public Wakeups(Vertx vertx, long delayMs, BooleanSupplier skip, Supplier<Future<?>> drain) {
     this.vertx = vertx;
     this.delayMs = Math.max(1, delayMs);
-    this.stopped = stopped;
+    this.skip = skip;
     this.drain = drain;
   }
 
@@ -47,7 +48,7 @@ public final class Wakeups {
 
   /** A drain now, or right after the one running. */
   public void now() {
-    if (stopped.getAsBoolean()) {
+    if (skip.getAsBoolean()) {
       return;
     }
     if (running) {
