@@ -22,7 +22,10 @@
 #   SchemaValidatorImpl.validate, ~9,300 bytes): interpreted for the JVM's whole life, it was 13 % of the
 #   all-in-one's CPU samples under the order load (4.3 % compiled); compiled, an order's body validates in 12 us against 42
 #   (C2), 32 against 60 (C1 only). It is the only hot method that large in the jars (the others are class
-#   initialisers, run once); SchemaValidatorJitTest checks that both option sets get it compiled.
+#   initialisers, run once). Here only, with C1: the instances' RSS did not change (full bench, idle and
+#   after each load, against the run before). Not in SHOP_JAVA_OPTS: C2's compilation of that method took
+#   the all-in-one's peak RSS from 259 to 394 MB (VmHWM, two all-in-ones side by side, the same storm)
+#   and the full bench's to 403 MB, over its 350 MB bound. SchemaValidatorJitTest checks both.
 # JAVA_OPTS replaces LEAN_JAVA_OPTS (and SHOP_JAVA_OPTS); MALLOC_ARENA_MAX set in the environment wins.
 LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
@@ -54,8 +57,9 @@ export MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}"
 #   did not rank (91-156, 96-261, 90-204 ms); the full bench with 2 loops then had the paced p99 at 130.0
 #   against 102.0 ms, the overload's accepted p99 at 1,090 against 711 ms and the RSS under load at 354
 #   against 341 MB (one run each, the run before with 4 loops);
-# - huge methods compiled, as for a clustered instance above.
-SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC -XX:-DontCompileHugeMethods \
+# - huge methods left interpreted (HotSpot's default), unlike a clustered instance's above: C2 compiling the
+#   request validator's 9,300-byte method peaked the RSS at ~400 MB.
+SHOP_JAVA_OPTS="-Xmx192m -Xmn85m -XX:+UseSerialGC \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000"
 
 # A service's database server (DbServerMain) runs from the all-in-one jar: the service jars carry no
