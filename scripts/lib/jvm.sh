@@ -19,13 +19,13 @@
 #   (it logs at INFO, below the WARN that logback-loggers.xml keeps of com.hazelcast) off;
 # - huge methods compiled (-XX:-DontCompileHugeMethods): HotSpot by default never compiles a method of more
 #   than 8,000 bytes of bytecode, and the web's request validation runs one (vertx-json-schema's
-#   SchemaValidatorImpl.validate, ~9,300 bytes): interpreted for the JVM's whole life, it was 13 % of the
-#   all-in-one's CPU samples under the order load (4.3 % compiled); compiled, an order's body validates in 12 us against 42
-#   (C2), 32 against 60 (C1 only). It is the only hot method that large in the jars (the others are class
-#   initialisers, run once). Here only, with C1: the instances' RSS did not change (full bench, idle and
-#   after each load, against the run before). Not in SHOP_JAVA_OPTS: C2's compilation of that method took
-#   the all-in-one's peak RSS from 259 to 394 MB (VmHWM, two all-in-ones side by side, the same storm)
-#   and the full bench's to 403 MB, over its 350 MB bound. SchemaValidatorJitTest checks both.
+#   SchemaValidatorImpl.validate, ~9,300 bytes), interpreted for the JVM's whole life otherwise: with C1 an
+#   order's body validates in 32 us against 60 (C2: 12 against 42; 13 % of the all-in-one's CPU samples
+#   under the order load, 4.3 % compiled). It is the only hot method that large in the jars (the others are
+#   class initialisers, run once). With C1 the instances' RSS did not change (full bench, idle and after
+#   each load, against the run before). Not in SHOP_JAVA_OPTS: C2's compilation of that method took the
+#   all-in-one's peak RSS from 259 to 394 MB (VmHWM, two all-in-ones side by side, the same storm) and the
+#   full bench's to 403 MB, over its 350 MB bound. SchemaValidatorJitTest checks both.
 # JAVA_OPTS replaces LEAN_JAVA_OPTS (and SHOP_JAVA_OPTS); MALLOC_ARENA_MAX set in the environment wins.
 LEAN_JAVA_OPTS="-XX:TieredStopAtLevel=1 -Xms16m -Xmx128m -Xmn8m -XX:+UseSerialGC -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
 -XX:+IgnoreUnrecognizedVMOptions -XX:+UnlockExperimentalVMOptions -XX:TrimNativeHeapInterval=5000 \
