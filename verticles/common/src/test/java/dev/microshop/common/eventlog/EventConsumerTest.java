@@ -147,9 +147,10 @@ class EventConsumerTest {
     FOREIGN.set(0);
   }
 
-  /** The producer, and two instances of the consumer (event by event, or batch by batch). */
+  /** The producer's deployment (a test undeploys it). */
   private String alphaDeployment;
 
+  /** The producer, and two instances of the consumer (event by event, or batch by batch). */
   private void start(boolean batches) throws Exception {
     start(batches, 2, 200);
   }
@@ -253,7 +254,7 @@ class EventConsumerTest {
     vertx = Vertx.vertx();
     JsonObject config = TestData.serviceConfig(TestData.freshDataDir("consumer-memory"))
         .put("events", new JsonObject().put("poll-ms", 600_000).put("batch-size", 3));
-    alphaDeployment = await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
+    await(vertx.deployVerticle(Alpha::new, new DeploymentOptions().setConfig(config)));
     await(vertx.deployVerticle(Gamma::new, new DeploymentOptions().setConfig(config)));
     // one transaction of 15 events, one wake-up: one drain of 5 full batches, held at its 4th
     List<String> keys = IntStream.range(0, 15).mapToObj(i -> "m" + i).toList();

@@ -25,6 +25,8 @@ class WakeupsTest {
   /** The drains begun, each completed by the test. */
   private final List<Promise<Void>> drains = new ArrayList<>();
   private final AtomicBoolean stopped = new AtomicBoolean();
+  /** The reader's context: each Wakeups is used on it only, as its owners use theirs. */
+  private io.vertx.core.Context context;
 
   @BeforeEach
   void start() {
@@ -43,15 +45,18 @@ class WakeupsTest {
     return done.get(10, TimeUnit.SECONDS);
   }
 
-  private io.vertx.core.Context context;
-
+  /** A Wakeups whose drains wait for the test to complete them ({@link #drains}). */
   private Wakeups wakeups(long delayMs) {
-    context = vertx.getOrCreateContext();
-    return new Wakeups(vertx, delayMs, stopped::get, () -> {
+    return wakeups(delayMs, () -> {
       Promise<Void> p = Promise.promise();
       drains.add(p);
       return p.future();
     });
+  }
+
+  private Wakeups wakeups(long delayMs, java.util.function.Supplier<Future<?>> drain) {
+    context = vertx.getOrCreateContext();
+    return new Wakeups(vertx, delayMs, stopped::get, drain);
   }
 
   @Test
@@ -77,8 +82,7 @@ class WakeupsTest {
   @DisplayName("a failed drain, or one that throws, does not stop the next ones")
   void afterAFailure() throws Exception {
     AtomicInteger calls = new AtomicInteger();
-    context = vertx.getOrCreateContext();
-    Wakeups w = new Wakeups(vertx, 1, stopped::get, () -> {
+    Wakeups w = wakeups(1, () -> {
       int n = calls.incrementAndGet();
       if (n == 1) {
         throw new IllegalStateException("a drain that throws");
