@@ -113,6 +113,10 @@ final class CatalogView {
     if (notices != null) {
       notices.unregister();
     }
+    // the catch-ups still waiting are answered now: no read starts after a stop, and their change was made
+    List<Promise<Void>> left = waiting;
+    waiting = new ArrayList<>();
+    left.forEach(Promise::tryComplete);
   }
 
   boolean ready() {
@@ -189,7 +193,8 @@ final class CatalogView {
   private Future<Void> read() {
     List<Promise<Void>> served = waiting;
     waiting = new ArrayList<>();
-    return (ready ? drain() : load().compose(v -> drain()))
+    // (composed, so that even a throw of load or drain still answers the catch-ups it took)
+    return Future.succeededFuture().compose(v -> ready ? drain() : load().compose(loaded -> drain()))
         .onFailure(t -> {
           if (FailureCode.of(t) == FailureCode.UNAVAILABLE) {
             LOG.debug("catalog: the inventory is not available yet");

@@ -31,7 +31,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The catalog read model ({@link CatalogView}) alone, against a fake inventory that serves its log:
  * a long backlog, read one small batch after another, is applied to its end, and the view goes on
- * following the log after it.
+ * following the log after it; a catch-up still waiting when the view stops is answered.
  */
 class CatalogViewBacklogTest {
 
@@ -41,6 +41,8 @@ class CatalogViewBacklogTest {
   private ServiceRegistry registry;
   /** The fake inventory's log: one {@link CatalogEntry#CHANGED} event per transaction, tx = position = index + 1. */
   private final List<JsonObject> log = new ArrayList<>();
+  /** Whether the fake inventory leaves reads of its log unanswered. */
+  private volatile boolean holdReads;
 
   @BeforeEach
   void start() throws Exception {
@@ -49,6 +51,9 @@ class CatalogViewBacklogTest {
     vertx.eventBus().<JsonObject>consumer(InventoryAddresses.CATALOG, m -> m.reply(
         CatalogEntry.toJson(List.of(entry(0))).put("afterTx", 0L).put("afterPosition", 0L)));
     vertx.eventBus().<JsonObject>consumer(EventLogAddresses.read(InventoryAddresses.SERVICE), m -> {
+      if (holdReads) {
+        return;
+      }
       int from = (int) (long) m.body().getLong("afterPosition");
       int to = Math.min(log.size(), from + m.body().getInteger("limit"));
       m.reply(new JsonObject().put("events", new JsonArray(new ArrayList<>(log.subList(from, to)))));
@@ -83,6 +88,28 @@ class CatalogViewBacklogTest {
       view.stop();
       return Future.succeededFuture();
     });
+  }
+
+  @Test
+  @DisplayName("a catch-up still waiting when the web stops is answered (a stopped view reads no more)")
+  void catchUpAnsweredAtStop() throws Exception {
+    Context context = vertx.getOrCreateContext();
+    CatalogView view = new CatalogView(vertx, new ServiceClient(vertx, registry, InventoryAddresses.SERVICE, 5_000),
+        new CatalogView.Settings(true, 600_000, 500, 1, 200));
+    await(on(context, view::start));
+    awaitVersion(context, view, 0);
+    holdReads = true; // the next read of the log gets no answer (until its 5 s time-out): a drain in progress
+    Future<Void> first = on(context, view::catchUp);
+    Thread.sleep(200);
+    Future<Void> second = on(context, view::catchUp); // waits for a read that starts after the running one
+    Thread.sleep(200);
+    assertThat(first.isComplete() || second.isComplete()).as("a catch-up answered while its read is held").isFalse();
+    on(context, () -> {
+      view.stop();
+      return Future.succeededFuture();
+    });
+    second.toCompletionStage().toCompletableFuture().get(1, java.util.concurrent.TimeUnit.SECONDS);
+    assertThat(second.succeeded()).isTrue();
   }
 
   private void append(int version) {

@@ -299,7 +299,7 @@ public final class EventConsumer {
   public Future<JsonObject> lag() {
     return pool.preparedQuery(POSITION).execute(Tuple.of(consumer, producer))
         .map(rows -> rows.iterator().next())
-        .compose(pos -> producerClient.request(EventLogAddresses.head(producer),
+        .compose(pos -> producerClient.requestIdempotent(EventLogAddresses.head(producer), // a read: a slow instance is hedged
                 new JsonObject().put("afterTx", pos.getLong("tx")).put("afterPosition", pos.getLong("position")))
             .map(head -> {
               appliedTx = pos.getLong("tx");

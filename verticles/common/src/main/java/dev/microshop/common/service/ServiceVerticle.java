@@ -33,6 +33,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -269,15 +271,24 @@ public abstract class ServiceVerticle extends VerticleBase {
 
   /**
    * Each of this service's readers against its producer; a producer that cannot be asked (away, in a restart or a
-   * kill) or a position that cannot be read has its entry say why, and the others are still answered: an
-   * operator's view, asked every few seconds, that neither goes blank nor logs an error for a routine restart.
+   * kill), that does not answer within {@value #LAG_ANSWER_MS} ms (stalled), or a position that cannot be read has its
+   * entry say why, and the others are still answered: an operator's view, asked every few seconds, that neither goes
+   * blank nor logs an error for a routine restart.
    */
   private Future<JsonObject> lag(JsonObject body) {
-    List<Future<JsonObject>> each = consumers.stream().map(c -> c.lag().otherwise(t -> new JsonObject()
-        .put("consumer", service()).put("producer", c.producer()).put("error", String.valueOf(t.getMessage())))).toList();
+    List<Future<JsonObject>> each = consumers.stream().map(c -> c.lag().timeout(LAG_ANSWER_MS, TimeUnit.MILLISECONDS)
+        .otherwise(t -> new JsonObject().put("consumer", service()).put("producer", c.producer()).put("error",
+            t instanceof TimeoutException ? "no answer from the " + c.producer() + " service within " + LAG_ANSWER_MS + " ms"
+                : t.getMessage() != null ? t.getMessage() : t.toString()))).toList();
     return Future.join(each).map(v -> new JsonObject().put("consumer", service())
         .put("producers", new JsonArray(each.stream().map(Future::result).toList())));
   }
+
+  /**
+   * How long a reader's entry of {@link #lag} waits for its producer: under the 1.5 s the web's dashboard gives the
+   * whole answer, so that one stalled producer blanks its own entry, not every entry of the service.
+   */
+  static final long LAG_ANSWER_MS = 1_000;
 
   private MessageConsumer<JsonObject> healthConsumer() {
     HealthChecks checks = HealthChecks.create(vertx)

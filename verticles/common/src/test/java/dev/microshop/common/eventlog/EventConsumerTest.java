@@ -332,4 +332,26 @@ class EventConsumerTest {
     assertThat(alpha.getString("error")).contains("alpha").contains("not available");
     assertThat(alpha.containsKey("pending")).isFalse();
   }
+  @Test
+  @DisplayName("the lag with its producer stalled: answered within its bound, the producer's entry saying it did not answer")
+  void lagWithTheProducerStalled() throws Exception {
+    start(true);
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("x1"))));
+    assertThat(applied(1).size()).isEqualTo(1);
+    // the producer's head never answers (a stalled instance: its asks wait for the client's 5 s time-out)
+    Handler<DeliveryContext<Object>> stall = dc -> {
+      if (!dc.message().address().startsWith(EventLogAddresses.head("alpha"))) {
+        dc.next();
+      }
+    };
+    vertx.eventBus().addOutboundInterceptor(stall);
+    long asked = System.nanoTime();
+    JsonObject lag = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject());
+    long tookMs = (System.nanoTime() - asked) / 1_000_000;
+    vertx.eventBus().removeOutboundInterceptor(stall);
+    JsonObject alpha = lag.getJsonArray("producers").getJsonObject(0);
+    assertThat(alpha.getString("error")).isEqualTo("no answer from the alpha service within 1000 ms");
+    assertThat(tookMs).as("the lag's answer time, ms (its entry's bound 1,000 ms; the client's time-out 5,000)").isLessThan(3_000);
+  }
+
 }
