@@ -77,8 +77,9 @@ final class CpuTicks {
   }
 
   /**
-   * The machine's disks' writes so far, from /proc/diskstats, summed over its block devices (those of /sys/block but
-   * loop and RAM disks): {writes completed, milliseconds spent writing}. Between two readings, the time a write took:
+   * The machine's disks' writes so far, from /proc/diskstats, summed over its block devices backed by a device (those
+   * of /sys/block with a {@code device} link: not loop, RAM or zram disks, nor device-mapper volumes, whose writes
+   * their disk counts again): {writes completed, milliseconds spent writing}. Between two readings, the time a write took:
    * a disk that stalls (this machine's is shared with others) shows there, whatever was written.
    */
   static long[] disks() {
@@ -87,7 +88,7 @@ final class CpuTicks {
       long ms = 0;
       for (String line : Files.readAllLines(Path.of("/proc/diskstats"))) {
         String[] f = line.trim().split("\\s+");
-        if (f.length > 10 && !f[2].startsWith("loop") && !f[2].startsWith("ram") && Files.isDirectory(Path.of("/sys/block", f[2]))) {
+        if (f.length > 10 && Files.exists(Path.of("/sys/block", f[2], "device"))) {
           writes += Long.parseLong(f[7]);
           ms += Long.parseLong(f[10]);
         }

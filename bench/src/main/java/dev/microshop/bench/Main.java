@@ -398,16 +398,11 @@ public final class Main {
     // the machine second by second, {busy, waiting for the disk, this generator's CPU in cores, the disks' writes, the
     // milliseconds each took}: what the orders of a slow second met
     List<double[]> machineBySecond = java.util.Collections.synchronizedList(new ArrayList<>());
-    long[][] lastSample = {machineBefore, {cpuBefore}, CpuTicks.disks()};
+    java.util.concurrent.atomic.AtomicReference<MachineSample> lastSample =
+        new java.util.concurrent.atomic.AtomicReference<>(new MachineSample(machineBefore, cpuBefore, CpuTicks.disks()));
     long sampler = vertx.setPeriodic(1000, id -> {
-      long[] now = CpuTicks.machine();
-      long cpuNow = cpu();
-      long[] disksNow = CpuTicks.disks();
-      machineBySecond.add(new double[] {CpuTicks.busyShare(lastSample[0], now), CpuTicks.iowaitShare(lastSample[0], now),
-          (cpuNow - lastSample[1][0]) / 1000.0, disksNow[0] - lastSample[2][0], CpuTicks.msPerWrite(lastSample[2], disksNow)});
-      lastSample[0] = now;
-      lastSample[1][0] = cpuNow;
-      lastSample[2] = disksNow;
+      MachineSample now = MachineSample.now();
+      machineBySecond.add(now.since(lastSample.getAndSet(now)));
     });
     List<Future<Void>> loops = new ArrayList<>();
     if (ratePerSecond > 0) {
@@ -983,6 +978,19 @@ public final class Main {
       out.add(new JsonObject().put("percentile", p).put("ms", h.getValueAtPercentile(p) / 1e6));
     }
     return out;
+  }
+
+  /** The machine's CPU ticks, this generator's CPU milliseconds and the disks' writes ({@link CpuTicks#disks()}), at once. */
+  private record MachineSample(long[] machine, long generatorCpuMs, long[] disks) {
+    static MachineSample now() {
+      return new MachineSample(CpuTicks.machine(), cpu(), CpuTicks.disks());
+    }
+
+    /** {busy, waiting for the disk, the generator's CPU in cores, the disks' writes, the milliseconds each took}. */
+    double[] since(MachineSample before) {
+      return new double[] {CpuTicks.busyShare(before.machine, machine), CpuTicks.iowaitShare(before.machine, machine),
+          (generatorCpuMs - before.generatorCpuMs) / 1000.0, disks[0] - before.disks[0], CpuTicks.msPerWrite(before.disks, disks)};
+    }
   }
 
   private static long cpu() {

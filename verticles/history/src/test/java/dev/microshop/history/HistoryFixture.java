@@ -13,6 +13,7 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
@@ -47,7 +48,8 @@ final class HistoryFixture {
       // twice in a row, a reader's poll apart: a reader's lag is measured against the producer's head as
       // it last saw it, so one look can find no lag just before the reader learns of the last events
       // (a run found an order DELIVERED and its history still APPROVED after one quiet look)
-      quietInARow = settled && pending(shop) == 0 ? quietInARow + 1 : 0;
+      List<JsonObject> behind = behind(shop);
+      quietInARow = settled && behind.isEmpty() ? quietInARow + 1 : 0;
       if (quietInARow == 2) {
         return orders;
       }
@@ -55,20 +57,29 @@ final class HistoryFixture {
         Thread.sleep(1_100);
         continue;
       }
-      assertThat(System.currentTimeMillis()).as("quiescence").isLessThan(deadline);
+      assertThat(System.currentTimeMillis()).as("quiescence: %d of %d orders not final, readers behind or not answered: %s",
+          orders.stream().filter(o -> !FINAL.contains(((JsonObject) o).getString("status"))).count(), orders.size(),
+          behind).isLessThan(deadline);
       Thread.sleep(100);
     }
   }
 
   static long pending(Shop shop) throws Exception {
-    long pending = 0;
+    return behind(shop).stream().mapToLong(p -> p.getLong("pending", 1L)).sum();
+  }
+
+  /** Every reader's entry with events still to read, or with an error (its producer could not be asked): not quiet. */
+  static List<JsonObject> behind(Shop shop) throws Exception {
+    List<JsonObject> behind = new ArrayList<>();
     for (String consumer : List.of("order", "shipping", "history")) {
       for (Object p : shop.request(EventLogAddresses.lag(consumer), new JsonObject()).getJsonArray("producers")) {
-        // a producer that could not be asked: not quiet
-        pending += ((JsonObject) p).getLong("pending", 1L);
+        JsonObject entry = (JsonObject) p;
+        if (entry.getLong("pending", 1L) != 0) {
+          behind.add(entry);
+        }
       }
     }
-    return pending;
+    return behind;
   }
 
   /** The checks {@link #assertHistoryAgrees} makes on each order. */

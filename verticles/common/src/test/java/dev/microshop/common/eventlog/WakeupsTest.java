@@ -41,7 +41,13 @@ class WakeupsTest {
   /** Runs {@code action} on the event loop of one context (the reader's) and waits for it. */
   private <T> T onLoop(java.util.function.Supplier<T> action) throws Exception {
     CompletableFuture<T> done = new CompletableFuture<>();
-    context.runOnContext(v -> done.complete(action.get()));
+    context.runOnContext(v -> {
+      try {
+        done.complete(action.get());
+      } catch (RuntimeException e) {
+        done.completeExceptionally(e); // a throw that escapes Wakeups fails the test with it, not by the timeout
+      }
+    });
     return done.get(10, TimeUnit.SECONDS);
   }
 
