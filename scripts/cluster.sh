@@ -94,7 +94,8 @@ start_db() { # service: its database server, in the background
   local svc="$1"
   mkdir -p "$DIR/$svc" "$DB_RUN"
   echo "=== $(date -u +%FT%TZ) starting the database server of $svc" >>"$LOGS/db-$svc.log"
-  "${DB_SERVER_JAVA[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
+  db_server_cmd "$DIR/jars"
+  "${DB_SERVER_CMD[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
     >>"$LOGS/db-$svc.log" 2>&1 &
   echo $! >"$DB_RUN/$svc.pid"
   echo "started the database server of $svc (pid $!, port $(db_port "$svc"))"
@@ -132,7 +133,9 @@ start_one() { # service index
     json) log_opts+=(-Dlogback.configurationFile=logback-json.xml) ;;
     *) echo "MICROSHOP_LOG_FORMAT must be text or json, not ${MICROSHOP_LOG_FORMAT}" >&2; exit 2 ;;
   esac
-  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} "${log_opts[@]}" -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
+  local jar # copied in the foreground, not in the background job: instances start one after the other
+  jar=$(jar_copy "verticles/$svc/target/$svc-fat.jar" "$DIR/jars")
+  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} "${log_opts[@]}" -jar "$jar" -cluster \
     >>"$LOGS/$svc-$i.log" 2>&1 &
   echo $! >"$RUN/$svc-$i.pid"
   echo "started $svc #$i (pid $!)"
@@ -257,6 +260,7 @@ cmd_stop() {
   shopt -u nullglob
   # a database server killed -9 leaves its PostgreSQL running: shut such servers down (fast)
   stop_orphaned_postgres "$DIR"/*/pg
+  rm -rf "$DIR/jars" # the copies the JVMs ran (jar_copy)
   echo "stopped"
 }
 

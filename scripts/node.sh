@@ -99,7 +99,8 @@ start_db() { # service: its database server, listening for the cluster too
   local svc="$1"
   mkdir -p "$DIR/$svc" "$DB_RUN"
   echo "=== $(date -u +%FT%TZ) starting the database server of $svc" >>"$LOGS/db-$svc.log"
-  "${DB_SERVER_JAVA[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
+  db_server_cmd "$DIR/jars"
+  "${DB_SERVER_CMD[@]}" --service "$svc" --data-dir "$DIR/$svc/pg" --port "$(db_port "$svc")" \
     --listen "$DB_LISTEN" --allow "$DB_ALLOW" >>"$LOGS/db-$svc.log" 2>&1 &
   echo $! >"$DB_RUN/$svc.pid"
   echo "started the database server of $svc (pid $!, $DB_LISTEN:$(db_port "$svc"))"
@@ -128,7 +129,9 @@ start_one() { # service: its instance on this machine
   fi
   [[ "$svc" == web ]] && env+=("MICROSHOP_WEB_HTTP_PORT=$WEB_PORT")
   echo "=== $(date -u +%FT%TZ) starting $svc" >>"$LOGS/$svc.log"
-  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} -jar "verticles/$svc/target/$svc-fat.jar" -cluster \
+  local jar # copied in the foreground, not in the background job: instances start one after the other
+  jar=$(jar_copy "verticles/$svc/target/$svc-fat.jar" "$DIR/jars")
+  env "${env[@]}" java ${JAVA_OPTS:-$LEAN_JAVA_OPTS} -jar "$jar" -cluster \
     >>"$LOGS/$svc.log" 2>&1 &
   echo $! >"$RUN/$svc.pid"
   echo "started $svc (pid $!)"
@@ -251,6 +254,7 @@ cmd_stop() {
   stop_all "$DB_RUN"/*.pid # once no instance here uses them
   shopt -u nullglob
   stop_orphaned_postgres "$DIR"/*/pg
+  rm -rf "$DIR/jars" # the copies the JVMs ran (jar_copy)
   echo "stopped"
 }
 

@@ -72,3 +72,34 @@ abort_start() {
   cmd_stop >&2
   exit 1
 }
+
+# The jar a JVM started now runs: a copy of JAR under DIR (one per content, named by its checksum), taken at the
+# JVM's start. `mvn package` rewrites target/*.jar in place, and a JVM loads classes from its jar for as long as it
+# runs: one whose jar was rebuilt under it failed with NoClassDefFoundError in its Hazelcast threads and shutdown
+# hook, and did not stop in 30 s. With copies a build touches no running JVM, and `rolling-restart` after a build
+# starts each instance on the new jar. A copy no running process uses any more is deleted when a new one is made.
+jar_copy() {
+  local jar="$1" dir="$2" name key copy old
+  name=$(basename "$jar" .jar)
+  key=$(cksum <"$jar" | cut -d' ' -f1)
+  copy="$dir/$name-$key.jar"
+  if [[ ! -f "$copy" ]]; then
+    mkdir -p "$dir"
+    cp "$jar" "$copy.part" && mv "$copy.part" "$copy"
+    for old in "$dir/$name"-*.jar; do
+      [[ "$old" == "$copy" ]] || grep -qsF -- "$old" /proc/[0-9]*/cmdline || rm -f "$old"
+    done
+  fi
+  echo "$copy"
+}
+
+# DB_SERVER_JAVA (jvm.sh) as the array DB_SERVER_CMD, its jar a copy under DIR (jar_copy)
+db_server_cmd() {
+  local jar e
+  jar=$(jar_copy "$DB_SERVER_JAR" "$1")
+  DB_SERVER_CMD=()
+  for e in "${DB_SERVER_JAVA[@]}"; do
+    [[ "$e" == "$DB_SERVER_JAR" ]] && e=$jar
+    DB_SERVER_CMD+=("$e")
+  done
+}
