@@ -3,12 +3,11 @@ package dev.microshop.web;
 import dev.microshop.common.discovery.ServiceClient;
 import dev.microshop.common.discovery.ServiceRegistry;
 import dev.microshop.common.eventlog.EventLogAddresses;
+import dev.microshop.common.failure.Replies;
 import dev.microshop.order.api.OrderAddresses;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -157,23 +156,12 @@ final class DashboardRoutes {
         .otherwise("DOWN");
   }
 
-  /** Why {@code service} gave no answer, in the words of its producers' entries (a stalled one, one away). */
-  static String unanswered(String service, Throwable t) {
-    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
-      return "no answer from the " + service + " service within " + QUICK.getSendTimeout() + " ms";
-    }
-    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
-      return "the " + service + " service is not available";
-    }
-    return String.valueOf(t.getMessage());
-  }
-
   /** Per consumer and producer: the producer's head, the consumer's position, what is pending. */
   Future<JsonArray> lag() {
     List<Future<JsonObject>> all = services.stream()
         .map(s -> vertx.eventBus().<JsonObject>request(EventLogAddresses.lag(s), new JsonObject(), QUICK)
             .map(m -> m.body())
-            .otherwise(t -> new JsonObject().put("consumer", s).put("error", unanswered(s, t))))
+            .otherwise(t -> new JsonObject().put("consumer", s).put("error", Replies.unanswered(s, QUICK.getSendTimeout(), t))))
         .toList();
     return Future.join(all).map(v -> {
       JsonArray lag = new JsonArray();

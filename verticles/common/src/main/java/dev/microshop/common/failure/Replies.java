@@ -3,6 +3,8 @@ package dev.microshop.common.failure;
 import dev.microshop.common.discovery.ServiceClient;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.eventbus.ReplyFailure;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgException;
 import org.slf4j.Logger;
@@ -69,6 +71,21 @@ public final class Replies {
       LOG.error("{} failed", message.address(), t);
     }
     message.fail(se.code().status(), se.getMessage());
+  }
+
+  /**
+   * Why {@code service} gave no answer, in words for an operator's view (the event lag's entries): no answer within
+   * {@code waitedMs} (a time-out: stalled or overloaded), not available (nobody there), or the failure's own message.
+   */
+  public static String unanswered(String service, long waitedMs, Throwable t) {
+    if (t instanceof java.util.concurrent.TimeoutException
+        || t instanceof ReplyException re && re.failureType() == ReplyFailure.TIMEOUT) {
+      return "no answer from the " + service + " service within " + waitedMs + " ms";
+    }
+    if (t instanceof ReplyException re && re.failureType() == ReplyFailure.NO_HANDLERS) {
+      return "the " + service + " service is not available";
+    }
+    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 
   /** Maps a failure to what may be told to the caller; database errors are translated here, once. */

@@ -34,7 +34,6 @@ import org.slf4j.LoggerFactory;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -277,9 +276,8 @@ public abstract class ServiceVerticle extends VerticleBase {
    */
   private Future<JsonObject> lag(JsonObject body) {
     List<Future<JsonObject>> each = consumers.stream().map(c -> c.lag().timeout(LAG_ANSWER_MS, TimeUnit.MILLISECONDS)
-        .otherwise(t -> new JsonObject().put("consumer", service()).put("producer", c.producer()).put("error",
-            t instanceof TimeoutException ? "no answer from the " + c.producer() + " service within " + LAG_ANSWER_MS + " ms"
-                : t.getMessage() != null ? t.getMessage() : t.toString()))).toList();
+        .otherwise(t -> new JsonObject().put("consumer", service()).put("producer", c.producer())
+            .put("error", Replies.unanswered(c.producer(), LAG_ANSWER_MS, t)))).toList();
     return Future.join(each).map(v -> new JsonObject().put("consumer", service())
         .put("producers", new JsonArray(each.stream().map(Future::result).toList())));
   }

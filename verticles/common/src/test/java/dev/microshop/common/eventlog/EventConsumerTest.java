@@ -321,23 +321,17 @@ class EventConsumerTest {
   @Test
   @DisplayName("with its producer away, a consumer's lag is still answered: that producer's entry says why, nothing fails")
   void lagWithTheProducerAway() throws Exception {
-    start(true);
-    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("x1"))));
-    assertThat(applied(1).size()).isEqualTo(1);
+    startWithOneEventApplied();
     await(vertx.undeploy(alphaDeployment));
-    JsonObject lag = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject());
-    assertThat(lag.getString("consumer")).isEqualTo("beta");
-    JsonObject alpha = lag.getJsonArray("producers").getJsonObject(0);
-    assertThat(alpha.getString("producer")).isEqualTo("alpha");
+    JsonObject alpha = betaLagOfAlpha();
     assertThat(alpha.getString("error")).contains("alpha").contains("not available");
     assertThat(alpha.containsKey("pending")).isFalse();
   }
+
   @Test
   @DisplayName("the lag with its producer stalled: answered within its bound, the producer's entry saying it did not answer")
   void lagWithTheProducerStalled() throws Exception {
-    start(true);
-    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("x1"))));
-    assertThat(applied(1).size()).isEqualTo(1);
+    startWithOneEventApplied();
     // the producer's head never answers (a stalled instance: its asks wait for the client's 5 s time-out)
     Handler<DeliveryContext<Object>> stall = dc -> {
       if (!dc.message().address().startsWith(EventLogAddresses.head("alpha"))) {
@@ -346,12 +340,26 @@ class EventConsumerTest {
     };
     vertx.eventBus().addOutboundInterceptor(stall);
     long asked = System.nanoTime();
-    JsonObject lag = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject());
+    JsonObject alpha = betaLagOfAlpha();
     long tookMs = (System.nanoTime() - asked) / 1_000_000;
     vertx.eventBus().removeOutboundInterceptor(stall);
-    JsonObject alpha = lag.getJsonArray("producers").getJsonObject(0);
     assertThat(alpha.getString("error")).isEqualTo("no answer from the alpha service within 1000 ms");
     assertThat(tookMs).as("the lag's answer time, ms (its entry's bound 1,000 ms; the client's time-out 5,000)").isLessThan(3_000);
   }
 
+  /** The producer and the batch consumer started, one event written and applied. */
+  private void startWithOneEventApplied() throws Exception {
+    start(true);
+    Await.request(vertx, "alpha.write", new JsonObject().put("keys", new JsonArray(List.of("x1"))));
+    assertThat(applied(1).size()).isEqualTo(1);
+  }
+
+  /** The beta consumer's lag entry for its producer alpha. */
+  private JsonObject betaLagOfAlpha() throws Exception {
+    JsonObject lag = Await.request(vertx, EventLogAddresses.lag("beta"), new JsonObject());
+    assertThat(lag.getString("consumer")).isEqualTo("beta");
+    JsonObject alpha = lag.getJsonArray("producers").getJsonObject(0);
+    assertThat(alpha.getString("producer")).isEqualTo("alpha");
+    return alpha;
+  }
 }
