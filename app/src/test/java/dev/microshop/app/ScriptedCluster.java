@@ -114,10 +114,13 @@ final class ScriptedCluster implements AutoCloseable {
   /** Leaves the cluster, then {@code cluster.sh stop} (which also stops the PostgreSQL servers killed JVMs left). */
   @Override
   public void close() throws Exception {
-    if (member != null) {
-      member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    try {
+      if (member != null) {
+        member.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      script("stop"); // also when the member's leave failed: no JVM of the test outlives it
     }
-    script("stop");
   }
 
   private void script(String... args) throws Exception {

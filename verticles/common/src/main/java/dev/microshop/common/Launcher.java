@@ -3,7 +3,6 @@ package dev.microshop.common;
 import dev.microshop.common.cluster.ClusterConfig;
 import dev.microshop.common.cluster.ClusterTls;
 import dev.microshop.common.cluster.ShopClusterManager;
-import dev.microshop.common.cluster.StuckMigrationWatchdog;
 import dev.microshop.common.config.ConfigCheck;
 import dev.microshop.common.db.EmbeddedPostgresServer;
 import io.vertx.core.VertxBuilder;
@@ -47,31 +46,10 @@ public final class Launcher extends VertxApplication implements VertxApplication
     ConfigCheck.warnUnknownEnv(System.getenv());
   }
 
-  /**
-   * When clustered: the {@link StuckMigrationWatchdog} looks at this member's partitions every 5 s,
-   * on a daemon thread of its own: a stuck partition blocks Vert.x's worker threads in Hazelcast
-   * calls (for up to 120 s each), so a watchdog queued behind them would not run when needed.
-   */
+  /** This JVM's spans, for the admin's waterfall. */
   @Override
   public void afterVertxStarted(HookContext context) {
-    var vertx = context.vertx();
-    dev.microshop.common.tracing.TraceCollector.serve(vertx); // this JVM's spans, for the admin's waterfall
-    if (!vertx.isClustered() || clusterManager == null) {
-      return;
-    }
-    var watchdog = new StuckMigrationWatchdog(clusterManager.getHazelcastInstance(), StuckMigrationWatchdog.STUCK_AFTER_MILLIS);
-    var thread = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "microshop-migration-watchdog");
-      t.setDaemon(true);
-      return t;
-    });
-    thread.scheduleWithFixedDelay(() -> {
-      try {
-        watchdog.check(System.currentTimeMillis());
-      } catch (RuntimeException e) {
-        LOG.warn("the migration watchdog's check failed: {}", e.toString());
-      }
-    }, 5, 5, TimeUnit.SECONDS);
+    dev.microshop.common.tracing.TraceCollector.serve(context.vertx());
   }
 
   /**

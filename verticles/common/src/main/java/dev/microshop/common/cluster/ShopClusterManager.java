@@ -1,8 +1,16 @@
 package dev.microshop.common.cluster;
 
 import com.hazelcast.config.Config;
+import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import io.vertx.core.Completable;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Vert.x's Hazelcast cluster manager, with its lifecycle events kept off Hazelcast's merge thread.
@@ -22,11 +30,64 @@ import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
  * Vert.x's view of the nodes under that monitor, is handed to a thread of its own, so that neither
  * the merge nor Hazelcast's lifecycle lock (which a later merge and the shutdown take) waits on a
  * scan. Upstream: vert-x3/vertx-hazelcast#215 (the scan under the monitor, from {@code MERGED}).
+ *
+ * <p>Once joined, the member runs two watchdogs on a daemon thread of their own, until it leaves:
+ * {@link StuckMigrationWatchdog} every 5 s and {@link SilentPeerWatchdog} every second. Here, not
+ * in the launcher, so that every JVM that joins the shop's cluster has them (the services, the
+ * tests' and tools' members): a member without the silent-peer watchdog spins with a stalled peer,
+ * and was removed itself in a test. Their own thread: a stuck partition blocks Vert.x's worker
+ * threads in Hazelcast calls (for up to 120 s each), so a watchdog queued behind them would not run
+ * when needed.
  */
 public final class ShopClusterManager extends HazelcastClusterManager {
 
+  private static final Logger LOG = LoggerFactory.getLogger(ShopClusterManager.class);
+  private volatile ScheduledExecutorService watchdogs;
+
   public ShopClusterManager(Config config) {
     super(config);
+  }
+
+  @Override
+  public void join(Completable<Void> promise) {
+    super.join((result, failure) -> {
+      if (failure == null) {
+        watchdogs = startWatchdogs(getHazelcastInstance());
+      }
+      promise.complete(result, failure);
+    });
+  }
+
+  @Override
+  public void leave(Completable<Void> promise) {
+    ScheduledExecutorService running = watchdogs;
+    if (running != null) {
+      running.shutdownNow();
+    }
+    super.leave(promise);
+  }
+
+  private static ScheduledExecutorService startWatchdogs(HazelcastInstance hazelcast) {
+    var migrations = new StuckMigrationWatchdog(hazelcast, StuckMigrationWatchdog.STUCK_AFTER_MILLIS);
+    var peers = new SilentPeerWatchdog(hazelcast, SilentPeerWatchdog.SILENT_AFTER_MILLIS);
+    ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "microshop-cluster-watchdog");
+      t.setDaemon(true);
+      return t;
+    });
+    thread.scheduleWithFixedDelay(() -> watch("migration", () -> migrations.check(System.currentTimeMillis())),
+        5, 5, TimeUnit.SECONDS);
+    thread.scheduleWithFixedDelay(() -> watch("silent peer", () -> peers.check(System.currentTimeMillis())),
+        SilentPeerWatchdog.CHECK_EVERY_MILLIS, SilentPeerWatchdog.CHECK_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+    return thread;
+  }
+
+  private static void watch(String watchdog, Runnable check) {
+    try {
+      check.run();
+    } catch (RuntimeException e) {
+      LOG.warn("the {} watchdog's check failed: {}", watchdog, e.toString());
+    }
   }
 
   @Override

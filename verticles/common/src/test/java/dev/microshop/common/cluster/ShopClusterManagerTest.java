@@ -94,4 +94,23 @@ class ShopClusterManagerTest {
     assertThat(reply).isEqualTo("from y");
     assertThat(smaller.getNodes()).hasSize(2);
   }
+
+  /** Every member of the shop's cluster runs the watchdogs while it is a member, and only then. */
+  @Test
+  void aJoinedMemberRunsTheWatchdogsUntilItLeaves() throws Exception {
+    assertThat(watchdogThreads()).isZero();
+    x = ClusterMembers.join(ClusterMembers.env("watchdogs"));
+    assertThat(watchdogThreads()).isEqualTo(1);
+    ClusterMembers.close(x);
+    x = null;
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (watchdogThreads() > 0 && System.currentTimeMillis() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(watchdogThreads()).as("watchdog threads after the member left").isZero();
+  }
+
+  private static long watchdogThreads() {
+    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("microshop-cluster-watchdog")).count();
+  }
 }
