@@ -72,13 +72,10 @@ class ClusterCrashIT {
   @org.junit.jupiter.api.Order(0)
   @DisplayName("every clustered JVM serves its own /metrics (MICROSHOP_METRICS_PORT from cluster.sh)")
   void metricsPerJvm() throws Exception {
-    int base = Integer.parseInt(env.get("MICROSHOP_METRICS_PORT_BASE"));
-    List<String> services = List.of("inventory", "customer", "order", "shipping", "history", "web");
     for (String instance : List.of("inventory-1", "inventory-2", "customer-1", "order-1", "order-2", "shipping-1",
         "history-1", "web-1")) {
       String service = instance.substring(0, instance.indexOf('-'));
-      int port = base + (services.indexOf(service) + 1) * 10 + Integer.parseInt(instance.substring(instance.indexOf('-') + 1));
-      HttpResponse<String> res = ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+      HttpResponse<String> res = ShopProcess.HTTP.sendAsync(HttpRequest.newBuilder(URI.create(cluster.metricsUrl(instance)))
           .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()).get(30, TimeUnit.SECONDS);
       assertThat(res.statusCode()).as(instance).isEqualTo(200);
       assertThat(res.body()).as(instance).contains("jvm_memory_used_bytes");

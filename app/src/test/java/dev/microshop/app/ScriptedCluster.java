@@ -69,6 +69,15 @@ final class ScriptedCluster implements AutoCloseable {
     return member;
   }
 
+  /** The {@code /metrics} URL of an instance, e.g. {@code order-2}: cluster.sh's base + 10 × the service's rank + its number. */
+  String metricsUrl(String instance) {
+    List<String> ranks = List.of("inventory", "customer", "order", "shipping", "history", "web"); // cluster.sh's, from 1
+    int port = Integer.parseInt(env.get("MICROSHOP_METRICS_PORT_BASE"))
+        + (ranks.indexOf(instance.substring(0, instance.indexOf('-'))) + 1) * 10
+        + Integer.parseInt(instance.substring(instance.indexOf('-') + 1));
+    return "http://127.0.0.1:" + port + "/metrics";
+  }
+
   /** The pid of an instance, e.g. {@code order-1}, as cluster.sh recorded it. */
   long pid(String instance) throws Exception {
     return Long.parseLong(Files.readString(dir.resolve("run").resolve(instance + ".pid")).trim());

@@ -3,13 +3,18 @@ package dev.microshop.common.cluster;
 import com.hazelcast.config.Config;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.core.LifecycleEvent;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Completable;
+import io.vertx.micrometer.backends.BackendRegistries;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,17 +47,30 @@ import java.util.concurrent.TimeUnit;
 public final class ShopClusterManager extends HazelcastClusterManager {
 
   private static final Logger LOG = LoggerFactory.getLogger(ShopClusterManager.class);
-  private volatile ScheduledExecutorService watchdogs;
+  private volatile Watchdogs watchdogs;
+
+  /** The watchdogs' thread and their periodic checks (package-private for the tests). */
+  record Watchdogs(ScheduledExecutorService thread, List<ScheduledFuture<?>> checks) {
+  }
 
   public ShopClusterManager(Config config) {
     super(config);
   }
 
+  /** The watchdogs of this member, or null before its join or if they could not start. */
+  Watchdogs watchdogs() {
+    return watchdogs;
+  }
+
   @Override
   public void join(Completable<Void> promise) {
     super.join((result, failure) -> {
-      if (failure == null) {
-        watchdogs = startWatchdogs(getHazelcastInstance());
+      if (failure == null && watchdogs == null) {
+        try {
+          watchdogs = startWatchdogs(getHazelcastInstance());
+        } catch (RuntimeException e) { // e.g. a Hazelcast upgrade without the internals they use: the member still serves
+          LOG.error("the cluster watchdogs did not start: {}", e.toString(), e);
+        }
       }
       promise.complete(result, failure);
     });
@@ -60,26 +78,39 @@ public final class ShopClusterManager extends HazelcastClusterManager {
 
   @Override
   public void leave(Completable<Void> promise) {
-    ScheduledExecutorService running = watchdogs;
+    Watchdogs running = watchdogs;
     if (running != null) {
-      running.shutdownNow();
+      running.thread().shutdownNow();
     }
     super.leave(promise);
   }
 
-  private static ScheduledExecutorService startWatchdogs(HazelcastInstance hazelcast) {
+  private static Watchdogs startWatchdogs(HazelcastInstance hazelcast) {
     var migrations = new StuckMigrationWatchdog(hazelcast, StuckMigrationWatchdog.STUCK_AFTER_MILLIS);
     var peers = new SilentPeerWatchdog(hazelcast, SilentPeerWatchdog.SILENT_AFTER_MILLIS);
+    MeterRegistry registry = BackendRegistries.getDefaultNow();
+    if (registry != null) {
+      FunctionCounter.builder("microshop_cluster_silent_peer_closes", peers, SilentPeerWatchdog::closed)
+          .description("cluster connections this member closed because their peer never answered Hazelcast's protocol header (a stalled process)")
+          .register(registry);
+      FunctionCounter.builder("microshop_cluster_stuck_migrations_freed", migrations, StuckMigrationWatchdog::healed)
+          .description("Hazelcast partitions this member freed from a migration flag left set")
+          .register(registry);
+    }
     ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "microshop-cluster-watchdog");
       t.setDaemon(true);
       return t;
     });
-    thread.scheduleWithFixedDelay(() -> watch("migration", () -> migrations.check(System.currentTimeMillis())),
-        5, 5, TimeUnit.SECONDS);
-    thread.scheduleWithFixedDelay(() -> watch("silent peer", () -> peers.check(System.currentTimeMillis())),
-        SilentPeerWatchdog.CHECK_EVERY_MILLIS, SilentPeerWatchdog.CHECK_EVERY_MILLIS, TimeUnit.MILLISECONDS);
-    return thread;
+    return new Watchdogs(thread, List.of(
+        thread.scheduleWithFixedDelay(() -> watch("migration", () -> migrations.check(monotonicMillis())),
+            5, 5, TimeUnit.SECONDS),
+        thread.scheduleWithFixedDelay(() -> watch("silent peer", () -> peers.check(monotonicMillis())),
+            SilentPeerWatchdog.CHECK_EVERY_MILLIS, SilentPeerWatchdog.CHECK_EVERY_MILLIS, TimeUnit.MILLISECONDS)));
+  }
+
+  private static long monotonicMillis() {
+    return System.nanoTime() / 1_000_000;
   }
 
   private static void watch(String watchdog, Runnable check) {

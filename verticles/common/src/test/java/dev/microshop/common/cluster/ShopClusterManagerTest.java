@@ -95,22 +95,20 @@ class ShopClusterManagerTest {
     assertThat(smaller.getNodes()).hasSize(2);
   }
 
-  /** Every member of the shop's cluster runs the watchdogs while it is a member, and only then. */
+  /** Every member of the shop's cluster runs the watchdogs' two checks while it is a member, and only then. */
   @Test
   void aJoinedMemberRunsTheWatchdogsUntilItLeaves() throws Exception {
-    assertThat(watchdogThreads()).isZero();
-    x = ClusterMembers.join(ClusterMembers.env("watchdogs"));
-    assertThat(watchdogThreads()).isEqualTo(1);
+    ShopClusterManager manager = new ShopClusterManager(ClusterConfig.load(ClusterMembers.env("watchdogs")));
+    assertThat(manager.watchdogs()).isNull();
+    x = await(Vertx.builder().withClusterManager(manager).buildClustered());
+    ShopClusterManager.Watchdogs watchdogs = manager.watchdogs();
+    assertThat(watchdogs).isNotNull();
+    assertThat(watchdogs.checks()).as("the migration and silent-peer checks").hasSize(2)
+        .allSatisfy(check -> assertThat(check.isDone()).isFalse());
+    assertThat(watchdogs.thread().isShutdown()).isFalse();
     ClusterMembers.close(x);
     x = null;
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (watchdogThreads() > 0 && System.currentTimeMillis() < deadline) {
-      Thread.sleep(50);
-    }
-    assertThat(watchdogThreads()).as("watchdog threads after the member left").isZero();
-  }
-
-  private static long watchdogThreads() {
-    return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("microshop-cluster-watchdog")).count();
+    assertThat(watchdogs.thread().isShutdown()).as("the watchdogs' thread after the member left").isTrue();
+    assertThat(watchdogs.thread().awaitTermination(10, TimeUnit.SECONDS)).isTrue();
   }
 }
