@@ -160,14 +160,9 @@ class StalledInstanceIT {
   void orderStormAroundAStalledInstance() throws Exception {
     OrderStorm storm = OrderStorm.start(cluster.webPort, customers(4), List.of(SKU, "PEN-GEL-3", "STICKERS-10"), 4, 50);
     storm.awaitAccepted(20, Duration.ofSeconds(60));
-    stalledPid = cluster.pid("order-2");
-    signal("STOP", stalledPid);
-    long stall = System.nanoTime();
-    Thread.sleep(8_000);
-    int acceptedDuringStall = storm.accepted();
-    signal("CONT", stalledPid);
-    stalledPid = -1;
-    storm.awaitAccepted(acceptedDuringStall + 20, Duration.ofSeconds(60));
+    Stall stalled = stall("order-2", 8_000, storm);
+    long stall = stalled.startNanos();
+    storm.awaitAccepted(stalled.accepted() + 20, Duration.ofSeconds(60));
     List<Exchange> sent = storm.finish(Duration.ofSeconds(60));
     long placedDuringStall = sent.stream().filter(e -> e.sentAt() > stall && e.endedAt() < stall + TimeUnit.SECONDS.toNanos(8)).count();
     System.out.printf("stalled order instance: %d placements, %d of them sent and answered during the 8 s stall, slowest %d ms%n",
@@ -215,12 +210,7 @@ class StalledInstanceIT {
     OrderStorm storm = OrderStorm.start(cluster.webPort, customers(2), List.of(SKU, "PEN-GEL-3"), 1, 500);
     storm.awaitAccepted(5, Duration.ofSeconds(60));
     int before = cluster.logs("uspect").size(); // Hazelcast's "Suspecting Member ..." and "Member ... is suspected ..."
-    stalledPid = cluster.pid("shipping-1");
-    signal("STOP", stalledPid);
-    Thread.sleep(60_000);
-    int acceptedDuringStall = storm.accepted();
-    signal("CONT", stalledPid);
-    stalledPid = -1;
+    int acceptedDuringStall = stall("shipping-1", 60_000, storm).accepted();
     storm.awaitAccepted(acceptedDuringStall + 5, Duration.ofSeconds(60));
     List<Exchange> sent = storm.finish(Duration.ofSeconds(60));
 
@@ -250,6 +240,21 @@ class StalledInstanceIT {
         .as("the orders of the shop (the earlier tests' too): every accepted one, delivered").containsAll(accepted);
     System.out.printf("stall past the heartbeat bound: %d orders settled, %d invariant checks passed%n", orders.size(),
         Invariants.assertHold(cluster.member()));
+  }
+
+  private record Stall(long startNanos, int accepted) {
+  }
+
+  /** SIGSTOP of {@code instance} for {@code millis} under the storm, then SIGCONT: when it began, and the orders accepted by then. */
+  private static Stall stall(String instance, long millis, OrderStorm storm) throws Exception {
+    stalledPid = cluster.pid(instance);
+    signal("STOP", stalledPid);
+    long start = System.nanoTime();
+    Thread.sleep(millis);
+    int accepted = storm.accepted();
+    signal("CONT", stalledPid);
+    stalledPid = -1;
+    return new Stall(start, accepted);
   }
 
   private static List<Customer> customers(int count) throws Exception {
