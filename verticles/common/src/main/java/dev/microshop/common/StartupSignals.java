@@ -12,6 +12,7 @@ import sun.misc.SignalHandler;
 
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * Ctrl-C (SIGINT) or SIGTERM while a JVM is still starting ends it with one line.
@@ -31,14 +32,23 @@ final class StartupSignals {
   private static final Logger LOG = LoggerFactory.getLogger(StartupSignals.class);
 
   private final Map<Signal, SignalHandler> previous = new HashMap<>();
+  /** Stops what the start holds (this JVM's embedded PostgreSQL); blocking. */
+  private final Runnable stopStarted;
+  /** Counted down once the stop during start-up has stopped what the start holds. */
+  private final CountDownLatch stopped = new CountDownLatch(1);
   private boolean started;
 
-  private StartupSignals() {
+  private StartupSignals(Runnable stopStarted) {
+    this.stopStarted = stopStarted;
   }
 
   /** Takes SIGINT and SIGTERM until {@link #started()}. */
   static StartupSignals install() {
-    StartupSignals signals = new StartupSignals();
+    return install(EmbeddedPostgresServer::stopAll);
+  }
+
+  static StartupSignals install(Runnable stopStarted) {
+    StartupSignals signals = new StartupSignals(stopStarted);
     for (String name : new String[] {"INT", "TERM"}) {
       Signal signal = new Signal(name);
       try {
@@ -71,8 +81,35 @@ final class StartupSignals {
     Thread.setDefaultUncaughtExceptionHandler((thread, e) -> { });
     System.setErr(new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
     LOG.info("Microshop stopped during start-up (SIG{})", signal.getName());
-    EmbeddedPostgresServer.stopAll(); // waits for a PostgreSQL start in progress, then stops it
-    Runtime.getRuntime().halt(128 + signal.getNumber());
+    int exitCode = 128 + signal.getNumber();
+    exitWith(exitCode);
+    try {
+      stopStarted.run(); // waits for a PostgreSQL start in progress, then stops it
+    } finally {
+      stopped.countDown();
+    }
+    Runtime.getRuntime().halt(exitCode);
+  }
+
+  /**
+   * The JVM ends with the signal's code even when another thread exits meanwhile: a deployment
+   * that fails because its database is being stopped makes the launcher call {@code System.exit(15)},
+   * whose own halt could come first (CI saw exit code 15 after a Ctrl-C). The exit's shutdown hooks
+   * run this one too, which waits for the stop and halts with the signal's code.
+   */
+  private void exitWith(int exitCode) {
+    try {
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+        try {
+          stopped.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        Runtime.getRuntime().halt(exitCode);
+      }, "microshop-stop-during-start-up"));
+    } catch (IllegalStateException exiting) {
+      // the JVM was already exiting when the signal came: its own exit code stands
+    }
   }
 
   private static void silenceLoggingButThis() {
