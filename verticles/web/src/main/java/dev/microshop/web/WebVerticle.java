@@ -21,7 +21,6 @@ import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.FileSystemAccess;
 import io.vertx.ext.web.handler.StaticHandler;
-import io.vertx.ext.web.openapi.router.RequestExtractor;
 import io.vertx.ext.web.openapi.router.RouterBuilder;
 import io.vertx.openapi.contract.OpenAPIContract;
 import org.slf4j.Logger;
@@ -68,7 +67,7 @@ public class WebVerticle extends VerticleBase {
     return OpenAPIContract.from(vertx, CONTRACT).compose(contract -> {
       BodyHandler commands = BodyHandler.create().setBodyLimit(c.bodyLimitBytes());
       BodyHandler pictures = BodyHandler.create().setBodyLimit(ImageSize.MAX_UPLOAD_BYTES);
-      RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), RequestExtractor.withBodyHandler())
+      RouterBuilder api = RouterBuilder.create(vertx, CachedValidators.of(contract), VerbatimParameters.of(contract))
           .rootHandler(ctx -> {
             if (ImageRoutes.isUpload(ctx.request())) {
               ImageRoutes.opaque(ctx.request());
