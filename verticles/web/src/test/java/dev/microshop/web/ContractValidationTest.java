@@ -12,6 +12,7 @@ import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,8 +29,6 @@ import static dev.microshop.web.WebRequests.line;
 import static dev.microshop.web.WebRequests.order;
 import static dev.microshop.web.WebVerticleTest.assertError;
 import static org.assertj.core.api.Assertions.assertThat;
-
-import org.assertj.core.api.SoftAssertions;
 
 /**
  * The OpenAPI contract is checked by the web verticle itself, before any service hears of a
