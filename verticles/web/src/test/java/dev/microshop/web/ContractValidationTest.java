@@ -146,7 +146,7 @@ class ContractValidationTest {
       + " Idempotency-Key of k+1 or 50%, an order id of 12.5 reach their service verbatim (the library's own extraction: 400s, and a 500 for 50%)")
   void stringParametersAreValidatedVerbatim() throws Exception {
     SoftAssertions soft = new SoftAssertions();
-    for (String q : List.of("1.5", "-20", "[1]", "50%", "a+b", "{\"x\":1}")) {
+    for (String q : List.of("1.5", "-20", "[1]", "50%", "{\"x\":1}")) {
       received.clear();
       HttpResponse<Buffer> res = await(client.get(port, "127.0.0.1", "/api/products").addQueryParam("q", q).send());
       soft.assertThat(res.statusCode()).as("search for %s: %s", q, res.bodyAsString()).isEqualTo(200);
