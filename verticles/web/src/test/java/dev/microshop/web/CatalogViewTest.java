@@ -83,7 +83,8 @@ class CatalogViewTest {
     }
     String[] queries = {"", "q=mug", "q=USB", "q=dishwasher", "q=%20cotton%20", "category=apparel", "category=apparel&sort=price",
         "sort=-price&limit=5&offset=3", "sort=name", "sort=name&q=e&limit=4&offset=2", "category=nothing-here", "offset=500",
-        "q=zzz&category=tech"};
+        "q=zzz&category=tech", "q=mug%20classic", "q=%22travel%20mug%22", "q=black%20pens", "q=%E2%80%9Cmug%E2%80%9D",
+        "q=%22%22", "q=%20%27cotton%27%20logo%20&sort=name"};
     for (String query : queries) {
       JsonObject fromView = get("/api/products?" + query).bodyAsJsonObject();
       JsonObject params = new JsonObject();
@@ -105,6 +106,11 @@ class CatalogViewTest {
         .containsExactly("apparel", "books", "drinkware", "home", "other", "stationery", "tech");
     assertThat(get("/api/products?q=dishwasher").bodyAsJsonObject().getJsonArray("products").getJsonObject(0).getString("sku"))
         .as("a search matches the description").isEqualTo("MUG-CLASSIC");
+    assertThat(skus("q=mug%20classic")).as("each word anywhere, in any order").containsExactly("MUG-CLASSIC");
+    assertThat(skus("q=black%20pens")).as("every word, each in the name, sku or description").containsExactly("PEN-GEL-3");
+    assertThat(skus("q=%22mug%22")).as("quotation marks ignored").contains("MUG-CLASSIC", "MUG-TRAVEL")
+        .isEqualTo(skus("q=mug")).isEqualTo(skus("q=%C2%ABMUG%C2%BB"));
+    assertThat(skus("q=%22%22")).as("nothing but quotes: no search").isEqualTo(skus(""));
     for (String bad : List.of("sort=cheapest", "category=Apparel", "limit=0", "limit=201", "offset=-1")) {
       assertThat(get("/api/products?" + bad).statusCode()).as(bad).isEqualTo(400);
     }
@@ -142,6 +148,12 @@ class CatalogViewTest {
     HttpResponse<Buffer> res = get("/api/products/" + sku);
     assertThat(res.statusCode()).as("GET /api/products/%s", sku).isEqualTo(200);
     return res.bodyAsJsonObject();
+  }
+
+  /** The skus of the first page of {@code GET /api/products?query}. */
+  private static List<String> skus(String query) throws Exception {
+    return get("/api/products?" + query).bodyAsJsonObject().getJsonArray("products").stream()
+        .map(p -> ((JsonObject) p).getString("sku")).toList();
   }
 
   private static HttpResponse<Buffer> get(String path) throws Exception {

@@ -31,18 +31,14 @@ public final class ProductRepository {
   public static final String COLUMNS = "sku, name, description, price_cents, on_hand, reserved, version, category, image_version";
   /** A page of the matches of a {@link CatalogQuery}, each with the count of all matches; ordered as its {@code Sort}. */
   private static final String LIST = "SELECT " + COLUMNS + ", count(*) OVER () AS total FROM product"
-      + " WHERE ($1::text IS NULL OR strpos(lower(name), $1) > 0 OR strpos(lower(sku), $1) > 0"
-      + "   OR strpos(lower(description), $1) > 0) AND ($2::text IS NULL OR category = $2)"
-      + " ORDER BY %s LIMIT $3 OFFSET $4";
+      + CatalogMatch.WHERE + " ORDER BY %s LIMIT $3 OFFSET $4";
   private static final Map<CatalogQuery.Sort, String> ORDER = Map.of(
       CatalogQuery.Sort.SKU, "sku COLLATE \"C\"",
       CatalogQuery.Sort.NAME, "lower(name) COLLATE \"C\", sku COLLATE \"C\"",
       CatalogQuery.Sort.PRICE, "price_cents, sku COLLATE \"C\"",
       CatalogQuery.Sort.PRICE_DESC, "price_cents DESC, sku COLLATE \"C\"");
   private static final String CATEGORIES = "SELECT category, count(*) FROM product GROUP BY category ORDER BY category";
-  private static final String COUNT = "SELECT count(*) FROM product"
-      + " WHERE ($1::text IS NULL OR strpos(lower(name), $1) > 0 OR strpos(lower(sku), $1) > 0"
-      + "   OR strpos(lower(description), $1) > 0) AND ($2::text IS NULL OR category = $2)";
+  private static final String COUNT = "SELECT count(*) FROM product" + CatalogMatch.WHERE;
   private static final String GET = "SELECT " + COLUMNS + " FROM product WHERE sku = $1";
   private static final String INSERT = "INSERT INTO product (sku, name, description, price_cents, on_hand, category)"
       + " VALUES ($1, $2, $3, $4, $5, $6) RETURNING " + COLUMNS;
@@ -64,11 +60,11 @@ public final class ProductRepository {
 
   /** {@code {products: [...], total}}: the page of {@code query}, and how many products match it in all. */
   public Future<JsonObject> list(SqlClient client, CatalogQuery query) {
-    Tuple args = Tuple.of(query.q(), query.category(), query.limit(), query.offset());
+    Tuple args = CatalogMatch.args(query).addInteger(query.limit()).addInteger(query.offset());
     return client.preparedQuery(String.format(LIST, ORDER.get(query.sort()))).execute(args).compose(rows -> {
       List<JsonObject> page = StreamSupport.stream(rows.spliterator(), false).map(r -> product(r).toJson()).toList();
       Future<Long> total = rows.size() > 0 ? Future.succeededFuture(rows.iterator().next().getLong("total"))
-          : client.preparedQuery(COUNT).execute(Tuple.of(query.q(), query.category())).map(r -> r.iterator().next().getLong(0));
+          : client.preparedQuery(COUNT).execute(CatalogMatch.args(query)).map(r -> r.iterator().next().getLong(0));
       return total.map(n -> new JsonObject().put("products", new JsonArray(page)).put("total", n));
     });
   }

@@ -6,16 +6,26 @@ import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * A page of the catalog, as {@code GET /api/products} and {@link InventoryAddresses#LIST_PRODUCTS}
- * take it: {@code q} matches the name, sku or description (case-insensitive, anywhere in them),
+ * take it: {@code q} is words, each of which must appear in the name, sku or description (any case,
+ * anywhere in them; quotation marks around a word are ignored, so {@code "mug"} finds the mugs),
  * {@code category} keeps one category, {@code sort} orders the matches, {@code limit} and
  * {@code offset} page through them. The inventory answers it in SQL, the web's catalog view in
  * memory with {@link #matches} and {@link #order}: both give the same page.
  */
 public record CatalogQuery(String q, String category, Sort sort, int limit, int offset) {
+
+  /** What separates a search's words: any white space. */
+  private static final Pattern SPACES = Pattern.compile("[\\s\\p{Z}]+");
+  /** A quotation mark (straight, typographic, a guillemet). */
+  private static final String QUOTE = "[\"'\u201C\u201D\u201E\u2018\u2019\u201A\u00AB\u00BB]";
+  /** Quotation marks around a word: a search ignores them. */
+  private static final Pattern QUOTES = Pattern.compile("^" + QUOTE + "+|" + QUOTE + "+$");
 
   /** How matches are ordered; each falls back to the sku, so pages never overlap. */
   public enum Sort {
@@ -51,7 +61,8 @@ public record CatalogQuery(String q, String category, Sort sort, int limit, int 
       throw ServiceException.badRequest("category must be 2 to 32 lower-case letters or dashes");
     }
     String sort = in.optionalString("sort", 10);
-    return new CatalogQuery(q == null || q.isBlank() ? null : q.strip().toLowerCase(Locale.ROOT),
+    String words = q == null ? "" : String.join(" ", words(q));
+    return new CatalogQuery(words.isEmpty() ? null : words,
         category == null || category.isEmpty() ? null : category, sort == null ? Sort.SKU : Sort.of(sort),
         in.integer("limit", 1, maxLimit, maxLimit), in.integer("offset", 0, Integer.MAX_VALUE, 0));
   }
@@ -67,10 +78,28 @@ public record CatalogQuery(String q, String category, Sort sort, int limit, int 
     return j;
   }
 
+  /** A search's words, lower case, without the quotation marks around them; none when it has no word. */
+  private static List<String> words(String q) {
+    return SPACES.splitAsStream(q.toLowerCase(Locale.ROOT)).map(w -> QUOTES.matcher(w).replaceAll(""))
+        .filter(w -> !w.isEmpty()).toList();
+  }
+
+  /** The words every match holds (each in its name, sku or description), or null: no search. */
+  public List<String> words() {
+    return q == null ? null : List.of(q.split(" "));
+  }
+
   public boolean matches(Product p) {
-    return (category == null || category.equals(p.category()))
-        && (q == null || p.name().toLowerCase(Locale.ROOT).contains(q) || p.sku().toLowerCase(Locale.ROOT).contains(q)
-            || p.description().toLowerCase(Locale.ROOT).contains(q));
+    if (category != null && !category.equals(p.category())) {
+      return false;
+    }
+    if (q == null) {
+      return true;
+    }
+    String name = p.name().toLowerCase(Locale.ROOT);
+    String sku = p.sku().toLowerCase(Locale.ROOT);
+    String description = p.description().toLowerCase(Locale.ROOT);
+    return words().stream().allMatch(w -> name.contains(w) || sku.contains(w) || description.contains(w));
   }
 
   public Comparator<Product> order() {
