@@ -117,7 +117,8 @@ public final class Database {
 
   /**
    * Two independent histories: common's mechanism tables (event log, consumer positions) in
-   * {@code common_schema_history}, then the service's own schema in Flyway's default table.
+   * {@code common_schema_history}, then the service's own schema in Flyway's default table; after the
+   * latter, {@code db/callbacks/afterMigrate.sql} (every table's statistics target, each time).
    */
   private static void migrate(String service, String url, String user, String password) {
     // one migrating instance at a time per database, across JVMs: Flyway's own lock does not cover
@@ -143,7 +144,7 @@ public final class Database {
         .migrate();
     MigrateResult result = Flyway.configure(Database.class.getClassLoader())
         .dataSource(url, user, password)
-        .locations("classpath:db/migration/" + service)
+        .locations("classpath:db/migration/" + service, "classpath:db/callbacks") // afterMigrate.sql: statistics targets
         .baselineOnMigrate(true)
         .baselineVersion("0")
         .connectRetries(5)

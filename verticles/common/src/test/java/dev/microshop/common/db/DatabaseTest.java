@@ -135,6 +135,30 @@ class DatabaseTest {
   }
 
   @Test
+  @DisplayName("every column of a service's tables is sampled by ANALYZE at statistics target 10, a column set to 0 stays so,"
+      + " and a table created since gets 10 at the next start")
+  void smallStatistics(Vertx vertx, VertxTestContext ctx) throws Throwable {
+    DbConfig fresh = DbConfig.from("alpha", TestData.serviceConfig(TestData.freshDataDir("statistics")));
+    Pool pool = await(Database.open(vertx, "alpha", fresh));
+    String targets = "SELECT r.relname || '.' || a.attname, a.attstattarget FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid"
+        + " WHERE r.relnamespace = 'public'::regnamespace AND r.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped";
+    java.util.Map<String, Integer> first = new java.util.TreeMap<>();
+    await(pool.query(targets).execute()).forEach(r -> first.put(r.getString(0), r.getInteger(1)));
+    assertThat(first).containsEntry("thing.name", 10).containsEntry("event_log.type", 10).containsEntry("event_log.payload", 0)
+        .containsEntry("consumer_position.position", 10);
+    assertThat(first.values()).as("targets of %s", first).allMatch(t -> t == 10 || t == 0);
+    await(pool.query("CREATE TABLE later_thing (id int PRIMARY KEY, note text)").execute());
+    await(pool.close());
+
+    Pool again = await(Database.open(vertx, "alpha", fresh));
+    java.util.Map<String, Integer> second = new java.util.TreeMap<>();
+    await(again.query(targets).execute()).forEach(r -> second.put(r.getString(0), r.getInteger(1)));
+    assertThat(second).containsEntry("later_thing.id", 10).containsEntry("later_thing.note", 10);
+    await(again.close());
+    ctx.completeNow();
+  }
+
+  @Test
   @DisplayName("the pool's connections plan each prepared statement once (generic plans), not again for each execution")
   void genericPlans(Vertx vertx, VertxTestContext ctx) throws Throwable {
     Pool pool = await(Database.open(vertx, "alpha", config("alpha")));
