@@ -7,10 +7,7 @@ import dev.microshop.common.testing.InPlaceUpdates;
 import dev.microshop.common.testing.TestData;
 import dev.microshop.customer.api.ReserveCredit;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import io.vertx.sqlclient.Tuple;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,9 +32,7 @@ class CreditUpdatesInPlaceTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    DbConfig config = DbConfig.from("customer", TestData.serviceConfig(TestData.freshDataDir("credit-hot")));
-    PgConnectOptions options = await(vertx.executeBlocking(() -> Database.prepare("customer", config)));
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(options).using(vertx).build();
+    pool = await(Database.open(vertx, "customer", DbConfig.from("customer", TestData.serviceConfig(TestData.freshDataDir("credit-hot")))));
   }
 
   @AfterAll

@@ -8,10 +8,7 @@ import dev.microshop.common.testing.TestData;
 import dev.microshop.inventory.api.OrderLine;
 import dev.microshop.inventory.api.ReserveStock;
 import io.vertx.core.Vertx;
-import io.vertx.pgclient.PgBuilder;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
-import io.vertx.sqlclient.PoolOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -35,9 +32,7 @@ class ReservationUpdatesInPlaceTest {
   @BeforeAll
   static void start() throws Exception {
     vertx = Vertx.vertx();
-    DbConfig config = DbConfig.from("inventory", TestData.serviceConfig(TestData.freshDataDir("reservation-hot")));
-    PgConnectOptions options = await(vertx.executeBlocking(() -> Database.prepare("inventory", config)));
-    pool = PgBuilder.pool().with(new PoolOptions().setMaxSize(1)).connectingTo(options).using(vertx).build();
+    pool = await(Database.open(vertx, "inventory", DbConfig.from("inventory", TestData.serviceConfig(TestData.freshDataDir("reservation-hot")))));
   }
 
   @AfterAll

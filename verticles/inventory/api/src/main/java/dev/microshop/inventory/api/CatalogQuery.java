@@ -13,12 +13,13 @@ import java.util.regex.Pattern;
 /**
  * A page of the catalog, as {@code GET /api/products} and {@link InventoryAddresses#LIST_PRODUCTS}
  * take it: {@code q} is words, each of which must appear in the name, sku or description (any case,
- * anywhere in them; quotation marks around a word are ignored, so {@code "mug"} finds the mugs),
+ * anywhere in them; quotation marks around a word are ignored, so {@code "mug"} finds the mugs; kept
+ * as {@code words}, lower case, null for no search),
  * {@code category} keeps one category, {@code sort} orders the matches, {@code limit} and
  * {@code offset} page through them. The inventory answers it in SQL, the web's catalog view in
  * memory with {@link #matches} and {@link #order}: both give the same page.
  */
-public record CatalogQuery(String q, String category, Sort sort, int limit, int offset) {
+public record CatalogQuery(List<String> words, String category, Sort sort, int limit, int offset) {
 
   /** What separates a search's words: any white space. */
   private static final Pattern SPACES = Pattern.compile("[\\s\\p{Z}]+");
@@ -61,7 +62,7 @@ public record CatalogQuery(String q, String category, Sort sort, int limit, int 
       throw ServiceException.badRequest("category must be 2 to 32 lower-case letters or dashes");
     }
     String sort = in.optionalString("sort", 10);
-    String words = q == null ? "" : String.join(" ", words(q));
+    List<String> words = q == null ? List.of() : wordsOf(q);
     return new CatalogQuery(words.isEmpty() ? null : words,
         category == null || category.isEmpty() ? null : category, sort == null ? Sort.SKU : Sort.of(sort),
         in.integer("limit", 1, maxLimit, maxLimit), in.integer("offset", 0, Integer.MAX_VALUE, 0));
@@ -69,8 +70,8 @@ public record CatalogQuery(String q, String category, Sort sort, int limit, int 
 
   public JsonObject toJson() {
     JsonObject j = new JsonObject().put("sort", sort.param()).put("limit", limit).put("offset", offset);
-    if (q != null) {
-      j.put("q", q);
+    if (words != null) {
+      j.put("q", String.join(" ", words));
     }
     if (category != null) {
       j.put("category", category);
@@ -79,27 +80,22 @@ public record CatalogQuery(String q, String category, Sort sort, int limit, int 
   }
 
   /** A search's words, lower case, without the quotation marks around them; none when it has no word. */
-  private static List<String> words(String q) {
+  private static List<String> wordsOf(String q) {
     return SPACES.splitAsStream(q.toLowerCase(Locale.ROOT)).map(w -> QUOTES.matcher(w).replaceAll(""))
         .filter(w -> !w.isEmpty()).toList();
-  }
-
-  /** The words every match holds (each in its name, sku or description), or null: no search. */
-  public List<String> words() {
-    return q == null ? null : List.of(q.split(" "));
   }
 
   public boolean matches(Product p) {
     if (category != null && !category.equals(p.category())) {
       return false;
     }
-    if (q == null) {
+    if (words == null) {
       return true;
     }
     String name = p.name().toLowerCase(Locale.ROOT);
     String sku = p.sku().toLowerCase(Locale.ROOT);
     String description = p.description().toLowerCase(Locale.ROOT);
-    return words().stream().allMatch(w -> name.contains(w) || sku.contains(w) || description.contains(w));
+    return words.stream().allMatch(w -> name.contains(w) || sku.contains(w) || description.contains(w));
   }
 
   public Comparator<Product> order() {
