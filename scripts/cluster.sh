@@ -147,7 +147,7 @@ wait_healthy() {
     for pidfile in "$RUN"/*.pid; do
       if ! alive "$pidfile"; then
         echo "$(basename "$pidfile" .pid) died while starting; its log:" >&2
-        tail -n 30 "$LOGS/$(basename "$pidfile" .pid).log" >&2
+        start_failure_log "$LOGS/$(basename "$pidfile" .pid).log" >&2
         return 1
       fi
     done

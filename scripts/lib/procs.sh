@@ -18,14 +18,26 @@ await_log() {
     fi
     if ! alive "$pidfile"; then
       echo "$what ended while starting; its log:" >&2
-      tail -n 30 "$log" >&2
+      start_failure_log "$log" >&2
       return 1
     fi
     sleep 0.3
   done
   echo "$what did not start in time; its log:" >&2
-  tail -n 30 "$log" >&2
+  start_failure_log "$log" >&2
   return 1
+}
+
+# what the log of a failed start shows: its last 30 lines, or, when Vert.x timed out in its start (the
+# launcher logs where each thread was then: Launcher.afterFailureToStartVertx), the lines from there on
+start_failure_log() {
+  local log="$1"
+  if awk '/^=== .* starting/ { dump = 0 } /where this JVM.s threads are/ { dump = 1 } END { exit !dump }' "$log"; then
+    awk 'FNR == NR { if (/^=== .* starting/) start = FNR; next }
+         FNR >= start && /where this JVM.s threads are/ { show = 1 } show' "$log" "$log"
+  else
+    tail -n 30 "$log"
+  fi
 }
 
 # SIGTERM to every pid file given, then wait for them all (30 s), SIGKILL what remains

@@ -80,11 +80,26 @@ public final class Launcher extends VertxApplication implements VertxApplication
   }
 
   /**
+   * Vert.x's start (mostly the cluster join) ended after the launcher's 2 minutes ({@code t} null):
+   * the log says where each thread waited before the JVM exits.
+   */
+  @Override
+  public void afterFailureToStartVertx(HookContext context, Throwable t) {
+    if (t == null) {
+      LOG.error("Vert.x did not start in 2 minutes; where this JVM's threads are: {}", ThreadDump.now());
+    }
+  }
+
+  /**
    * A refused start ({@link StartRefused}: a data directory in use, a {@code -conf} of the wrong
    * shape) ends here with its one line, instead of the launcher's stack trace after it.
    */
   @Override
   public void afterFailureToDeployVerticle(HookContext context, Throwable t) {
+    if (t == null) {
+      LOG.error("the verticle did not deploy in 2 minutes; where this JVM's threads are: {}", ThreadDump.now());
+      return;
+    }
     StartRefused refused = StartRefused.in(t);
     if (refused != null) {
       LOG.error("not started: {}", refused.getMessage());
