@@ -458,7 +458,12 @@ class MultiHostIT {
     env.put("MICROSHOP_NODE_DIR", dir.resolve(host).toString());
     env.put("MICROSHOP_SHIPPING_COURIER_PREPARE_DELAY_MS", "1000");
     env.put("MICROSHOP_SHIPPING_COURIER_DELIVERY_DELAY_MS", "1000");
-    env.put("JAVA_OPTS", "-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1");
+    // Hazelcast's diagnostics in the host's log directory: which invocations wait, and on whom (a start
+    // once hung in the cluster join, in a listener registration never answered: the next one says more)
+    env.put("JAVA_OPTS", "-Xmx160m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Dhazelcast.diagnostics.enabled=true"
+        + " -Dhazelcast.diagnostics.directory=" + dir.resolve(host).resolve("logs")
+        + " -Dhazelcast.diagnostics.pending.invocations.period.seconds=10"
+        + " -Dhazelcast.diagnostics.invocation.sample.period.seconds=10");
     return env;
   }
 
