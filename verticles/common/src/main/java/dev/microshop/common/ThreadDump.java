@@ -19,7 +19,7 @@ public final class ThreadDump {
   }
 
   public static String now() {
-    ThreadInfo[] infos = ManagementFactory.getThreadMXBean().dumpAllThreads(true, true);
+    ThreadInfo[] infos = ManagementFactory.getThreadMXBean().dumpAllThreads(false, false);
     Map<String, List<String>> byStack = new LinkedHashMap<>();
     for (ThreadInfo info : infos) {
       byStack.computeIfAbsent(stack(info), s -> new ArrayList<>()).add(info.getThreadName());
