@@ -31,13 +31,9 @@ await_log() {
 # what the log of a failed start shows: its last 30 lines, or, when Vert.x timed out in its start (the
 # launcher logs where each thread was then: Launcher.afterFailureToStartVertx), the lines from there on
 start_failure_log() {
-  local log="$1"
-  if awk '/^=== .* starting/ { dump = 0 } /where this JVM.s threads are/ { dump = 1 } END { exit !dump }' "$log"; then
-    awk 'FNR == NR { if (/^=== .* starting/) start = FNR; next }
-         FNR >= start && /where this JVM.s threads are/ { show = 1 } show' "$log" "$log"
-  else
-    tail -n 30 "$log"
-  fi
+  local from # the line of the last start's thread dump, 0 when it has none
+  from=$(awk '/^=== .* starting/ { from = 0 } /where this JVM.s threads are/ && !from { from = NR } END { print from + 0 }' "$1")
+  if ((from > 0)); then tail -n "+$from" "$1"; else tail -n 30 "$1"; fi
 }
 
 # SIGTERM to every pid file given, then wait for them all (30 s), SIGKILL what remains
