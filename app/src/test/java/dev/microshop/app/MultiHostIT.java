@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import static dev.microshop.app.Shell.sh;
+import static dev.microshop.app.Shell.shQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -515,7 +517,7 @@ class MultiHostIT {
   private static String curl(String... args) throws Exception {
     List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", ns("a"), "curl", "-sS", "--max-time", "10"));
     command.addAll(List.of(args));
-    return run(command, true);
+    return shQuiet(command.toArray(String[]::new));
   }
 
   private static String hostOf(Map<String, String> env) {
@@ -528,27 +530,5 @@ class MultiHostIT {
 
   private static String address(String host) {
     return "10.231.0." + (List.of(HOSTS).indexOf(host) + 1);
-  }
-
-  private static String sh(String... command) throws Exception {
-    return run(List.of(command), false);
-  }
-
-  private static String shQuiet(String... command) {
-    try {
-      return run(List.of(command), true);
-    } catch (Exception e) {
-      return "";
-    }
-  }
-
-  private static String run(List<String> command, boolean tolerant) throws Exception {
-    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    if (!tolerant) {
-      assertThat(p.exitValue()).as(String.join(" ", command) + ": " + out).isZero();
-    }
-    return out;
   }
 }
