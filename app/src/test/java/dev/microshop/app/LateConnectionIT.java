@@ -28,8 +28,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * those partitions to pass Vert.x's 2-minute start timeout.
  *
  * <p>Three network namespaces ("hosts" a, b and c, 10.232.0.2–4) on a bridge of their own. Hosts c
- * and b each run one member ({@link ClusterMemberMain}, the shop's cluster manager and
- * {@code cluster.xml}); host a's member joins through c while a and b are cut from each other (their
+ * and b each run one Hazelcast member with the shop's cluster settings ({@link ClusterMemberMain}:
+ * {@code cluster.xml}, no Vert.x, so that nothing but Hazelcast's own messages crosses the cut));
+ * host a's member joins through c while a and b are cut from each other (their
  * ports of the bridge isolated), and the cut is healed 3 s after the master has a in its member list. b's first
  * migrations to a are lost; with {@code cluster.xml}'s 20 s they fail within a minute of a's join
  * (with Hazelcast's 60 s default, 91 s), the master plans them again and every member reports the
