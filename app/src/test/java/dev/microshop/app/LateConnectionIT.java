@@ -15,9 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static dev.microshop.app.Shell.sh;
-import static dev.microshop.app.Shell.shQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * A member that joins while another member cannot connect to it yet: Hazelcast retries a message to
@@ -34,7 +32,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * ports of the bridge isolated), and the cut is healed 3 s after the master has a in its member list. b's first
  * migrations to a are lost; with {@code cluster.xml}'s 20 s they fail within a minute of a's join
  * (with Hazelcast's 60 s default, 91 s), the master plans them again and every member reports the
- * cluster safe. Needs root (CI runs as root); tagged "long" with the other network tests.
+ * cluster safe. Needs root (CI runs as root; without it the test fails, see BridgedHosts); tagged "long" with the other network tests.
  */
 @Tag("long")
 class LateConnectionIT {
@@ -49,25 +47,9 @@ class LateConnectionIT {
 
   @BeforeAll
   static void network() throws Exception {
-    assumeTrue("0".equals(sh("id", "-u").trim()), "network namespaces need root");
+    BridgedHosts.create(PREFIX, HOSTS, LateConnectionIT::address);
     dir = TestData.freshDataDir("late-connection").getParent();
     Files.createDirectories(dir);
-    String sw = PREFIX + "-sw";
-    sh("ip", "netns", "add", sw);
-    sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
-    sh("ip", "-n", sw, "link", "set", "br0", "up");
-    for (String h : HOSTS) {
-      String ns = ns(h);
-      sh("ip", "netns", "add", ns);
-      sh("ip", "link", "add", link(h) + "-h", "type", "veth", "peer", "name", link(h) + "-s");
-      sh("ip", "link", "set", link(h) + "-h", "netns", ns);
-      sh("ip", "link", "set", link(h) + "-s", "netns", sw);
-      sh("ip", "-n", sw, "link", "set", link(h) + "-s", "master", "br0");
-      sh("ip", "-n", sw, "link", "set", link(h) + "-s", "up");
-      sh("ip", "-n", ns, "addr", "add", address(h) + "/24", "dev", link(h) + "-h");
-      sh("ip", "-n", ns, "link", "set", link(h) + "-h", "up");
-      sh("ip", "-n", ns, "link", "set", "lo", "up");
-    }
   }
 
   @AfterAll
@@ -75,13 +57,7 @@ class LateConnectionIT {
     for (Process p : JVMS) {
       p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
-    if (dir == null) {
-      return;
-    }
-    for (String h : HOSTS) {
-      shQuiet("ip", "netns", "del", ns(h));
-    }
-    shQuiet("ip", "netns", "del", PREFIX + "-sw");
+    BridgedHosts.delete(PREFIX, HOSTS);
   }
 
   @Test
@@ -125,7 +101,8 @@ class LateConnectionIT {
   /** Isolates (or joins again) a's and b's ports of the bridge: a and b cannot reach each other, both reach c. */
   private static void cut(boolean on) throws Exception {
     for (String h : List.of("a", "b")) {
-      sh("ip", "netns", "exec", PREFIX + "-sw", "bridge", "link", "set", "dev", link(h) + "-s", "isolated", on ? "on" : "off");
+      sh("ip", "netns", "exec", BridgedHosts.switchNs(PREFIX), "bridge", "link", "set", "dev", BridgedHosts.bridgePort(PREFIX, h),
+          "isolated", on ? "on" : "off");
     }
   }
 
@@ -156,11 +133,7 @@ class LateConnectionIT {
   }
 
   private static String ns(String host) {
-    return PREFIX + "-" + host;
-  }
-
-  private static String link(String host) {
-    return PREFIX + host;
+    return BridgedHosts.ns(PREFIX, host);
   }
 
   private static String address(String host) {

@@ -27,7 +27,6 @@ import java.util.regex.Pattern;
 import static dev.microshop.app.Shell.sh;
 import static dev.microshop.app.Shell.shQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Several machines on one: four network namespaces ("hosts" 10.231.0.1–4) joined by veth pairs to
@@ -62,25 +61,8 @@ class MultiHostIT {
 
   @BeforeAll
   static void network() throws Exception {
-    assumeTrue("0".equals(sh("id", "-u").trim()), "network namespaces need root");
+    BridgedHosts.create(PREFIX, List.of(HOSTS), MultiHostIT::address);
     dir = TestData.freshDataDir("multihost").getParent();
-    String sw = PREFIX + "-sw";
-    sh("ip", "netns", "add", sw);
-    sh("ip", "-n", sw, "link", "add", "br0", "type", "bridge");
-    sh("ip", "-n", sw, "link", "set", "br0", "up");
-    for (String h : HOSTS) {
-      String ns = ns(h);
-      String link = PREFIX + h;
-      sh("ip", "netns", "add", ns);
-      sh("ip", "link", "add", link + "-h", "type", "veth", "peer", "name", link + "-s");
-      sh("ip", "link", "set", link + "-h", "netns", ns);
-      sh("ip", "link", "set", link + "-s", "netns", sw);
-      sh("ip", "-n", sw, "link", "set", link + "-s", "master", "br0");
-      sh("ip", "-n", sw, "link", "set", link + "-s", "up");
-      sh("ip", "-n", ns, "addr", "add", address(h) + "/24", "dev", link + "-h");
-      sh("ip", "-n", ns, "link", "set", link + "-h", "up");
-      sh("ip", "-n", ns, "link", "set", "lo", "up");
-    }
     // the README's command: one certificate for the cluster, naming every member's address
     keystore = dir.resolve("cluster.p12");
     sh(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(), "-genkeypair", "-alias", "node",
@@ -95,14 +77,7 @@ class MultiHostIT {
     for (Process p : JVMS) {
       p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
-    if (dir == null) {
-      return;
-    }
-    for (String h : HOSTS) {
-      shQuiet("ip", "netns", "pids", ns(h)).lines().forEach(pid -> shQuiet("kill", "-9", pid.trim()));
-      shQuiet("ip", "netns", "del", ns(h));
-    }
-    shQuiet("ip", "netns", "del", PREFIX + "-sw");
+    BridgedHosts.delete(PREFIX, List.of(HOSTS));
   }
 
   /** The operator's way: the database host first, its role passwords copied to the others, then hosts a, b and c. */
@@ -525,7 +500,7 @@ class MultiHostIT {
   }
 
   private static String ns(String host) {
-    return PREFIX + "-" + host;
+    return BridgedHosts.ns(PREFIX, host);
   }
 
   private static String address(String host) {
